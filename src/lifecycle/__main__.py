@@ -1,0 +1,8 @@
+"""Allow ``python -m lifecycle``."""
+
+import sys
+
+from lifecycle.cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,81 @@
+"""A book's summary: counts by stage, kind, channel and direction, as of a date."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from typing import Any
+
+from lifecycle.book import Book
+from lifecycle.stages import Lifecycle
+
+
+def summarize(book: Book, *, as_of: dt.date, lifecycle: Lifecycle) -> dict[str, Any]:
+    """Return plain data describing *book* as of *as_of* (JSON-ready)."""
+    derived: Counter[str] = Counter()
+    recorded: Counter[str] = Counter()
+    kinds: Counter[str] = Counter()
+    channels: Counter[str] = Counter()
+    directions: Counter[str] = Counter()
+    anomalies = disagreements = do_not_contact = 0
+    first: dt.datetime | None = None
+    last: dt.datetime | None = None
+    for customer, timeline in book.items():
+        history = lifecycle.history(customer, timeline, as_of=as_of)
+        derived[history.stage] += 1
+        if customer.recorded_stage is not None:
+            recorded[customer.recorded_stage] += 1
+        anomalies += len(history.anomalies)
+        disagreements += history.agrees is False
+        do_not_contact += customer.do_not_contact
+        visible = timeline.until(as_of)
+        for tp in visible:
+            kinds[tp.kind.name] += 1
+            channels[tp.channel.value] += 1
+            directions[tp.direction.value] += 1
+        if visible:
+            first = min(first or visible[0].at, visible[0].at)
+            last = max(last or visible[-1].at, visible[-1].at)
+    return {
+        "as_of": as_of.isoformat(),
+        "customers": len(book),
+        "do_not_contact": do_not_contact,
+        "touchpoints": sum(kinds.values()),
+        "first_touchpoint": first.isoformat() if first else None,
+        "last_touchpoint": last.isoformat() if last else None,
+        "stages": {
+            stage: {"derived": derived[stage], "recorded": recorded[stage]}
+            for stage in lifecycle.stages
+        },
+        "stage_disagreements": disagreements,
+        "anomalies": anomalies,
+        "kinds": dict(sorted(kinds.items())),
+        "channels": dict(sorted(channels.items())),
+        "directions": dict(sorted(directions.items())),
+    }
+
+
+def render_table(summary: dict[str, Any], title: str) -> str:
+    """Render a summary as aligned text for a terminal."""
+    lines = [
+        title,
+        (
+            f"{summary['customers']} customers ({summary['do_not_contact']} do not contact), "
+            f"{summary['touchpoints']} touchpoints up to {summary['as_of']}"
+        ),
+        "",
+        f"{'stage':<14}{'derived':>8}{'recorded':>10}",
+    ]
+    for stage, counts in summary["stages"].items():
+        lines.append(f"{stage:<14}{counts['derived']:>8}{counts['recorded']:>10}")
+    lines += [
+        "",
+        (
+            f"recorded stage differs from derived: {summary['stage_disagreements']} customer(s); "
+            f"anomalies in timelines: {summary['anomalies']}"
+        ),
+        "kinds:      " + ", ".join(f"{k} {n}" for k, n in summary["kinds"].items()),
+        "channels:   " + ", ".join(f"{k} {n}" for k, n in summary["channels"].items()),
+        "directions: " + ", ".join(f"{k} {n}" for k, n in summary["directions"].items()),
+    ]
+    return "\n".join(lines)

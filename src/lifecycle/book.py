@@ -1,0 +1,231 @@
+"""Books: the customers a team looks after, each with its timeline."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from typing import NoReturn
+
+from lifecycle.customers import Customer
+from lifecycle.errors import DuplicateIdError, InvalidValueError, UnknownCustomerError
+from lifecycle.timeline import Timeline
+from lifecycle.touchpoints import Touchpoint
+
+__all__ = ["Book"]
+
+
+class Book:
+    """Customers and their timelines, consistent by construction.
+
+    A book never changes: `with_touchpoints` and `with_customers` return a new
+    book that shares every timeline the change does not touch.
+
+    Args:
+        customers: The customers, in any order.
+        touchpoints: Their touchpoints, in any order.
+
+    Raises:
+        DuplicateIdError: if two customers or two touchpoints share an id.
+        UnknownCustomerError: if a touchpoint names a customer not given.
+
+    Examples:
+        >>> import datetime as dt
+        >>> from lifecycle import Customer, Touchpoint
+        >>> book = Book([Customer(id="c-1", name="Ada", since=dt.date(2025, 1, 6))])
+        >>> later = book.with_touchpoints([
+        ...     Touchpoint(id="t-1", customer_id="c-1", kind="purchase", channel="web",
+        ...                direction="inbound", at=dt.datetime(2025, 1, 6, tzinfo=dt.UTC))])
+        >>> len(book.timeline("c-1")), len(later.timeline("c-1"))
+        (0, 1)
+    """
+
+    __slots__ = ("_customers", "_timelines", "_touchpoint_ids")
+
+    _customers: dict[str, Customer]
+    _timelines: dict[str, Timeline]
+    _touchpoint_ids: frozenset[str] | None
+
+    def __init__(
+        self, customers: Iterable[Customer] = (), touchpoints: Iterable[Touchpoint] = ()
+    ) -> None:
+        by_id: dict[str, Customer] = {}
+        for customer in customers:
+            if not isinstance(customer, Customer):
+                raise InvalidValueError("customers", customer, "must be Customer objects")
+            if customer.id in by_id:
+                raise DuplicateIdError("customer", customer.id)
+            by_id[customer.id] = customer
+        grouped = _group(touchpoints, by_id)
+        self._build(
+            {cid: by_id[cid] for cid in sorted(by_id)},
+            {cid: Timeline(grouped.get(cid, ()), timezone=c.timezone) for cid, c in by_id.items()},
+            None,
+        )
+
+    def _build(
+        self,
+        customers: dict[str, Customer],
+        timelines: dict[str, Timeline],
+        touchpoint_ids: frozenset[str] | None,
+    ) -> None:
+        object.__setattr__(self, "_customers", customers)
+        object.__setattr__(self, "_timelines", timelines)
+        object.__setattr__(self, "_touchpoint_ids", touchpoint_ids)
+
+    @classmethod
+    def _from_parts(cls, customers: dict[str, Customer], timelines: dict[str, Timeline]) -> Book:
+        # For callers that already checked ids and ordered customers by id.
+        book = object.__new__(cls)
+        book._build(customers, timelines, None)
+        return book
+
+    def __setattr__(self, name: str, value: object) -> NoReturn:
+        raise AttributeError(f"Book is immutable; cannot set {name!r}")
+
+    def __delattr__(self, name: str) -> NoReturn:
+        raise AttributeError(f"Book is immutable; cannot delete {name!r}")
+
+    # -- reading --------------------------------------------------------------
+
+    @property
+    def customers(self) -> tuple[Customer, ...]:
+        """Every customer, ordered by id (code-point order: ``C10`` before ``C9``)."""
+        return tuple(self._customers.values())
+
+    @property
+    def customer_ids(self) -> tuple[str, ...]:
+        """Every customer id, in code-point order."""
+        return tuple(self._customers)
+
+    def customer(self, customer_id: str) -> Customer:
+        """Return the customer with this id.
+
+        Raises:
+            UnknownCustomerError: if the book has no such customer.
+        """
+        try:
+            return self._customers[customer_id]
+        except (KeyError, TypeError):
+            raise UnknownCustomerError(customer_id) from None
+
+    def timeline(self, customer_id: str) -> Timeline:
+        """Return the timeline of the customer with this id.
+
+        Raises:
+            UnknownCustomerError: if the book has no such customer.
+        """
+        try:
+            return self._timelines[customer_id]
+        except (KeyError, TypeError):
+            raise UnknownCustomerError(customer_id) from None
+
+    def items(self) -> Iterator[tuple[Customer, Timeline]]:
+        """Yield each customer with its timeline, in customer id order."""
+        timelines = self._timelines
+        for cid, customer in self._customers.items():
+            yield customer, timelines[cid]
+
+    def touchpoints(self) -> Iterator[Touchpoint]:
+        """Yield every touchpoint: customers in id order, each in time order."""
+        for timeline in self._timelines.values():
+            yield from timeline
+
+    @property
+    def touchpoint_count(self) -> int:
+        """How many touchpoints the book holds."""
+        return sum(len(t) for t in self._timelines.values())
+
+    def __contains__(self, customer_id: object) -> bool:
+        return customer_id in self._customers
+
+    def __len__(self) -> int:
+        return len(self._customers)
+
+    def __iter__(self) -> Iterator[Customer]:
+        return iter(self._customers.values())
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Book):
+            return NotImplemented
+        return self._customers == other._customers and self._timelines == other._timelines
+
+    __hash__ = None  # type: ignore[assignment]  # equal books may be large; no hashing
+
+    def __repr__(self) -> str:
+        return f"<Book: {len(self)} customers, {self.touchpoint_count} touchpoints>"
+
+    # -- changing (into a new book) -------------------------------------------
+
+    def _ids(self) -> frozenset[str]:
+        if self._touchpoint_ids is None:
+            ids = frozenset(tp.id for tp in self.touchpoints())
+            object.__setattr__(self, "_touchpoint_ids", ids)
+            return ids
+        return self._touchpoint_ids
+
+    def with_touchpoints(self, touchpoints: Iterable[Touchpoint]) -> Book:
+        """Return a new book with *touchpoints* added.
+
+        Raises:
+            DuplicateIdError: if a touchpoint id is already in the book (or
+                given twice).
+            UnknownCustomerError: if a touchpoint names a customer not in the book.
+        """
+        existing = self._ids()
+        grouped = _group(touchpoints, self._customers, existing)
+        if not grouped:
+            return self
+        timelines = dict(self._timelines)
+        added: set[str] = set()
+        for cid, new in grouped.items():
+            timelines[cid] = Timeline(
+                [*self._timelines[cid], *new], timezone=self._customers[cid].timezone
+            )
+            added.update(tp.id for tp in new)
+        book = Book._from_parts(self._customers, timelines)
+        object.__setattr__(book, "_touchpoint_ids", existing | added)
+        return book
+
+    def with_customers(self, customers: Iterable[Customer]) -> Book:
+        """Return a new book with *customers* added, or replaced where the id exists.
+
+        A replaced customer keeps its timeline (re-dated if its zone changed).
+
+        Raises:
+            DuplicateIdError: if the same id is given twice.
+        """
+        changed: dict[str, Customer] = {}
+        for customer in customers:
+            if not isinstance(customer, Customer):
+                raise InvalidValueError("customers", customer, "must be Customer objects")
+            if customer.id in changed:
+                raise DuplicateIdError("customer", customer.id)
+            changed[customer.id] = customer
+        merged = {**self._customers, **changed}
+        timelines = dict(self._timelines)
+        for cid, customer in changed.items():
+            old = self._timelines.get(cid)
+            if old is None or old.timezone != customer.timezone:
+                timelines[cid] = Timeline(old or (), timezone=customer.timezone)
+        book = Book._from_parts({cid: merged[cid] for cid in sorted(merged)}, timelines)
+        object.__setattr__(book, "_touchpoint_ids", self._touchpoint_ids)
+        return book
+
+
+def _group(
+    touchpoints: Iterable[Touchpoint],
+    customers: Mapping[str, Customer],
+    taken: frozenset[str] = frozenset(),
+) -> dict[str, list[Touchpoint]]:
+    """Group touchpoints by customer, checking ids (also against *taken*) and customers."""
+    seen: set[str] = set()
+    grouped: dict[str, list[Touchpoint]] = {}
+    for tp in touchpoints:
+        if not isinstance(tp, Touchpoint):
+            raise InvalidValueError("touchpoints", tp, "must be Touchpoint objects")
+        if tp.id in seen or tp.id in taken:
+            raise DuplicateIdError("touchpoint", tp.id)
+        seen.add(tp.id)
+        if tp.customer_id not in customers:
+            raise UnknownCustomerError(tp.customer_id, f"named by touchpoint {tp.id!r}")
+        grouped.setdefault(tp.customer_id, []).append(tp)
+    return grouped

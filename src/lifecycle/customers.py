@@ -1,0 +1,128 @@
+"""Customers: who a team looks after, with the facts policies read."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import attrs
+
+from lifecycle._frozendict import FrozenDict
+from lifecycle._validate import UTC, check_date, enum_converter, id_validator, to_zone
+from lifecycle.errors import InvalidValueError
+from lifecycle.touchpoints import Channel
+
+__all__ = ["RESERVED_COLUMNS", "Customer"]
+
+#: Column names of the customers file that are fields, not custom attributes.
+RESERVED_COLUMNS: frozenset[str] = frozenset(
+    {
+        "customer_id",
+        "name",
+        "since",
+        "stage",
+        "contract_end",
+        "do_not_contact",
+        "timezone",
+        "preferred_channel",
+    }
+)
+
+
+def _check_name(instance: object, attribute: Any, value: Any) -> None:
+    if not isinstance(value, str):
+        raise InvalidValueError("name", value, "must be a string")
+
+
+def _check_since(instance: object, attribute: Any, value: Any) -> None:
+    check_date("since", value)
+
+
+def _check_contract_end(instance: object, attribute: Any, value: Any) -> None:
+    if value is not None:
+        check_date("contract_end", value)
+
+
+def _check_flag(instance: object, attribute: Any, value: Any) -> None:
+    if not isinstance(value, bool):
+        raise InvalidValueError("do_not_contact", value, "must be True or False")
+
+
+def _to_channel(value: Channel | str | None) -> Channel | None:
+    return None if value is None else _channel(value)
+
+
+_channel = enum_converter(Channel, "preferred_channel")
+
+
+def _check_stage(instance: object, attribute: Any, value: Any) -> None:
+    if value is not None and (not isinstance(value, str) or not value):
+        raise InvalidValueError("recorded_stage", value, "must be a non-empty stage name or None")
+
+
+def _to_attributes(value: Mapping[str, str]) -> FrozenDict[str, str]:
+    if not isinstance(value, Mapping):
+        raise InvalidValueError("attributes", value, "must be a mapping of names to strings")
+    items: Iterable[tuple[object, object]] = value.items()
+    for key, item in items:
+        if not isinstance(key, str) or not key or key != key.strip():
+            raise InvalidValueError(
+                "attributes",
+                key,
+                "an attribute name must be a non-empty string without edge spaces",
+            )
+        if key in RESERVED_COLUMNS:
+            raise InvalidValueError(
+                "attributes", key, "is a customer field's column name, not a custom attribute"
+            )
+        if not isinstance(item, str) or not item:
+            # Empty cells mean "not set" in book files, so an empty value could not
+            # survive a round trip; absence says the same thing without loss.
+            raise InvalidValueError(
+                f"attributes[{key!r}]",
+                item,
+                "must be a non-empty string (leave the key out instead)",
+            )
+    return value if isinstance(value, FrozenDict) else FrozenDict(value)
+
+
+@attrs.frozen(kw_only=True)
+class Customer:
+    """A customer (or prospect) of the book.
+
+    Attributes:
+        id: Stable id from the CRM; unique in a book.
+        name: Display name.
+        since: First day as a customer (or first contact for a prospect).
+        contract_end: Last day of the current contract term, if any.
+        do_not_contact: The customer asked not to be contacted proactively.
+        timezone: The customer's zone (a `ZoneInfo` or an IANA name); local
+            dates of touchpoints are taken there. Defaults to UTC.
+        preferred_channel: How the customer likes to be reached, if known.
+        recorded_stage: The stage the CRM recorded, kept beside the stage
+            `lifecycle` derives from the timeline (they may disagree).
+        attributes: Custom attributes (segment, plan, revenue, ...), as a
+            read-only mapping of names to non-empty strings.
+
+    Raises:
+        InvalidValueError: naming the field and value, for any bad field.
+
+    Examples:
+        >>> import datetime as dt
+        >>> ada = Customer(id="c-1", name="Ada", since=dt.date(2024, 2, 29),
+        ...                timezone="Pacific/Auckland", attributes={"segment": "smb"})
+        >>> ada.timezone.key, ada.attributes["segment"]
+        ('Pacific/Auckland', 'smb')
+    """
+
+    id: str = attrs.field(validator=id_validator)
+    name: str = attrs.field(validator=_check_name)
+    since: dt.date = attrs.field(validator=_check_since)
+    contract_end: dt.date | None = attrs.field(default=None, validator=_check_contract_end)
+    do_not_contact: bool = attrs.field(default=False, validator=_check_flag)
+    timezone: ZoneInfo = attrs.field(default=UTC, converter=to_zone)
+    preferred_channel: Channel | None = attrs.field(default=None, converter=_to_channel)
+    recorded_stage: str | None = attrs.field(default=None, validator=_check_stage)
+    attributes: Mapping[str, str] = attrs.field(factory=FrozenDict, converter=_to_attributes)

@@ -1,0 +1,146 @@
+"""The exceptions `lifecycle` raises, all under `LifecycleError`.
+
+Every message names the offending value and where it came from, so that a
+person reading it can find and fix the input without a debugger.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "BookFormatError",
+    "DuplicateIdError",
+    "InvalidValueError",
+    "LifecycleError",
+    "NaiveDatetimeError",
+    "ScoreError",
+    "TransitionError",
+    "UnknownCustomerError",
+    "UnknownKindError",
+    "UnknownStageError",
+]
+
+
+class LifecycleError(Exception):
+    """The base of every error this library raises on purpose.
+
+    Catch it to handle any bad input in one place:
+
+    Examples:
+        >>> import lifecycle as lc
+        >>> try:
+        ...     lc.Kind.named("purchse")
+        ... except lc.LifecycleError as e:
+        ...     print(type(e).__name__)
+        UnknownKindError
+    """
+
+
+class InvalidValueError(LifecycleError, ValueError):
+    """A value given for a field of a model object is not allowed.
+
+    Attributes:
+        field: The field (or argument) that got the value.
+        value: The offending value, as given.
+    """
+
+    def __init__(self, field: str, value: object, problem: str) -> None:
+        self.field = field
+        self.value = value
+        self.problem = problem
+        super().__init__(f"{field}={value!r}: {problem}")
+
+
+class NaiveDatetimeError(InvalidValueError):
+    """A datetime without a time zone was given where an instant is needed."""
+
+
+class UnknownKindError(InvalidValueError):
+    """A touchpoint kind is neither standard nor registered by the caller."""
+
+
+class UnknownStageError(InvalidValueError):
+    """A stage name is not a stage of the lifecycle in use."""
+
+
+class ScoreError(InvalidValueError):
+    """A score is out of its kind's range, or given on a kind without scores."""
+
+
+class DuplicateIdError(LifecycleError, ValueError):
+    """Two customers, or two touchpoints, share an id."""
+
+    def __init__(self, what: str, id: str) -> None:
+        self.what = what
+        self.id = id
+        super().__init__(f"duplicate {what} id {id!r}")
+
+
+class UnknownCustomerError(LifecycleError, LookupError):
+    """A customer id names no customer of the book."""
+
+    def __init__(self, customer_id: str, context: str = "") -> None:
+        self.customer_id = customer_id
+        suffix = f" ({context})" if context else ""
+        super().__init__(f"no customer with id {customer_id!r} in the book{suffix}")
+
+    def __str__(self) -> str:
+        # LookupError subclasses would otherwise print the repr of their argument.
+        return str(self.args[0])
+
+
+class TransitionError(LifecycleError, ValueError):
+    """A stage transition was asked for that the lifecycle does not allow.
+
+    Attributes:
+        from_stage: The stage the customer is in.
+        to_stage: The stage that was asked for.
+    """
+
+    def __init__(self, from_stage: str, to_stage: str, allowed: tuple[str, ...]) -> None:
+        self.from_stage = from_stage
+        self.to_stage = to_stage
+        options = ", ".join(allowed) if allowed else "none"
+        super().__init__(
+            f"cannot move from stage {from_stage!r} to stage {to_stage!r}; "
+            f"allowed from {from_stage!r}: {options}"
+        )
+
+
+class BookFormatError(LifecycleError, ValueError):
+    """A book file breaks the book format.
+
+    Attributes:
+        path: The file (or folder) the problem is in.
+        line: The 1-based line the offending row starts on, if any.
+        column: The column (or JSON key) holding the offending value, if any.
+        value: The offending value as it stands in the file, if any.
+        problem: What is wrong, in words.
+
+    Examples:
+        >>> err = BookFormatError("customers.csv", "is not a date", line=3,
+        ...                       column="since", value="2026-02-30")
+        >>> print(err)
+        customers.csv, line 3, column 'since': '2026-02-30' is not a date
+    """
+
+    def __init__(
+        self,
+        path: str,
+        problem: str,
+        *,
+        line: int | None = None,
+        column: str | None = None,
+        value: str | None = None,
+    ) -> None:
+        self.path = path
+        self.problem = problem
+        self.line = line
+        self.column = column
+        self.value = value
+        where = [path]
+        if line is not None:
+            where.append(f"line {line}")
+        if column is not None:
+            where.append(f"column {column!r}")
+        what = f"{value!r} {problem}" if value is not None else problem
+        super().__init__(f"{', '.join(where)}: {what}")

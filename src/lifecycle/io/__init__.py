@@ -1,0 +1,308 @@
+"""Books on disk: read and write customers and touchpoints as CSV or JSON Lines.
+
+The format is the one of ``book-format.md``: a folder holding
+``customers.csv`` and ``touchpoints.csv`` (or ``.jsonl``). Files are read a row
+at a time, so a large export never has to fit in memory as text.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Literal
+
+import attrs
+
+from lifecycle.book import Book
+from lifecycle.customers import Customer
+from lifecycle.errors import BookFormatError
+from lifecycle.io._files import RowOrError, read_csv, read_jsonl, write_rows
+from lifecycle.io._rows import (
+    CUSTOMER_COLUMNS,
+    CUSTOMER_REQUIRED,
+    TOUCHPOINT_COLUMNS,
+    TOUCHPOINT_REQUIRED,
+    CellError,
+    customer_row,
+    parse_customer,
+    parse_touchpoint,
+    touchpoint_row,
+)
+from lifecycle.stages import DEFAULT_LIFECYCLE, Lifecycle
+from lifecycle.timeline import Timeline
+from lifecycle.touchpoints import Kind, Touchpoint, kind_table
+
+__all__ = ["BookReport", "read_book", "read_book_report", "write_book"]
+
+Format = Literal["csv", "jsonl"]
+_FORMATS: tuple[Format, ...] = ("csv", "jsonl")
+
+
+@attrs.frozen
+class BookReport:
+    """What `read_book_report` found: the book of good rows, and every error.
+
+    Attributes:
+        book: A consistent book made of the rows that were good.
+        errors: One `BookFormatError` per bad row (or unreadable file part), in
+            file order: customers first, then touchpoints.
+    """
+
+    book: Book
+    errors: tuple[BookFormatError, ...]
+
+    @property
+    def ok(self) -> bool:
+        """Whether the files had no errors at all."""
+        return not self.errors
+
+
+def read_book(
+    path: str | os.PathLike[str],
+    *,
+    format: Format | None = None,
+    kinds: Iterable[Kind] = (),
+    lifecycle: Lifecycle | None = DEFAULT_LIFECYCLE,
+) -> Book:
+    """Read a book from a folder of ``customers`` and ``touchpoints`` files.
+
+    Args:
+        path: The folder holding ``customers.csv`` and ``touchpoints.csv`` (or
+            the ``.jsonl`` pair).
+        format: ``"csv"`` or ``"jsonl"``; found from the files when not given.
+        kinds: Custom touchpoint kinds the files may use, beside the standard ones.
+        lifecycle: The lifecycle whose stage names the ``stage`` column may
+            hold (``None``: any name).
+
+    Returns:
+        The book.
+
+    Raises:
+        BookFormatError: at the first bad row, naming the file, line, column
+            and value; or when the files are missing or ambiguous.
+
+    Examples:
+        >>> import lifecycle as lc
+        >>> book = lc.read_book(lc.sample_path())
+        >>> book.customer("C001").name
+        'Aurora Lindqvist'
+    """
+    return _read(path, format=format, kinds=kinds, lifecycle=lifecycle, collect=None)
+
+
+def read_book_report(
+    path: str | os.PathLike[str],
+    *,
+    format: Format | None = None,
+    kinds: Iterable[Kind] = (),
+    lifecycle: Lifecycle | None = DEFAULT_LIFECYCLE,
+) -> BookReport:
+    """Read a book, collecting every bad row instead of stopping at the first.
+
+    Takes the same arguments as `read_book`. Bad rows are left out of the book
+    and reported in `BookReport.errors`; a touchpoint of a customer whose row
+    was bad is reported too (nothing is dropped silently).
+
+    Raises:
+        BookFormatError: only when the files are missing or ambiguous.
+
+    Examples:
+        >>> import lifecycle as lc
+        >>> report = lc.read_book_report(lc.sample_path())
+        >>> report.ok, len(report.book) == len(lc.sample_book())
+        (True, True)
+    """
+    errors: list[BookFormatError] = []
+    book = _read(path, format=format, kinds=kinds, lifecycle=lifecycle, collect=errors)
+    return BookReport(book, tuple(errors))
+
+
+def _files(folder: Path, format: Format | None) -> tuple[Format, Path, Path]:
+    if not folder.is_dir():
+        problem = "is not a folder" if folder.exists() else "does not exist"
+        raise BookFormatError(
+            str(folder), f"{problem}; a book is a folder of customers and touchpoints files"
+        )
+    if format is not None and format not in _FORMATS:
+        raise BookFormatError(str(folder), f"format {format!r} is not one of: csv, jsonl")
+    found = [f for f in (format,) if f] or [
+        f for f in _FORMATS if (folder / f"customers.{f}").exists()
+    ]
+    if not found:
+        raise BookFormatError(str(folder), "holds no customers.csv or customers.jsonl")
+    if len(found) > 1:
+        raise BookFormatError(
+            str(folder),
+            "holds both customers.csv and customers.jsonl; pass format='csv' or 'jsonl'",
+        )
+    fmt = found[0]
+    customers, touchpoints = folder / f"customers.{fmt}", folder / f"touchpoints.{fmt}"
+    for file in (customers, touchpoints):
+        if not file.is_file():
+            raise BookFormatError(str(file), "does not exist; a book needs both files")
+    return fmt, customers, touchpoints
+
+
+def _read(
+    path: str | os.PathLike[str],
+    *,
+    format: Format | None,
+    kinds: Iterable[Kind],
+    lifecycle: Lifecycle | None,
+    collect: list[BookFormatError] | None,
+) -> Book:
+    fmt, customers_file, touchpoints_file = _files(Path(path), format)
+    source = read_csv if fmt == "csv" else read_jsonl
+    table = kind_table(kinds)
+
+    def report(error: BookFormatError) -> None:
+        if collect is None:
+            raise error
+        collect.append(error)
+
+    customers: dict[str, Customer] = {}
+    first_line: dict[str, int] = {}
+    bad_customers: dict[str, int] = {}
+    for line, row in _rows(source, customers_file, None, CUSTOMER_REQUIRED, report):
+        try:
+            customer = parse_customer(row, lifecycle)
+        except CellError as e:
+            report(_located(customers_file, line, e))
+            cid = row.get("customer_id")
+            if isinstance(cid, str):
+                bad_customers.setdefault(cid, line)
+            continue
+        if customer.id in customers:
+            report(
+                BookFormatError(
+                    str(customers_file),
+                    f"is a duplicate customer id (first on line {first_line[customer.id]})",
+                    line=line,
+                    column="customer_id",
+                    value=customer.id,
+                )
+            )
+            continue
+        customers[customer.id] = customer
+        first_line[customer.id] = line
+
+    grouped: dict[str, list[Touchpoint]] = {}
+    seen: dict[str, int] = {}
+    for line, row in _rows(
+        source, touchpoints_file, TOUCHPOINT_COLUMNS, TOUCHPOINT_REQUIRED, report
+    ):
+        try:
+            touchpoint = parse_touchpoint(row, table)
+        except CellError as e:
+            report(_located(touchpoints_file, line, e))
+            continue
+        if touchpoint.id in seen:
+            report(
+                BookFormatError(
+                    str(touchpoints_file),
+                    f"is a duplicate touchpoint id (first on line {seen[touchpoint.id]})",
+                    line=line,
+                    column="touchpoint_id",
+                    value=touchpoint.id,
+                )
+            )
+            continue
+        cid = touchpoint.customer_id
+        if cid not in customers:
+            rejected = bad_customers.get(cid)
+            why = (
+                f"names a customer whose row (line {rejected} of {customers_file.name}) "
+                "was rejected"
+                if rejected is not None
+                else f"names no customer of {customers_file.name}"
+            )
+            report(
+                BookFormatError(
+                    str(touchpoints_file), why, line=line, column="customer_id", value=cid
+                )
+            )
+            continue
+        seen[touchpoint.id] = line
+        grouped.setdefault(cid, []).append(touchpoint)
+
+    ordered = {cid: customers[cid] for cid in sorted(customers)}
+    timelines = {
+        cid: Timeline(grouped.get(cid, ()), timezone=c.timezone) for cid, c in ordered.items()
+    }
+    return Book._from_parts(ordered, timelines)
+
+
+def _rows(
+    source: Callable[..., Iterator[RowOrError]],
+    file: Path,
+    allowed: tuple[str, ...] | None,
+    required: tuple[str, ...],
+    report: Callable[[BookFormatError], None],
+) -> Iterator[tuple[int, dict[str, object]]]:
+    """Yield the good rows of *file*, reporting the unreadable ones."""
+    try:
+        for line, row in source(file, allowed=allowed, required=required):
+            if isinstance(row, BookFormatError):
+                report(row)
+            else:
+                yield line, row
+    except BookFormatError as e:
+        report(e)
+
+
+def _located(file: Path, line: int, error: CellError) -> BookFormatError:
+    return BookFormatError(
+        str(file), error.problem, line=line, column=error.column, value=error.shown_value()
+    )
+
+
+def write_book(
+    book: Book,
+    path: str | os.PathLike[str],
+    *,
+    format: Format = "csv",
+) -> None:
+    """Write *book* to a folder as ``customers`` and ``touchpoints`` files.
+
+    What `write_book` writes, `read_book` reads back as an equal book. The
+    folder is created if needed; each file is replaced atomically.
+
+    Args:
+        book: The book to write.
+        path: The folder.
+        format: ``"csv"`` (default) or ``"jsonl"``.
+
+    Raises:
+        BookFormatError: for an unknown format.
+
+    Examples:
+        >>> import tempfile, lifecycle as lc
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     lc.write_book(lc.sample_book(), folder, format="jsonl")
+        ...     lc.read_book(folder) == lc.sample_book()
+        True
+    """
+    if format not in _FORMATS:
+        raise BookFormatError(str(path), f"format {format!r} is not one of: csv, jsonl")
+    folder = Path(path)
+    folder.mkdir(parents=True, exist_ok=True)
+    attribute_columns = tuple(sorted({k for c in book for k in c.attributes}))
+    if format == "csv":
+        customer_rows: Iterable[dict[str, object]] = (
+            customer_row(c, attribute_columns) for c in book
+        )
+    else:
+        customer_rows = (customer_row(c, tuple(sorted(c.attributes))) for c in book)
+    write_rows(
+        folder / f"customers.{format}",
+        (*CUSTOMER_COLUMNS, *attribute_columns),
+        customer_rows,
+        fmt=format,
+    )
+    write_rows(
+        folder / f"touchpoints.{format}",
+        TOUCHPOINT_COLUMNS,
+        (touchpoint_row(tp) for tp in book.touchpoints()),
+        fmt=format,
+    )

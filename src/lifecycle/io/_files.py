@@ -1,0 +1,201 @@
+"""Row sources and sinks: CSV and JSON Lines files, read as a stream of rows.
+
+A source yields ``(line, row)`` pairs, where *row* is a mapping of column to raw
+value, or a `BookFormatError` for a line that could not be read as a row at all
+(the reader decides whether to raise it or collect it). Header problems make
+the whole file unreadable and are raised.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+
+from lifecycle.errors import BookFormatError
+
+RowOrError = tuple[int, "dict[str, object] | BookFormatError"]
+
+
+def _preview(text: str, limit: int = 80) -> str:
+    text = text.rstrip("\r\n")
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def read_csv(
+    path: Path, *, allowed: Sequence[str] | None, required: Sequence[str]
+) -> Iterator[RowOrError]:
+    """Yield the rows of a CSV file, one at a time (the file is never read whole).
+
+    Args:
+        path: The file.
+        allowed: The only columns allowed (``None``: any column).
+        required: Columns the header must have.
+
+    Raises:
+        BookFormatError: for an unreadable header.
+    """
+    name = str(path)
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.reader(handle, strict=True)
+        try:
+            header = next(reader, None)
+        except (csv.Error, UnicodeDecodeError) as e:
+            raise BookFormatError(name, f"cannot read the header: {e}", line=1) from None
+        if header is None:
+            raise BookFormatError(name, "is empty; it needs at least a header line", line=1)
+        _check_header(name, header, allowed, required)
+        width = len(header)
+        line = reader.line_num + 1
+        while True:
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as e:
+                yield line, BookFormatError(name, f"is not valid CSV: {e}", line=line)
+                return
+            except UnicodeDecodeError as e:
+                yield line, BookFormatError(name, f"is not valid UTF-8: {e.reason}", line=line)
+                return
+            if cells:  # a blank line holds no row
+                if len(cells) != width:
+                    yield (
+                        line,
+                        BookFormatError(
+                            name,
+                            f"has {len(cells)} fields but the header has {width}",
+                            line=line,
+                            value=",".join(cells) if len(cells) < 20 else None,
+                        ),
+                    )
+                else:
+                    yield line, dict(zip(header, cells, strict=True))
+            line = reader.line_num + 1
+
+
+def _check_header(
+    name: str, header: Sequence[str], allowed: Sequence[str] | None, required: Sequence[str]
+) -> None:
+    seen: set[str] = set()
+    for column in header:
+        if not column.strip():
+            raise BookFormatError(name, "the header has an empty column name", line=1, value=column)
+        if column in seen:
+            raise BookFormatError(name, "appears twice in the header", line=1, column=column)
+        if allowed is not None and column not in allowed:
+            raise BookFormatError(
+                name,
+                f"is not a column of this file (columns: {', '.join(allowed)})",
+                line=1,
+                column=column,
+            )
+        seen.add(column)
+    for column in required:
+        if column not in seen:
+            raise BookFormatError(
+                name, "is a required column missing from the header", line=1, column=column
+            )
+
+
+def read_jsonl(
+    path: Path, *, allowed: Sequence[str] | None, required: Sequence[str]
+) -> Iterator[RowOrError]:
+    """Yield the objects of a JSON Lines file, one line at a time.
+
+    Missing required keys are reported per line (JSON Lines has no header).
+    """
+    name = str(path)
+    with path.open(encoding="utf-8-sig") as handle:
+        line = 0
+        while True:
+            line += 1
+            try:
+                text = handle.readline()
+            except UnicodeDecodeError as e:
+                yield line, BookFormatError(name, f"is not valid UTF-8: {e.reason}", line=line)
+                return
+            if not text:
+                return
+            if not text.strip():
+                continue
+            try:
+                row = json.loads(text)
+            except json.JSONDecodeError as e:
+                yield (
+                    line,
+                    BookFormatError(
+                        name,
+                        f"is not valid JSON ({e.msg} at character {e.colno})",
+                        line=line,
+                        value=_preview(text),
+                    ),
+                )
+                continue
+            if not isinstance(row, dict):
+                yield (
+                    line,
+                    BookFormatError(name, "must be a JSON object", line=line, value=_preview(text)),
+                )
+                continue
+            problem = _key_problem(name, line, row, allowed, required)
+            yield line, problem or row
+
+
+def _key_problem(
+    name: str,
+    line: int,
+    row: Mapping[str, object],
+    allowed: Sequence[str] | None,
+    required: Sequence[str],
+) -> BookFormatError | None:
+    for key in required:
+        if key not in row:
+            return BookFormatError(
+                name, "is a required key missing from this object", line=line, column=key
+            )
+    if allowed is not None:
+        for key in row:
+            if key not in allowed:
+                return BookFormatError(
+                    name,
+                    f"is not a key of this file (keys: {', '.join(allowed)})",
+                    line=line,
+                    column=key,
+                )
+    return None
+
+
+def _csv_cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ";".join(value)
+    return str(value)
+
+
+def write_rows(
+    path: Path, columns: Sequence[str], rows: Iterable[Mapping[str, object]], *, fmt: str
+) -> None:
+    """Write *rows* to *path* as CSV or JSON Lines, replacing the file atomically."""
+    temporary = path.with_name(path.name + ".partial")
+    try:
+        with temporary.open("w", newline="", encoding="utf-8") as handle:
+            if fmt == "csv":
+                # RFC 4180 line ends: with "\n" alone, a lone "\r" in a note would go unquoted
+                # and split the row when read back.
+                writer = csv.writer(handle, lineterminator="\r\n")
+                writer.writerow(columns)
+                for row in rows:
+                    writer.writerow([_csv_cell(row.get(c)) for c in columns])
+            else:
+                for row in rows:
+                    handle.write(json.dumps(row, ensure_ascii=False))
+                    handle.write("\n")
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)

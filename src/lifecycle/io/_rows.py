@@ -1,0 +1,317 @@
+"""Turn rows of a book file (column -> raw value) into model objects.
+
+CSV cells are always strings; JSON Lines values may also be numbers, booleans,
+lists or null. Both go through these functions so the two formats accept the
+same things and fail with the same messages.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Mapping
+from typing import TypeVar
+from zoneinfo import ZoneInfo
+
+from lifecycle._validate import UTC, to_zone
+from lifecycle.customers import RESERVED_COLUMNS, Customer
+from lifecycle.errors import InvalidValueError
+from lifecycle.stages import Lifecycle
+from lifecycle.touchpoints import Channel, Direction, Kind, Touchpoint
+
+CUSTOMER_COLUMNS = (
+    "customer_id",
+    "name",
+    "since",
+    "stage",
+    "contract_end",
+    "do_not_contact",
+    "timezone",
+    "preferred_channel",
+)
+CUSTOMER_REQUIRED = ("customer_id", "name", "since")
+TOUCHPOINT_COLUMNS = (
+    "touchpoint_id",
+    "customer_id",
+    "at",
+    "channel",
+    "kind",
+    "direction",
+    "score",
+    "tags",
+    "note",
+)
+TOUCHPOINT_REQUIRED = ("touchpoint_id", "customer_id", "at", "channel", "kind", "direction")
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
+_INT = re.compile(r"[+-]?\d+\Z")
+_TRUE = frozenset({"true", "1", "yes"})
+_FALSE = frozenset({"false", "0", "no", ""})
+_CHANNELS = {c.value: c for c in Channel}
+_DIRECTIONS = {d.value: d for d in Direction}
+
+T = TypeVar("T")
+
+#: A raw value from a file: a CSV cell, or a decoded JSON value.
+Raw = object
+
+
+class CellError(Exception):
+    """One bad value in a row; the reader adds the file and line."""
+
+    def __init__(self, column: str | None, value: Raw, problem: str) -> None:
+        super().__init__(problem)
+        self.column = column
+        self.value = value
+        self.problem = problem
+
+    def shown_value(self) -> str | None:
+        """The value as it stands in the file, for the message."""
+        value = self.value
+        if value is None:
+            return None
+        return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def _text(row: Mapping[str, Raw], column: str, *, required: bool) -> str | None:
+    """Return the cell as text, ``None`` when empty or missing (an error if *required*)."""
+    value = row.get(column)
+    if value is None or value == "":
+        if required:
+            raise CellError(column, value, "is required and must not be empty")
+        return None
+    if not isinstance(value, str):
+        raise CellError(column, value, "must be a string")
+    return value
+
+
+def _required(row: Mapping[str, Raw], column: str) -> str:
+    value = _text(row, column, required=True)
+    if value is None:  # pragma: no cover - _text raised already
+        raise CellError(column, value, "is required and must not be empty")
+    return value
+
+
+def _id(row: Mapping[str, Raw], column: str) -> str:
+    value = _required(row, column)
+    if value != value.strip():
+        raise CellError(column, value, "must not start or end with white space")
+    return value
+
+
+def _date(row: Mapping[str, Raw], column: str, *, required: bool) -> dt.date | None:
+    text = _text(row, column, required=required)
+    if text is None:
+        return None
+    if not _DATE.match(text):
+        raise CellError(column, text, "is not a date in the form YYYY-MM-DD")
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise CellError(column, text, "is not a date on the calendar") from None
+
+
+def _flag(row: Mapping[str, Raw], column: str) -> bool:
+    value = row.get(column)
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, str):
+        word = value.strip().lower()
+        if word in _TRUE:
+            return True
+        if word in _FALSE:
+            return False
+    raise CellError(column, value, "must be true or false (also 1/0, yes/no)")
+
+
+def _lookup(column: str, text: str, table: Mapping[str, T]) -> T:
+    try:
+        return table[text]
+    except KeyError:
+        raise CellError(column, text, f"is not one of: {', '.join(table)}") from None
+
+
+def _choice(row: Mapping[str, Raw], column: str, table: Mapping[str, T]) -> T | None:
+    text = _text(row, column, required=False)
+    return None if text is None else _lookup(column, text, table)
+
+
+def _required_choice(row: Mapping[str, Raw], column: str, table: Mapping[str, T]) -> T:
+    return _lookup(column, _required(row, column), table)
+
+
+def parse_customer(row: Mapping[str, Raw], lifecycle: Lifecycle | None) -> Customer:
+    """Build a `Customer` from a customers row.
+
+    Raises:
+        CellError: naming the column and value of the first bad cell.
+    """
+    customer_id = _id(row, "customer_id")
+    name = row.get("name")
+    if not isinstance(name, str):
+        raise CellError("name", name, "is required and must be a string")
+    since = _date(row, "since", required=True)
+    stage = _text(row, "stage", required=False)
+    if stage is not None and lifecycle is not None and stage not in lifecycle.stages:
+        raise CellError(
+            "stage", stage, f"is not a stage of the lifecycle ({', '.join(lifecycle.stages)})"
+        )
+    zone_name = _text(row, "timezone", required=False)
+    zone: ZoneInfo = UTC
+    if zone_name is not None:
+        try:
+            zone = to_zone(zone_name)
+        except InvalidValueError as e:
+            raise CellError("timezone", zone_name, e.problem) from None
+    attributes: dict[str, str] = {}
+    for column, value in row.items():
+        if column in RESERVED_COLUMNS or value is None or value == "":
+            continue
+        if not isinstance(value, str):
+            raise CellError(column, value, "a custom attribute must be a string")
+        attributes[column] = value
+    try:
+        return Customer(
+            id=customer_id,
+            name=name,
+            since=since,  # type: ignore[arg-type]  # required: never None here
+            contract_end=_date(row, "contract_end", required=False),
+            do_not_contact=_flag(row, "do_not_contact"),
+            timezone=zone,
+            preferred_channel=_choice(row, "preferred_channel", _CHANNELS),
+            recorded_stage=stage,
+            attributes=attributes,
+        )
+    except InvalidValueError as e:
+        raise CellError(_column_of(e.field), e.value, e.problem) from None
+
+
+def _instant(row: Mapping[str, Raw], column: str) -> dt.datetime:
+    text = _required(row, column)
+    try:
+        at = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise CellError(column, text, "is not an ISO 8601 datetime") from None
+    if at.tzinfo is None:
+        raise CellError(
+            column,
+            text,
+            "has no UTC offset; write it with one, e.g. 2026-03-01T09:30:00+01:00 or Z",
+        )
+    return at
+
+
+def _score(row: Mapping[str, Raw], kind: Kind) -> int | None:
+    value = row.get("score")
+    if value is None or value == "":
+        return None
+    if isinstance(value, str) and _INT.match(value.strip()):
+        score = int(value)
+    elif isinstance(value, int) and not isinstance(value, bool):
+        score = value
+    else:
+        raise CellError("score", value, "must be a whole number")
+    if kind.score_range is None:
+        raise CellError(
+            "score", value, f"is given, but touchpoints of kind {kind.name!r} carry no score"
+        )
+    low, high = kind.score_range
+    if not low <= score <= high:
+        raise CellError(
+            "score", value, f"is out of range: a {kind.name} score is from {low} to {high}"
+        )
+    return score
+
+
+def _tags(row: Mapping[str, Raw]) -> frozenset[str]:
+    value = row.get("tags")
+    if value is None or value == "":
+        return frozenset()
+    if isinstance(value, str):
+        pieces = value.split(";")
+    elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+        pieces = value
+    else:
+        raise CellError("tags", value, "must be ';'-separated labels (or a JSON list of strings)")
+    # Empty pieces ("a;;b", a trailing ';') carry no label, so nothing is lost.
+    return frozenset(p.strip() for p in pieces if p.strip())
+
+
+def parse_touchpoint(row: Mapping[str, Raw], kinds: Mapping[str, Kind]) -> Touchpoint:
+    """Build a `Touchpoint` from a touchpoints row.
+
+    Raises:
+        CellError: naming the column and value of the first bad cell.
+    """
+    touchpoint_id = _id(row, "touchpoint_id")
+    customer_id = _id(row, "customer_id")
+    at = _instant(row, "at")
+    channel = _required_choice(row, "channel", _CHANNELS)
+    kind_name = _required(row, "kind")
+    kind = kinds.get(kind_name)
+    if kind is None:
+        raise CellError(
+            "kind",
+            kind_name,
+            f"is not a known touchpoint kind (known: {', '.join(sorted(kinds))}); "
+            "register custom kinds with read_book(..., kinds=[Kind(...)])",
+        )
+    direction = _required_choice(row, "direction", _DIRECTIONS)
+    note = row.get("note")
+    if note is None:
+        note = ""
+    elif not isinstance(note, str):
+        raise CellError("note", note, "must be a string")
+    try:
+        return Touchpoint(
+            id=touchpoint_id,
+            customer_id=customer_id,
+            at=at,
+            channel=channel,
+            kind=kind,
+            direction=direction,
+            score=_score(row, kind),
+            tags=_tags(row),
+            note=note,
+        )
+    except InvalidValueError as e:
+        raise CellError(_column_of(e.field), e.value, e.problem) from None
+
+
+def _column_of(field: str) -> str:
+    return {"id": "customer_id", "recorded_stage": "stage"}.get(field, field)
+
+
+def customer_row(customer: Customer, attribute_columns: tuple[str, ...]) -> dict[str, Raw]:
+    """Return the row a customer is written as (JSON-friendly values)."""
+    row: dict[str, Raw] = {
+        "customer_id": customer.id,
+        "name": customer.name,
+        "since": customer.since.isoformat(),
+        "stage": customer.recorded_stage,
+        "contract_end": customer.contract_end.isoformat() if customer.contract_end else None,
+        "do_not_contact": customer.do_not_contact,
+        "timezone": customer.timezone.key,
+        "preferred_channel": customer.preferred_channel.value
+        if customer.preferred_channel
+        else None,
+    }
+    for column in attribute_columns:
+        row[column] = customer.attributes.get(column)
+    return row
+
+
+def touchpoint_row(touchpoint: Touchpoint) -> dict[str, Raw]:
+    """Return the row a touchpoint is written as (JSON-friendly values)."""
+    return {
+        "touchpoint_id": touchpoint.id,
+        "customer_id": touchpoint.customer_id,
+        "at": touchpoint.at.isoformat(),
+        "channel": touchpoint.channel.value,
+        "kind": touchpoint.kind.name,
+        "direction": touchpoint.direction.value,
+        "score": touchpoint.score,
+        "tags": sorted(touchpoint.tags),
+        "note": touchpoint.note,
+    }

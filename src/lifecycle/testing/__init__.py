@@ -1,0 +1,48 @@
+"""Hypothesis strategies for `lifecycle` objects, for your own property-based tests.
+
+Requires Hypothesis (``pip install lifecycle[testing]``); importing `lifecycle`
+itself never imports it.
+
+Examples:
+    >>> from hypothesis import given
+    >>> import lifecycle.testing as lct
+    >>> @given(lct.books(max_customers=3))
+    ... def test_every_touchpoint_has_its_customer(book):
+    ...     for touchpoint in book.touchpoints():
+    ...         assert touchpoint.customer_id in book
+    >>> test_every_touchpoint_has_its_customer()
+"""
+
+from lifecycle.testing._strategies import (
+    EDGE_ZONES,
+    aware_datetimes,
+    books,
+    channels,
+    customer_ids,
+    customers,
+    directions,
+    kinds,
+    local_dates,
+    scores,
+    tags,
+    time_zones,
+    timelines,
+    touchpoints,
+)
+
+__all__ = [
+    "EDGE_ZONES",
+    "aware_datetimes",
+    "books",
+    "channels",
+    "customer_ids",
+    "customers",
+    "directions",
+    "kinds",
+    "local_dates",
+    "scores",
+    "tags",
+    "time_zones",
+    "timelines",
+    "touchpoints",
+]

@@ -1,0 +1,315 @@
+"""Touchpoints: every interaction with a customer, whoever started it.
+
+A touchpoint records *when* (an instant), *how* (a `Channel`), *what* (a
+`Kind`), *who started it* (a `Direction`), and optionally a survey score, tags
+and a note.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Iterable
+from typing import Any, ClassVar
+from zoneinfo import ZoneInfo
+
+import attrs
+
+from lifecycle._validate import check_instant, enum_converter, id_validator
+from lifecycle.errors import InvalidValueError, ScoreError, UnknownKindError
+
+__all__ = ["Channel", "Direction", "Kind", "Touchpoint"]
+
+
+class Channel(enum.StrEnum):
+    """How a touchpoint happened (and how a customer may be reached).
+
+    Members compare equal to their names, so ``Channel.EMAIL == "email"``.
+    """
+
+    EMAIL = "email"
+    PHONE = "phone"
+    CHAT = "chat"
+    MEETING = "meeting"
+    SOCIAL = "social"
+    IN_PERSON = "in_person"
+    WEB = "web"
+    OTHER = "other"
+
+
+class Direction(enum.StrEnum):
+    """Who started a touchpoint: the customer (inbound) or we (outbound).
+
+    The balance between the two is the balance between service (reacting) and
+    stewardship (reaching out first).
+    """
+
+    INBOUND = "inbound"
+    OUTBOUND = "outbound"
+
+
+def _check_kind_name(instance: object, attribute: Any, value: Any) -> None:
+    if not isinstance(value, str) or not value:
+        raise InvalidValueError("kind", value, "a kind name must be a non-empty string")
+    if value != value.strip() or any(c in value for c in ";,\n\r"):
+        raise InvalidValueError(
+            "kind", value, "a kind name may not contain ';', ',', line breaks or edge spaces"
+        )
+
+
+def _check_score_range(instance: Kind, attribute: Any, value: Any) -> None:
+    if value is None:
+        return
+    low, high = value
+    if not (isinstance(low, int) and isinstance(high, int)) or low > high:
+        raise InvalidValueError(
+            "score_range", value, "must be a (lowest, highest) pair of integers"
+        )
+
+
+@attrs.frozen(cache_hash=True)
+class Kind:
+    """What a touchpoint was: a purchase, a complaint, an NPS survey, ...
+
+    The fourteen standard kinds are class attributes (``Kind.PURCHASE``, ...).
+    A team that records other kinds makes its own and passes them wherever kinds
+    are read from text (for example ``read_book(..., kinds=[webinar])``), so that
+    a typo in a kind is an error instead of a new kind.
+
+    Attributes:
+        name: The kind's name as it appears in book files.
+        score_range: ``(lowest, highest)`` if touchpoints of this kind carry a
+            score (a survey answer), else ``None``.
+
+    Examples:
+        >>> Kind.NPS.score_range
+        (0, 10)
+        >>> webinar = Kind("webinar")
+        >>> Kind.named("webinar", custom=[webinar]) is webinar
+        True
+    """
+
+    name: str = attrs.field(validator=_check_kind_name)
+    score_range: tuple[int, int] | None = attrs.field(
+        default=None, kw_only=True, validator=_check_score_range
+    )
+
+    INQUIRY: ClassVar[Kind]
+    DEMO: ClassVar[Kind]
+    PURCHASE: ClassVar[Kind]
+    ONBOARDING: ClassVar[Kind]
+    CHECK_IN: ClassVar[Kind]
+    HEALTH_CHECK: ClassVar[Kind]
+    COMPLAINT: ClassVar[Kind]
+    RESOLUTION: ClassVar[Kind]
+    NPS: ClassVar[Kind]
+    CSAT: ClassVar[Kind]
+    REFERRAL: ClassVar[Kind]
+    RENEWAL: ClassVar[Kind]
+    ANNIVERSARY: ClassVar[Kind]
+    CANCELLATION: ClassVar[Kind]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def scored(self) -> bool:
+        """Whether touchpoints of this kind carry a score."""
+        return self.score_range is not None
+
+    @staticmethod
+    def standard() -> tuple[Kind, ...]:
+        """Return the standard kinds of the book format, in their documented order."""
+        return _STANDARD
+
+    @staticmethod
+    def named(name: str, *, custom: Iterable[Kind] = ()) -> Kind:
+        """Return the kind called *name*: a standard one, or one of *custom*.
+
+        Args:
+            name: A kind name, such as ``"purchase"``.
+            custom: Kinds the caller registers beside the standard ones.
+
+        Raises:
+            UnknownKindError: if no kind has that name. The message lists the
+                known names, so a typo is easy to spot.
+            InvalidValueError: if a custom kind reuses a standard name with a
+                different definition.
+        """
+        table = kind_table(custom)
+        try:
+            return table[name]
+        except (KeyError, TypeError):
+            known = ", ".join(sorted(table))
+            raise UnknownKindError(
+                "kind",
+                name,
+                f"is not a known touchpoint kind (known: {known}); "
+                "register custom kinds by passing Kind objects",
+            ) from None
+
+
+_NPS_RANGE = (0, 10)
+_CSAT_RANGE = (1, 5)
+
+Kind.INQUIRY = Kind("inquiry")
+Kind.DEMO = Kind("demo")
+Kind.PURCHASE = Kind("purchase")
+Kind.ONBOARDING = Kind("onboarding")
+Kind.CHECK_IN = Kind("check_in")
+Kind.HEALTH_CHECK = Kind("health_check")
+Kind.COMPLAINT = Kind("complaint")
+Kind.RESOLUTION = Kind("resolution")
+Kind.NPS = Kind("nps", score_range=_NPS_RANGE)
+Kind.CSAT = Kind("csat", score_range=_CSAT_RANGE)
+Kind.REFERRAL = Kind("referral")
+Kind.RENEWAL = Kind("renewal")
+Kind.ANNIVERSARY = Kind("anniversary")
+Kind.CANCELLATION = Kind("cancellation")
+
+_STANDARD: tuple[Kind, ...] = (
+    Kind.INQUIRY,
+    Kind.DEMO,
+    Kind.PURCHASE,
+    Kind.ONBOARDING,
+    Kind.CHECK_IN,
+    Kind.HEALTH_CHECK,
+    Kind.COMPLAINT,
+    Kind.RESOLUTION,
+    Kind.NPS,
+    Kind.CSAT,
+    Kind.REFERRAL,
+    Kind.RENEWAL,
+    Kind.ANNIVERSARY,
+    Kind.CANCELLATION,
+)
+_STANDARD_TABLE = {k.name: k for k in _STANDARD}
+
+
+def kind_table(custom: Iterable[Kind] = ()) -> dict[str, Kind]:
+    """Return name -> kind for the standard kinds plus *custom* ones.
+
+    Raises:
+        InvalidValueError: if a custom entry is not a `Kind`, or reuses a
+            standard name with a different score range.
+    """
+    table = dict(_STANDARD_TABLE)
+    for kind in custom:
+        if not isinstance(kind, Kind):
+            raise InvalidValueError("kinds", kind, "custom kinds must be Kind objects")
+        known = table.get(kind.name)
+        if known is not None and known != kind:
+            raise InvalidValueError(
+                "kinds", kind, f"clashes with the kind already named {kind.name!r}: {known!r}"
+            )
+        table[kind.name] = kind
+    return table
+
+
+def to_kind(value: Kind | str) -> Kind:
+    """Convert a standard kind name to its `Kind`; pass `Kind` objects through."""
+    if isinstance(value, Kind):
+        return value
+    return Kind.named(value)
+
+
+def _to_tags(value: Iterable[str]) -> frozenset[str]:
+    if isinstance(value, str):
+        raise InvalidValueError("tags", value, "must be a collection of labels, not one string")
+    tags: frozenset[Any] = frozenset(value)
+    for tag in tags:
+        if not isinstance(tag, str) or not tag or tag != tag.strip() or ";" in tag:
+            raise InvalidValueError(
+                "tags", tag, "a tag must be a non-empty string without ';' or edge spaces"
+            )
+    return tags
+
+
+_channel = enum_converter(Channel, "channel")
+_direction = enum_converter(Direction, "direction")
+
+
+def _to_channel(value: Channel | str) -> Channel:
+    return _channel(value)
+
+
+def _to_direction(value: Direction | str) -> Direction:
+    return _direction(value)
+
+
+def _check_at(instance: object, attribute: Any, value: Any) -> None:
+    check_instant("at", value)
+
+
+def _check_score(instance: Touchpoint, attribute: Any, value: Any) -> None:
+    kind = instance.kind
+    if value is None:
+        return
+    if kind.score_range is None:
+        raise ScoreError("score", value, f"touchpoints of kind {kind.name!r} carry no score")
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ScoreError("score", value, "must be a whole number")
+    low, high = kind.score_range
+    if not low <= value <= high:
+        raise ScoreError("score", value, f"a {kind.name} score must be from {low} to {high}")
+
+
+def _check_note(instance: object, attribute: Any, value: Any) -> None:
+    if not isinstance(value, str):
+        raise InvalidValueError("note", value, "must be a string")
+
+
+@attrs.frozen(kw_only=True)
+class Touchpoint:
+    """One interaction with a customer, at an instant.
+
+    Attributes:
+        id: Stable id, unique in a book.
+        customer_id: The customer it was with.
+        at: When it happened: a timezone-aware datetime. A naive one raises
+            `NaiveDatetimeError`, because guessing its zone would silently move
+            it to another local day.
+        channel: How it happened (a `Channel` or its name).
+        kind: What it was (a `Kind`, or a standard kind's name).
+        direction: Who started it (a `Direction` or its name).
+        score: The survey answer for scored kinds (NPS 0-10, CSAT 1-5).
+        tags: Labels such as ``"feature:reports"``.
+        note: Free text.
+
+    Raises:
+        InvalidValueError: naming the field and value, for any bad field.
+
+    Examples:
+        >>> import datetime as dt
+        >>> tp = Touchpoint(
+        ...     id="t-1", customer_id="c-1",
+        ...     at=dt.datetime(2026, 3, 1, 9, 30, tzinfo=dt.UTC),
+        ...     channel="email", kind="nps", direction="inbound", score=9,
+        ... )
+        >>> tp.kind is Kind.NPS, tp.score
+        (True, 9)
+    """
+
+    id: str = attrs.field(validator=id_validator)
+    customer_id: str = attrs.field(validator=id_validator)
+    at: dt.datetime = attrs.field(validator=_check_at)
+    channel: Channel = attrs.field(converter=_to_channel)
+    kind: Kind = attrs.field(converter=to_kind)
+    direction: Direction = attrs.field(converter=_to_direction)
+    score: int | None = attrs.field(default=None, validator=_check_score)
+    tags: frozenset[str] = attrs.field(default=frozenset(), converter=_to_tags)
+    note: str = attrs.field(default="", validator=_check_note)
+
+    def local_date(self, zone: ZoneInfo) -> dt.date:
+        """Return the calendar date of this touchpoint in *zone*.
+
+        Examples:
+            >>> import datetime as dt
+            >>> from zoneinfo import ZoneInfo
+            >>> tp = Touchpoint(id="t", customer_id="c", channel="web", kind="inquiry",
+            ...                 direction="inbound",
+            ...                 at=dt.datetime(2026, 1, 1, 23, 0, tzinfo=dt.UTC))
+            >>> tp.local_date(ZoneInfo("Pacific/Kiritimati"))
+            datetime.date(2026, 1, 2)
+        """
+        return self.at.astimezone(zone).date()

@@ -1,0 +1,37 @@
+"""The public API as users write it; only type-checked (mypy --strict), never run."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import assert_type
+
+import lifecycle as lc
+
+
+def build_and_query() -> None:
+    customer = lc.Customer(id="c-1", name="Ada", since=dt.date(2026, 1, 1), timezone="UTC")
+    touchpoint = lc.Touchpoint(
+        id="t-1",
+        customer_id="c-1",
+        at=dt.datetime(2026, 1, 2, tzinfo=dt.UTC),
+        channel="email",
+        kind=lc.Kind.PURCHASE,
+        direction=lc.Direction.INBOUND,
+    )
+    book = lc.Book([customer], [touchpoint])
+    timeline = book.timeline("c-1")
+    assert_type(timeline.first("purchase"), lc.Touchpoint | None)
+    assert_type(timeline.until(dt.date(2026, 1, 5)), lc.Timeline)
+    assert_type(timeline[0], lc.Touchpoint)
+    assert_type(timeline.count(direction="outbound"), int)
+    history = lc.DEFAULT_LIFECYCLE.history(customer, timeline, as_of=dt.date(2026, 2, 1))
+    assert_type(history.stage, str)
+    assert_type(history.transitions, tuple[lc.Transition, ...])
+    assert_type(book.with_touchpoints([touchpoint]), lc.Book)
+
+
+def read_and_write(path: str) -> None:
+    book = lc.read_book(path, format="csv", kinds=[lc.Kind("webinar")])
+    report = lc.read_book_report(path)
+    assert_type(report.errors, tuple[lc.BookFormatError, ...])
+    lc.write_book(book, path, format="jsonl")
