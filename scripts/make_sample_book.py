@@ -12,7 +12,6 @@ import datetime as dt
 import random
 import sys
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import attrs
 from dateutil.relativedelta import relativedelta
@@ -171,7 +170,6 @@ class Maker:
         tags: tuple[str, ...] = (),
         note: str = "",
         hour: int | None = None,
-        utc: bool | None = None,
     ) -> None:
         self.t += 1
         inbound_kinds = {
@@ -198,9 +196,7 @@ class Maker:
             lc.Touchpoint(
                 id=f"T{self.t:05d}",
                 customer_id=customer.id,
-                at=local.astimezone(ZoneInfo("UTC"))
-                if (utc if utc is not None else self.t % 3)
-                else local,
+                at=local,
                 channel=channel,
                 kind=kind,
                 direction=direction,
@@ -329,7 +325,7 @@ def scenarios(m: Maker) -> None:
     m.touch(c, c.since, "purchase")
     m.touch(c, c.since + dt.timedelta(days=6), "onboarding")
     # 09:00 in Kiritimati (UTC+14) is 19:00 UTC the day before: local dates matter.
-    m.touch(c, ago(75), "health_check", hour=9, utc=True)
+    m.touch(c, ago(75), "health_check", hour=9)
 
     c = m.customer("C008", name="Priya Sharma", since=dt.date(2024, 5, 6), timezone="Asia/Kolkata")
     m.touch(c, c.since, "purchase")

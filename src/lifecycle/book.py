@@ -12,6 +12,8 @@ from lifecycle.touchpoints import Touchpoint
 
 __all__ = ["Book"]
 
+_FULL_REPR = 5
+
 
 class Book:
     """Customers and their timelines, consistent by construction.
@@ -151,7 +153,12 @@ class Book:
     __hash__ = None  # type: ignore[assignment]  # equal books may be large; no hashing
 
     def __repr__(self) -> str:
-        return f"<Book: {len(self)} customers, {self.touchpoint_count} touchpoints>"
+        # Small books (such as shrunk Hypothesis examples) show everything, so a
+        # failing test says exactly which book failed; large ones a summary.
+        count = self.touchpoint_count
+        if len(self) <= _FULL_REPR and count <= 4 * _FULL_REPR:
+            return f"Book({list(self)!r}, {list(self.touchpoints())!r})"
+        return f"<Book: {len(self)} customers, {count} touchpoints>"
 
     # -- changing (into a new book) -------------------------------------------
 

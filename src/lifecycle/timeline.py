@@ -212,7 +212,7 @@ class Timeline:
                 raise InvalidValueError(
                     "when", when, "is naive; timeline queries need an aware datetime"
                 )
-            return search(index.instants, when, self._start, self._stop)
+            return search(index.instants, when.astimezone(dt.UTC), self._start, self._stop)
         if isinstance(when, dt.date):
             # Local dates are non-decreasing along the timeline: one zone, sorted instants.
             return search(index.dates, when, self._start, self._stop)

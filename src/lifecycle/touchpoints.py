@@ -237,8 +237,12 @@ def _to_direction(value: Direction | str) -> Direction:
     return _direction(value)
 
 
-def _check_at(instance: object, attribute: Any, value: Any) -> None:
-    check_instant("at", value)
+def _to_instant(value: dt.datetime) -> dt.datetime:
+    # Stored in UTC: an instant is what `at` means, and PEP 495 makes an
+    # ambiguous wall time (a DST fall-back hour) unequal to the same instant
+    # written in another zone, which would make equality depend on spelling.
+    at = check_instant("at", value)
+    return at if at.tzinfo is dt.UTC else at.astimezone(dt.UTC)
 
 
 def _check_score(instance: Touchpoint, attribute: Any, value: Any) -> None:
@@ -266,9 +270,10 @@ class Touchpoint:
     Attributes:
         id: Stable id, unique in a book.
         customer_id: The customer it was with.
-        at: When it happened: a timezone-aware datetime. A naive one raises
-            `NaiveDatetimeError`, because guessing its zone would silently move
-            it to another local day.
+        at: When it happened: a timezone-aware datetime, stored as the same
+            instant in UTC (local dates come from the customer's zone). A naive
+            one raises `NaiveDatetimeError`, because guessing its zone would
+            silently move it to another local day.
         channel: How it happened (a `Channel` or its name).
         kind: What it was (a `Kind`, or a standard kind's name).
         direction: Who started it (a `Direction` or its name).
@@ -292,7 +297,7 @@ class Touchpoint:
 
     id: str = attrs.field(validator=id_validator)
     customer_id: str = attrs.field(validator=id_validator)
-    at: dt.datetime = attrs.field(validator=_check_at)
+    at: dt.datetime = attrs.field(converter=_to_instant)
     channel: Channel = attrs.field(converter=_to_channel)
     kind: Kind = attrs.field(converter=to_kind)
     direction: Direction = attrs.field(converter=_to_direction)

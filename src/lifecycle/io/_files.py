@@ -13,6 +13,7 @@ import json
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import BinaryIO
 
 from lifecycle.errors import BookFormatError
 
@@ -22,6 +23,31 @@ RowOrError = tuple[int, "dict[str, object] | BookFormatError"]
 def _preview(text: str, limit: int = 80) -> str:
     text = text.rstrip("\r\n")
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+class _Undecodable(Exception):
+    """A line that is not UTF-8, with its 1-based number."""
+
+    def __init__(self, line: int, error: UnicodeDecodeError) -> None:
+        super().__init__(error.reason)
+        self.line = line
+        self.reason = error.reason
+
+
+def _lines(handle: BinaryIO) -> Iterator[str]:
+    """Decode a file a physical line at a time, so a bad byte names its line.
+
+    (A text-mode file decodes in large chunks, so the failing line is unknown.)
+    """
+    for number, raw in enumerate(handle, start=1):
+        data = raw[len(_BOM) :] if number == 1 and raw.startswith(_BOM) else raw  # Excel's BOM
+        try:
+            yield data.decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise _Undecodable(number, e) from None
+
+
+_BOM = b"\xef\xbb\xbf"
 
 
 def read_csv(
@@ -38,12 +64,14 @@ def read_csv(
         BookFormatError: for an unreadable header.
     """
     name = str(path)
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.reader(handle, strict=True)
+    with path.open("rb") as handle:
+        reader = csv.reader(_lines(handle), strict=True)
         try:
             header = next(reader, None)
-        except (csv.Error, UnicodeDecodeError) as e:
+        except csv.Error as e:
             raise BookFormatError(name, f"cannot read the header: {e}", line=1) from None
+        except _Undecodable as e:
+            raise BookFormatError(name, f"is not valid UTF-8: {e.reason}", line=e.line) from None
         if header is None:
             raise BookFormatError(name, "is empty; it needs at least a header line", line=1)
         _check_header(name, header, allowed, required)
@@ -57,8 +85,8 @@ def read_csv(
             except csv.Error as e:
                 yield line, BookFormatError(name, f"is not valid CSV: {e}", line=line)
                 return
-            except UnicodeDecodeError as e:
-                yield line, BookFormatError(name, f"is not valid UTF-8: {e.reason}", line=line)
+            except _Undecodable as e:
+                yield e.line, BookFormatError(name, f"is not valid UTF-8: {e.reason}", line=e.line)
                 return
             if cells:  # a blank line holds no row
                 if len(cells) != width:
@@ -108,16 +136,15 @@ def read_jsonl(
     Missing required keys are reported per line (JSON Lines has no header).
     """
     name = str(path)
-    with path.open(encoding="utf-8-sig") as handle:
-        line = 0
+    with path.open("rb") as handle:
+        lines = enumerate(_lines(handle), start=1)
         while True:
-            line += 1
             try:
-                text = handle.readline()
-            except UnicodeDecodeError as e:
-                yield line, BookFormatError(name, f"is not valid UTF-8: {e.reason}", line=line)
+                line, text = next(lines)
+            except StopIteration:
                 return
-            if not text:
+            except _Undecodable as e:
+                yield e.line, BookFormatError(name, f"is not valid UTF-8: {e.reason}", line=e.line)
                 return
             if not text.strip():
                 continue
@@ -140,8 +167,7 @@ def read_jsonl(
                     BookFormatError(name, "must be a JSON object", line=line, value=_preview(text)),
                 )
                 continue
-            problem = _key_problem(name, line, row, allowed, required)
-            yield line, problem or row
+            yield line, _key_problem(name, line, row, allowed, required) or row
 
 
 def _key_problem(

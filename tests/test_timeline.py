@@ -1,0 +1,195 @@
+"""Timelines: ordering, ties, local dates and the queries policies ask."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import lifecycle as lc
+import lifecycle.testing as lct
+
+UTC = dt.UTC
+
+
+def tp(
+    id: str, at: dt.datetime, kind: str = "check_in", direction: str = "outbound"
+) -> lc.Touchpoint:
+    return lc.Touchpoint(
+        id=id, customer_id="c-1", at=at, kind=kind, channel="phone", direction=direction
+    )
+
+
+def day(d: int, hour: int = 12) -> dt.datetime:
+    return dt.datetime(2026, 1, d, hour, tzinfo=UTC)
+
+
+def test_touchpoints_are_sorted_by_instant_then_id():
+    """Order is by instant; at the same instant, by id in code-point order."""
+    same = day(5)
+    timeline = lc.Timeline([tp("b", same), tp("a", same), tp("C10", same), tp("z", day(1))])
+    assert [t.id for t in timeline] == ["z", "C10", "a", "b"]
+
+
+def test_ties_make_first_the_smallest_and_last_the_largest_id():
+    """starter-pack.md: first(k) takes the smallest id, last(k) the largest, at one instant."""
+    same = day(5)
+    timeline = lc.Timeline([tp("C9", same, "nps"), tp("C10", same, "nps")])
+    assert timeline.first("nps").id == "C10"  # type: ignore[union-attr]
+    assert timeline.last("nps").id == "C9"  # type: ignore[union-attr]
+
+
+def test_instants_in_different_offsets_sort_by_instant():
+    """10:00+02:00 is before 09:00+00:00."""
+    berlin = dt.datetime(2026, 6, 1, 10, tzinfo=ZoneInfo("Europe/Berlin"))
+    london = dt.datetime(2026, 6, 1, 9, tzinfo=UTC)
+    assert [t.id for t in lc.Timeline([tp("x", london), tp("y", berlin)])] == ["y", "x"]
+
+
+def test_queries_filter_by_kind_direction_and_predicate():
+    """first/last/count/select/any combine kind, direction and where."""
+    timeline = lc.Timeline(
+        [
+            tp("1", day(1), "purchase", "inbound"),
+            tp("2", day(2), "check_in", "outbound"),
+            tp("3", day(3), "complaint", "inbound"),
+            tp("4", day(4), "check_in", "inbound"),
+        ]
+    )
+    assert timeline.count() == 4
+    assert timeline.count("check_in") == 2
+    assert timeline.count(direction="inbound") == 3
+    assert timeline.last("check_in", direction="outbound").id == "2"  # type: ignore[union-attr]
+    assert timeline.first(where=lambda t: t.id > "2").id == "3"  # type: ignore[union-attr]
+    assert [t.id for t in timeline.select(lc.Kind.CHECK_IN)] == ["2", "4"]
+    assert timeline.any("complaint")
+    assert not timeline.any("referral")
+    assert timeline.last("referral") is None
+    assert timeline.kinds() == {lc.Kind.PURCHASE, lc.Kind.CHECK_IN, lc.Kind.COMPLAINT}
+
+
+def test_narrowing_by_instant():
+    """after/before are strict unless inclusive; since/until are inclusive."""
+    timeline = lc.Timeline([tp(str(d), day(d)) for d in range(1, 6)])
+    ids = lambda tl: [t.id for t in tl]  # noqa: E731
+    assert ids(timeline.after(day(2))) == ["3", "4", "5"]
+    assert ids(timeline.after(day(2), inclusive=True)) == ["2", "3", "4", "5"]
+    assert ids(timeline.before(day(2))) == ["1"]
+    assert ids(timeline.before(day(2), inclusive=True)) == ["1", "2"]
+    assert ids(timeline.since(day(4))) == ["4", "5"]
+    assert ids(timeline.until(day(2))) == ["1", "2"]
+    assert ids(timeline.between(day(2), day(3))) == ["2", "3"]
+    assert ids(timeline.after(day(1)).before(day(5)).after(day(2))) == ["3", "4"]
+
+
+def test_narrowing_by_local_date_uses_the_timeline_zone():
+    """A touchpoint at 19:00 UTC on 1 Jan belongs to 2 Jan in Kiritimati."""
+    late = tp("late", dt.datetime(2026, 1, 1, 19, tzinfo=UTC))
+    utc = lc.Timeline([late])
+    kiritimati = lc.Timeline([late], timezone="Pacific/Kiritimati")
+    assert len(utc.until(dt.date(2026, 1, 1))) == 1
+    assert len(kiritimati.until(dt.date(2026, 1, 1))) == 0
+    assert kiritimati.local_dates() == (dt.date(2026, 1, 2),)
+    assert kiritimati.local_date(late) == dt.date(2026, 1, 2)
+
+
+def test_sequence_protocol():
+    """len, bool, indexing, slicing, reversed and equality behave like a tuple."""
+    a, b = tp("a", day(1)), tp("b", day(2))
+    timeline = lc.Timeline([b, a])
+    assert len(timeline) == 2 and timeline
+    assert not lc.Timeline()
+    assert timeline[0] is a and timeline[-1] is b
+    assert timeline[0:1] == (a,)
+    assert list(reversed(timeline)) == [b, a]
+    assert timeline == lc.Timeline([a, b])
+    assert timeline != lc.Timeline([a, b], timezone="Asia/Tokyo")
+    assert hash(timeline) == hash(lc.Timeline([a, b]))
+    assert timeline.customer_id == "c-1"
+    assert lc.Timeline().customer_id is None
+    assert "Timeline(" in repr(timeline)
+    assert timeline.__eq__(42) is NotImplemented
+
+
+def test_timelines_are_immutable():
+    """No attribute can be set or deleted."""
+    timeline = lc.Timeline()
+    with pytest.raises(AttributeError):
+        timeline.timezone = ZoneInfo("UTC")  # type: ignore[misc]
+    with pytest.raises(AttributeError):
+        del timeline.timezone
+
+
+def test_bad_timelines_are_rejected():
+    """One customer per timeline, unique ids, aware instants in queries."""
+    other = lc.Touchpoint(
+        id="x", customer_id="c-2", at=day(1), kind="demo", channel="web", direction="inbound"
+    )
+    with pytest.raises(lc.InvalidValueError, match="several"):
+        lc.Timeline([tp("a", day(1)), other])
+    with pytest.raises(lc.DuplicateIdError, match="'a'"):
+        lc.Timeline([tp("a", day(1)), tp("a", day(2))])
+    timeline = lc.Timeline([tp("a", day(1))])
+    with pytest.raises(lc.InvalidValueError, match="naive"):
+        timeline.after(dt.datetime(2026, 1, 1))  # noqa: DTZ001
+    with pytest.raises(lc.InvalidValueError, match="datetime.date"):
+        timeline.until("2026-01-01")  # type: ignore[arg-type]
+    with pytest.raises(lc.UnknownKindError):
+        timeline.first("purchse")
+    with pytest.raises(lc.InvalidValueError, match="sideways"):
+        timeline.first(direction="sideways")
+
+
+# -- properties: every query equals its naive restatement ----------------------
+
+instants = lct.aware_datetimes()
+
+
+@given(lct.timelines(), lct.kinds(), lct.directions())
+def test_first_last_count_match_a_scan(
+    timeline: lc.Timeline, kind: lc.Kind, direction: lc.Direction
+):
+    """Indexed queries equal a plain scan of the sorted touchpoints."""
+    ordered = sorted(timeline, key=lambda t: (t.at, t.id))
+    assert list(timeline) == ordered
+    matching = [t for t in ordered if t.kind == kind and t.direction == direction]
+    assert timeline.first(kind, direction=direction) == (matching[0] if matching else None)
+    assert timeline.last(kind, direction=direction) == (matching[-1] if matching else None)
+    assert timeline.count(kind) == sum(t.kind == kind for t in ordered)
+    assert timeline.count(kind, direction=direction) == len(matching)
+
+
+@given(lct.timelines(), instants, instants)
+def test_views_match_filters_by_instant(timeline: lc.Timeline, a: dt.datetime, b: dt.datetime):
+    """after/before/since/until by instant equal filtering by comparison."""
+    items = list(timeline)
+    assert list(timeline.after(a)) == [t for t in items if t.at > a]
+    assert list(timeline.after(a, inclusive=True)) == [t for t in items if t.at >= a]
+    assert list(timeline.before(a)) == [t for t in items if t.at < a]
+    assert list(timeline.until(a)) == [t for t in items if t.at <= a]
+    assert list(timeline.since(a).until(b)) == [t for t in items if a <= t.at <= b]
+
+
+@given(lct.timelines(), lct.local_dates(), lct.kinds())
+def test_views_match_filters_by_local_date(timeline: lc.Timeline, d: dt.date, kind: lc.Kind):
+    """until/since by date compare local dates in the timeline's zone."""
+    zone = timeline.timezone
+    items = list(timeline)
+    until = timeline.until(d)
+    assert list(until) == [t for t in items if t.at.astimezone(zone).date() <= d]
+    assert list(timeline.since(d)) == [t for t in items if t.at.astimezone(zone).date() >= d]
+    assert until.last(kind) == next(
+        (t for t in reversed(items) if t.kind == kind and t.local_date(zone) <= d), None
+    )
+    assert until.local_dates() == tuple(t.local_date(zone) for t in until)
+
+
+@given(st.data())
+def test_order_of_input_does_not_matter(data: st.DataObject):
+    """A timeline is the same whatever order its touchpoints come in."""
+    timeline = data.draw(lct.timelines())
+    shuffled = data.draw(st.permutations(list(timeline)))
+    assert lc.Timeline(shuffled, timezone=timeline.timezone) == timeline
