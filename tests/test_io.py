@@ -218,6 +218,8 @@ BAD_CSV: list[tuple[str, str, str, int, str | None, str | None, str]] = [
     ("repeated header column", "customers", "customer_id,name,since,name\n", 1, "name", None, "twice"),
     ("empty header column", "customers", "customer_id,name,since,\n", 1, None, "", "empty column name"),
     ("empty file", "customers", "", 1, None, None, "is empty"),
+    ("column name with edge spaces", "customers", "customer_id,name,since, plan\n", 1, None, " plan", "spaces at its edges"),
+    ("unreadable header", "customers", '"customer_id,name,since\n', 1, None, None, "cannot read the header"),
     ("naive instant", "touchpoints", t_row(at="2025-01-07T10:00:00"), 3, "at", "2025-01-07T10:00:00", "no UTC offset"),
     ("not an instant", "touchpoints", t_row(at="yesterday"), 3, "at", "yesterday", "ISO 8601"),
     ("unknown channel", "touchpoints", t_row(channel="fax"), 3, "channel", "fax", "is not one of: email"),
@@ -273,6 +275,36 @@ def test_invalid_utf8_is_reported_with_its_line(tmp_path: Path):
     )
     with pytest.raises(lc.BookFormatError, match="line 3: is not valid UTF-8"):
         lc.read_book(folder)
+
+
+def test_invalid_utf8_in_a_header_or_json_line(tmp_path: Path):
+    """Undecodable bytes in a CSV header or a JSON line name their line too."""
+    folder = write(tmp_path / "csv")
+    (folder / "customers.csv").write_bytes(b"customer_id,n\xe4me,since\n")
+    with pytest.raises(lc.BookFormatError, match="line 1: is not valid UTF-8"):
+        lc.read_book(folder)
+    (folder / "customers.csv").write_text(CUSTOMERS, encoding="utf-8")
+    later = "t-2,c-2,2025-02-03T09:00:00Z,web,purchase,inbound,,,\n"
+    (folder / "touchpoints.csv").write_bytes(
+        (TOUCH_HEADER + TOUCH_ROW).encode() + b"t-x,\xff\n" + later.encode()
+    )
+    report = lc.read_book_report(folder)
+    assert [(e.line, e.problem) for e in report.errors] == [
+        (3, "is not valid UTF-8: invalid start byte")
+    ]
+    assert [t.id for t in report.book.touchpoints()] == ["t-1", "t-2"]  # reading went on
+    folder = write(tmp_path / "jsonl", jl(J_CUSTOMER), jl(J_TOUCH), ext="jsonl")
+    (folder / "touchpoints.jsonl").write_bytes(jl(J_TOUCH).encode() + b'{"note": "\xff"}\n')
+    with pytest.raises(lc.BookFormatError, match="line 2: is not valid UTF-8"):
+        lc.read_book(folder)
+    (folder / "touchpoints.jsonl").write_bytes(
+        jl(J_TOUCH).encode()
+        + b'{"note": "\xff"}\n'
+        + jl(J_TOUCH | {"touchpoint_id": "t-9"}).encode()
+    )
+    report = lc.read_book_report(folder)
+    assert [e.line for e in report.errors] == [2]
+    assert [t.id for t in report.book.touchpoints()] == ["t-1", "t-9"]
 
 
 def test_line_numbers_count_physical_lines_of_multi_line_cells(tmp_path: Path):
@@ -388,6 +420,21 @@ def test_collect_mode_returns_every_error_and_the_good_rows(tmp_path: Path):
     assert [t.id for t in report.book.touchpoints()] == ["t-1", "t-4"]
 
 
+def test_collect_mode_goes_on_past_bad_json_lines(tmp_path: Path):
+    """Every bad JSON line is reported and the lines after it are still read."""
+    customers = jl(
+        J_CUSTOMER, J_CUSTOMER | {"customer_id": 7}, "", J_CUSTOMER | {"customer_id": "c-2"}
+    )
+    touchpoints = jl("nope", [1], J_TOUCH, J_TOUCH | {"touchpoint_id": "t-2", "customer_id": "c-2"})
+    report = lc.read_book_report(write(tmp_path, customers, touchpoints, ext="jsonl"))
+    assert [(Path(e.path).name, e.line) for e in report.errors] == [
+        ("customers.jsonl", 2),
+        ("touchpoints.jsonl", 1),
+        ("touchpoints.jsonl", 2),
+    ]
+    assert report.book.touchpoint_count == 2
+
+
 def test_collect_mode_reports_an_unreadable_header_and_goes_on(tmp_path: Path):
     """A broken touchpoints header is one error; the customers are still read."""
     report = lc.read_book_report(write(tmp_path, touchpoints="id,when\n"))
@@ -417,6 +464,9 @@ def test_files_that_are_missing_or_ambiguous(tmp_path: Path):
         lc.read_book(folder, format="xlsx")  # type: ignore[arg-type]
     (folder / "touchpoints.csv").unlink()
     with pytest.raises(lc.BookFormatError, match="touchpoints.csv: does not exist"):
+        lc.read_book(folder, format="csv")
+    (folder / "touchpoints.csv").mkdir()
+    with pytest.raises(lc.BookFormatError, match="touchpoints.csv: is not a file"):
         lc.read_book(folder, format="csv")
 
 

@@ -62,6 +62,7 @@ def test_a_customer_with_no_touchpoints_is_a_prospect():
     """The initial stage, no transitions."""
     h = history(as_of=on(10))
     assert h.stage == "prospect" and h.transitions == () and h.anomalies == ()
+    assert LC.stage_of(ADA, lc.Timeline(), as_of=on(10)) == "prospect"
 
 
 def test_a_typical_relationship():

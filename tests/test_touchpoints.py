@@ -192,3 +192,23 @@ def test_generated_touchpoints_are_valid_and_hashable(tp: lc.Touchpoint):
     assert copy == tp
     assert hash(copy) == hash(tp)
     assert tp.at.utcoffset() is not None
+
+
+def test_zones_must_come_from_an_iana_name():
+    """A ZoneInfo built from a file has no name and could not be written to a book."""
+    from pathlib import Path  # noqa: PLC0415
+
+    candidates = [Path("/usr/share/zoneinfo/UTC")]
+    path = next((p for p in candidates if p.exists()), None)
+    if path is None:  # pragma: no cover - platforms without system zone files
+        pytest.skip("no system zone file to build a ZoneInfo from")
+    with path.open("rb") as handle:
+        unnamed = ZoneInfo.from_file(handle)
+    with pytest.raises(lc.InvalidValueError, match="IANA name"):
+        lc.Customer(id="c", name="C", since=dt.date(2025, 1, 1), timezone=unnamed)
+
+
+def test_custom_kinds_must_be_kind_objects():
+    """A string among custom kinds is refused, naming it."""
+    with pytest.raises(lc.InvalidValueError, match="'webinar'"):
+        lc.Kind.named("webinar", custom=["webinar"])  # type: ignore[list-item]

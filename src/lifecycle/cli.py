@@ -108,8 +108,9 @@ def _due(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return EXIT_USAGE
     # The policy engine is not part of this release yet: show what it will
     # work from, and say so, rather than an empty agenda.
-    err.write("lifecycle due: the policy engine is not built yet; showing the book's summary.\n")
-    return _summary(args, out)
+    status = _summary(args, out)
+    err.write("lifecycle due: the policy engine is not built yet; showed the book's summary.\n")
+    return status
 
 
 def main(

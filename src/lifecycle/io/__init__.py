@@ -140,7 +140,8 @@ def _files(folder: Path, format: Format | None) -> tuple[Format, Path, Path]:
     customers, touchpoints = folder / f"customers.{fmt}", folder / f"touchpoints.{fmt}"
     for file in (customers, touchpoints):
         if not file.is_file():
-            raise BookFormatError(str(file), "does not exist; a book needs both files")
+            problem = "is not a file" if file.exists() else "does not exist"
+            raise BookFormatError(str(file), f"{problem}; a book needs both files")
     return fmt, customers, touchpoints
 
 

@@ -25,29 +25,47 @@ def _preview(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-class _Undecodable(Exception):
-    """A line that is not UTF-8, with its 1-based number."""
+class _Lines:
+    """A file's lines, decoded one physical line at a time.
 
-    def __init__(self, line: int, error: UnicodeDecodeError) -> None:
-        super().__init__(error.reason)
-        self.line = line
-        self.reason = error.reason
-
-
-def _lines(handle: BinaryIO) -> Iterator[str]:
-    """Decode a file a physical line at a time, so a bad byte names its line.
-
-    (A text-mode file decodes in large chunks, so the failing line is unknown.)
+    A text-mode file decodes in large chunks, so a bad byte could not name its
+    line. Here an undecodable line is decoded with replacement characters and
+    its number remembered; the reader turns the row holding it into an error
+    and reads on.
     """
-    for number, raw in enumerate(handle, start=1):
-        data = raw[len(_BOM) :] if number == 1 and raw.startswith(_BOM) else raw  # Excel's BOM
+
+    def __init__(self, handle: BinaryIO) -> None:
+        self._numbered = enumerate(handle, start=1)
+        self.undecodable: dict[int, str] = {}
+
+    def __iter__(self) -> Iterator[str]:
+        return self
+
+    def __next__(self) -> str:
+        number, raw = next(self._numbered)
+        if number == 1 and raw.startswith(_BOM):  # as Excel writes it
+            raw = raw[len(_BOM) :]
         try:
-            yield data.decode("utf-8")
+            return raw.decode("utf-8")
         except UnicodeDecodeError as e:
-            raise _Undecodable(number, e) from None
+            self.undecodable[number] = e.reason
+            return raw.decode("utf-8", errors="replace")
+
+    def problem_in(self, first: int, last: int) -> tuple[int, str] | None:
+        """Return (line, reason) of the first undecodable line in first..last."""
+        for number in range(first, last + 1):
+            reason = self.undecodable.pop(number, None)
+            if reason is not None:
+                return number, reason
+        return None
 
 
 _BOM = b"\xef\xbb\xbf"
+
+
+def _undecodable(name: str, found: tuple[int, str]) -> BookFormatError:
+    line, reason = found
+    return BookFormatError(name, f"is not valid UTF-8: {reason}", line=line)
 
 
 def read_csv(
@@ -65,13 +83,15 @@ def read_csv(
     """
     name = str(path)
     with path.open("rb") as handle:
-        reader = csv.reader(_lines(handle), strict=True)
+        lines = _Lines(handle)
+        reader = csv.reader(lines, strict=True)
         try:
             header = next(reader, None)
         except csv.Error as e:
             raise BookFormatError(name, f"cannot read the header: {e}", line=1) from None
-        except _Undecodable as e:
-            raise BookFormatError(name, f"is not valid UTF-8: {e.reason}", line=e.line) from None
+        found = lines.problem_in(1, reader.line_num)
+        if found:
+            raise _undecodable(name, found)
         if header is None:
             raise BookFormatError(name, "is empty; it needs at least a header line", line=1)
         _check_header(name, header, allowed, required)
@@ -85,10 +105,10 @@ def read_csv(
             except csv.Error as e:
                 yield line, BookFormatError(name, f"is not valid CSV: {e}", line=line)
                 return
-            except _Undecodable as e:
-                yield e.line, BookFormatError(name, f"is not valid UTF-8: {e.reason}", line=e.line)
-                return
-            if cells:  # a blank line holds no row
+            found = lines.problem_in(line, reader.line_num)
+            if found:
+                yield line, _undecodable(name, found)
+            elif cells:  # a blank line holds no row
                 if len(cells) != width:
                     yield (
                         line,
@@ -111,6 +131,10 @@ def _check_header(
     for column in header:
         if not column.strip():
             raise BookFormatError(name, "the header has an empty column name", line=1, value=column)
+        if column != column.strip():
+            raise BookFormatError(
+                name, "is a column name with spaces at its edges", line=1, value=column
+            )
         if column in seen:
             raise BookFormatError(name, "appears twice in the header", line=1, column=column)
         if allowed is not None and column not in allowed:
@@ -137,15 +161,12 @@ def read_jsonl(
     """
     name = str(path)
     with path.open("rb") as handle:
-        lines = enumerate(_lines(handle), start=1)
-        while True:
-            try:
-                line, text = next(lines)
-            except StopIteration:
-                return
-            except _Undecodable as e:
-                yield e.line, BookFormatError(name, f"is not valid UTF-8: {e.reason}", line=e.line)
-                return
+        lines = _Lines(handle)
+        for line, text in enumerate(lines, start=1):
+            found = lines.problem_in(line, line)
+            if found:
+                yield line, _undecodable(name, found)
+                continue
             if not text.strip():
                 continue
             try:

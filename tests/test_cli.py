@@ -1,0 +1,143 @@
+"""The command line: outputs, defaults, and clean errors with the right exit status."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import lifecycle as lc
+from lifecycle.cli import main
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    status = main(list(argv), out=out, err=err)
+    return status, out.getvalue(), err.getvalue()
+
+
+def test_due_on_the_sample_book_uses_its_reference_date():
+    """No --book: the sample book, as of its own reference date, said in the output."""
+    status, out, err = run("due")
+    assert status == 0
+    assert out.startswith(
+        f"Sample book, as of {lc.SAMPLE_AS_OF} (the sample book's reference date)"
+    )
+    assert "200 customers" in out
+    assert "policy engine is not built yet" in err
+
+
+def test_summary_formats():
+    """table, csv and json carry the same counts."""
+    _, table, _ = run("summary", "--as-of", "2026-01-01")
+    assert "as of 2026-01-01" in table and "(the sample book" not in table
+    _, raw, _ = run("summary", "--format", "json")
+    data = json.loads(raw)
+    assert data["customers"] == 200
+    assert sum(s["derived"] for s in data["stages"].values()) == 200
+    assert set(data["kinds"]) == {k.name for k in lc.Kind.standard()}
+    _, csv_text, _ = run("summary", "--format", "csv")
+    lines = csv_text.splitlines()
+    assert lines[0] == "stage,derived,recorded"
+    assert len(lines) == 1 + len(lc.DEFAULT_LIFECYCLE.stages)
+
+
+def test_a_book_folder_and_today_as_default(tmp_path: Path):
+    """--book reads a folder; without --as-of, today is used."""
+    lc.write_book(lc.sample_book(), tmp_path)
+    status, out, _ = run("summary", "--book", str(tmp_path))
+    assert status == 0
+    assert out.startswith(f"Book {tmp_path}, as of ")
+
+
+def test_bad_data_exits_1_with_one_clear_line(tmp_path: Path):
+    """A bad row names file, line, column and value; no traceback."""
+    (tmp_path / "customers.csv").write_text("customer_id,name,since\nc-1,Ada,2025-01-01\n")
+    path = tmp_path / "touchpoints.csv"
+    path.write_text(
+        "touchpoint_id,customer_id,at,channel,kind,direction\n"
+        "t-1,c-1,2025-01-02T10:00:00Z,web,purchase,inbound\n"
+        "t-2,c-1,2025-01-03T10:00:00,phone,check_in,outbound\n"
+    )
+    status, out, err = run("due", "--book", str(tmp_path))
+    assert status == 1
+    assert out == ""
+    assert err.startswith(
+        f"lifecycle due: error: {path}, line 3, column 'at': '2025-01-03T10:00:00' has no UTC offset"
+    )
+    assert "Traceback" not in err
+    assert err.count("\n") == 1
+
+
+def test_a_missing_book_exits_1(tmp_path: Path):
+    """A folder that does not exist is bad data, said in one line."""
+    status, _, err = run("summary", "--book", str(tmp_path / "nope"))
+    assert status == 1
+    assert "does not exist" in err
+
+
+def test_an_unreadable_book_exits_1(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """An OS error while reading is one line naming the file, not a traceback."""
+
+    def refuse(path: object) -> lc.Book:
+        raise PermissionError(13, "Permission denied", str(tmp_path / "customers.csv"))
+
+    monkeypatch.setattr("lifecycle.cli.read_book", refuse)
+    status, _, err = run("summary", "--book", str(tmp_path))
+    assert status == 1
+    assert err == f"lifecycle summary: error: {tmp_path / 'customers.csv'}: Permission denied\n"
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["due", "--as-of", "2026-13-01"], "'2026-13-01' is not a date"),
+        (["due", "--as-of", "20261101"], "is not a date in the form YYYY-MM-DD"),
+        (["due", "--format", "xml"], "invalid choice"),
+        (["frobnicate"], "invalid choice"),
+        ([], "required"),
+        (["due", "--policies", "p.toml"], "--policies is not supported yet"),
+    ],
+)
+def test_bad_usage_exits_2(argv: list[str], message: str, capsys: pytest.CaptureFixture[str]):
+    """Usage errors exit with status 2 and a message, never a traceback."""
+    status, _, err = run(*argv)
+    assert status == 2
+    assert message in err + capsys.readouterr().err
+
+
+def test_help_and_version_exit_0(capsys: pytest.CaptureFixture[str]):
+    """--help and --version print and succeed."""
+    assert run("--version")[0] == 0
+    assert lc.__version__ in capsys.readouterr().out
+    assert run("due", "--help")[0] == 0
+    assert "--as-of" in capsys.readouterr().out
+
+
+def test_the_main_module_runs_the_cli(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+):
+    """lifecycle/__main__.py hands the arguments to the CLI and exits with its status."""
+    import runpy  # noqa: PLC0415
+
+    monkeypatch.setattr(sys, "argv", ["lifecycle", "summary", "--format", "csv"])
+    with pytest.raises(SystemExit) as info:
+        runpy.run_module("lifecycle", run_name="__main__")
+    assert info.value.code == 0
+    assert capsys.readouterr().out.startswith("stage,derived,recorded")
+
+
+def test_python_dash_m_runs_the_cli():
+    """`python -m lifecycle` is the same command."""
+    done = subprocess.run(
+        [sys.executable, "-m", "lifecycle", "summary", "--format", "json"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["customers"] == 200

@@ -1,0 +1,58 @@
+"""The public surface: exactly what __all__ says, all documented, Hypothesis kept out."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import types
+
+import lifecycle as lc
+import lifecycle.testing as lct
+
+
+def public_names(module: types.ModuleType) -> set[str]:
+    return {
+        name
+        for name, value in vars(module).items()
+        if not name.startswith("_") and not isinstance(value, types.ModuleType)
+    } - {"annotations"}
+
+
+def test_all_is_exactly_the_public_surface():
+    """Every public top-level name is in __all__, and __all__ names only real things."""
+    assert set(lc.__all__) - {"__version__"} == public_names(lc)
+    assert len(set(lc.__all__)) == len(lc.__all__)  # ruff (RUF022) keeps it sorted
+    assert set(lct.__all__) == public_names(lct)
+
+
+def test_every_public_name_has_a_docstring():
+    """Docstrings on every public class and function, and their public methods."""
+    missing = []
+    for module in (lc, lct):
+        for name in module.__all__:
+            value = getattr(module, name)
+            if callable(value) and not (value.__doc__ or "").strip():
+                missing.append(name)
+            if isinstance(value, type):
+                for attr, member in vars(value).items():
+                    if (
+                        not attr.startswith("_")
+                        and callable(member)
+                        and not (member.__doc__ or "").strip()
+                    ):
+                        missing.append(f"{name}.{attr}")
+    assert missing == []
+
+
+def test_importing_lifecycle_does_not_import_hypothesis():
+    """Hypothesis is only needed for lifecycle.testing."""
+    code = "import sys, lifecycle; lifecycle.sample_book(); print('hypothesis' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
+
+
+def test_errors_share_one_base():
+    """Every exception class is a LifecycleError."""
+    errors = [getattr(lc, n) for n in lc.__all__ if n.endswith("Error")]
+    assert len(errors) == 10
+    assert all(issubclass(e, lc.LifecycleError) for e in errors)
