@@ -238,35 +238,6 @@ BAD_CSV: list[tuple[str, str, str, int, str | None, str | None, str]] = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(
-    ("which", "text", "line", "column", "value", "problem"),
-    [case[1:] for case in BAD_CSV],
-    ids=[case[0] for case in BAD_CSV],
-)
-def test_every_bad_csv_input_meets_its_clear_error(
-    tmp_path: Path,
-    which: str,
-    text: str,
-    line: int,
-    column: str | None,
-    value: str | None,
-    problem: str,
-):
-    """Each bad input raises BookFormatError naming file, line, column and value."""
-    folder = write(tmp_path, **{which: text})
-    with pytest.raises(lc.BookFormatError) as info:
-        lc.read_book(folder)
-    error = info.value
-    assert (Path(error.path).name, error.line, error.column, error.value) == (
-        f"{which}.csv", line, column, value,
-    )  # fmt: skip
-    assert problem in error.problem
-    assert str(error).startswith(f"{folder / which}.csv, line {line}")
-    # The same input, read in collect mode, gives the same error and never drops silently.
-    report = lc.read_book_report(folder)
-    assert [str(e) for e in report.errors][:1] == [str(error)]
-
-
 def test_invalid_utf8_is_reported_with_its_line(tmp_path: Path):
     """Bytes that are not UTF-8 name the line they are on."""
     folder = write(tmp_path)
@@ -350,13 +321,17 @@ BAD_JSONL: list[tuple[str, str, str, int, str | None, str | None, str]] = [
 ]  # fmt: skip
 
 
+BAD_INPUTS = [("csv", *case) for case in BAD_CSV] + [("jsonl", *case) for case in BAD_JSONL]
+
+
 @pytest.mark.parametrize(
-    ("which", "text", "line", "column", "value", "problem"),
-    [case[1:] for case in BAD_JSONL],
-    ids=[case[0] for case in BAD_JSONL],
+    ("fmt", "which", "text", "line", "column", "value", "problem"),
+    [case[:1] + case[2:] for case in BAD_INPUTS],
+    ids=[f"{case[0]}: {case[1]}" for case in BAD_INPUTS],
 )
-def test_every_bad_jsonl_input_meets_its_clear_error(
+def test_every_bad_input_meets_its_clear_error(
     tmp_path: Path,
+    fmt: str,
     which: str,
     text: str,
     line: int,
@@ -364,16 +339,33 @@ def test_every_bad_jsonl_input_meets_its_clear_error(
     value: str | None,
     problem: str,
 ):
-    """JSON Lines errors name the file, line, key and value too."""
-    files = {"customers": jl(J_CUSTOMER), "touchpoints": jl(J_TOUCH)} | {which: text}
-    folder = write(tmp_path, files["customers"], files["touchpoints"], ext="jsonl")
+    """Each bad input raises BookFormatError naming file, line, column and value.
+
+    The same input read in collect mode gives the same error first: nothing is
+    dropped silently.
+    """
+    good = {"csv": (CUSTOMERS, TOUCH_HEADER + TOUCH_ROW), "jsonl": (jl(J_CUSTOMER), jl(J_TOUCH))}[
+        fmt
+    ]
+    files = dict(zip(("customers", "touchpoints"), good, strict=True)) | {which: text}
+    folder = write(tmp_path, files["customers"], files["touchpoints"], ext=fmt)
     with pytest.raises(lc.BookFormatError) as info:
         lc.read_book(folder)
     error = info.value
     assert (Path(error.path).name, error.line, error.column, error.value) == (
-        f"{which}.jsonl", line, column, value,
+        f"{which}.{fmt}", line, column, value,
     )  # fmt: skip
     assert problem in error.problem
+    assert str(error).startswith(f"{folder / which}.{fmt}, line {line}")
+    report = lc.read_book_report(folder)
+    assert [str(e) for e in report.errors][:1] == [str(error)]
+
+
+def test_the_table_of_bad_inputs_is_broad():
+    """At least 15 kinds of bad input per format family, all distinct."""
+    assert len(BAD_CSV) >= 15
+    assert len(BAD_JSONL) >= 10
+    assert len({case[:2] for case in BAD_INPUTS}) == len(BAD_INPUTS)
 
 
 def test_jsonl_accepts_native_and_string_values(tmp_path: Path):
