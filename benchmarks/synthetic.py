@@ -15,7 +15,14 @@ import datetime as dt
 import random
 from pathlib import Path
 
-ZONES = ["UTC", "Europe/Berlin", "America/New_York", "Asia/Tokyo", "Australia/Sydney", "Pacific/Kiritimati"]
+ZONES = [
+    "UTC",
+    "Europe/Berlin",
+    "America/New_York",
+    "Asia/Tokyo",
+    "Australia/Sydney",
+    "Pacific/Kiritimati",
+]
 CHANNELS = ["email", "phone", "chat", "meeting", "social", "in_person", "web", "other"]
 AS_OF = dt.date(2026, 11, 2)
 
@@ -24,17 +31,37 @@ def write(n: int, folder: Path, seed: int = 1) -> None:
     rng = random.Random(seed)
     folder.mkdir(parents=True, exist_ok=True)
     start = AS_OF - dt.timedelta(days=3 * 365)
-    with (folder / "customers.csv").open("w", newline="", encoding="utf-8") as cf, (
-        folder / "touchpoints.csv"
-    ).open("w", newline="", encoding="utf-8") as tf:
+    with (
+        (folder / "customers.csv").open("w", newline="", encoding="utf-8") as cf,
+        (folder / "touchpoints.csv").open("w", newline="", encoding="utf-8") as tf,
+    ):
         customers = csv.writer(cf)
         touchpoints = csv.writer(tf)
         customers.writerow(
-            ["customer_id", "name", "since", "stage", "contract_end", "do_not_contact", "timezone",
-             "preferred_channel", "segment"]
-        )  # fmt: skip
+            [
+                "customer_id",
+                "name",
+                "since",
+                "stage",
+                "contract_end",
+                "do_not_contact",
+                "timezone",
+                "preferred_channel",
+                "segment",
+            ]
+        )
         touchpoints.writerow(
-            ["touchpoint_id", "customer_id", "at", "channel", "kind", "direction", "score", "tags", "note"]
+            [
+                "touchpoint_id",
+                "customer_id",
+                "at",
+                "channel",
+                "kind",
+                "direction",
+                "score",
+                "tags",
+                "note",
+            ]
         )
         t = 0
         for i in range(n):
@@ -43,18 +70,36 @@ def write(n: int, folder: Path, seed: int = 1) -> None:
             end = AS_OF + dt.timedelta(days=rng.randrange(-30, 400)) if rng.random() < 0.5 else None
             zone = rng.choice(ZONES)
             customers.writerow(
-                [cid, f"Customer {i}", since.isoformat(), "", end.isoformat() if end else "",
-                 "true" if rng.random() < 0.02 else "false", zone, rng.choice(CHANNELS), rng.choice(["smb", "mid", "ent"])]
-            )  # fmt: skip
+                [
+                    cid,
+                    f"Customer {i}",
+                    since.isoformat(),
+                    "",
+                    end.isoformat() if end else "",
+                    "true" if rng.random() < 0.02 else "false",
+                    zone,
+                    rng.choice(CHANNELS),
+                    rng.choice(["smb", "mid", "ent"]),
+                ]
+            )
             day = dt.datetime.combine(since, dt.time(9), tzinfo=dt.UTC)
             events = [("purchase", "inbound", "")]
             events += [rng.choice(_LIFE) for _ in range(rng.randrange(6, 15))]
             for kind, direction, score in events:
                 t += 1
                 touchpoints.writerow(
-                    [f"T{t:08d}", cid, day.isoformat(), rng.choice(CHANNELS), kind, direction, score,
-                     "feature:reports" if kind == "complaint" else "", ""]
-                )  # fmt: skip
+                    [
+                        f"T{t:08d}",
+                        cid,
+                        day.isoformat(),
+                        rng.choice(CHANNELS),
+                        kind,
+                        direction,
+                        score,
+                        "feature:reports" if kind == "complaint" else "",
+                        "",
+                    ]
+                )
                 day += dt.timedelta(days=rng.randrange(1, 90), minutes=rng.randrange(600))
                 if day.date() > AS_OF:
                     break
