@@ -1,0 +1,379 @@
+"""The engine: which proactive actions are due, for whom, why, and in what order.
+
+The engine is a loop over customers and policies. It knows policies only
+through the `lifecycle.Policy` protocol, cuts every timeline at the as-of date
+(so no policy can see the future), skips customers who must not be contacted,
+caps the actions per customer, and orders the rest.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
+
+import attrs
+
+from lifecycle._frozendict import FrozenDict
+from lifecycle._validate import check_count
+from lifecycle.book import Book
+from lifecycle.customers import Customer
+from lifecycle.errors import InvalidValueError
+from lifecycle.policies._combine import policy_set
+from lifecycle.policies._conditions import churned
+from lifecycle.policy import Context, Policy, Status, Verdict
+from lifecycle.timeline import Timeline
+from lifecycle.touchpoints import Channel, Kind
+
+__all__ = ["Action", "Agenda", "Engine", "Explanation", "Forecast", "HeldBack", "Skipped"]
+
+_CHANNEL_ORDER = {c: i for i, c in enumerate(Channel)}
+
+
+@attrs.frozen(kw_only=True)
+class Action:
+    """A proactive action due for one customer, with the reason it is due.
+
+    Attributes:
+        customer_id: Whom to contact.
+        policy: The policy that asks for it.
+        due: The due date.
+        priority: The policy's priority (1 is the most urgent).
+        overdue_days: Days past the due date on the agenda's date (0: due today).
+        reason: A sentence naming the touchpoints or fields it was worked out from.
+        facts: The structured facts behind the reason.
+        channel: The suggested channel: the customer's preferred one, else the
+            one it uses most (``None`` when neither is known).
+    """
+
+    customer_id: str
+    policy: str
+    due: dt.date
+    priority: int
+    overdue_days: int
+    reason: str
+    facts: Mapping[str, object] = attrs.field(factory=FrozenDict)
+    channel: Channel | None = None
+
+
+@attrs.frozen
+class HeldBack:
+    """An action over the per-customer cap: not on today's agenda, but not lost.
+
+    Attributes:
+        action: The action held back.
+        reason: Why, naming the actions kept instead.
+    """
+
+    action: Action
+    reason: str
+
+
+@attrs.frozen
+class Skipped:
+    """A customer the agenda leaves out on purpose.
+
+    Attributes:
+        customer_id: The customer.
+        reason: ``"do_not_contact"`` or ``"churned"``.
+        detail: A sentence saying why.
+    """
+
+    customer_id: str
+    reason: str
+    detail: str
+
+
+@attrs.frozen
+class Agenda:
+    """The actions due on one date, in order, with what was held back or skipped.
+
+    Iterating an agenda gives its actions: by priority, then due date, then
+    customer id (code-point order), then policy name.
+
+    Attributes:
+        as_of: The date the agenda is for.
+        actions: The actions to take.
+        held_back: Actions over the cap, with why.
+        skipped: Customers left out (do not contact, churned), with why.
+    """
+
+    as_of: dt.date
+    actions: tuple[Action, ...]
+    held_back: tuple[HeldBack, ...]
+    skipped: tuple[Skipped, ...]
+
+    def __iter__(self) -> Iterator[Action]:
+        return iter(self.actions)
+
+    def __len__(self) -> int:
+        return len(self.actions)
+
+    def __getitem__(self, index: int) -> Action:
+        return self.actions[index]
+
+    def for_customer(self, customer_id: str) -> tuple[Action, ...]:
+        """Return the actions for one customer."""
+        return tuple(a for a in self.actions if a.customer_id == customer_id)
+
+
+@attrs.frozen
+class Explanation:
+    """Every policy's verdict for one customer on one date, and what the agenda does with it.
+
+    Attributes:
+        customer: The customer.
+        as_of: The date.
+        verdicts: One or more verdicts per policy, in policy order.
+        skipped: Why the customer is left out, if it is.
+        actions: Its actions on the agenda.
+        held_back: Its actions over the cap.
+    """
+
+    customer: Customer
+    as_of: dt.date
+    verdicts: tuple[Verdict, ...]
+    skipped: Skipped | None
+    actions: tuple[Action, ...]
+    held_back: tuple[HeldBack, ...]
+
+    def __str__(self) -> str:
+        lines = [f"{self.customer.id} ({self.customer.name}) as of {self.as_of.isoformat()}"]
+        if self.skipped is not None:
+            lines.append(f"  skipped: {self.skipped.detail}")
+        shown = {a.policy for a in self.actions}
+        held = {h.action.policy for h in self.held_back}
+        for verdict in self.verdicts:
+            status = verdict.status.value
+            if verdict.policy in shown:
+                status = "due: on the agenda"
+            elif verdict.policy in held:
+                status = "due: held back (cap)"
+            elif verdict.status is Status.DUE:
+                status = "due: skipped"
+            lines.append(f"  {verdict.policy:<20} {status:<22} {verdict.reason}")
+        return "\n".join(lines)
+
+
+@attrs.frozen
+class Forecast:
+    """What comes due on each day of a range: the team's workload ahead.
+
+    Attributes:
+        start: First day of the range.
+        end: Last day of the range.
+        days: For each day, the actions that come due that day (before the cap).
+    """
+
+    start: dt.date
+    end: dt.date
+    days: Mapping[dt.date, tuple[Action, ...]]
+
+    def counts(self) -> dict[dt.date, Counter[str]]:
+        """Return, for each day, how many actions come due per policy."""
+        return {day: Counter(a.policy for a in actions) for day, actions in self.days.items()}
+
+
+def _suggest(customer: Customer, timeline: Timeline) -> Channel | None:
+    if customer.preferred_channel is not None:
+        return customer.preferred_channel
+    if not timeline:
+        return None
+    counts = Counter(tp.channel for tp in timeline)
+    return min(counts, key=lambda c: (-counts[c], _CHANNEL_ORDER[c]))
+
+
+_IS_CHURNED = churned()
+
+
+class Engine:
+    """Works out the agenda: which proactive actions are due, for whom and why.
+
+    Args:
+        policies: Any iterable of policies (a `PolicySet` such as the starter
+            pack, a list, or your own objects meeting the `Policy` protocol).
+        cap: At most this many actions per customer on one agenda (``None``:
+            no cap). The rest are held back, never silently lost.
+        skip_churned: Leave churned customers out (the starter pack's rule).
+            Customers who asked not to be contacted are always left out.
+
+    Raises:
+        InvalidValueError: for a bad cap or something that is not a policy.
+
+    Examples:
+        >>> import lifecycle as lc
+        >>> engine = lc.Engine(lc.starter_pack())
+        >>> agenda = engine.agenda(lc.sample_book(), as_of=lc.SAMPLE_AS_OF)
+        >>> agenda[0].policy, agenda[0].priority
+        ('complaint_follow_up', 1)
+    """
+
+    __slots__ = ("_policies", "cap", "skip_churned")
+
+    def __init__(
+        self, policies: Iterable[Policy], *, cap: int | None = 2, skip_churned: bool = True
+    ) -> None:
+        if cap is not None:
+            check_count("cap", cap, minimum=1)
+        self._policies = policy_set(policies)
+        self.cap = cap
+        self.skip_churned = skip_churned
+
+    @property
+    def policies(self) -> tuple[Policy, ...]:
+        """The policies, in the order given."""
+        return self._policies.policies
+
+    def __repr__(self) -> str:
+        return f"Engine({len(self._policies)} policies, cap={self.cap})"
+
+    # -- one customer -----------------------------------------------------------
+
+    def _skip(self, customer: Customer, visible: Timeline, as_of: dt.date) -> Skipped | None:
+        if customer.do_not_contact:
+            return Skipped(
+                customer.id, "do_not_contact", f"{customer.id} asked not to be contacted"
+            )
+        if not self.skip_churned:
+            return None
+        cancelled = visible.last(Kind.CANCELLATION)
+        if cancelled is not None and _IS_CHURNED(Context(customer, visible, as_of)):
+            day = visible.local_date(cancelled).isoformat()
+            detail = (
+                f"{customer.id} churned: cancellation on {day} ({cancelled.id}), "
+                "no purchase or renewal since"
+            )
+            return Skipped(customer.id, "churned", detail)
+        return None
+
+    def _verdicts(self, customer: Customer, visible: Timeline, as_of: dt.date) -> list[Verdict]:
+        verdicts = list(self._policies.verdicts(customer, visible, as_of))
+        names = [v.policy for v in verdicts]
+        if len(set(names)) != len(names):
+            twice = sorted({n for n in names if names.count(n) > 1})
+            raise InvalidValueError(
+                "policies", twice, "two policies share a name; names must be unique"
+            )
+        return verdicts
+
+    def _actions(
+        self,
+        customer: Customer,
+        visible: Timeline,
+        verdicts: Iterable[Verdict],
+        as_of: dt.date,
+        cap: int | None,
+    ) -> tuple[list[Action], list[HeldBack]]:
+        due = [v for v in verdicts if v.status is Status.DUE]
+        if not due:
+            return [], []
+        channel = _suggest(customer, visible)
+        actions = [
+            Action(
+                customer_id=customer.id,
+                policy=v.policy,
+                due=v.due,  # type: ignore[arg-type]  # a due verdict has a due date
+                priority=v.priority,
+                overdue_days=v.overdue_days(as_of),
+                reason=v.reason,
+                facts=v.facts,
+                channel=channel,
+            )
+            for v in due
+        ]
+        actions.sort(key=lambda a: (a.priority, a.due, a.policy))
+        if cap is None or len(actions) <= cap:
+            return actions, []
+        kept, over = actions[:cap], actions[cap:]
+        names = ", ".join(a.policy for a in kept)
+        why = f"cap of {cap} actions per customer reached; kept {names}"
+        return kept, [HeldBack(a, why) for a in over]
+
+    # -- the book ---------------------------------------------------------------
+
+    def agenda(self, book: Book, as_of: dt.date) -> Agenda:
+        """Return the agenda for *as_of*: every due action, ordered, capped, explained.
+
+        Touchpoints whose local date is after *as_of* are invisible, so an
+        agenda for a past date shows what was due then.
+
+        Raises:
+            InvalidValueError: if *as_of* is not a date, or two policies share a name.
+        """
+        _check_date("as_of", as_of)
+        actions: list[Action] = []
+        held: list[HeldBack] = []
+        skipped: list[Skipped] = []
+        for customer, timeline in book.items():
+            visible = timeline.until(as_of)
+            skip = self._skip(customer, visible, as_of)
+            if skip is not None:
+                skipped.append(skip)
+                continue
+            verdicts = self._verdicts(customer, visible, as_of)
+            kept, over = self._actions(customer, visible, verdicts, as_of, self.cap)
+            actions.extend(kept)
+            held.extend(over)
+        actions.sort(key=_order)
+        held.sort(key=lambda h: _order(h.action))
+        return Agenda(as_of, tuple(actions), tuple(held), tuple(skipped))
+
+    def explain(self, book: Book, customer_id: str, as_of: dt.date) -> Explanation:
+        """Return every policy's verdict for one customer, with the facts it used.
+
+        Raises:
+            UnknownCustomerError: if the book has no such customer.
+        """
+        _check_date("as_of", as_of)
+        customer = book.customer(customer_id)
+        visible = book.timeline(customer_id).until(as_of)
+        verdicts = self._verdicts(customer, visible, as_of)
+        skip = self._skip(customer, visible, as_of)
+        kept, over = (
+            ([], []) if skip else self._actions(customer, visible, verdicts, as_of, self.cap)
+        )
+        return Explanation(customer, as_of, tuple(verdicts), skip, tuple(kept), tuple(over))
+
+    def forecast(self, book: Book, start: dt.date, end: dt.date) -> Forecast:
+        """Return what comes due on each day from *start* to *end* (both included).
+
+        Each day lists the actions whose due date is that day on that day's
+        agenda, before the cap (the workload, whatever the cap lets through),
+        assuming no new touchpoints.
+
+        Raises:
+            InvalidValueError: if *end* is before *start*.
+        """
+        _check_date("start", start)
+        _check_date("end", end)
+        if end < start:
+            raise InvalidValueError("end", end, f"is before start {start.isoformat()}")
+        days: dict[dt.date, list[Action]] = {}
+        day = start
+        while day <= end:
+            days[day] = []
+            day += dt.timedelta(days=1)
+        for customer, timeline in book.items():
+            for day, bucket in days.items():
+                visible = timeline.until(day)
+                if self._skip(customer, visible, day) is not None:
+                    continue
+                verdicts = [
+                    v
+                    for v in self._verdicts(customer, visible, day)
+                    if v.status is Status.DUE and v.due == day
+                ]
+                uncapped, _ = self._actions(customer, visible, verdicts, day, None)
+                bucket.extend(uncapped)
+        return Forecast(
+            start, end, FrozenDict({d: tuple(sorted(a, key=_order)) for d, a in days.items()})
+        )
+
+
+def _order(action: Action) -> tuple[int, dt.date, str, str]:
+    return (action.priority, action.due, action.customer_id, action.policy)
+
+
+def _check_date(name: str, value: object) -> None:
+    if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
+        raise InvalidValueError(name, value, "must be a datetime.date")

@@ -1,0 +1,198 @@
+"""Anchors: where a policy's clock starts for a customer (a touchpoint or a field)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Literal, Protocol
+
+import attrs
+
+from lifecycle._validate import enum_converter
+from lifecycle.errors import InvalidValueError
+from lifecycle.policy import Anchored, Context
+from lifecycle.timeline import Timeline
+from lifecycle.touchpoints import Direction, Kind, Touchpoint, to_kind
+
+__all__ = ["Anchor", "contract_end", "first", "last", "latest", "since"]
+
+
+class Anchor(Protocol):
+    """Finds the date a policy counts from, or ``None`` when there is none."""
+
+    @property
+    def description(self) -> str:
+        """What the anchor is, e.g. ``"first purchase"``."""
+        ...  # pragma: no cover - a protocol has no body
+
+    def resolve(self, context: Context) -> Anchored | None:
+        """Return the anchor for this customer, or ``None``."""
+        ...  # pragma: no cover - a protocol has no body
+
+
+def touchpoint_label(name: str, touchpoint: Touchpoint, timeline: Timeline) -> str:
+    """Return how a touchpoint reads in a reason: ``"nps 4 on 2026-11-02 (T12)"``."""
+    score = "" if touchpoint.score is None else f" {touchpoint.score}"
+    day = timeline.local_date(touchpoint).isoformat()
+    return f"{name}{score} on {day} ({touchpoint.id})"
+
+
+@attrs.frozen
+class _TouchpointAnchor:
+    which: Literal["first", "last"]
+    kind: Kind | None
+    direction: Direction | None
+    where: Callable[[Touchpoint], bool] | None
+    after: Anchor | None
+    name: str
+
+    @property
+    def description(self) -> str:
+        return self.name
+
+    def resolve(self, context: Context) -> Anchored | None:
+        timeline = context.timeline
+        if self.after is not None:
+            bound = self.after.resolve(context)
+            if bound is not None and bound.touchpoint is not None:
+                timeline = timeline.after(bound.touchpoint.at)
+        pick = timeline.first if self.which == "first" else timeline.last
+        found = pick(self.kind, direction=self.direction, where=self.where)
+        if found is None:
+            return None
+        label = touchpoint_label(found.kind.name, found, context.timeline)
+        if self.kind is None:  # "last touchpoint (nps 4) on ..."
+            kind, on = label.split(" on ", 1)
+            label = f"{self.name} ({kind}) on {on}"
+        elif self.name != found.kind.name:
+            label = f"{self.name}{label[len(found.kind.name) :]}"
+        return Anchored(date=context.timeline.local_date(found), label=label, touchpoint=found)
+
+
+_direction = enum_converter(Direction, "direction")
+
+
+def _touchpoint_anchor(
+    which: Literal["first", "last"],
+    *,
+    kind: Kind | str | None,
+    direction: Direction | str | None,
+    where: Callable[[Touchpoint], bool] | None,
+    after: Anchor | None,
+    name: str | None,
+) -> _TouchpointAnchor:
+    the_kind = None if kind is None else to_kind(kind)
+    the_direction = None if direction is None else _direction(direction)
+    if name is None:
+        if the_kind is None:
+            name = f"{which} touchpoint"
+        else:
+            name = f"first {the_kind.name}" if which == "first" else the_kind.name
+    return _TouchpointAnchor(which, the_kind, the_direction, where, after, name)
+
+
+def first(
+    kind: Kind | str | None = None,
+    *,
+    direction: Direction | str | None = None,
+    where: Callable[[Touchpoint], bool] | None = None,
+    after: Anchor | None = None,
+    name: str | None = None,
+) -> Anchor:
+    """Anchor on the earliest matching touchpoint (smallest id among ties).
+
+    Args:
+        kind: Only touchpoints of this kind (default: any).
+        direction: Only inbound or only outbound touchpoints.
+        where: Only touchpoints this returns true for.
+        after: Only touchpoints strictly after this anchor's touchpoint
+            (all of them when that anchor finds nothing).
+        name: How the anchor reads in reasons (default: ``"first <kind>"``).
+
+    Examples:
+        >>> unresolved = first("complaint", after=last("resolution"), name="complaint")
+        >>> unresolved.description
+        'complaint'
+    """
+    return _touchpoint_anchor(
+        "first", kind=kind, direction=direction, where=where, after=after, name=name
+    )
+
+
+def last(
+    kind: Kind | str | None = None,
+    *,
+    direction: Direction | str | None = None,
+    where: Callable[[Touchpoint], bool] | None = None,
+    after: Anchor | None = None,
+    name: str | None = None,
+) -> Anchor:
+    """Anchor on the latest matching touchpoint (largest id among ties).
+
+    Takes the same arguments as `first`; the name defaults to the kind's name
+    (``"last touchpoint"`` without a kind).
+    """
+    return _touchpoint_anchor(
+        "last", kind=kind, direction=direction, where=where, after=after, name=name
+    )
+
+
+_FIELDS = {"since": "customer since", "contract_end": "contract ends"}
+
+
+@attrs.frozen
+class _FieldAnchor:
+    field: Literal["since", "contract_end"]
+
+    @property
+    def description(self) -> str:
+        return self.field
+
+    def resolve(self, context: Context) -> Anchored | None:
+        value: dt.date | None = getattr(context.customer, self.field)
+        if value is None:
+            return None
+        return Anchored(date=value, label=f"{_FIELDS[self.field]} {value.isoformat()}")
+
+
+def since() -> Anchor:
+    """Anchor on the customer's ``since`` date (first day as a customer)."""
+    return _FieldAnchor("since")
+
+
+def contract_end() -> Anchor:
+    """Anchor on the customer's ``contract_end`` date; nothing when it is not set."""
+    return _FieldAnchor("contract_end")
+
+
+@attrs.frozen
+class _Latest:
+    anchors: tuple[Anchor, ...]
+
+    @property
+    def description(self) -> str:
+        return "the latest of " + ", ".join(a.description for a in self.anchors)
+
+    def resolve(self, context: Context) -> Anchored | None:
+        best: Anchored | None = None
+        for anchor in self.anchors:
+            found = anchor.resolve(context)
+            # Strictly later wins, so on a tie the anchor listed first is kept.
+            if found is not None and (best is None or found.date > best.date):
+                best = found
+        return best
+
+
+def latest(*anchors: Anchor) -> Anchor:
+    """Anchor on the latest date any of *anchors* finds (the first listed wins ties).
+
+    Raises:
+        InvalidValueError: if fewer than two anchors are given.
+
+    Examples:
+        >>> latest(first("purchase"), last("health_check")).description
+        'the latest of first purchase, health_check'
+    """
+    if len(anchors) < 2:
+        raise InvalidValueError("anchors", anchors, "latest() needs at least two anchors")
+    return _Latest(anchors)

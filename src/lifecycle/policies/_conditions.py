@@ -1,0 +1,257 @@
+"""Conditions: tests on a customer and its timeline, combinable with ``&``, ``|`` and ``~``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+import attrs
+from dateutil.relativedelta import relativedelta
+
+from lifecycle.errors import InvalidValueError
+from lifecycle.policies._anchors import Anchor
+from lifecycle.policy import Context
+from lifecycle.stages import DEFAULT_LIFECYCLE, Lifecycle
+from lifecycle.timeline import Timeline
+from lifecycle.touchpoints import Kind
+
+__all__ = [
+    "Condition",
+    "all_of",
+    "any_of",
+    "attribute",
+    "churned",
+    "condition",
+    "exists",
+    "in_stage",
+    "not_",
+    "score",
+    "segment",
+    "tagged",
+]
+
+
+class _Combinable:
+    """`&`, `|` and `~` for every condition."""
+
+    __slots__ = ()
+
+    def __and__(self, other: Condition) -> Condition:
+        return all_of(self, other)  # type: ignore[arg-type]
+
+    def __or__(self, other: Condition) -> Condition:
+        return any_of(self, other)  # type: ignore[arg-type]
+
+    def __invert__(self) -> Condition:
+        return not_(self)  # type: ignore[arg-type]
+
+
+@attrs.frozen
+class _Test(_Combinable):
+    test: Callable[[Context], bool]
+    description: str
+
+    def __call__(self, context: Context) -> bool:
+        return bool(self.test(context))
+
+
+@attrs.frozen
+class _All(_Combinable):
+    parts: tuple[Condition, ...]
+
+    @property
+    def description(self) -> str:
+        return " and ".join(_grouped(p) for p in self.parts)
+
+    def __call__(self, context: Context) -> bool:
+        return all(part(context) for part in self.parts)
+
+
+@attrs.frozen
+class _Any(_Combinable):
+    parts: tuple[Condition, ...]
+
+    @property
+    def description(self) -> str:
+        return " or ".join(_grouped(p) for p in self.parts)
+
+    def __call__(self, context: Context) -> bool:
+        return any(part(context) for part in self.parts)
+
+
+@attrs.frozen
+class _Not(_Combinable):
+    part: Condition
+
+    @property
+    def description(self) -> str:
+        return f"not {_grouped(self.part)}"
+
+    def __call__(self, context: Context) -> bool:
+        return not self.part(context)
+
+
+#: A condition: call it with a `Context`; it has a ``description`` and
+#: combines with ``&``, ``|`` and ``~``.
+Condition = _Test | _All | _Any | _Not
+
+
+def _grouped(part: Condition) -> str:
+    return f"({part.description})" if isinstance(part, _All | _Any) else part.description
+
+
+def _check(parts: tuple[object, ...]) -> tuple[Condition, ...]:
+    for part in parts:
+        if not isinstance(part, _Test | _All | _Any | _Not):
+            raise InvalidValueError(
+                "condition", part, "is not a condition (see lifecycle.condition)"
+            )
+    return parts  # type: ignore[return-value]
+
+
+def all_of(*conditions: Condition) -> Condition:
+    """Return a condition that holds when all of *conditions* hold (also ``a & b``).
+
+    Nested ``all_of`` are flattened, so composition is associative.
+    """
+    flat: list[Condition] = []
+    for part in _check(conditions):
+        flat.extend(part.parts if isinstance(part, _All) else (part,))
+    return flat[0] if len(flat) == 1 else _All(tuple(flat))
+
+
+def any_of(*conditions: Condition) -> Condition:
+    """Return a condition that holds when any of *conditions* holds (also ``a | b``)."""
+    flat: list[Condition] = []
+    for part in _check(conditions):
+        flat.extend(part.parts if isinstance(part, _Any) else (part,))
+    return flat[0] if len(flat) == 1 else _Any(tuple(flat))
+
+
+def not_(condition: Condition) -> Condition:
+    """Return a condition that holds when *condition* does not (also ``~a``)."""
+    (part,) = _check((condition,))
+    return part.part if isinstance(part, _Not) else _Not(part)
+
+
+def condition(test: Callable[[Context], bool], description: str) -> Condition:
+    """Wrap a plain function of a `Context` as a condition.
+
+    Args:
+        test: Returns whether the condition holds.
+        description: How it reads in reasons, e.g. ``"on the gold plan"``.
+
+    Examples:
+        >>> gold = condition(lambda c: c.customer.attributes.get("plan") == "gold", "on gold")
+        >>> (gold & ~segment("smb")).description
+        'on gold and not segment is smb'
+    """
+    if not callable(test):
+        raise InvalidValueError("test", test, "must be a function of a Context")
+    return _Test(test, description)
+
+
+def exists(anchor: Anchor) -> Condition:
+    """Holds when *anchor* finds something for the customer."""
+    return _Test(lambda c: anchor.resolve(c) is not None, f"there is a {anchor.description}")
+
+
+def score(*, at_least: int | None = None, at_most: int | None = None) -> Condition:
+    """Holds when the policy's anchor is a touchpoint whose score is in the range.
+
+    Examples:
+        >>> score(at_most=6).description
+        'score at most 6'
+    """
+    if at_least is None and at_most is None:
+        raise InvalidValueError("score", None, "give at_least, at_most or both")
+    low = -(10**9) if at_least is None else at_least
+    high = 10**9 if at_most is None else at_most
+    words = [
+        f"at least {at_least}" if at_least is not None else "",
+        f"at most {at_most}" if at_most is not None else "",
+    ]
+
+    def test(context: Context) -> bool:
+        anchor = context.anchor
+        if anchor is None or anchor.touchpoint is None or anchor.touchpoint.score is None:
+            return False
+        return low <= anchor.touchpoint.score <= high
+
+    return _Test(test, "score " + " and ".join(w for w in words if w))
+
+
+def attribute(name: str, *values: str) -> Condition:
+    """Holds when the customer's attribute *name* is one of *values* (or, without values, set)."""
+    if values:
+        wanted = frozenset(values)
+        shown = " or ".join(values)
+        return _Test(lambda c: c.customer.attributes.get(name) in wanted, f"{name} is {shown}")
+    return _Test(lambda c: name in c.customer.attributes, f"{name} is set")
+
+
+def segment(*values: str) -> Condition:
+    """Holds when the customer's ``segment`` attribute is one of *values*."""
+    return attribute("segment", *values)
+
+
+def in_stage(*stages: str, lifecycle: Lifecycle = DEFAULT_LIFECYCLE) -> Condition:
+    """Holds when the customer's derived stage as of the date is one of *stages*.
+
+    Raises:
+        UnknownStageError: for a name that is not a stage of *lifecycle*.
+    """
+    for stage in stages:
+        lifecycle.check_stage(stage)
+    wanted = frozenset(stages)
+
+    def test(context: Context) -> bool:
+        return lifecycle.stage_of(context.customer, context.timeline, as_of=context.as_of) in wanted
+
+    return _Test(test, "stage is " + " or ".join(stages))
+
+
+def tagged(
+    tag: str, *, within_days: int | None = None, kind: Kind | str | None = None
+) -> Condition:
+    """Holds when a touchpoint carries *tag* (within the last *within_days* days).
+
+    Args:
+        tag: The label, e.g. ``"feature:reports"``.
+        within_days: Only touchpoints whose local date is at most this many
+            days before the as-of date (default: any time).
+        kind: Only touchpoints of this kind.
+    """
+    window = None if within_days is None else relativedelta(days=within_days)
+
+    def test(context: Context) -> bool:
+        timeline: Timeline = context.timeline
+        if window is not None:
+            start: dt.date = context.as_of - window
+            timeline = timeline.since(start)
+        return timeline.any(kind, where=lambda t: tag in t.tags)
+
+    within = "" if within_days is None else f" in the last {within_days} days"
+    return _Test(test, f"tagged {tag!r}{within}")
+
+
+def _is_churned(context: Context) -> bool:
+    timeline = context.timeline
+    cancelled = timeline.last(Kind.CANCELLATION)
+    if cancelled is None:
+        return False
+    for kind in (Kind.PURCHASE, Kind.RENEWAL):
+        other = timeline.last(kind)
+        # "After" compares instants: a purchase at the same instant keeps the customer.
+        if other is not None and other.at >= cancelled.at:
+            return False
+    return True
+
+
+def churned() -> Condition:
+    """Holds when the last cancellation is after the last purchase and the last renewal.
+
+    That is the starter pack's definition: with neither a purchase nor a
+    renewal, a cancellation alone makes the customer churned.
+    """
+    return _Test(_is_churned, "churned")

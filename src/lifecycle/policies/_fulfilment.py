@@ -1,0 +1,127 @@
+"""Fulfilment: which touchpoint closes an action, and from when it counts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+import attrs
+from dateutil.relativedelta import relativedelta
+
+from lifecycle._validate import enum_converter
+from lifecycle.errors import InvalidValueError
+from lifecycle.policy import Anchored
+from lifecycle.timeline import Timeline
+from lifecycle.touchpoints import Direction, Kind, Touchpoint, to_kind
+
+__all__ = ["Fulfilment", "Since", "fulfilled_by", "since_anchor", "since_anchor_date", "since_due"]
+
+
+@attrs.frozen
+class Since:
+    """From when a touchpoint counts as fulfilment. Build one with the ``since_*`` functions."""
+
+    base: Literal["anchor", "anchor_date", "due"]
+    inclusive: bool = True
+    days: int = 0
+
+    def cut(self, timeline: Timeline, anchor: Anchored, due: dt.date) -> Timeline:
+        """Return the part of *timeline* that counts."""
+        if self.base == "anchor":
+            if anchor.touchpoint is None:
+                # A field anchor has no instant; its whole day counts.
+                return timeline.since(anchor.date + relativedelta(days=self.days))
+            instant = anchor.touchpoint.at + dt.timedelta(days=self.days)  # exact 24-hour days
+            return timeline.after(instant, inclusive=self.inclusive)
+        day = anchor.date if self.base == "anchor_date" else due
+        return timeline.since(day + relativedelta(days=self.days))
+
+    def start(self, anchor: Anchored, due: dt.date) -> str:
+        """How the start reads in a reason: ``"since"`` or ``"since 2025-12-20"``."""
+        if self.base == "anchor" and self.days == 0:
+            return "since"
+        if self.base == "anchor" and anchor.touchpoint is not None:
+            instant = anchor.touchpoint.at + dt.timedelta(days=self.days)
+            return f"since {instant.isoformat(timespec='minutes')}"
+        day = anchor.date if self.base != "due" else due
+        return f"since {(day + relativedelta(days=self.days)).isoformat()}"
+
+
+def since_anchor(*, inclusive: bool = False, days: int = 0) -> Since:
+    """Count touchpoints after the anchor's instant, moved by *days* exact 24-hour days.
+
+    Args:
+        inclusive: Count a touchpoint at the very instant too ("at or after").
+        days: Move the start (negative: earlier), e.g. ``-180`` for "N.at - 180 days".
+    """
+    return Since("anchor", inclusive=inclusive, days=_days(days))
+
+
+def since_anchor_date(*, days: int = 0) -> Since:
+    """Count touchpoints whose local date is on or after the anchor date plus *days*."""
+    return Since("anchor_date", inclusive=True, days=_days(days))
+
+
+def since_due(*, days: int = 0) -> Since:
+    """Count touchpoints whose local date is on or after the due date plus *days*."""
+    return Since("due", inclusive=True, days=_days(days))
+
+
+def _days(value: object) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise InvalidValueError("days", value, "must be a whole number")
+    return value
+
+
+_direction = enum_converter(Direction, "direction")
+
+
+@attrs.frozen
+class Fulfilment:
+    """The touchpoints that close an action. Build one with `fulfilled_by`."""
+
+    kinds: tuple[Kind, ...]
+    direction: Direction | None
+    since: Since
+
+    @property
+    def description(self) -> str:
+        """What closes the action, e.g. ``"an outbound touchpoint"``."""
+        what = " or ".join(k.name for k in self.kinds) if self.kinds else "touchpoint"
+        return f"{self.direction.value} {what}" if self.direction else what
+
+    def find(self, timeline: Timeline, anchor: Anchored, due: dt.date) -> Touchpoint | None:
+        """Return the earliest touchpoint that fulfils the action, or ``None``."""
+        counted = self.since.cut(timeline, anchor, due)
+        if not self.kinds:
+            return counted.first(direction=self.direction)
+        found = [counted.first(kind, direction=self.direction) for kind in self.kinds]
+        present = [t for t in found if t is not None]
+        return min(present, key=lambda t: (t.at, t.id)) if present else None
+
+    def missing(self, anchor: Anchored, due: dt.date) -> str:
+        """How its absence reads in a reason: ``"no outbound touchpoint since"``."""
+        return f"no {self.description} {self.since.start(anchor, due)}"
+
+
+def fulfilled_by(
+    *kinds: Kind | str, direction: Direction | str | None = None, since: Since | None = None
+) -> Fulfilment:
+    """Say which touchpoint closes an action.
+
+    Args:
+        kinds: Touchpoint kinds that count (none given: any kind).
+        direction: Only inbound or only outbound touchpoints count.
+        since: From when they count (default: strictly after the anchor's instant).
+
+    Examples:
+        >>> fulfilled_by(direction="outbound").description
+        'outbound touchpoint'
+        >>> fulfilled_by("renewal", "cancellation", since=since_anchor_date(days=-365)).description
+        'renewal or cancellation'
+    """
+    return Fulfilment(
+        kinds=tuple(to_kind(k) for k in kinds),
+        direction=None if direction is None else _direction(direction),
+        since=since if since is not None else since_anchor(),
+    )

@@ -1,0 +1,181 @@
+"""A policy made of blocks: anchor, offset, recurrence, conditions, fulfilment, expiry."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import attrs
+
+from lifecycle._validate import check_id
+from lifecycle.customers import Customer
+from lifecycle.errors import InvalidValueError
+from lifecycle.policies._anchors import Anchor
+from lifecycle.policies._conditions import Condition
+from lifecycle.policies._fulfilment import Fulfilment
+from lifecycle.policies._time import Offset, Recurrence
+from lifecycle.policy import Anchored, Context, Status, Verdict
+from lifecycle.timeline import Timeline
+
+__all__ = ["RulePolicy", "policy"]
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+@attrs.frozen
+class RulePolicy:
+    """A stewardship policy made of building blocks. Build one with `policy`.
+
+    Attributes:
+        name: The policy's name, as shown on the agenda.
+        priority: 1 is the most urgent.
+        anchor: Where the clock starts.
+        offset: From the anchor (or each occurrence) to the due date.
+        when: A condition that must hold for the policy to apply.
+        fulfilled_by: The touchpoints that close the action.
+        recurs: Occurrences after the anchor date, if the policy repeats.
+        expires: How long after its due date an action stays due.
+        description: What the policy does, in a sentence.
+    """
+
+    name: str
+    priority: int
+    anchor: Anchor
+    offset: Offset
+    when: Condition | None
+    fulfilled_by: Fulfilment | None
+    recurs: Recurrence | None
+    expires: Offset | None
+    description: str
+
+    def verdicts(self, customer: Customer, timeline: Timeline, as_of: dt.date) -> tuple[Verdict]:
+        """Return this policy's one verdict for *customer* as of *as_of*."""
+        return (self.verdict(customer, timeline, as_of),)
+
+    def verdict(self, customer: Customer, timeline: Timeline, as_of: dt.date) -> Verdict:
+        """Return the verdict (see `Status` for what each outcome means)."""
+        anchored = self.anchor.resolve(Context(customer, timeline, as_of))
+        if anchored is None:
+            return self._verdict(Status.NOT_APPLICABLE, None, f"no {self.anchor.description}", {})
+        facts: dict[str, object] = {
+            "anchor": anchored.label,
+            "anchor_date": anchored.date,
+            "anchor_touchpoint": anchored.touchpoint.id if anchored.touchpoint else None,
+            "offset": self.offset.description,
+        }
+        if self.when is not None:
+            facts["condition"] = self.when.description
+            if not self.when(Context(customer, timeline, as_of, anchored)):
+                reason = f"{anchored.label}: not {self.when.description}"
+                return self._verdict(Status.NOT_APPLICABLE, None, reason, facts)
+        due, timing = self._due(anchored, as_of)
+        facts["due"] = due
+        reason = f"{anchored.label}; {timing}"
+        if self.fulfilled_by is not None:
+            facts["fulfilment"] = self.fulfilled_by.description
+            done = self.fulfilled_by.find(timeline, anchored, due)
+            if done is not None:
+                facts["fulfilled_by"] = done.id
+                day = timeline.local_date(done).isoformat()
+                reason = f"{anchored.label}; fulfilled by {done.kind.name} on {day} ({done.id})"
+                return self._verdict(Status.FULFILLED, due, reason, facts)
+            reason = f"{anchored.label}, {self.fulfilled_by.missing(anchored, due)}; {timing}"
+        if due > as_of:
+            return self._verdict(Status.UPCOMING, due, reason, facts)
+        if self.expires is not None:
+            last_day = self.expires.apply(due)
+            facts["expires"] = last_day
+            if as_of > last_day:
+                reason = f"{reason}; expired after {last_day.isoformat()}"
+                return self._verdict(Status.EXPIRED, due, reason, facts)
+        return self._verdict(Status.DUE, due, reason, facts)
+
+    def _due(self, anchored: Anchored, as_of: dt.date) -> tuple[dt.date, str]:
+        """Return the due date and how it reads: ``"due 3 days after the nps, on ..."``."""
+        lead = "due on" if self.offset.description == "on" else f"due {self.offset.description}"
+        if self.recurs is None:
+            if anchored.touchpoint is not None:
+                origin = anchored.touchpoint.kind.name
+            else:
+                origin = self.anchor.description.replace("_", " ")
+            due = self.offset.apply(anchored.date)
+            return due, f"{lead} the {origin}, on {due.isoformat()}"
+        # The latest occurrence whose due date has come, else the first one ahead.
+        found = self.recurs.latest(anchored.date, as_of)
+        while found is not None and self.offset.apply(found[1]) > as_of:
+            found = self.recurs.latest(anchored.date, found[1] - dt.timedelta(days=1))
+        found = found or self.recurs.first(anchored.date)
+        if found is None:
+            return anchored.date, f"{lead} no occurrence of the rule"
+        k, day = found
+        due = self.offset.apply(day)
+        origin = f"the {_ordinal(k)} occurrence ({self.recurs.description})"
+        return due, f"{lead} {origin}, on {due.isoformat()}"
+
+    def _verdict(
+        self, status: Status, due: dt.date | None, reason: str, facts: dict[str, object]
+    ) -> Verdict:
+        return Verdict(
+            policy=self.name,
+            priority=self.priority,
+            status=status,
+            due=due,
+            reason=reason,
+            facts=facts,
+        )
+
+
+def _check_priority(value: object) -> None:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise InvalidValueError("priority", value, "must be a whole number (1 is the most urgent)")
+
+
+def policy(
+    name: str,
+    *,
+    priority: int,
+    anchor: Anchor,
+    offset: Offset | None = None,
+    when: Condition | None = None,
+    fulfilled_by: Fulfilment | None = None,
+    recurs: Recurrence | None = None,
+    expires: Offset | None = None,
+    description: str = "",
+) -> RulePolicy:
+    """Build a policy from building blocks, the way one would say it.
+
+    "7 days after the first purchase, unless there was an onboarding since"::
+
+        policy("welcome", priority=4, anchor=first("purchase"), offset=days(7),
+               fulfilled_by=fulfilled_by("onboarding", since=since_anchor(inclusive=True)))
+
+    Args:
+        name: Unique name shown on the agenda.
+        priority: 1 is the most urgent; the agenda is ordered by it.
+        anchor: Where the clock starts (`first`, `last`, `since`, `contract_end`, `latest`).
+        offset: From the anchor to the due date (default: on the anchor date).
+        when: A condition that must hold (combine with ``&``, ``|``, ``~``).
+        fulfilled_by: What closes the action (`fulfilled_by`).
+        recurs: Repeat after the anchor (`every`); the latest occurrence due
+            counts, else the next one.
+        expires: Stop being due this long after the due date.
+        description: What the policy does, in a sentence.
+
+    Raises:
+        InvalidValueError: for a bad name or priority.
+    """
+    check_id("name", name)
+    _check_priority(priority)
+    return RulePolicy(
+        name=name,
+        priority=priority,
+        anchor=anchor,
+        offset=offset if offset is not None else Offset(),
+        when=when,
+        fulfilled_by=fulfilled_by,
+        recurs=recurs,
+        expires=expires,
+        description=description,
+    )

@@ -1,0 +1,148 @@
+"""The contract between policies and the engine: `Policy`, `Verdict`, `Status`, `Context`.
+
+The engine knows policies only through `Policy`: anything with a ``verdicts``
+method that, for one customer on one date, says for each policy it holds
+whether an action is due, and why. Everything else (the building blocks, the
+starter pack, your own classes) is built on this.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Iterable, Mapping
+from typing import Protocol, runtime_checkable
+
+import attrs
+
+from lifecycle._frozendict import FrozenDict
+from lifecycle.customers import Customer
+from lifecycle.timeline import Timeline
+from lifecycle.touchpoints import Touchpoint
+
+__all__ = ["Anchored", "Context", "Policy", "Status", "Verdict"]
+
+
+class Status(enum.StrEnum):
+    """What a policy says about one customer on one date."""
+
+    #: An action is due: its due date is on or before the as-of date.
+    DUE = "due"
+    #: The policy applies, but its due date is still ahead.
+    UPCOMING = "upcoming"
+    #: The touchpoint that closes the action has happened.
+    FULFILLED = "fulfilled"
+    #: The action was due, but its window has passed.
+    EXPIRED = "expired"
+    #: The policy does not apply to this customer (yet).
+    NOT_APPLICABLE = "not_applicable"
+
+
+def _to_facts(value: Mapping[str, object]) -> FrozenDict[str, object]:
+    return value if isinstance(value, FrozenDict) else FrozenDict(value)
+
+
+@attrs.frozen(kw_only=True)
+class Verdict:
+    """One policy's verdict on one customer as of one date.
+
+    Attributes:
+        policy: The policy's name.
+        priority: Its priority (1 is the most urgent).
+        status: Due, upcoming, fulfilled, expired or not applicable.
+        due: The due date, when the policy applies (else ``None``).
+        reason: A sentence a person can read, naming the touchpoints or fields
+            the verdict was worked out from.
+        facts: The structured facts behind it (anchor, offset, due date, what
+            would fulfil it, what did).
+
+    Examples:
+        >>> import datetime as dt
+        >>> v = Verdict(policy="welcome", priority=4, status=Status.DUE,
+        ...             due=dt.date(2026, 1, 8), reason="first purchase on 2026-01-01")
+        >>> v.overdue_days(dt.date(2026, 1, 10))
+        2
+    """
+
+    policy: str
+    priority: int
+    status: Status
+    due: dt.date | None
+    reason: str
+    facts: Mapping[str, object] = attrs.field(factory=FrozenDict, converter=_to_facts)
+
+    def overdue_days(self, as_of: dt.date) -> int:
+        """Return how many days past its due date the action is on *as_of* (0 if due today)."""
+        if self.due is None:
+            return 0
+        return (as_of - self.due).days
+
+
+@attrs.frozen
+class Anchored:
+    """Where a policy's clock starts for one customer: a date, and what it came from.
+
+    Attributes:
+        date: The local date the due date is counted from.
+        label: How it reads in a reason, e.g. ``"nps 4 on 2026-11-02 (T12)"``.
+        touchpoint: The touchpoint it came from, if any (else a customer field).
+    """
+
+    date: dt.date
+    label: str
+    touchpoint: Touchpoint | None = None
+
+
+@attrs.frozen
+class Context:
+    """What a condition or anchor may look at: one customer, its visible timeline, the date.
+
+    The timeline holds only touchpoints whose local date is on or before
+    `as_of`: a policy cannot see the future.
+
+    Attributes:
+        customer: The customer.
+        timeline: Its touchpoints up to `as_of`.
+        as_of: The date the agenda is for.
+        anchor: The policy's resolved anchor, when there is one.
+    """
+
+    customer: Customer
+    timeline: Timeline
+    as_of: dt.date
+    anchor: Anchored | None = None
+
+
+@runtime_checkable
+class Policy(Protocol):
+    """Anything that gives verdicts: the one thing the engine knows about policies.
+
+    A policy made with `lifecycle.policy` gives one verdict; a set of policies
+    gives one per member. Your own class needs no base class: a ``verdicts``
+    method with this signature is enough.
+
+    Examples:
+        >>> import datetime as dt
+        >>> import lifecycle as lc
+        >>> class VipCall:
+        ...     '''Call every VIP on the first of the month.'''
+        ...     def verdicts(self, customer, timeline, as_of):
+        ...         if customer.attributes.get("segment") != "vip":
+        ...             return [lc.Verdict(policy="vip_call", priority=5, due=None,
+        ...                     status=lc.Status.NOT_APPLICABLE, reason="not a VIP")]
+        ...         due = as_of.replace(day=1)
+        ...         return [lc.Verdict(policy="vip_call", priority=5, due=due,
+        ...                 status=lc.Status.DUE, reason=f"VIP: monthly call, due {due}")]
+        >>> isinstance(VipCall(), lc.Policy)
+        True
+    """
+
+    def verdicts(self, customer: Customer, timeline: Timeline, as_of: dt.date) -> Iterable[Verdict]:
+        """Return the verdicts for *customer* as of *as_of*.
+
+        Args:
+            customer: The customer.
+            timeline: Its timeline, already cut at *as_of* by the engine.
+            as_of: The date the agenda is for.
+        """
+        ...  # pragma: no cover - a protocol has no body
