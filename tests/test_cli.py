@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import subprocess
@@ -21,14 +22,91 @@ def run(*argv: str) -> tuple[int, str, str]:
 
 
 def test_due_on_the_sample_book_uses_its_reference_date():
-    """No --book: the sample book, as of its own reference date, said in the output."""
+    """No --book: the sample book's agenda, as of its own reference date, said in the output."""
     status, out, err = run("due")
     assert status == 0
+    assert err == ""
     assert out.startswith(
         f"Sample book, as of {lc.SAMPLE_AS_OF} (the sample book's reference date)"
     )
-    assert "200 customers" in out
-    assert "policy engine is not built yet" in err
+    agenda = lc.Engine(lc.starter_pack()).agenda(lc.sample_book(), lc.SAMPLE_AS_OF)
+    assert f"{len(agenda)} actions due, {len(agenda.held_back)} held back" in out
+    assert "complaint_follow_up" in out
+    assert "Held back" in out and "Skipped:" in out
+
+
+def test_due_as_csv_is_the_agenda_in_order():
+    """--format csv: the fixed header, then one row per action in agenda order."""
+    import csv as csv_module  # noqa: PLC0415
+
+    status, out, _ = run("due", "--format", "csv")
+    assert status == 0
+    rows = list(csv_module.reader(io.StringIO(out)))
+    assert rows[0] == ["customer_id", "policy", "due", "priority", "overdue_days", "reason"]
+    agenda = lc.Engine(lc.starter_pack()).agenda(lc.sample_book(), lc.SAMPLE_AS_OF)
+    expected = [
+        [a.customer_id, a.policy, a.due.isoformat(), str(a.priority), str(a.overdue_days), a.reason]
+        for a in agenda
+    ]
+    assert rows[1:] == expected
+
+
+def test_due_as_json_holds_actions_held_back_and_skipped():
+    """--format json carries everything the agenda has."""
+    status, out, _ = run("due", "--format", "json", "--as-of", "2026-11-02")
+    data = json.loads(out)
+    assert status == 0
+    assert data["as_of"] == "2026-11-02"
+    assert {"customer_id", "policy", "due", "priority", "overdue_days", "reason", "channel"} == set(
+        data["actions"][0]
+    )
+    assert all("held_back" in h for h in data["held_back"])
+    assert {s["reason"] for s in data["skipped"]} == {"do_not_contact", "churned"}
+
+
+def test_explain_shows_every_policy():
+    """explain lists each starter policy's verdict for one customer."""
+    status, out, _ = run("explain", "C002")
+    assert status == 0
+    assert "detractor_recovery   due: on the agenda" in out
+    assert out.count("\n") == 2 + len(lc.starter_pack())
+    status, out, _ = run("explain", "C011", "--format", "json")
+    data = json.loads(out)
+    assert data["skipped"] == "C011 asked not to be contacted"
+    assert len(data["verdicts"]) == 9
+    assert data["on_agenda"] == []
+
+
+def test_explain_an_unknown_customer_exits_1():
+    """An unknown id is bad data, said in one line."""
+    status, _, err = run("explain", "nobody")
+    assert status == 1
+    assert err == "lifecycle explain: error: no customer with id 'nobody' in the book\n"
+
+
+def test_forecast_counts_by_day_and_policy():
+    """forecast --days N: one line per day; csv and json carry the same counts."""
+    status, out, _ = run("forecast", "--days", "5")
+    assert status == 0
+    assert len(out.strip().splitlines()) == 2 + 5
+    _, raw, _ = run("forecast", "--days", "5", "--format", "json")
+    data = json.loads(raw)
+    assert sorted(data) == [(lc.SAMPLE_AS_OF + dt.timedelta(days=i)).isoformat() for i in range(5)]
+    _, csv_text, _ = run("forecast", "--days", "5", "--format", "csv")
+    total = sum(int(line.rsplit(",", 1)[1]) for line in csv_text.splitlines()[1:])
+    assert total == sum(sum(day.values()) for day in data.values())
+
+
+def test_a_closed_pipe_ends_quietly(monkeypatch: pytest.MonkeyPatch):
+    """`lifecycle due | head` must not print an error when head stops reading."""
+
+    class Closed(io.StringIO):
+        def write(self, text: str) -> int:
+            raise BrokenPipeError(32, "Broken pipe")
+
+    err = io.StringIO()
+    assert main(["due"], out=Closed(), err=err) == 0
+    assert err.getvalue() == ""
 
 
 def test_summary_formats():
@@ -51,7 +129,7 @@ def test_a_book_folder_and_today_as_default(tmp_path: Path):
     lc.write_book(lc.sample_book(), tmp_path)
     status, out, _ = run("summary", "--book", str(tmp_path))
     assert status == 0
-    assert out.startswith(f"Book {tmp_path}, as of ")
+    assert out.startswith(f"Book {tmp_path}, as of {dt.date.today().isoformat()}")  # noqa: DTZ011 - the CLI default under test
 
 
 def test_bad_data_exits_1_with_one_clear_line(tmp_path: Path):
@@ -100,7 +178,12 @@ def test_an_unreadable_book_exits_1(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         (["due", "--format", "xml"], "invalid choice"),
         (["frobnicate"], "invalid choice"),
         ([], "required"),
-        (["due", "--policies", "p.toml"], "--policies is not supported yet"),
+        (
+            ["due", "--policies", "p.toml"],
+            "--policies: policies from TOML files are not supported yet",
+        ),
+        (["forecast", "--days", "0"], "is not a number of days"),
+        (["explain"], "required"),
     ],
 )
 def test_bad_usage_exits_2(argv: list[str], message: str, capsys: pytest.CaptureFixture[str]):

@@ -3,6 +3,8 @@
 Usage::
 
     lifecycle due [--book DIR] [--as-of YYYY-MM-DD] [--policies FILE.toml] [--format table|csv|json]
+    lifecycle explain CUSTOMER_ID [--book DIR] [--as-of YYYY-MM-DD] [--format table|json]
+    lifecycle forecast [--days N] [--book DIR] [--as-of YYYY-MM-DD] [--format table|csv|json]
     lifecycle summary [--book DIR] [--as-of YYYY-MM-DD] [--format table|csv|json]
 
 Exit status: 0 on success, 1 for bad data (one message naming the file, line,
@@ -15,16 +17,19 @@ import argparse
 import csv
 import datetime as dt
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from lifecycle._summary import render_table, summarize
 from lifecycle._version import __version__
 from lifecycle.book import Book
+from lifecycle.engine import Action, Agenda, Engine, Explanation, Forecast
 from lifecycle.errors import LifecycleError
 from lifecycle.io import read_book
+from lifecycle.policies import starter_pack
 from lifecycle.sample import SAMPLE_AS_OF, sample_book
 from lifecycle.stages import DEFAULT_LIFECYCLE
 
@@ -32,6 +37,11 @@ __all__ = ["main"]
 
 EXIT_DATA = 1
 EXIT_USAGE = 2
+CSV_HEADER = ("customer_id", "policy", "due", "priority", "overdue_days", "reason")
+
+
+class _UsageError(Exception):
+    """A problem with the command line itself (exit status 2)."""
 
 
 def _date(text: str) -> dt.date:
@@ -41,6 +51,12 @@ def _date(text: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date in the form YYYY-MM-DD") from None
+
+
+def _days(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 3660:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of days from 1 to 3660")
+    return int(text)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -66,9 +82,25 @@ def _parser() -> argparse.ArgumentParser:
         )
         sub.add_argument("--format", choices=formats, default="table", help="output format")
 
+    def policies(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument(
+            "--policies",
+            metavar="FILE.toml",
+            type=Path,
+            help="policies (default: the starter pack)",
+        )
+
     due = commands.add_parser("due", help="the actions due on a date (the agenda)")
     common(due, ("table", "csv", "json"))
-    due.add_argument("--policies", metavar="FILE.toml", type=Path, help="policies to apply")
+    policies(due)
+    explain = commands.add_parser("explain", help="every policy's verdict for one customer")
+    explain.add_argument("customer_id", metavar="CUSTOMER_ID")
+    common(explain, ("table", "json"))
+    policies(explain)
+    forecast = commands.add_parser("forecast", help="how many actions come due on each day ahead")
+    forecast.add_argument("--days", type=_days, default=14, help="how many days ahead (default 14)")
+    common(forecast, ("table", "csv", "json"))
+    policies(forecast)
     summary = commands.add_parser("summary", help="a book's customers by stage, kind and channel")
     common(summary, ("table", "csv", "json"))
     return parser
@@ -83,6 +115,147 @@ def _load(args: argparse.Namespace) -> tuple[Book, dt.date, str]:
     return read_book(args.book), as_of, f"Book {args.book}, as of {as_of.isoformat()}"
 
 
+def _engine(args: argparse.Namespace) -> Engine:
+    if args.policies is not None:
+        raise _UsageError("--policies: policies from TOML files are not supported yet")
+    return Engine(starter_pack())
+
+
+def _action_json(action: Action) -> dict[str, Any]:
+    return {
+        "customer_id": action.customer_id,
+        "policy": action.policy,
+        "due": action.due.isoformat(),
+        "priority": action.priority,
+        "overdue_days": action.overdue_days,
+        "reason": action.reason,
+        "channel": action.channel.value if action.channel else None,
+    }
+
+
+def _due(args: argparse.Namespace, out: TextIO) -> int:
+    engine = _engine(args)
+    book, as_of, title = _load(args)
+    agenda = engine.agenda(book, as_of)
+    if args.format == "csv":
+        writer = csv.writer(out)
+        writer.writerow(CSV_HEADER)
+        for a in agenda:
+            writer.writerow(
+                [a.customer_id, a.policy, a.due.isoformat(), a.priority, a.overdue_days, a.reason]
+            )
+    elif args.format == "json":
+        data = {
+            "as_of": as_of.isoformat(),
+            "actions": [_action_json(a) for a in agenda],
+            "held_back": [
+                _action_json(h.action) | {"held_back": h.reason} for h in agenda.held_back
+            ],
+            "skipped": [
+                {"customer_id": s.customer_id, "reason": s.reason, "detail": s.detail}
+                for s in agenda.skipped
+            ],
+        }
+        json.dump(data, out, indent=2, ensure_ascii=False)
+        out.write("\n")
+    else:
+        out.write(_agenda_table(agenda, title) + "\n")
+    return 0
+
+
+_HEADINGS = (
+    f"{'prio':<5}{'policy':<21}{'customer':<12}{'due':<12}{'overdue':>8}  {'channel':<10}reason"
+)
+
+
+def _agenda_table(agenda: Agenda, title: str) -> str:
+    lines = [
+        title,
+        (
+            f"{len(agenda)} actions due, {len(agenda.held_back)} held back by the cap, "
+            f"{len(agenda.skipped)} customers skipped"
+        ),
+        "",
+        _HEADINGS,
+    ]
+    for a in agenda:
+        channel = a.channel.value if a.channel else "-"
+        lines.append(
+            f"{a.priority:<5}{a.policy:<21}{a.customer_id:<12}{a.due.isoformat():<12}"
+            f"{a.overdue_days:>8}  {channel:<10}{a.reason}"
+        )
+    if agenda.held_back:
+        lines += ["", "Held back (over the cap of actions per customer):"]
+        lines += [
+            f"  {h.action.customer_id} {h.action.policy}: {h.reason}" for h in agenda.held_back
+        ]
+    if agenda.skipped:
+        reasons: dict[str, int] = {}
+        for s in agenda.skipped:
+            reasons[s.reason] = reasons.get(s.reason, 0) + 1
+        lines += ["", "Skipped: " + ", ".join(f"{n} {r}" for r, n in sorted(reasons.items()))]
+    return "\n".join(lines)
+
+
+def _explain(args: argparse.Namespace, out: TextIO) -> int:
+    engine = _engine(args)
+    book, as_of, title = _load(args)
+    explanation: Explanation = engine.explain(book, args.customer_id, as_of)
+    if args.format == "json":
+        data = {
+            "customer_id": explanation.customer.id,
+            "as_of": as_of.isoformat(),
+            "skipped": explanation.skipped.detail if explanation.skipped else None,
+            "verdicts": [
+                {
+                    "policy": v.policy,
+                    "priority": v.priority,
+                    "status": v.status.value,
+                    "due": v.due.isoformat() if v.due else None,
+                    "reason": v.reason,
+                    "facts": {k: _plain(x) for k, x in v.facts.items()},
+                }
+                for v in explanation.verdicts
+            ],
+            "on_agenda": [a.policy for a in explanation.actions],
+            "held_back": [h.action.policy for h in explanation.held_back],
+        }
+        json.dump(data, out, indent=2, ensure_ascii=False)
+        out.write("\n")
+    else:
+        out.write(f"{title}\n{explanation}\n")
+    return 0
+
+
+def _plain(value: object) -> object:
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def _forecast(args: argparse.Namespace, out: TextIO) -> int:
+    engine = _engine(args)
+    book, start, title = _load(args)
+    end = start + dt.timedelta(days=args.days - 1)
+    forecast: Forecast = engine.forecast(book, start, end)
+    counts = forecast.counts()
+    if args.format == "csv":
+        writer = csv.writer(out)
+        writer.writerow(["date", "policy", "count"])
+        for day, by_policy in counts.items():
+            for name, n in sorted(by_policy.items()):
+                writer.writerow([day.isoformat(), name, n])
+    elif args.format == "json":
+        data = {day.isoformat(): dict(sorted(c.items())) for day, c in counts.items()}
+        json.dump(data, out, indent=2)
+        out.write("\n")
+    else:
+        lines = [f"{title}: actions coming due in the next {args.days} days (before the cap)", ""]
+        for day, by_policy in counts.items():
+            detail = ", ".join(f"{name} {n}" for name, n in sorted(by_policy.items()))
+            lines.append(f"{day.isoformat()} {day:%a}  {sum(by_policy.values()):>5}  {detail}")
+        out.write("\n".join(lines) + "\n")
+    return 0
+
+
 def _summary(args: argparse.Namespace, out: TextIO) -> int:
     book, as_of, title = _load(args)
     summary = summarize(book, as_of=as_of, lifecycle=DEFAULT_LIFECYCLE)
@@ -90,7 +263,7 @@ def _summary(args: argparse.Namespace, out: TextIO) -> int:
         json.dump(summary, out, indent=2, ensure_ascii=False)
         out.write("\n")
     elif args.format == "csv":
-        writer = csv.writer(out, lineterminator="\n")
+        writer = csv.writer(out)
         writer.writerow(["stage", "derived", "recorded"])
         for stage, counts in summary["stages"].items():
             writer.writerow([stage, counts["derived"], counts["recorded"]])
@@ -99,18 +272,18 @@ def _summary(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-def _due(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    if args.policies is not None:
-        err.write(
-            "lifecycle due: error: --policies is not supported yet "
-            "(the policy engine is not built)\n"
-        )
-        return EXIT_USAGE
-    # The policy engine is not part of this release yet: show what it will
-    # work from, and say so, rather than an empty agenda.
-    status = _summary(args, out)
-    err.write("lifecycle due: the policy engine is not built yet; showed the book's summary.\n")
-    return status
+def _silence(stream: TextIO) -> None:
+    """Point *stream* at /dev/null so flushing it at exit cannot fail again."""
+    try:
+        fileno = stream.fileno()
+    except (OSError, ValueError):  # not a real file (e.g. in tests)
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fileno)
+    os.close(devnull)
+
+
+_COMMANDS = {"due": _due, "explain": _explain, "forecast": _forecast, "summary": _summary}
 
 
 def main(
@@ -131,12 +304,17 @@ def main(
     except SystemExit as e:
         return int(e.code or 0)
     try:
-        if args.command == "due":
-            return _due(args, out, err)
-        return _summary(args, out)
+        return _COMMANDS[args.command](args, out)
+    except _UsageError as e:
+        err.write(f"lifecycle {args.command}: error: {e}\n")
+        return EXIT_USAGE
     except LifecycleError as e:
         err.write(f"lifecycle {args.command}: error: {e}\n")
         return EXIT_DATA
+    except BrokenPipeError:
+        # The reader went away (`lifecycle due | head`): stop quietly, as Unix tools do.
+        _silence(out)
+        return 0
     except OSError as e:
         where = f" {e.filename}" if e.filename else ""
         err.write(f"lifecycle {args.command}: error:{where}: {e.strerror or e}\n")
