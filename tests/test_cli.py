@@ -224,3 +224,29 @@ def test_python_dash_m_runs_the_cli():
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["customers"] == 200
+
+
+def test_a_closed_real_pipe_is_silenced():
+    """With a real file descriptor, the closed pipe is pointed at /dev/null so exit is clean."""
+    import os  # noqa: PLC0415
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    with os.fdopen(write_end, "w") as out:
+        err = io.StringIO()
+        assert main(["due"], out=out, err=err) == 0
+        out.write("more text after the reader left")  # goes to /dev/null now
+    assert err.getvalue() == ""
+
+
+def test_a_small_agenda_table_without_held_back_or_skipped(tmp_path: Path):
+    """The table leaves out the held-back and skipped sections when they are empty."""
+    (tmp_path / "customers.csv").write_text("customer_id,name,since\nc-1,Ada,2025-01-01\n")
+    (tmp_path / "touchpoints.csv").write_text(
+        "touchpoint_id,customer_id,at,channel,kind,direction\nt-1,c-1,2026-01-01T10:00:00Z,web,inquiry,inbound\n"
+    )
+    status, out, _ = run("due", "--book", str(tmp_path), "--as-of", "2026-03-02")
+    assert status == 0
+    assert "1 actions due, 0 held back by the cap, 0 customers skipped" in out
+    assert "Held back" not in out
+    assert "Skipped" not in out

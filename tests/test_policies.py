@@ -1,0 +1,387 @@
+"""The building blocks: offsets, recurrences, anchors, conditions, fulfilment, combinators."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from dateutil.rrule import MONTHLY, rrule
+from hypothesis import given
+from hypothesis import strategies as st
+
+import lifecycle as lc
+import lifecycle.testing as lct
+
+D = dt.date(2026, 3, 1)
+
+
+def customer(**changes: object) -> lc.Customer:
+    fields: dict[str, object] = {"id": "c", "name": "C", "since": dt.date(2024, 2, 29)}
+    fields.update(changes)
+    return lc.Customer(**fields)  # type: ignore[arg-type]
+
+
+def touch(tid: str, day: dt.date, kind: str, **changes: object) -> lc.Touchpoint:
+    fields: dict[str, object] = {"channel": "email", "direction": "inbound"}
+    fields.update(changes)
+    return lc.Touchpoint(
+        id=tid,
+        customer_id="c",
+        at=dt.datetime.combine(day, dt.time(12), tzinfo=dt.UTC),
+        kind=kind,
+        **fields,  # type: ignore[arg-type]
+    )
+
+
+def context(*touchpoints: lc.Touchpoint, as_of: dt.date = D, **changes: object) -> lc.Context:
+    return lc.Context(customer(**changes), lc.Timeline(touchpoints), as_of)
+
+
+def one(
+    policy: lc.RulePolicy, *touchpoints: lc.Touchpoint, as_of: dt.date = D, **changes: object
+) -> lc.Verdict:
+    (verdict,) = policy.verdicts(customer(**changes), lc.Timeline(touchpoints), as_of)
+    return verdict
+
+
+# -- offsets and recurrences ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("offset", "start", "expected", "words"),
+    [
+        (lc.days(7), dt.date(2026, 2, 25), dt.date(2026, 3, 4), "7 days after"),
+        (lc.days(-60), dt.date(2026, 3, 1), dt.date(2025, 12, 31), "60 days before"),
+        (lc.weeks(2), dt.date(2026, 1, 1), dt.date(2026, 1, 15), "14 days after"),
+        (lc.months(1), dt.date(2026, 1, 31), dt.date(2026, 2, 28), "1 month after"),
+        (lc.months(1), dt.date(2024, 1, 31), dt.date(2024, 2, 29), "1 month after"),
+        (lc.years(1), dt.date(2024, 2, 29), dt.date(2025, 2, 28), "1 year after"),
+        (lc.years(4), dt.date(2024, 2, 29), dt.date(2028, 2, 29), "4 years after"),
+        (lc.Offset(), dt.date(2026, 1, 1), dt.date(2026, 1, 1), "on"),
+    ],
+)
+def test_offsets_follow_the_calendar(
+    offset: lc.Offset, start: dt.date, expected: dt.date, words: str
+):
+    """Month ends are clamped and 29 February becomes 28 February in common years."""
+    assert offset.apply(start) == expected
+    assert offset.description == words
+
+
+def test_offsets_refuse_non_numbers():
+    """Amounts are whole numbers."""
+    with pytest.raises(lc.InvalidValueError, match="whole number"):
+        lc.days(1.5)  # type: ignore[arg-type]
+    with pytest.raises(lc.InvalidValueError, match="whole number"):
+        lc.months(True)
+
+
+@given(
+    st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2030, 12, 31)),
+    st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2040, 12, 31)),
+    st.sampled_from([{"years": 1}, {"months": 1}, {"months": 3}, {"days": 7}, {"days": 90}]),
+)
+def test_recurrence_latest_is_the_largest_occurrence_on_or_before(
+    base: dt.date, until: dt.date, step: dict[str, int]
+):
+    """latest(base, D) = (k, base + k steps) for the largest k >= 1 with that date <= D."""
+    recurrence = lc.every(**step)
+    found = recurrence.latest(base, until)
+    nth = [lc.Offset(**{u: n * k for u, n in step.items()}).apply(base) for k in range(500)]
+    ks = [k for k in range(1, 500) if nth[k] <= until]
+    expected = (max(ks), nth[max(ks)]) if ks else None
+    if expected is None or expected[0] < 499:
+        assert found == expected
+
+
+def test_recurrence_with_an_rrule():
+    """An rrule's dtstart is the anchor date; occurrences after it count."""
+    monthly = lc.every(rule=rrule(MONTHLY, bymonthday=1))
+    assert monthly.latest(dt.date(2026, 1, 1), dt.date(2026, 4, 10)) == (3, dt.date(2026, 4, 1))
+    assert monthly.latest(dt.date(2026, 1, 15), dt.date(2026, 1, 31)) is None
+    assert monthly.first(dt.date(2026, 1, 15)) == (1, dt.date(2026, 2, 1))
+    assert monthly.description == "on each date of the rule"
+    with pytest.raises(lc.InvalidValueError, match="not both"):
+        lc.every(months=1, rule=rrule(MONTHLY))
+    with pytest.raises(lc.InvalidValueError, match="positive step"):
+        lc.every()
+    assert lc.every(years=1).description == "every 1 year"
+
+
+def test_a_recurring_policy_with_an_offset_and_a_finite_rule():
+    """Quarterly reviews 7 days after each quarter start; a finished rule falls back to the anchor."""
+    review = lc.policy(
+        "review", priority=5, anchor=lc.since(), recurs=lc.every(months=3), offset=lc.days(7)
+    )
+    verdict = one(review, as_of=dt.date(2024, 6, 3), since=dt.date(2024, 3, 1))
+    assert (verdict.status, verdict.due) == (lc.Status.UPCOMING, dt.date(2024, 6, 8))
+    verdict = one(review, as_of=dt.date(2024, 6, 8), since=dt.date(2024, 3, 1))
+    assert (verdict.status, verdict.due) == (lc.Status.DUE, dt.date(2024, 6, 8))
+    assert "the 1st occurrence (every 3 months)" in verdict.reason
+    once = lc.policy(
+        "once", priority=5, anchor=lc.since(), recurs=lc.every(rule=rrule(MONTHLY, count=1))
+    )
+    verdict = one(once, as_of=dt.date(2026, 1, 1), since=dt.date(2024, 3, 1))
+    assert "no occurrence of the rule" in verdict.reason
+
+
+# -- anchors ------------------------------------------------------------------------------
+
+
+def test_anchors_name_their_touchpoint():
+    """Labels read like the spec's examples."""
+    tps = (
+        touch("t1", D - dt.timedelta(days=9), "purchase"),
+        touch("t2", D - dt.timedelta(days=2), "nps", score=4),
+    )
+    assert lc.last("nps").resolve(context(*tps)).label == "nps 4 on 2026-02-27 (t2)"  # type: ignore[union-attr]
+    assert lc.first("purchase").resolve(context(*tps)).label == "first purchase on 2026-02-20 (t1)"  # type: ignore[union-attr]
+    assert lc.last().resolve(context(*tps)).label == "last touchpoint (nps 4) on 2026-02-27 (t2)"  # type: ignore[union-attr]
+    named = lc.first("purchase", name="initial order").resolve(context(*tps))
+    assert named.label == "initial order on 2026-02-20 (t1)"  # type: ignore[union-attr]
+    assert lc.contract_end().resolve(context()) is None
+    assert lc.since().resolve(context()).label == "customer since 2024-02-29"  # type: ignore[union-attr]
+
+
+def test_first_after_another_anchor():
+    """after= narrows to touchpoints strictly after the other anchor's touchpoint."""
+    tps = (
+        touch("c1", D - dt.timedelta(days=9), "complaint"),
+        touch("r1", D - dt.timedelta(days=8), "resolution"),
+        touch("c2", D - dt.timedelta(days=2), "complaint"),
+    )
+    unresolved = lc.first("complaint", after=lc.last("resolution"))
+    assert unresolved.resolve(context(*tps)).touchpoint.id == "c2"  # type: ignore[union-attr]
+    assert unresolved.resolve(context(*tps[:2])) is None
+    assert unresolved.resolve(context(tps[0])).touchpoint.id == "c1"  # type: ignore[union-attr]
+
+
+def test_latest_keeps_the_first_listed_on_a_tie():
+    """latest() picks the later date; on a tie the first anchor listed."""
+    day = D - dt.timedelta(days=3)
+    tps = (touch("p", day, "purchase"), touch("h", day, "health_check"))
+    both = lc.latest(lc.first("purchase"), lc.last("health_check"))
+    assert both.resolve(context(*tps)).touchpoint.id == "p"  # type: ignore[union-attr]
+    assert (
+        lc.latest(lc.last("health_check"), lc.since())
+        .resolve(context())
+        .label.startswith("customer since")
+    )  # type: ignore[union-attr]
+    with pytest.raises(lc.InvalidValueError, match="at least two"):
+        lc.latest(lc.since())
+
+
+def test_anchor_filters():
+    """direction= and where= narrow what an anchor finds."""
+    tps = (
+        touch("a", D - dt.timedelta(days=5), "check_in", direction="outbound"),
+        touch("b", D - dt.timedelta(days=4), "inquiry"),
+    )
+    assert lc.last(direction="outbound").resolve(context(*tps)).touchpoint.id == "a"  # type: ignore[union-attr]
+    assert lc.first(where=lambda t: t.id == "b").resolve(context(*tps)).touchpoint.id == "b"  # type: ignore[union-attr]
+    with pytest.raises(lc.InvalidValueError, match="sideways"):
+        lc.last(direction="sideways")
+
+
+# -- conditions -----------------------------------------------------------------------------
+
+
+def test_conditions_combine_and_describe_themselves():
+    """&, | and ~ combine; nested ands and ors flatten; double negation cancels."""
+    smb, gold = lc.segment("smb"), lc.attribute("plan", "gold")
+    both = smb & gold & lc.attribute("region")
+    assert both.description == "segment is smb and plan is gold and region is set"
+    assert isinstance(both, type(smb & gold)) and len(both.parts) == 3  # type: ignore[union-attr]
+    either = (smb | gold) | lc.segment("mid")
+    assert len(either.parts) == 3  # type: ignore[union-attr]
+    assert (~(smb | gold)).description == "not (segment is smb or plan is gold)"
+    assert ~~smb == smb
+    assert (smb & gold) | ~smb
+    ctx = context(attributes={"segment": "smb", "plan": "gold"})
+    assert both(ctx) is False
+    assert (smb & gold)(ctx) is True
+    assert ((smb & gold) | ~smb)(ctx) is True
+    assert (~smb)(ctx) is False
+    assert lc.all_of(smb) is smb
+    with pytest.raises(lc.InvalidValueError, match="is not a condition"):
+        lc.all_of(smb, "gold")  # type: ignore[arg-type]
+    with pytest.raises(lc.InvalidValueError, match="function"):
+        lc.condition("yes", "always")  # type: ignore[arg-type]
+
+
+def test_condition_building_blocks():
+    """score, exists, in_stage, tagged and churned read the customer and its timeline."""
+    nps = touch("n", D - dt.timedelta(days=2), "nps", score=4, tags=["feature:reports"])
+    anchored = lc.Context(customer(), lc.Timeline([nps]), D, lc.last("nps").resolve(context(nps)))
+    assert lc.score(at_most=6)(anchored)
+    assert not lc.score(at_least=9)(anchored)
+    assert not lc.score(at_most=6)(context(nps))  # no anchor
+    assert lc.score(at_least=1, at_most=5).description == "score at least 1 and at most 5"
+    with pytest.raises(lc.InvalidValueError):
+        lc.score()
+    assert lc.exists(lc.last("nps"))(context(nps))
+    assert not lc.exists(lc.last("purchase"))(context(nps))
+    assert lc.tagged("feature:reports")(context(nps))
+    assert lc.tagged("feature:reports", within_days=2)(context(nps))
+    assert not lc.tagged("feature:reports", within_days=1)(context(nps))
+    assert not lc.tagged("feature:reports", kind="complaint")(context(nps))
+    assert (
+        lc.tagged("billing", within_days=90).description == "tagged 'billing' in the last 90 days"
+    )
+    assert lc.in_stage("prospect")(context(nps))
+    assert not lc.in_stage("active", "advocate")(context(nps))
+    with pytest.raises(lc.UnknownStageError):
+        lc.in_stage("vip")
+    cancelled = touch("x", D - dt.timedelta(days=1), "cancellation")
+    assert lc.churned()(context(nps, cancelled))
+    assert not lc.churned()(context(nps))
+
+
+# -- fulfilment ------------------------------------------------------------------------------
+
+
+def test_fulfilment_windows():
+    """since_anchor (strict or inclusive, shifted), since_anchor_date and since_due."""
+    day = D - dt.timedelta(days=10)
+    anchor = lc.Anchored(date=day, label="x", touchpoint=touch("a", day, "nps", score=1))
+    field = lc.Anchored(date=day, label="field")
+    same = touch("s", day, "check_in")
+    timeline = lc.Timeline([anchor.touchpoint, same])  # type: ignore[list-item]
+    strictly = lc.fulfilled_by("check_in")
+    assert strictly.find(timeline, anchor, D) is None  # same instant is not after
+    assert (
+        lc.fulfilled_by("check_in", since=lc.since_anchor(inclusive=True)).find(timeline, anchor, D)
+        == same
+    )
+    assert (
+        lc.fulfilled_by("check_in", since=lc.since_anchor_date()).find(timeline, anchor, D) == same
+    )
+    assert (
+        lc.fulfilled_by("check_in", since=lc.since_due(days=-10)).find(timeline, anchor, D) == same
+    )
+    assert (
+        lc.fulfilled_by("check_in", since=lc.since_due(days=-9)).find(timeline, anchor, D) is None
+    )
+    assert (
+        lc.fulfilled_by("check_in").find(timeline, field, D) == same
+    )  # a field anchor: its whole day
+    assert lc.fulfilled_by().find(timeline, anchor, D) is None
+    assert (
+        lc.fulfilled_by(since=lc.since_anchor(inclusive=True)).find(timeline, anchor, D)
+        == anchor.touchpoint
+    )
+    assert strictly.missing(anchor, D) == "no check_in since"
+    shifted = lc.since_anchor(inclusive=True, days=-180)
+    assert (
+        lc.fulfilled_by("referral", since=shifted)
+        .missing(anchor, D)
+        .startswith("no referral since 2025-")
+    )
+    assert (
+        lc.fulfilled_by("check_in", since=lc.since_anchor(days=-1)).since.start(field, D)
+        == "since 2026-02-18"
+    )
+    with pytest.raises(lc.InvalidValueError):
+        lc.since_due(days=1.5)  # type: ignore[arg-type]
+
+
+# -- policies and combinators ------------------------------------------------------------------
+
+
+def test_policy_verdicts_cover_every_status():
+    """Not applicable, upcoming, due, fulfilled, expired: each with a reason and facts."""
+    welcome = lc.policy(
+        "welcome",
+        priority=4,
+        anchor=lc.first("purchase"),
+        offset=lc.days(7),
+        fulfilled_by=lc.fulfilled_by("onboarding", since=lc.since_anchor(inclusive=True)),
+        expires=lc.days(30),
+    )
+    p = touch("p", D - dt.timedelta(days=7), "purchase")
+    assert one(welcome).status is lc.Status.NOT_APPLICABLE
+    assert one(welcome, p, as_of=D - dt.timedelta(days=1)).status is lc.Status.UPCOMING
+    due = one(welcome, p)
+    assert due.status is lc.Status.DUE
+    assert (
+        due.reason
+        == "first purchase on 2026-02-22 (p), no onboarding since; due 7 days after the purchase, on 2026-03-01"
+    )
+    assert due.facts["due"] == D
+    assert due.overdue_days(D + dt.timedelta(days=3)) == 3
+    done = one(welcome, p, touch("o", D, "onboarding"))
+    assert (done.status, done.facts["fulfilled_by"]) == (lc.Status.FULFILLED, "o")
+    late = one(welcome, p, as_of=D + dt.timedelta(days=31))
+    assert late.status is lc.Status.EXPIRED
+    assert late.reason.endswith("expired after 2026-03-31")
+    gated = lc.policy("gated", priority=1, anchor=lc.first("purchase"), when=lc.segment("vip"))
+    assert one(gated, p).reason == "first purchase on 2026-02-22 (p): not segment is vip"
+    assert (
+        lc.Verdict(
+            policy="x", priority=1, status=lc.Status.NOT_APPLICABLE, due=None, reason="r"
+        ).overdue_days(D)
+        == 0
+    )
+
+
+def test_policy_arguments_are_checked():
+    """A policy needs a usable name and a whole-number priority."""
+    with pytest.raises(lc.InvalidValueError, match="name"):
+        lc.policy("", priority=1, anchor=lc.since())
+    with pytest.raises(lc.InvalidValueError, match="priority"):
+        lc.policy("x", priority="high", anchor=lc.since())  # type: ignore[arg-type]
+
+
+def test_restrict_turns_verdicts_off_where_the_condition_fails():
+    """A restricted policy (or set) is not applicable outside its stage or segment."""
+    reconnect = lc.policy("reconnect", priority=7, anchor=lc.last(), offset=lc.days(60))
+    tp = touch("t", D - dt.timedelta(days=60), "inquiry")
+    enterprise = lc.restrict(reconnect, lc.segment("enterprise"))
+    (inside,) = enterprise.verdicts(
+        customer(attributes={"segment": "enterprise"}), lc.Timeline([tp]), D
+    )
+    (outside,) = enterprise.verdicts(customer(), lc.Timeline([tp]), D)
+    assert inside.status is lc.Status.DUE
+    assert outside.status is lc.Status.NOT_APPLICABLE
+    assert outside.reason.startswith("not segment is enterprise (would be: ")
+    (none,) = enterprise.verdicts(customer(), lc.Timeline(), D)
+    assert none.reason == "no last touchpoint"
+    with pytest.raises(lc.InvalidValueError, match="is not a policy"):
+        lc.restrict("reconnect", lc.segment("x"))  # type: ignore[arg-type]
+
+
+def test_policy_sets_flatten_and_check_their_members():
+    """Sets of sets flatten; lists are accepted; non-policies are refused by name."""
+    pack = lc.starter_pack()
+    extra = lc.policy("extra", priority=10, anchor=lc.since())
+    combined = lc.policy_set(pack, [extra])
+    assert len(combined) == 10
+    assert list(combined)[-1] is extra
+    with pytest.raises(lc.InvalidValueError, match="'nope': is not a policy"):
+        lc.policy_set(pack, "nope")  # type: ignore[arg-type]
+    with pytest.raises(lc.InvalidValueError, match="is not a policy"):
+        lc.policy_set(42)  # type: ignore[arg-type]
+
+
+@given(
+    lct.books(max_customers=3, max_touchpoints=12),
+    lct.local_dates(),
+    st.randoms(use_true_random=False),
+)
+def test_the_order_of_policies_does_not_change_the_agenda(book: lc.Book, as_of: dt.date, rnd):
+    """Combining policies is order-independent: the agenda sorts by its own rules."""
+    members = list(lc.starter_pack())
+    rnd.shuffle(members)
+    assert lc.Engine(members).agenda(book, as_of) == lc.Engine(lc.starter_pack()).agenda(
+        book, as_of
+    )
+
+
+def test_recurrence_estimates_that_overshoot_are_corrected():
+    """A month or year not yet complete on the date does not count as an occurrence."""
+    assert lc.every(months=1).latest(dt.date(2024, 1, 31), dt.date(2024, 2, 15)) is None
+    assert lc.every(years=1).latest(dt.date(2024, 6, 15), dt.date(2025, 6, 10)) is None
+    assert lc.every(years=1).latest(dt.date(2024, 6, 15), dt.date(2026, 6, 10)) == (
+        1,
+        dt.date(2025, 6, 15),
+    )
