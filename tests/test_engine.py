@@ -267,9 +267,8 @@ def test_bad_arguments_are_refused():
         lc.Engine([object()])  # type: ignore[list-item]
     with pytest.raises(lc.InvalidValueError, match="as_of"):
         ENGINE.agenda(lc.Book(), dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
-    twice = lc.Engine([STARTER, lc.policy("welcome", priority=1, anchor=lc.since())])
     with pytest.raises(lc.InvalidValueError, match="share a name"):
-        twice.agenda(lc.Book([customer("c")]), D)
+        lc.Engine([STARTER, lc.policy("welcome", priority=1, anchor=lc.since())])
 
 
 def test_engine_repr_and_policies():
@@ -309,3 +308,16 @@ def test_churned_customers_can_be_kept():
     keeping = lc.Engine(STARTER, skip_churned=False).agenda(book, D)
     assert keeping.skipped == ()
     assert [a.policy for a in keeping] == ["reconnect"]
+
+
+@given(BOOKS, DATES)
+def test_the_due_only_path_equals_filtering_all_verdicts(book: lc.Book, as_of: dt.date):
+    """due_verdicts (the agenda's shortcut) gives exactly the due verdicts of verdicts (explain's)."""
+    restricted = lc.restrict(STARTER, lc.segment("smb") | lc.in_stage("active"))
+    for policy in (STARTER, restricted, *STARTER):
+        for customer, timeline in book.items():
+            visible = timeline.until(as_of)
+            full = [
+                v for v in policy.verdicts(customer, visible, as_of) if v.status is lc.Status.DUE
+            ]
+            assert list(policy.due_verdicts(customer, visible, as_of)) == full

@@ -216,6 +216,13 @@ class Engine:
         if cap is not None:
             check_count("cap", cap, minimum=1)
         self._policies = policy_set(policies)
+        names = [getattr(p, "name", None) for p in self._policies]
+        known = [n for n in names if isinstance(n, str)]
+        if len(set(known)) != len(known):
+            twice = sorted({n for n in known if known.count(n) > 1})
+            raise InvalidValueError(
+                "policies", twice, "two policies share a name; names must be unique"
+            )
         self.cap = cap
         self.skip_churned = skip_churned
 
@@ -246,8 +253,14 @@ class Engine:
             return Skipped(customer.id, "churned", detail)
         return None
 
-    def _verdicts(self, customer: Customer, visible: Timeline, as_of: dt.date) -> list[Verdict]:
-        verdicts = list(self._policies.verdicts(customer, visible, as_of))
+    def _verdicts(
+        self, customer: Customer, visible: Timeline, as_of: dt.date, *, only_due: bool = False
+    ) -> list[Verdict]:
+        policies = self._policies
+        if only_due:
+            verdicts = list(policies.due_verdicts(customer, visible, as_of))
+        else:
+            verdicts = list(policies.verdicts(customer, visible, as_of))
         names = [v.policy for v in verdicts]
         if len(set(names)) != len(names):
             twice = sorted({n for n in names if names.count(n) > 1})
@@ -310,7 +323,7 @@ class Engine:
             if skip is not None:
                 skipped.append(skip)
                 continue
-            verdicts = self._verdicts(customer, visible, as_of)
+            verdicts = self._verdicts(customer, visible, as_of, only_due=True)
             kept, over = self._actions(customer, visible, verdicts, as_of, self.cap)
             actions.extend(kept)
             held.extend(over)
@@ -359,9 +372,7 @@ class Engine:
                 if self._skip(customer, visible, day) is not None:
                     continue
                 verdicts = [
-                    v
-                    for v in self._verdicts(customer, visible, day)
-                    if v.status is Status.DUE and v.due == day
+                    v for v in self._verdicts(customer, visible, day, only_due=True) if v.due == day
                 ]
                 uncapped, _ = self._actions(customer, visible, verdicts, day, None)
                 bucket.extend(uncapped)

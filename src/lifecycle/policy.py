@@ -105,12 +105,16 @@ class Context:
         timeline: Its touchpoints up to `as_of`.
         as_of: The date the agenda is for.
         anchor: The policy's resolved anchor, when there is one.
+        memo: A scratch dict shared by the policies of one evaluation, so that
+            an anchor several policies use is looked up once (``None``: no
+            sharing). Anchors of your own may use it or ignore it.
     """
 
     customer: Customer
     timeline: Timeline
     as_of: dt.date
     anchor: Anchored | None = None
+    memo: dict[object, object] | None = attrs.field(default=None, eq=False, repr=False)
 
 
 @runtime_checkable

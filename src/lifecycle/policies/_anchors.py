@@ -37,7 +37,7 @@ def touchpoint_label(name: str, touchpoint: Touchpoint, timeline: Timeline) -> s
     return f"{name}{score} on {day} ({touchpoint.id})"
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class _TouchpointAnchor:
     which: Literal["first", "last"]
     kind: Kind | None
@@ -51,6 +51,16 @@ class _TouchpointAnchor:
         return self.name
 
     def resolve(self, context: Context) -> Anchored | None:
+        memo = context.memo
+        if memo is None:
+            return self._resolve(context)
+        try:
+            return memo[self]  # type: ignore[return-value]
+        except KeyError:
+            found = memo[self] = self._resolve(context)
+            return found
+
+    def _resolve(self, context: Context) -> Anchored | None:
         timeline = context.timeline
         if self.after is not None:
             bound = self.after.resolve(context)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import overload
 
 import attrs
 
@@ -15,6 +16,7 @@ from lifecycle.policies._fulfilment import Fulfilment
 from lifecycle.policies._time import Offset, Recurrence
 from lifecycle.policy import Anchored, Context, Status, Verdict
 from lifecycle.timeline import Timeline
+from lifecycle.touchpoints import Touchpoint
 
 __all__ = ["RulePolicy", "policy"]
 
@@ -52,13 +54,95 @@ class RulePolicy:
 
     def verdicts(self, customer: Customer, timeline: Timeline, as_of: dt.date) -> tuple[Verdict]:
         """Return this policy's one verdict for *customer* as of *as_of*."""
-        return (self.verdict(customer, timeline, as_of),)
+        return (self.verdict(Context(customer, timeline, as_of)),)
 
-    def verdict(self, customer: Customer, timeline: Timeline, as_of: dt.date) -> Verdict:
-        """Return the verdict (see `Status` for what each outcome means)."""
-        anchored = self.anchor.resolve(Context(customer, timeline, as_of))
+    def due_verdicts(
+        self, customer: Customer, timeline: Timeline, as_of: dt.date
+    ) -> tuple[Verdict, ...]:
+        """Return the verdict if it is due, else nothing (what the engine's agenda needs)."""
+        found = self.verdict(Context(customer, timeline, as_of), only_due=True)
+        return () if found is None else (found,)
+
+    @overload
+    def verdict(self, context: Context) -> Verdict: ...
+    @overload
+    def verdict(self, context: Context, *, only_due: bool) -> Verdict | None: ...
+    def verdict(  # noqa: PLR0911 - one early exit per outcome
+        self, context: Context, *, only_due: bool = False
+    ) -> Verdict | None:
+        """Return the verdict for the context's customer (see `Status` for the outcomes).
+
+        With *only_due*, return ``None`` as soon as the verdict cannot be due,
+        without writing its reason: the one path serves both explain and agenda.
+        """
+        timeline, as_of = context.timeline, context.as_of
+        anchored = self.anchor.resolve(context)
         if anchored is None:
+            if only_due:
+                return None
             return self._verdict(Status.NOT_APPLICABLE, None, f"no {self.anchor.description}", {})
+        if self.when is not None and not self.when(attrs.evolve(context, anchor=anchored)):
+            if only_due:
+                return None
+            reason = f"{anchored.label}: not {self.when.description}"
+            return self._verdict(Status.NOT_APPLICABLE, None, reason, self._facts(anchored))
+        due, occurrence = self._due_date(anchored, as_of)
+        if only_due and due > as_of:
+            return None
+        done = None
+        if self.fulfilled_by is not None:
+            done = self.fulfilled_by.find(timeline, anchored, due)
+        last_day = None if self.expires is None else self.expires.apply(due)
+        if done is not None:
+            status = Status.FULFILLED
+        elif due > as_of:
+            status = Status.UPCOMING
+        elif last_day is not None and as_of > last_day:
+            status = Status.EXPIRED
+        else:
+            status = Status.DUE
+        if only_due and status is not Status.DUE:
+            return None
+        return self._explained(
+            status=status,
+            anchored=anchored,
+            due=due,
+            occurrence=occurrence,
+            done=done,
+            last_day=last_day,
+            timeline=timeline,
+        )
+
+    def _explained(
+        self,
+        *,
+        status: Status,
+        anchored: Anchored,
+        due: dt.date,
+        occurrence: tuple[int, dt.date] | None,
+        done: Touchpoint | None,
+        last_day: dt.date | None,
+        timeline: Timeline,
+    ) -> Verdict:
+        facts = self._facts(anchored)
+        facts["due"] = due
+        timing = self._timing(anchored, due, occurrence)
+        reason = f"{anchored.label}; {timing}"
+        if self.fulfilled_by is not None:
+            facts["fulfilment"] = self.fulfilled_by.description
+            if done is not None:
+                facts["fulfilled_by"] = done.id
+                day = timeline.local_date(done).isoformat()
+                reason = f"{anchored.label}; fulfilled by {done.kind.name} on {day} ({done.id})"
+            else:
+                reason = f"{anchored.label}, {self.fulfilled_by.missing(anchored, due)}; {timing}"
+        if last_day is not None:
+            facts["expires"] = last_day
+            if status is Status.EXPIRED:
+                reason = f"{reason}; expired after {last_day.isoformat()}"
+        return self._verdict(status, due, reason, facts)
+
+    def _facts(self, anchored: Anchored) -> dict[str, object]:
         facts: dict[str, object] = {
             "anchor": anchored.label,
             "anchor_date": anchored.date,
@@ -67,52 +151,39 @@ class RulePolicy:
         }
         if self.when is not None:
             facts["condition"] = self.when.description
-            if not self.when(Context(customer, timeline, as_of, anchored)):
-                reason = f"{anchored.label}: not {self.when.description}"
-                return self._verdict(Status.NOT_APPLICABLE, None, reason, facts)
-        due, timing = self._due(anchored, as_of)
-        facts["due"] = due
-        reason = f"{anchored.label}; {timing}"
-        if self.fulfilled_by is not None:
-            facts["fulfilment"] = self.fulfilled_by.description
-            done = self.fulfilled_by.find(timeline, anchored, due)
-            if done is not None:
-                facts["fulfilled_by"] = done.id
-                day = timeline.local_date(done).isoformat()
-                reason = f"{anchored.label}; fulfilled by {done.kind.name} on {day} ({done.id})"
-                return self._verdict(Status.FULFILLED, due, reason, facts)
-            reason = f"{anchored.label}, {self.fulfilled_by.missing(anchored, due)}; {timing}"
-        if due > as_of:
-            return self._verdict(Status.UPCOMING, due, reason, facts)
-        if self.expires is not None:
-            last_day = self.expires.apply(due)
-            facts["expires"] = last_day
-            if as_of > last_day:
-                reason = f"{reason}; expired after {last_day.isoformat()}"
-                return self._verdict(Status.EXPIRED, due, reason, facts)
-        return self._verdict(Status.DUE, due, reason, facts)
+        return facts
 
-    def _due(self, anchored: Anchored, as_of: dt.date) -> tuple[dt.date, str]:
-        """Return the due date and how it reads: ``"due 3 days after the nps, on ..."``."""
-        lead = "due on" if self.offset.description == "on" else f"due {self.offset.description}"
+    def _due_date(
+        self, anchored: Anchored, as_of: dt.date
+    ) -> tuple[dt.date, tuple[int, dt.date] | None]:
+        """Return the due date, and the occurrence (k, date) it belongs to if recurring."""
         if self.recurs is None:
-            if anchored.touchpoint is not None:
-                origin = anchored.touchpoint.kind.name
-            else:
-                origin = self.anchor.description.replace("_", " ")
-            due = self.offset.apply(anchored.date)
-            return due, f"{lead} the {origin}, on {due.isoformat()}"
+            return self.offset.apply(anchored.date), None
         # The latest occurrence whose due date has come, else the first one ahead.
         found = self.recurs.latest(anchored.date, as_of)
         while found is not None and self.offset.apply(found[1]) > as_of:
             found = self.recurs.latest(anchored.date, found[1] - dt.timedelta(days=1))
         found = found or self.recurs.first(anchored.date)
         if found is None:
-            return anchored.date, f"{lead} no occurrence of the rule"
-        k, day = found
-        due = self.offset.apply(day)
+            return anchored.date, None
+        return self.offset.apply(found[1]), found
+
+    def _timing(
+        self, anchored: Anchored, due: dt.date, occurrence: tuple[int, dt.date] | None
+    ) -> str:
+        """How the due date reads: ``"due 3 days after the nps, on 2026-10-28"``."""
+        lead = "due on" if self.offset.description == "on" else f"due {self.offset.description}"
+        if self.recurs is None:
+            if anchored.touchpoint is not None:
+                origin = anchored.touchpoint.kind.name
+            else:
+                origin = self.anchor.description.replace("_", " ")
+            return f"{lead} the {origin}, on {due.isoformat()}"
+        if occurrence is None:
+            return f"{lead} no occurrence of the rule"
+        k, _ = occurrence
         origin = f"the {_ordinal(k)} occurrence ({self.recurs.description})"
-        return due, f"{lead} {origin}, on {due.isoformat()}"
+        return f"{lead} {origin}, on {due.isoformat()}"
 
     def _verdict(
         self, status: Status, due: dt.date | None, reason: str, facts: dict[str, object]

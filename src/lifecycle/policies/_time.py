@@ -36,12 +36,28 @@ class Offset:
     years: int = 0
     months: int = 0
     days: int = 0
-    _delta: relativedelta = attrs.field(init=False, eq=False, hash=False, repr=False)
+    _delta: relativedelta | dt.timedelta = attrs.field(init=False, eq=False, hash=False, repr=False)
+    #: How the offset reads: ``"7 days after"``, ``"60 days before"``, ``"on"``.
+    description: str = attrs.field(init=False, eq=False, hash=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
-        object.__setattr__(
-            self, "_delta", relativedelta(years=self.years, months=self.months, days=self.days)
+        # Whole days are exact with timedelta (and far cheaper on a hot path);
+        # months and years need relativedelta's calendar rules.
+        delta: relativedelta | dt.timedelta = (
+            relativedelta(years=self.years, months=self.months, days=self.days)
+            if self.years or self.months
+            else dt.timedelta(days=self.days)
         )
+        object.__setattr__(self, "_delta", delta)
+        object.__setattr__(self, "description", self._describe())
+
+    def _describe(self) -> str:
+        parts = [(self.years, "year"), (self.months, "month"), (self.days, "day")]
+        amounts = [(n, unit) for n, unit in parts if n]
+        if not amounts:
+            return "on"
+        sign = "before" if amounts[0][0] < 0 else "after"
+        return " ".join(_plural(abs(n), unit) for n, unit in amounts) + f" {sign}"
 
     def apply(self, day: dt.date) -> dt.date:
         """Return *day* moved by this offset.
@@ -52,16 +68,6 @@ class Offset:
         """
         moved: dt.date = day + self._delta
         return moved
-
-    @property
-    def description(self) -> str:
-        """How the offset reads: ``"7 days after"``, ``"60 days before"``, ``"on"``."""
-        parts = [(self.years, "year"), (self.months, "month"), (self.days, "day")]
-        amounts = [(n, unit) for n, unit in parts if n]
-        if not amounts:
-            return "on"
-        sign = "before" if amounts[0][0] < 0 else "after"
-        return " ".join(_plural(abs(n), unit) for n, unit in amounts) + f" {sign}"
 
 
 def _amount(name: str, value: object) -> int:
