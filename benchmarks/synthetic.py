@@ -84,7 +84,7 @@ def write(n: int, folder: Path, seed: int = 1) -> None:
             )
             day = dt.datetime.combine(since, dt.time(9), tzinfo=dt.UTC)
             events = [("purchase", "inbound", "")]
-            events += [rng.choice(_LIFE) for _ in range(rng.randrange(6, 15))]
+            events += [rng.choice(_LIFE) for _ in range(rng.randrange(8, 17))]
             for kind, direction, score in events:
                 t += 1
                 touchpoints.writerow(

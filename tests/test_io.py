@@ -489,3 +489,20 @@ def test_errors_carry_their_parts(tmp_path: Path):
     assert isinstance(error, lc.LifecycleError) and isinstance(error, ValueError)
     assert (error.line, error.column, error.value) == (3, "kind", "purchse")
     assert error.problem.startswith("is not a known touchpoint kind")
+
+
+def test_reading_restores_the_garbage_collector(tmp_path: Path):
+    """The collector is paused while reading and left as it was found, even on errors."""
+    import gc  # noqa: PLC0415
+
+    folder = write(tmp_path, touchpoints=t_row(kind="purchse"))
+    assert gc.isenabled()
+    with pytest.raises(lc.BookFormatError):
+        lc.read_book(folder)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        lc.read_book_report(folder)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

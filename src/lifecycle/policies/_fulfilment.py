@@ -6,7 +6,6 @@ import datetime as dt
 from typing import Literal
 
 import attrs
-from dateutil.relativedelta import relativedelta
 
 from lifecycle._validate import enum_converter
 from lifecycle.errors import InvalidValueError
@@ -30,11 +29,11 @@ class Since:
         if self.base == "anchor":
             if anchor.touchpoint is None:
                 # A field anchor has no instant; its whole day counts.
-                return timeline.since(anchor.date + relativedelta(days=self.days))
+                return timeline.since(anchor.date + dt.timedelta(days=self.days))
             instant = anchor.touchpoint.at + dt.timedelta(days=self.days)  # exact 24-hour days
             return timeline.after(instant, inclusive=self.inclusive)
         day = anchor.date if self.base == "anchor_date" else due
-        return timeline.since(day + relativedelta(days=self.days))
+        return timeline.since(day + dt.timedelta(days=self.days))  # whole days: exact
 
     def start(self, anchor: Anchored, due: dt.date) -> str:
         """How the start reads in a reason: ``"since"`` or ``"since 2025-12-20"``."""
@@ -44,7 +43,7 @@ class Since:
             instant = anchor.touchpoint.at + dt.timedelta(days=self.days)
             return f"since {instant.isoformat(timespec='minutes')}"
         day = anchor.date if self.base != "due" else due
-        return f"since {(day + relativedelta(days=self.days)).isoformat()}"
+        return f"since {(day + dt.timedelta(days=self.days)).isoformat()}"
 
 
 def since_anchor(*, inclusive: bool = False, days: int = 0) -> Since:

@@ -81,7 +81,8 @@ class RulePolicy:
             if only_due:
                 return None
             return self._verdict(Status.NOT_APPLICABLE, None, f"no {self.anchor.description}", {})
-        if self.when is not None and not self.when(attrs.evolve(context, anchor=anchored)):
+        anchored_context = Context(context.customer, timeline, as_of, anchored, context.memo)
+        if self.when is not None and not self.when(anchored_context):
             if only_due:
                 return None
             reason = f"{anchored.label}: not {self.when.description}"
