@@ -75,10 +75,8 @@ def main() -> None:
     args = parser.parse_args()
     root = args.folder or Path(tempfile.mkdtemp(prefix="lifecycle-bench-"))
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, as of {AS_OF}")
-    print(
-    heading = ("customers", "touchpoints", "median s", "cust/s", "peak MiB", "read s", "agenda s", "actions")
-    print(" ".join(f"{h:>11}" for h in heading))
-    )
+    heading = ("customers", "touchpoints", "median s", "cust/s", "peak MiB", "read s", "agenda s")
+    print(" ".join(f"{h:>11}" for h in (*heading, "actions")))
     for n in args.sizes:
         folder = root / f"book-{n}"
         if not (folder / "customers.csv").exists():
