@@ -16,6 +16,7 @@ from lifecycle.policies._time import days, every
 __all__ = ["starter_pack"]
 
 
+# --8<-- [start:starter_pack]
 def starter_pack() -> PolicySet:
     """Return the nine policies of the starter pack, in priority order.
 
@@ -115,3 +116,6 @@ def starter_pack() -> PolicySet:
             description="Mark each yearly anniversary of becoming a customer, within 30 days.",
         ),
     )
+
+
+# --8<-- [end:starter_pack]
