@@ -101,6 +101,14 @@ class Timeline:
             seen.add(tp.id)
         self._init(zone, _Index(items, zone), 0, len(items))
 
+    @classmethod
+    def _checked(cls, touchpoints: Iterable[Touchpoint], zone: ZoneInfo) -> Timeline:
+        """Build a timeline from touchpoints already known to be one customer's, ids unique."""
+        items = tuple(sorted(touchpoints, key=_sort_key))
+        timeline = object.__new__(cls)
+        timeline._init(zone, _Index(items, zone), 0, len(items))
+        return timeline
+
     def _init(self, zone: ZoneInfo, index: _Index, start: int, stop: int) -> None:
         object.__setattr__(self, "timezone", zone)
         object.__setattr__(self, "_index", index)

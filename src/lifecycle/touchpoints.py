@@ -225,6 +225,8 @@ def _to_tags(value: Iterable[str]) -> frozenset[str]:
     return tags
 
 
+_new = object.__new__
+_set = object.__setattr__
 _channel = enum_converter(Channel, "channel")
 _direction = enum_converter(Direction, "direction")
 
@@ -304,6 +306,37 @@ class Touchpoint:
     score: int | None = attrs.field(default=None, validator=_check_score)
     tags: frozenset[str] = attrs.field(default=frozenset(), converter=_to_tags)
     note: str = attrs.field(default="", validator=_check_note)
+
+    @classmethod
+    def _unchecked(  # noqa: PLR0917 - one positional value per field, on a hot path
+        cls,
+        id: str,
+        customer_id: str,
+        at: dt.datetime,
+        channel: Channel,
+        kind: Kind,
+        direction: Direction,
+        score: int | None,
+        tags: frozenset[str],
+        note: str,
+    ) -> Touchpoint:
+        """Build a touchpoint from values a reader has already checked, field by field.
+
+        Skips the validators (the reader ran the same checks, with file and
+        line in its errors); *at* must already be in UTC. The result is an
+        ordinary, equal `Touchpoint`.
+        """
+        touchpoint = _new(cls)
+        _set(touchpoint, "id", id)
+        _set(touchpoint, "customer_id", customer_id)
+        _set(touchpoint, "at", at)
+        _set(touchpoint, "channel", channel)
+        _set(touchpoint, "kind", kind)
+        _set(touchpoint, "direction", direction)
+        _set(touchpoint, "score", score)
+        _set(touchpoint, "tags", tags)
+        _set(touchpoint, "note", note)
+        return touchpoint
 
     def local_date(self, zone: ZoneInfo) -> dt.date:
         """Return the calendar date of this touchpoint in *zone*.

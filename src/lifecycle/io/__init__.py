@@ -221,11 +221,12 @@ def _read_files(
 
     grouped: dict[str, list[Touchpoint]] = {}
     seen: dict[str, int] = {}
+    canonical_ids = {cid: cid for cid in customers}
     for line, row in _rows(
         source, touchpoints_file, TOUCHPOINT_COLUMNS, TOUCHPOINT_REQUIRED, report
     ):
         try:
-            touchpoint = parse_touchpoint(row, table)
+            touchpoint = parse_touchpoint(row, table, canonical_ids)
         except CellError as e:
             report(_located(touchpoints_file, line, e))
             continue
@@ -259,8 +260,9 @@ def _read_files(
         grouped.setdefault(cid, []).append(touchpoint)
 
     ordered = {cid: customers[cid] for cid in sorted(customers)}
+    # Ids and owners were checked row by row above; the timelines need not check again.
     timelines = {
-        cid: Timeline(grouped.get(cid, ()), timezone=c.timezone) for cid, c in ordered.items()
+        cid: Timeline._checked(grouped.get(cid, ()), c.timezone) for cid, c in ordered.items()
     }
     return Book._from_parts(ordered, timelines)
 

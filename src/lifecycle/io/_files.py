@@ -53,6 +53,8 @@ class _Lines:
 
     def problem_in(self, first: int, last: int) -> tuple[int, str] | None:
         """Return (line, reason) of the first undecodable line in first..last."""
+        if not self.undecodable:
+            return None
         for number in range(first, last + 1):
             reason = self.undecodable.pop(number, None)
             if reason is not None:

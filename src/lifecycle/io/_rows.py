@@ -238,8 +238,98 @@ def _tags(row: Mapping[str, Raw]) -> frozenset[str]:
     return frozenset(p.strip() for p in pieces if p.strip())
 
 
-def parse_touchpoint(row: Mapping[str, Raw], kinds: Mapping[str, Kind]) -> Touchpoint:
+def _as_key(value: Raw) -> str:
+    # A JSON value that is not a string (a list, say) must miss, not fail to hash.
+    return value if type(value) is str else ""
+
+
+_EMPTY_TAGS: frozenset[str] = frozenset()
+_BAD = object()
+
+
+def _plain_score(cell: Raw, kind: Kind) -> object:
+    """The score of a plainly valid cell (``None`` when empty), else ``_BAD``."""
+    if cell is None or cell == "":
+        return None
+    limits = kind.score_range
+    if limits is None or type(cell) is not str or not cell.isdigit():
+        return _BAD
+    score = int(cell)
+    return score if limits[0] <= score <= limits[1] else _BAD
+
+
+_UTC = dt.UTC
+_fromisoformat = dt.datetime.fromisoformat
+
+
+def parse_touchpoint(
+    row: Mapping[str, Raw], kinds: Mapping[str, Kind], customer_ids: Mapping[str, str]
+) -> Touchpoint:
     """Build a `Touchpoint` from a touchpoints row.
+
+    The common case (every cell plainly valid) is checked inline, in one go;
+    anything unusual goes through `check_touchpoint`, which finds the first bad
+    cell and says exactly what is wrong with it.
+
+    Args:
+        row: Column -> raw value.
+        kinds: The kinds the file may use, by name.
+        customer_ids: The book's customer ids, used to share one string per id
+            (a book holds many touchpoints per customer).
+
+    Raises:
+        CellError: naming the column and value of the first bad cell.
+    """
+    get = row.get
+    tid = get("touchpoint_id")
+    cid = get("customer_id")
+    text = get("at")
+    channel = _CHANNELS.get(_as_key(get("channel")))
+    kind = kinds.get(_as_key(get("kind")))
+    direction = _DIRECTIONS.get(_as_key(get("direction")))
+    score_cell = get("score")
+    tags_cell = get("tags")
+    note = get("note")
+    if (
+        type(tid) is str
+        and tid
+        and tid == tid.strip()
+        and type(cid) is str
+        and cid
+        and cid == cid.strip()
+        and type(text) is str
+        and channel is not None
+        and kind is not None
+        and direction is not None
+        and (type(tags_cell) is str or tags_cell is None)
+        and (type(note) is str or note is None)
+    ):
+        try:
+            at = _fromisoformat(text)
+        except ValueError:
+            at = None
+        if at is not None and at.tzinfo is not None:
+            if at.tzinfo is not _UTC:
+                at = at.astimezone(_UTC)
+            score = _plain_score(score_cell, kind)
+            if score is not _BAD:
+                tags = _tags(row) if tags_cell else _EMPTY_TAGS
+                return Touchpoint._unchecked(
+                    tid,
+                    customer_ids.get(cid, cid),
+                    at,
+                    channel,
+                    kind,
+                    direction,
+                    score,  # type: ignore[arg-type]  # _BAD was ruled out
+                    tags,
+                    note or "",
+                )
+    return check_touchpoint(row, kinds)
+
+
+def check_touchpoint(row: Mapping[str, Raw], kinds: Mapping[str, Kind]) -> Touchpoint:
+    """Build a `Touchpoint` from a row, checking each cell in turn.
 
     Raises:
         CellError: naming the column and value of the first bad cell.
