@@ -321,3 +321,49 @@ def test_the_due_only_path_equals_filtering_all_verdicts(book: lc.Book, as_of: d
                 v for v in policy.verdicts(customer, visible, as_of) if v.status is lc.Status.DUE
             ]
             assert list(policy.due_verdicts(customer, visible, as_of)) == full
+
+
+@attrs.frozen
+class AlsoWelcome:
+    """A plain-class policy that (wrongly) reuses a starter policy's name."""
+
+    def verdicts(
+        self, customer: lc.Customer, timeline: lc.Timeline, as_of: dt.date
+    ) -> list[lc.Verdict]:
+        return [
+            lc.Verdict(policy="welcome", priority=1, status=lc.Status.DUE, due=as_of, reason="also")
+        ]
+
+
+def test_a_name_clash_from_a_nameless_policy_is_caught_when_evaluated():
+    """Names a policy does not declare are checked on its verdicts, naming the clash."""
+    engine = lc.Engine([STARTER, AlsoWelcome()])
+    book = lc.Book([customer("c")], [touch("p", "c", 10, "purchase")])
+    with pytest.raises(lc.InvalidValueError, match=r"\['welcome'\].*share a name"):
+        engine.explain(book, "c", D)
+    with pytest.raises(lc.InvalidValueError, match="share a name"):
+        engine.agenda(book, D)
+
+
+@attrs.frozen
+class Thanks:
+    """A plain-class policy: thank every customer on the first of the month."""
+
+    def verdicts(
+        self, customer: lc.Customer, timeline: lc.Timeline, as_of: dt.date
+    ) -> list[lc.Verdict]:
+        due = as_of.replace(day=1)
+        return [
+            lc.Verdict(policy="thanks", priority=9, status=lc.Status.DUE, due=due, reason="monthly")
+        ]
+
+
+def test_a_plain_policy_inside_a_set_is_explained_too():
+    """A set hands plain-class members their turn in explain and on the agenda."""
+    engine = lc.Engine([STARTER, Thanks()], cap=None)
+    book = lc.Book([customer("c")])
+    assert engine.explain(book, "c", D).verdicts[-1].policy == "thanks"
+    # No touchpoints, and the 2026-01-01 anniversary expired: only the plain policy is due.
+    assert [a.policy for a in engine.agenda(book, D)] == ["thanks"]
+    restricted = lc.Engine([STARTER, lc.restrict(Thanks(), lc.segment("none"))])
+    assert restricted.explain(book, "c", D).verdicts[-1].status is lc.Status.NOT_APPLICABLE

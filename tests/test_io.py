@@ -519,3 +519,16 @@ def test_the_fast_and_the_checked_row_parsers_agree(touchpoint: lc.Touchpoint):
     kinds = kind_table()
     fast = parse_touchpoint(row, kinds, {touchpoint.customer_id: touchpoint.customer_id})
     assert fast == check_touchpoint(row, kinds) == touchpoint
+
+
+def test_undecodable_lines_are_reported_once_with_the_row_they_belong_to():
+    """_Lines hands each bad line to the first row range that holds it, once."""
+    import io as io_module  # noqa: PLC0415
+
+    from lifecycle.io._files import _Lines  # noqa: PLC0415
+
+    lines = _Lines(io_module.BytesIO(b"ok\n\xff\nok\n"))
+    assert list(lines) == ["ok\n", "\ufffd\n", "ok\n"]
+    assert lines.problem_in(1, 1) is None
+    assert lines.problem_in(1, 3) == (2, "invalid start byte")
+    assert lines.problem_in(1, 3) is None

@@ -385,3 +385,13 @@ def test_recurrence_estimates_that_overshoot_are_corrected():
         1,
         dt.date(2025, 6, 15),
     )
+
+
+def test_mixed_step_recurrences_step_back_to_the_right_occurrence():
+    """Months plus days per step: the month-count estimate overshoots and is corrected."""
+    recurrence = lc.every(months=1, days=20)
+    base = dt.date(2026, 1, 1)
+    # Occurrences: Feb 21 (k=1), Apr 10 (k=2: two months and 40 days), May 31 (k=3) ...
+    assert recurrence.latest(base, dt.date(2026, 4, 9)) == (1, dt.date(2026, 2, 21))
+    # k = 7 is Aug 1 + 140 days = Dec 19.
+    assert recurrence.latest(base, dt.date(2026, 12, 31)) == (7, dt.date(2026, 12, 19))

@@ -164,19 +164,8 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+@_collector_paused()
 def _read(
-    path: str | os.PathLike[str],
-    *,
-    format: Format | None,
-    kinds: Iterable[Kind],
-    lifecycle: Lifecycle | None,
-    collect: list[BookFormatError] | None,
-) -> Book:
-    with _collector_paused():
-        return _read_files(path, format=format, kinds=kinds, lifecycle=lifecycle, collect=collect)
-
-
-def _read_files(
     path: str | os.PathLike[str],
     *,
     format: Format | None,

@@ -140,8 +140,6 @@ class Recurrence:
         k = self._estimate(base, on_or_before)
         while k >= 1 and self._nth(base, k) > on_or_before:
             k -= 1
-        while self._nth(base, k + 1) <= on_or_before:
-            k += 1
         return (k, self._nth(base, k)) if k >= 1 else None
 
     def first(self, base: dt.date) -> tuple[int, dt.date] | None:
@@ -153,6 +151,7 @@ class Recurrence:
         return 1, self._nth(base, 1)
 
     def _estimate(self, base: dt.date, until: dt.date) -> int:
+        """An upper bound for k: occurrence k + 1 always lands in a later month (or day)."""
         step = self.step
         span_months = (until.year - base.year) * 12 + until.month - base.month
         if step.years or step.months:
