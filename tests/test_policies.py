@@ -243,8 +243,8 @@ def test_condition_building_blocks():
 def test_fulfilment_windows():
     """since_anchor (strict or inclusive, shifted), since_anchor_date and since_due."""
     day = D - dt.timedelta(days=10)
-    anchor = lc.Anchored(date=day, label="x", touchpoint=touch("a", day, "nps", score=1))
-    field = lc.Anchored(date=day, label="field")
+    anchor = lc.Anchored(date=day, name="nps", touchpoint=touch("a", day, "nps", score=1))
+    field = lc.Anchored(date=day, name="field")
     same = touch("s", day, "check_in")
     timeline = lc.Timeline([anchor.touchpoint, same])  # type: ignore[list-item]
     strictly = lc.fulfilled_by("check_in")

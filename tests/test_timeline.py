@@ -193,3 +193,21 @@ def test_order_of_input_does_not_matter(data: st.DataObject):
     timeline = data.draw(lct.timelines())
     shuffled = data.draw(st.permutations(list(timeline)))
     assert lc.Timeline(shuffled, timezone=timeline.timezone) == timeline
+
+
+def test_position_windows_behave_like_the_slice_they_stand_for():
+    """The no-copy window over an index list indexes, slices and iterates like list[lo:hi]."""
+    import pytest  # noqa: PLC0415
+
+    from lifecycle.timeline import _Slice  # noqa: PLC0415
+
+    items = [10, 11, 12, 13, 14]
+    window = _Slice(items, 1, 4)
+    assert list(window) == items[1:4]
+    assert list(reversed(window)) == items[1:4][::-1]
+    assert (window[0], window[-1], len(window)) == (11, 13, 3)
+    assert window[1:] == [12, 13]
+    with pytest.raises(IndexError):
+        window[3]
+    with pytest.raises(IndexError):
+        window[-4]

@@ -84,13 +84,39 @@ class Anchored:
 
     Attributes:
         date: The local date the due date is counted from.
-        label: How it reads in a reason, e.g. ``"nps 4 on 2026-11-02 (T12)"``.
+        name: What it is, e.g. ``"first purchase"`` or ``"contract ends"``.
         touchpoint: The touchpoint it came from, if any (else a customer field).
+        show_kind: Name the touchpoint's kind in the label (for anchors on
+            touchpoints of any kind, such as "last touchpoint").
+
+    Examples:
+        >>> import datetime as dt
+        >>> Anchored(dt.date(2026, 12, 20), "contract ends").label
+        'contract ends 2026-12-20'
     """
 
     date: dt.date
-    label: str
+    name: str
     touchpoint: Touchpoint | None = None
+    show_kind: bool = False
+
+    @property
+    def label(self) -> str:
+        """How it reads in a reason, e.g. ``"nps 4 on 2026-11-02 (T12)"``.
+
+        Worked out only when asked for: the agenda skips it for verdicts that
+        are not due.
+        """
+        touchpoint = self.touchpoint
+        if touchpoint is None:
+            return f"{self.name} {self.date.isoformat()}"
+        score = "" if touchpoint.score is None else f" {touchpoint.score}"
+        what = f"{touchpoint.kind.name}{score}"
+        if self.show_kind:
+            what = f"{self.name} ({what})"
+        elif self.name != touchpoint.kind.name:
+            what = f"{self.name}{score}"
+        return f"{what} on {self.date.isoformat()} ({touchpoint.id})"
 
 
 @attrs.frozen

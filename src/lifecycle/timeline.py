@@ -231,14 +231,19 @@ class Timeline:
     # -- questions ------------------------------------------------------------
 
     def _positions(self, kind: Kind | str | None) -> Sequence[int]:
+        """Positions (in the shared index) of this view's touchpoints of *kind*.
+
+        A range over the kind's position list, not a copy: ``first`` and
+        ``last`` look at one end of it and stop.
+        """
         if kind is None:
             return range(self._start, self._stop)
-        positions = self._index.by_kind.get(to_kind(kind))
+        positions = self._index.by_kind.get(kind if type(kind) is Kind else to_kind(kind))
         if not positions:
             return ()
         lo = bisect_left(positions, self._start)
         hi = bisect_left(positions, self._stop, lo)
-        return positions[lo:hi]
+        return _Slice(positions, lo, hi)
 
     def select(
         self,
@@ -272,7 +277,10 @@ class Timeline:
         """
         direction = _to_direction(direction)
         items = self._index.items
-        for i in self._positions(kind):
+        positions = self._positions(kind)
+        if direction is None and where is None:
+            return items[positions[0]] if positions else None
+        for i in positions:
             tp = items[i]
             if _matches(tp, direction, where):
                 return tp
@@ -291,7 +299,10 @@ class Timeline:
         """
         direction = _to_direction(direction)
         items = self._index.items
-        for i in reversed(self._positions(kind)):
+        positions = self._positions(kind)
+        if direction is None and where is None:
+            return items[positions[-1]] if positions else None
+        for i in reversed(positions):
             tp = items[i]
             if _matches(tp, direction, where):
                 return tp
@@ -322,6 +333,38 @@ class Timeline:
     def kinds(self) -> frozenset[Kind]:
         """Return the kinds that occur in this timeline (or view)."""
         return frozenset(tp.kind for tp in self)
+
+
+class _Slice(Sequence[int]):
+    """A read-only window onto part of a list, without copying it."""
+
+    __slots__ = ("_items", "_start", "_stop")
+
+    def __init__(self, items: list[int], start: int, stop: int) -> None:
+        self._items, self._start, self._stop = items, start, stop
+
+    def __len__(self) -> int:
+        return self._stop - self._start
+
+    @overload
+    def __getitem__(self, i: int) -> int: ...
+    @overload
+    def __getitem__(self, i: slice) -> Sequence[int]: ...
+    def __getitem__(self, i: int | slice) -> int | Sequence[int]:
+        if isinstance(i, slice):
+            return self._items[self._start : self._stop][i]
+        n = self._stop - self._start
+        if not -n <= i < n:
+            raise IndexError(i)
+        return self._items[self._start + i if i >= 0 else self._stop + i]
+
+    def __iter__(self) -> Iterator[int]:
+        items = self._items
+        return (items[i] for i in range(self._start, self._stop))
+
+    def __reversed__(self) -> Iterator[int]:
+        items = self._items
+        return (items[i] for i in range(self._stop - 1, self._start - 1, -1))
 
 
 _direction = enum_converter(Direction, "direction")

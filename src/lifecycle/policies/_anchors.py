@@ -11,7 +11,6 @@ import attrs
 from lifecycle._validate import enum_converter
 from lifecycle.errors import InvalidValueError
 from lifecycle.policy import Anchored, Context
-from lifecycle.timeline import Timeline
 from lifecycle.touchpoints import Direction, Kind, Touchpoint, to_kind
 
 __all__ = ["Anchor", "contract_end", "first", "last", "latest", "since"]
@@ -30,11 +29,7 @@ class Anchor(Protocol):
         ...  # pragma: no cover - a protocol has no body
 
 
-def touchpoint_label(name: str, touchpoint: Touchpoint, timeline: Timeline) -> str:
-    """Return how a touchpoint reads in a reason: ``"nps 4 on 2026-11-02 (T12)"``."""
-    score = "" if touchpoint.score is None else f" {touchpoint.score}"
-    day = timeline.local_date(touchpoint).isoformat()
-    return f"{name}{score} on {day} ({touchpoint.id})"
+_UNSEEN = object()
 
 
 @attrs.frozen(cache_hash=True)
@@ -54,11 +49,10 @@ class _TouchpointAnchor:
         memo = context.memo
         if memo is None:
             return self._resolve(context)
-        try:
-            return memo[self]  # type: ignore[return-value]
-        except KeyError:
+        found = memo.get(self, _UNSEEN)
+        if found is _UNSEEN:
             found = memo[self] = self._resolve(context)
-            return found
+        return found  # type: ignore[return-value]
 
     def _resolve(self, context: Context) -> Anchored | None:
         timeline = context.timeline
@@ -70,13 +64,8 @@ class _TouchpointAnchor:
         found = pick(self.kind, direction=self.direction, where=self.where)
         if found is None:
             return None
-        label = touchpoint_label(found.kind.name, found, context.timeline)
-        if self.kind is None:  # "last touchpoint (nps 4) on ..."
-            kind, on = label.split(" on ", 1)
-            label = f"{self.name} ({kind}) on {on}"
-        elif self.name != found.kind.name:
-            label = f"{self.name}{label[len(found.kind.name) :]}"
-        return Anchored(date=context.timeline.local_date(found), label=label, touchpoint=found)
+        day = context.timeline.local_date(found)
+        return Anchored(day, self.name, found, show_kind=self.kind is None)
 
 
 _direction = enum_converter(Direction, "direction")
@@ -162,7 +151,7 @@ class _FieldAnchor:
         value: dt.date | None = getattr(context.customer, self.field)
         if value is None:
             return None
-        return Anchored(date=value, label=f"{_FIELDS[self.field]} {value.isoformat()}")
+        return Anchored(value, _FIELDS[self.field])
 
 
 def since() -> Anchor:

@@ -122,6 +122,13 @@ class Recurrence:
 
     def _nth(self, base: dt.date, k: int) -> dt.date:
         step = self.step
+        if not (step.months or step.days):
+            # Whole years: relativedelta's rule (29 February -> 28 February), without its cost.
+            year = base.year + k * step.years
+            try:
+                return base.replace(year=year)
+            except ValueError:
+                return base.replace(year=year, day=28)
         moved: dt.date = base + relativedelta(
             years=k * step.years, months=k * step.months, days=k * step.days
         )
