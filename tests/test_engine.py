@@ -367,3 +367,26 @@ def test_a_plain_policy_inside_a_set_is_explained_too():
     assert [a.policy for a in engine.agenda(book, D)] == ["thanks"]
     restricted = lc.Engine([STARTER, lc.restrict(Thanks(), lc.segment("none"))])
     assert restricted.explain(book, "c", D).verdicts[-1].status is lc.Status.NOT_APPLICABLE
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"status": lc.Status.DUE, "due": None}, "a due verdict needs a due date"),
+        ({"status": "overdue"}, "'overdue': is not one of"),
+        ({"due": dt.datetime(2026, 1, 1, tzinfo=dt.UTC)}, "calendar date"),
+        ({"priority": "1"}, "whole number"),
+        ({"reason": ""}, "a sentence"),
+        ({"policy": " x"}, "white space"),
+    ],
+)
+def test_malformed_verdicts_from_custom_policies_are_refused(
+    fields: dict[str, object], message: str
+):
+    """A plain-class policy's verdict is checked where it is made, naming the field."""
+    good: dict[str, object] = {
+        "policy": "x", "priority": 1, "status": lc.Status.DUE, "due": D, "reason": "because",
+    }  # fmt: skip
+    with pytest.raises(lc.InvalidValueError, match=message):
+        lc.Verdict(**(good | fields))  # type: ignore[arg-type]
+    assert lc.Verdict(**(good | {"status": "not_applicable", "due": None})).due is None  # type: ignore[arg-type]

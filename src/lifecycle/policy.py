@@ -11,12 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from collections.abc import Iterable, Mapping
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import attrs
 
 from lifecycle._frozendict import FrozenDict
+from lifecycle._validate import check_date, enum_converter, id_validator
 from lifecycle.customers import Customer
+from lifecycle.errors import InvalidValueError
 from lifecycle.timeline import Timeline
 from lifecycle.touchpoints import Touchpoint
 
@@ -36,6 +38,33 @@ class Status(enum.StrEnum):
     EXPIRED = "expired"
     #: The policy does not apply to this customer (yet).
     NOT_APPLICABLE = "not_applicable"
+
+
+_status = enum_converter(Status, "status")
+
+
+def _to_status(value: Status | str) -> Status:
+    return _status(value)
+
+
+def _check_priority(instance: object, attribute: Any, value: Any) -> None:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise InvalidValueError("priority", value, "must be a whole number (1 is the most urgent)")
+
+
+def _check_due(instance: Verdict, attribute: Any, value: Any) -> None:
+    if value is None:
+        if instance.status is not Status.NOT_APPLICABLE:
+            raise InvalidValueError(
+                "due", value, f"a {instance.status.value} verdict needs a due date"
+            )
+        return
+    check_date("due", value)
+
+
+def _check_reason(instance: object, attribute: Any, value: Any) -> None:
+    if not isinstance(value, str) or not value:
+        raise InvalidValueError("reason", value, "must be a sentence a person can read")
 
 
 def _to_facts(value: Mapping[str, object]) -> FrozenDict[str, object]:
@@ -64,11 +93,11 @@ class Verdict:
         2
     """
 
-    policy: str
-    priority: int
-    status: Status
-    due: dt.date | None
-    reason: str
+    policy: str = attrs.field(validator=id_validator)
+    priority: int = attrs.field(validator=_check_priority)
+    status: Status = attrs.field(converter=_to_status)
+    due: dt.date | None = attrs.field(validator=_check_due)
+    reason: str = attrs.field(validator=_check_reason)
     facts: Mapping[str, object] = attrs.field(factory=FrozenDict, converter=_to_facts)
 
     def overdue_days(self, as_of: dt.date) -> int:
