@@ -89,6 +89,13 @@ def enum_converter(enum: type[E], field: str) -> Callable[[E | str], E]:
     return convert
 
 
+def check_priority(value: object) -> int:
+    """Return *value* if it is a whole-number priority (1 is the most urgent)."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise InvalidValueError("priority", value, "must be a whole number (1 is the most urgent)")
+    return value
+
+
 def check_count(field: str, value: object, *, minimum: int) -> int:
     """Return *value* if it is a whole number (not a bool) of at least *minimum*."""
     if not isinstance(value, int) or isinstance(value, bool) or value < minimum:

@@ -15,15 +15,16 @@ from collections.abc import Iterable, Iterator, Mapping
 import attrs
 
 from lifecycle._frozendict import FrozenDict
-from lifecycle._validate import check_count
+from lifecycle._validate import check_count, check_date
 from lifecycle.book import Book
 from lifecycle.customers import Customer
 from lifecycle.errors import InvalidValueError
 from lifecycle.policies._combine import policy_set
-from lifecycle.policies._conditions import churned
-from lifecycle.policy import Context, Policy, Status, Verdict
+from lifecycle.policies._conditions import churning_cancellation
+from lifecycle.policies._rule import RulePolicy
+from lifecycle.policy import Policy, Status, Verdict
 from lifecycle.timeline import Timeline
-from lifecycle.touchpoints import Channel, Kind
+from lifecycle.touchpoints import Channel
 
 __all__ = ["Action", "Agenda", "Engine", "Explanation", "Forecast", "HeldBack", "Skipped"]
 
@@ -183,9 +184,6 @@ def _suggest(customer: Customer, timeline: Timeline) -> Channel | None:
     return min(counts, key=lambda c: (-counts[c], _CHANNEL_ORDER[c]))
 
 
-_IS_CHURNED = churned()
-
-
 class Engine:
     """Works out the agenda: which proactive actions are due, for whom and why.
 
@@ -208,7 +206,7 @@ class Engine:
         ('complaint_follow_up', 1)
     """
 
-    __slots__ = ("_policies", "cap", "skip_churned")
+    __slots__ = ("_check_names", "_policies", "cap", "skip_churned")
 
     def __init__(
         self, policies: Iterable[Policy], *, cap: int | None = 2, skip_churned: bool = True
@@ -218,6 +216,9 @@ class Engine:
         self._policies = policy_set(policies)
         names = [getattr(p, "name", None) for p in self._policies]
         known = [n for n in names if isinstance(n, str)]
+        # Names are checked here, once. A RulePolicy's verdicts always carry its
+        # name; any other policy's verdicts are checked as they come.
+        self._check_names = not all(isinstance(p, RulePolicy) for p in self._policies)
         if len(set(known)) != len(known):
             twice = sorted({n for n in known if known.count(n) > 1})
             raise InvalidValueError(
@@ -243,8 +244,8 @@ class Engine:
             )
         if not self.skip_churned:
             return None
-        cancelled = visible.last(Kind.CANCELLATION)
-        if cancelled is not None and _IS_CHURNED(Context(customer, visible, as_of)):
+        cancelled = churning_cancellation(visible)
+        if cancelled is not None:
             day = visible.local_date(cancelled).isoformat()
             detail = (
                 f"{customer.id} churned: cancellation on {day} ({cancelled.id}), "
@@ -261,6 +262,8 @@ class Engine:
             verdicts = list(policies.due_verdicts(customer, visible, as_of))
         else:
             verdicts = list(policies.verdicts(customer, visible, as_of))
+        if not self._check_names:
+            return verdicts
         names = [v.policy for v in verdicts]
         if len(set(names)) != len(names):
             twice = sorted({n for n in names if names.count(n) > 1})
@@ -313,7 +316,7 @@ class Engine:
         Raises:
             InvalidValueError: if *as_of* is not a date, or two policies share a name.
         """
-        _check_date("as_of", as_of)
+        check_date("as_of", as_of)
         actions: list[Action] = []
         held: list[HeldBack] = []
         skipped: list[Skipped] = []
@@ -337,7 +340,7 @@ class Engine:
         Raises:
             UnknownCustomerError: if the book has no such customer.
         """
-        _check_date("as_of", as_of)
+        check_date("as_of", as_of)
         customer = book.customer(customer_id)
         visible = book.timeline(customer_id).until(as_of)
         verdicts = self._verdicts(customer, visible, as_of)
@@ -357,8 +360,8 @@ class Engine:
         Raises:
             InvalidValueError: if *end* is before *start*.
         """
-        _check_date("start", start)
-        _check_date("end", end)
+        check_date("start", start)
+        check_date("end", end)
         if end < start:
             raise InvalidValueError("end", end, f"is before start {start.isoformat()}")
         days: dict[dt.date, list[Action]] = {}
@@ -383,8 +386,3 @@ class Engine:
 
 def _order(action: Action) -> tuple[int, dt.date, str, str]:
     return (action.priority, action.due, action.customer_id, action.policy)
-
-
-def _check_date(name: str, value: object) -> None:
-    if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
-        raise InvalidValueError(name, value, "must be a datetime.date")

@@ -16,7 +16,7 @@ from typing import Any, Protocol, runtime_checkable
 import attrs
 
 from lifecycle._frozendict import FrozenDict
-from lifecycle._validate import check_date, enum_converter, id_validator
+from lifecycle._validate import check_date, check_priority, enum_converter, id_validator
 from lifecycle.customers import Customer
 from lifecycle.errors import InvalidValueError
 from lifecycle.timeline import Timeline
@@ -48,8 +48,7 @@ def _to_status(value: Status | str) -> Status:
 
 
 def _check_priority(instance: object, attribute: Any, value: Any) -> None:
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise InvalidValueError("priority", value, "must be a whole number (1 is the most urgent)")
+    check_priority(value)
 
 
 def _check_due(instance: Verdict, attribute: Any, value: Any) -> None:

@@ -13,9 +13,9 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import NoReturn, overload
 from zoneinfo import ZoneInfo
 
-from lifecycle._validate import UTC, enum_converter, to_zone
+from lifecycle._validate import UTC, to_zone
 from lifecycle.errors import DuplicateIdError, InvalidValueError
-from lifecycle.touchpoints import Direction, Kind, Touchpoint, to_kind
+from lifecycle.touchpoints import Direction, Kind, Touchpoint, to_direction, to_kind
 
 __all__ = ["Timeline"]
 
@@ -86,7 +86,7 @@ class Timeline:
         self, touchpoints: Iterable[Touchpoint] = (), *, timezone: ZoneInfo | str = UTC
     ) -> None:
         zone = to_zone(timezone)
-        items = tuple(sorted(touchpoints, key=_sort_key))
+        items = tuple(touchpoints)
         customer_ids = {tp.customer_id for tp in items}
         if len(customer_ids) > 1:
             raise InvalidValueError(
@@ -99,15 +99,18 @@ class Timeline:
             if tp.id in seen:
                 raise DuplicateIdError("touchpoint", tp.id)
             seen.add(tp.id)
-        self._init(zone, _Index(items, zone), 0, len(items))
+        self._build(zone, items)
 
     @classmethod
     def _checked(cls, touchpoints: Iterable[Touchpoint], zone: ZoneInfo) -> Timeline:
         """Build a timeline from touchpoints already known to be one customer's, ids unique."""
-        items = tuple(sorted(touchpoints, key=_sort_key))
         timeline = object.__new__(cls)
-        timeline._init(zone, _Index(items, zone), 0, len(items))
+        timeline._build(zone, touchpoints)
         return timeline
+
+    def _build(self, zone: ZoneInfo, touchpoints: Iterable[Touchpoint]) -> None:
+        items = tuple(sorted(touchpoints, key=_sort_key))
+        self._init(zone, _Index(items, zone), 0, len(items))
 
     def _init(self, zone: ZoneInfo, index: _Index, start: int, stop: int) -> None:
         object.__setattr__(self, "timezone", zone)
@@ -367,11 +370,8 @@ class _Slice(Sequence[int]):
         return (items[i] for i in range(self._stop - 1, self._start - 1, -1))
 
 
-_direction = enum_converter(Direction, "direction")
-
-
 def _to_direction(value: Direction | str | None) -> Direction | None:
-    return None if value is None else _direction(value)
+    return None if value is None else to_direction(value)
 
 
 def _matches(tp: Touchpoint, direction: Direction | None, where: Predicate | None) -> bool:

@@ -136,7 +136,7 @@ class Kind:
             InvalidValueError: if a custom kind reuses a standard name with a
                 different definition.
         """
-        table = kind_table(custom)
+        table = kind_table(custom) if custom else _STANDARD_TABLE
         try:
             return table[name]
         except (KeyError, TypeError):
@@ -235,7 +235,8 @@ def _to_channel(value: Channel | str) -> Channel:
     return _channel(value)
 
 
-def _to_direction(value: Direction | str) -> Direction:
+def to_direction(value: Direction | str) -> Direction:
+    """Convert a direction name to its `Direction`, naming the value when it is unknown."""
     return _direction(value)
 
 
@@ -302,7 +303,7 @@ class Touchpoint:
     at: dt.datetime = attrs.field(converter=_to_instant)
     channel: Channel = attrs.field(converter=_to_channel)
     kind: Kind = attrs.field(converter=to_kind)
-    direction: Direction = attrs.field(converter=_to_direction)
+    direction: Direction = attrs.field(converter=to_direction)
     score: int | None = attrs.field(default=None, validator=_check_score)
     tags: frozenset[str] = attrs.field(default=frozenset(), converter=_to_tags)
     note: str = attrs.field(default="", validator=_check_note)

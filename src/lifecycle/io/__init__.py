@@ -185,7 +185,7 @@ def _read(
     customers: dict[str, Customer] = {}
     first_line: dict[str, int] = {}
     bad_customers: dict[str, int] = {}
-    for line, row in _rows(source, customers_file, None, CUSTOMER_REQUIRED, report):
+    for line, row in _good_rows(source, customers_file, None, CUSTOMER_REQUIRED, report):
         try:
             customer = parse_customer(row, lifecycle)
         except CellError as e:
@@ -211,7 +211,7 @@ def _read(
     grouped: dict[str, list[Touchpoint]] = {}
     seen: dict[str, int] = {}
     canonical_ids = {cid: cid for cid in customers}
-    for line, row in _rows(
+    for line, row in _good_rows(
         source, touchpoints_file, TOUCHPOINT_COLUMNS, TOUCHPOINT_REQUIRED, report
     ):
         try:
@@ -256,7 +256,7 @@ def _read(
     return Book._from_parts(ordered, timelines)
 
 
-def _rows(
+def _good_rows(
     source: Callable[..., Iterator[RowOrError]],
     file: Path,
     allowed: tuple[str, ...] | None,

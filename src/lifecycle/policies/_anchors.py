@@ -8,10 +8,9 @@ from typing import Literal, Protocol
 
 import attrs
 
-from lifecycle._validate import enum_converter
 from lifecycle.errors import InvalidValueError
 from lifecycle.policy import Anchored, Context
-from lifecycle.touchpoints import Direction, Kind, Touchpoint, to_kind
+from lifecycle.touchpoints import Direction, Kind, Touchpoint, to_direction, to_kind
 
 __all__ = ["Anchor", "contract_end", "first", "last", "latest", "since"]
 
@@ -68,9 +67,6 @@ class _TouchpointAnchor:
         return Anchored(day, self.name, found, show_kind=self.kind is None)
 
 
-_direction = enum_converter(Direction, "direction")
-
-
 def _touchpoint_anchor(
     which: Literal["first", "last"],
     *,
@@ -81,7 +77,7 @@ def _touchpoint_anchor(
     name: str | None,
 ) -> _TouchpointAnchor:
     the_kind = None if kind is None else to_kind(kind)
-    the_direction = None if direction is None else _direction(direction)
+    the_direction = None if direction is None else to_direction(direction)
     if name is None:
         if the_kind is None:
             name = f"{which} touchpoint"

@@ -13,7 +13,7 @@ from lifecycle.policies._anchors import Anchor
 from lifecycle.policy import Context
 from lifecycle.stages import DEFAULT_LIFECYCLE, Lifecycle
 from lifecycle.timeline import Timeline
-from lifecycle.touchpoints import Kind
+from lifecycle.touchpoints import Kind, Touchpoint
 
 __all__ = [
     "Condition",
@@ -235,17 +235,21 @@ def tagged(
     return _Test(test, f"tagged {tag!r}{within}")
 
 
-def _is_churned(context: Context) -> bool:
-    timeline = context.timeline
+def churning_cancellation(timeline: Timeline) -> Touchpoint | None:
+    """Return the cancellation that makes the customer churned, or ``None`` if it is not."""
     cancelled = timeline.last(Kind.CANCELLATION)
     if cancelled is None:
-        return False
+        return None
     for kind in (Kind.PURCHASE, Kind.RENEWAL):
         other = timeline.last(kind)
         # "After" compares instants: a purchase at the same instant keeps the customer.
         if other is not None and other.at >= cancelled.at:
-            return False
-    return True
+            return None
+    return cancelled
+
+
+def _is_churned(context: Context) -> bool:
+    return churning_cancellation(context.timeline) is not None
 
 
 def churned() -> Condition:

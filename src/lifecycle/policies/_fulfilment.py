@@ -7,11 +7,10 @@ from typing import Literal
 
 import attrs
 
-from lifecycle._validate import enum_converter
 from lifecycle.errors import InvalidValueError
 from lifecycle.policy import Anchored
 from lifecycle.timeline import Timeline
-from lifecycle.touchpoints import Direction, Kind, Touchpoint, to_kind
+from lifecycle.touchpoints import Direction, Kind, Touchpoint, to_direction, to_kind
 
 __all__ = ["Fulfilment", "Since", "fulfilled_by", "since_anchor", "since_anchor_date", "since_due"]
 
@@ -24,26 +23,29 @@ class Since:
     inclusive: bool = True
     days: int = 0
 
+    def _from(self, anchor: Anchored, due: dt.date) -> dt.datetime | dt.date:
+        """The instant (anchor touchpoint) or local date the window starts at."""
+        shift = dt.timedelta(days=self.days)  # whole days; for an instant, exact 24-hour days
+        if self.base == "anchor" and anchor.touchpoint is not None:
+            return anchor.touchpoint.at + shift
+        # A field anchor has no instant: its whole day counts.
+        return (due if self.base == "due" else anchor.date) + shift
+
     def cut(self, timeline: Timeline, anchor: Anchored, due: dt.date) -> Timeline:
         """Return the part of *timeline* that counts."""
-        if self.base == "anchor":
-            if anchor.touchpoint is None:
-                # A field anchor has no instant; its whole day counts.
-                return timeline.since(anchor.date + dt.timedelta(days=self.days))
-            instant = anchor.touchpoint.at + dt.timedelta(days=self.days)  # exact 24-hour days
-            return timeline.after(instant, inclusive=self.inclusive)
-        day = anchor.date if self.base == "anchor_date" else due
-        return timeline.since(day + dt.timedelta(days=self.days))  # whole days: exact
+        start = self._from(anchor, due)
+        if isinstance(start, dt.datetime):
+            return timeline.after(start, inclusive=self.inclusive)
+        return timeline.since(start)
 
     def start(self, anchor: Anchored, due: dt.date) -> str:
         """How the start reads in a reason: ``"since"`` or ``"since 2025-12-20"``."""
         if self.base == "anchor" and self.days == 0:
             return "since"
-        if self.base == "anchor" and anchor.touchpoint is not None:
-            instant = anchor.touchpoint.at + dt.timedelta(days=self.days)
-            return f"since {instant.isoformat(timespec='minutes')}"
-        day = anchor.date if self.base != "due" else due
-        return f"since {(day + dt.timedelta(days=self.days)).isoformat()}"
+        start = self._from(anchor, due)
+        if isinstance(start, dt.datetime):
+            return f"since {start.isoformat(timespec='minutes')}"
+        return f"since {start.isoformat()}"
 
 
 def since_anchor(*, inclusive: bool = False, days: int = 0) -> Since:
@@ -70,9 +72,6 @@ def _days(value: object) -> int:
     if not isinstance(value, int) or isinstance(value, bool):
         raise InvalidValueError("days", value, "must be a whole number")
     return value
-
-
-_direction = enum_converter(Direction, "direction")
 
 
 @attrs.frozen
@@ -121,6 +120,6 @@ def fulfilled_by(
     """
     return Fulfilment(
         kinds=tuple(to_kind(k) for k in kinds),
-        direction=None if direction is None else _direction(direction),
+        direction=None if direction is None else to_direction(direction),
         since=since if since is not None else since_anchor(),
     )

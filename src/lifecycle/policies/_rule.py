@@ -7,9 +7,8 @@ from typing import overload
 
 import attrs
 
-from lifecycle._validate import check_id
+from lifecycle._validate import check_id, check_priority
 from lifecycle.customers import Customer
-from lifecycle.errors import InvalidValueError
 from lifecycle.policies._anchors import Anchor
 from lifecycle.policies._conditions import Condition
 from lifecycle.policies._fulfilment import Fulfilment
@@ -81,8 +80,9 @@ class RulePolicy:
             if only_due:
                 return None
             return self._verdict(Status.NOT_APPLICABLE, None, f"no {self.anchor.description}", {})
-        anchored_context = Context(context.customer, timeline, as_of, anchored, context.memo)
-        if self.when is not None and not self.when(anchored_context):
+        if self.when is not None and not self.when(
+            Context(context.customer, timeline, as_of, anchored, context.memo)
+        ):
             if only_due:
                 return None
             reason = f"{anchored.label}: not {self.when.description}"
@@ -199,11 +199,6 @@ class RulePolicy:
         )
 
 
-def _check_priority(value: object) -> None:
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise InvalidValueError("priority", value, "must be a whole number (1 is the most urgent)")
-
-
 def policy(
     name: str,
     *,
@@ -239,7 +234,7 @@ def policy(
         InvalidValueError: for a bad name or priority.
     """
     check_id("name", name)
-    _check_priority(priority)
+    check_priority(priority)
     return RulePolicy(
         name=name,
         priority=priority,
