@@ -512,12 +512,18 @@ def test_reading_restores_the_garbage_collector(tmp_path: Path):
 def test_the_fast_and_the_checked_row_parsers_agree(touchpoint: lc.Touchpoint):
     """The inline fast path builds exactly what the cell-by-cell checker builds."""
     from lifecycle.io._files import _csv_cell  # noqa: PLC0415
-    from lifecycle.io._rows import check_touchpoint, parse_touchpoint, touchpoint_row  # noqa: PLC0415
+    from lifecycle.io._rows import (  # noqa: PLC0415
+        TOUCHPOINT_COLUMNS,
+        check_touchpoint,
+        parse_touchpoint,
+        touchpoint_row,
+    )
     from lifecycle.touchpoints import kind_table  # noqa: PLC0415
 
     row = {k: _csv_cell(v) for k, v in touchpoint_row(touchpoint).items()}
     kinds = kind_table()
-    fast = parse_touchpoint(row, kinds, {touchpoint.customer_id: touchpoint.customer_id})
+    values = tuple(row[c] for c in TOUCHPOINT_COLUMNS)
+    fast = parse_touchpoint(values, kinds, {touchpoint.customer_id: touchpoint.customer_id})
     assert fast == check_touchpoint(row, kinds) == touchpoint
 
 

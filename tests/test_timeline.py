@@ -195,19 +195,38 @@ def test_order_of_input_does_not_matter(data: st.DataObject):
     assert lc.Timeline(shuffled, timezone=timeline.timezone) == timeline
 
 
-def test_position_windows_behave_like_the_slice_they_stand_for():
-    """The no-copy window over an index list indexes, slices and iterates like list[lo:hi]."""
-    import pytest  # noqa: PLC0415
+@given(
+    lct.timelines(),
+    instants,
+    instants,
+    st.none() | lct.kinds(),
+    st.none() | lct.directions(),
+    st.booleans(),
+)
+def test_queries_on_views_match_a_scan_of_the_view(
+    timeline: lc.Timeline,
+    a: dt.datetime,
+    b: dt.datetime,
+    kind: lc.Kind | None,
+    direction: lc.Direction | None,
+    scored: bool,
+):
+    """Every query on a narrowed view, with any mix of filters, equals a scan of that view."""
+    view = timeline.since(a).until(b)
 
-    from lifecycle.timeline import _Slice  # noqa: PLC0415
+    def where(t: lc.Touchpoint) -> bool:
+        return t.score is not None
 
-    items = [10, 11, 12, 13, 14]
-    window = _Slice(items, 1, 4)
-    assert list(window) == items[1:4]
-    assert list(reversed(window)) == items[1:4][::-1]
-    assert (window[0], window[-1], len(window)) == (11, 13, 3)
-    assert window[1:] == [12, 13]
-    with pytest.raises(IndexError):
-        window[3]
-    with pytest.raises(IndexError):
-        window[-4]
+    test = where if scored else None
+    matching = [
+        t
+        for t in view
+        if (kind is None or t.kind == kind)
+        and (direction is None or t.direction == direction)
+        and (test is None or test(t))
+    ]
+    assert view.select(kind, direction=direction, where=test) == tuple(matching)
+    assert view.first(kind, direction=direction, where=test) == (matching[0] if matching else None)
+    assert view.last(kind, direction=direction, where=test) == (matching[-1] if matching else None)
+    assert view.count(kind, direction=direction, where=test) == len(matching)
+    assert view.any(kind, direction=direction, where=test) == bool(matching)

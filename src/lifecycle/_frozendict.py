@@ -25,6 +25,14 @@ class FrozenDict(Mapping[K, V]):
         object.__setattr__(self, "_data", dict(data or {}))
         object.__setattr__(self, "_hash", None)
 
+    @classmethod
+    def _wrap(cls, data: dict[K, V]) -> FrozenDict[K, V]:
+        """Wrap a dict nobody else holds, without copying it (for hot paths)."""
+        frozen: FrozenDict[K, V] = object.__new__(cls)
+        object.__setattr__(frozen, "_data", data)
+        object.__setattr__(frozen, "_hash", None)
+        return frozen
+
     def __getitem__(self, key: K) -> V:
         return self._data[key]
 

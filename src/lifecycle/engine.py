@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator, Mapping
 import attrs
 
 from lifecycle._frozendict import FrozenDict
+from lifecycle._gc import collector_paused
 from lifecycle._validate import check_count, check_date
 from lifecycle.book import Book
 from lifecycle.customers import Customer
@@ -307,6 +308,7 @@ class Engine:
 
     # -- the book ---------------------------------------------------------------
 
+    @collector_paused()
     def agenda(self, book: Book, as_of: dt.date) -> Agenda:
         """Return the agenda for *as_of*: every due action, ordered, capped, explained.
 
@@ -350,6 +352,7 @@ class Engine:
         )
         return Explanation(customer, as_of, tuple(verdicts), skip, tuple(kept), tuple(over))
 
+    @collector_paused()
     def forecast(self, book: Book, start: dt.date, end: dt.date) -> Forecast:
         """Return what comes due on each day from *start* to *end* (both included).
 

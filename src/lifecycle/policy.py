@@ -105,6 +105,36 @@ class Verdict:
             return 0
         return (as_of - self.due).days
 
+    @classmethod
+    def _unchecked(  # noqa: PLR0917 - one positional value per field, on a hot path
+        cls,
+        policy: str,
+        priority: int,
+        status: Status,
+        due: dt.date | None,
+        reason: str,
+        facts: dict[str, object],
+    ) -> Verdict:
+        """Build a verdict from values the caller vouches for (the building blocks do).
+
+        Skips the validators: a `RulePolicy` checked its name and priority when
+        it was made, and its due dates and reasons are dates and sentences by
+        construction. *facts* is wrapped, not copied. The result is an ordinary,
+        equal `Verdict`.
+        """
+        verdict = _new(cls)
+        _set(verdict, "policy", policy)
+        _set(verdict, "priority", priority)
+        _set(verdict, "status", status)
+        _set(verdict, "due", due)
+        _set(verdict, "reason", reason)
+        _set(verdict, "facts", FrozenDict._wrap(facts))
+        return verdict
+
+
+_new = object.__new__
+_set = object.__setattr__
+
 
 @attrs.frozen
 class Anchored:

@@ -8,8 +8,10 @@ after that is a binary search or a slice, and narrowing it (`until`, `since`,
 from __future__ import annotations
 
 import datetime as dt
+from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
+from operator import attrgetter, methodcaller
 from typing import NoReturn, overload
 from zoneinfo import ZoneInfo
 
@@ -23,25 +25,51 @@ __all__ = ["Timeline"]
 Predicate = Callable[[Touchpoint], bool]
 
 
-def _sort_key(tp: Touchpoint) -> tuple[dt.datetime, str]:
-    # Touchpoints at the same instant are ordered by id (code-point order), so
-    # "first" and "last" are well defined (starter-pack.md, "Ties").
-    return (tp.at, tp.id)
+# Touchpoints at the same instant are ordered by id (code-point order), so
+# "first" and "last" are well defined (starter-pack.md, "Ties").
+_sort_key = attrgetter("at", "id")
+_at = attrgetter("at")
+_kind = attrgetter("kind")
+_direction = attrgetter("direction")
+_toordinal = methodcaller("toordinal")
+
+# One character per kind and per direction, so that "the first complaint" is a
+# `str.find` over a short string rather than a loop in Python. Codes are handed
+# out as kinds are first seen; a kind keeps its code for the life of the process.
+_KIND_CODES: dict[Kind, str] = {}
+_DIRECTION_CODES = {Direction.INBOUND: "i", Direction.OUTBOUND: "o"}
+
+
+def _kind_code(kind: Kind) -> str:
+    code = _KIND_CODES.get(kind)
+    if code is None:
+        code = _KIND_CODES.setdefault(kind, chr(len(_KIND_CODES) + 1))
+    return code
 
 
 class _Index:
-    """The shared, immutable data behind a timeline and all its views."""
+    """The shared, immutable data behind a timeline and all its views.
 
-    __slots__ = ("by_kind", "dates", "instants", "items")
+    Besides the touchpoints themselves it keeps, per position, the local date
+    as an ordinal (4 bytes each in an array, not a `datetime.date` object), and
+    a kind code and direction code (one character each), so that the questions
+    policies ask are C-level searches.
+    """
+
+    __slots__ = ("days", "directions", "items", "kinds")
 
     def __init__(self, items: tuple[Touchpoint, ...], zone: ZoneInfo) -> None:
         self.items = items
-        self.instants = tuple(tp.at for tp in items)
-        self.dates = tuple(tp.at.astimezone(zone).date() for tp in items)
-        by_kind: dict[Kind, list[int]] = {}
-        for i, tp in enumerate(items):
-            by_kind.setdefault(tp.kind, []).append(i)
-        self.by_kind = by_kind
+        # map() pipelines of C-level callables: a book holds millions of touchpoints.
+        instants = map(_at, items)
+        if zone is not UTC:  # instants are stored in UTC already
+            instants = map(methodcaller("astimezone", zone), instants)
+        self.days = array("i", map(_toordinal, instants))
+        try:
+            self.kinds = "".join(map(_KIND_CODES.__getitem__, map(_kind, items)))
+        except KeyError:  # a kind seen for the first time
+            self.kinds = "".join([_kind_code(tp.kind) for tp in items])
+        self.directions = "".join(map(_DIRECTION_CODES.__getitem__, map(_direction, items)))
 
 
 class Timeline:
@@ -180,7 +208,7 @@ class Timeline:
 
     def local_dates(self) -> tuple[dt.date, ...]:
         """The local date of each touchpoint, in the timeline's zone and order."""
-        return self._index.dates[self._start : self._stop]
+        return tuple(map(dt.date.fromordinal, self._index.days[self._start : self._stop]))
 
     def local_date(self, touchpoint: Touchpoint) -> dt.date:
         """Return *touchpoint*'s calendar date in this timeline's zone."""
@@ -223,30 +251,111 @@ class Timeline:
                 raise InvalidValueError(
                     "when", when, "is naive; timeline queries need an aware datetime"
                 )
-            return search(index.instants, when.astimezone(dt.UTC), self._start, self._stop)
+            return search(index.items, when, self._start, self._stop, key=_at)
         if isinstance(when, dt.date):
             # Local dates are non-decreasing along the timeline: one zone, sorted instants.
-            return search(index.dates, when, self._start, self._stop)
+            return search(index.days, when.toordinal(), self._start, self._stop)
         raise InvalidValueError(
             "when", when, "must be a datetime.date or an aware datetime.datetime"
         )
 
     # -- questions ------------------------------------------------------------
 
-    def _positions(self, kind: Kind | str | None) -> Sequence[int]:
-        """Positions (in the shared index) of this view's touchpoints of *kind*.
-
-        A range over the kind's position list, not a copy: ``first`` and
-        ``last`` look at one end of it and stop.
-        """
+    def _find(self, kind: Kind | str | None, direction: Direction | None, *, reverse: bool) -> int:
+        """Position of the first (or, if *reverse*, last) match in the view, else -1."""
+        index, start, stop = self._index, self._start, self._stop
         if kind is None:
-            return range(self._start, self._stop)
-        positions = self._index.by_kind.get(kind if type(kind) is Kind else to_kind(kind))
-        if not positions:
-            return ()
-        lo = bisect_left(positions, self._start)
-        hi = bisect_left(positions, self._stop, lo)
-        return _Slice(positions, lo, hi)
+            if direction is None:
+                return (stop - 1 if reverse else start) if stop > start else -1
+            way, ways = _DIRECTION_CODES[direction], index.directions
+            return ways.rfind(way, start, stop) if reverse else ways.find(way, start, stop)
+        code = _KIND_CODES.get(kind if type(kind) is Kind else to_kind(kind))
+        if code is None:  # a kind no timeline has held
+            return -1
+        codes = index.kinds
+        if direction is None:
+            return codes.rfind(code, start, stop) if reverse else codes.find(code, start, stop)
+        want = _DIRECTION_CODES[direction]
+        directions = index.directions
+        if reverse:
+            i = codes.rfind(code, start, stop)
+            while i >= 0 and directions[i] != want:
+                i = codes.rfind(code, start, i)
+        else:
+            i = codes.find(code, start, stop)
+            while i >= 0 and directions[i] != want:
+                i = codes.find(code, i + 1, stop)
+        return i
+
+    def _pick(
+        self,
+        kind: Kind | None,
+        direction: Direction | None,
+        where: Predicate | None,
+        *,
+        reverse: bool,
+    ) -> tuple[Touchpoint, dt.date] | None:
+        """The first (or last) match and its local date, for the building blocks."""
+        index = self._index
+        if where is None:
+            i = self._find(kind, direction, reverse=reverse)
+        else:
+            positions = list(self._positions(kind))
+            i = next(
+                (
+                    j
+                    for j in (reversed(positions) if reverse else positions)
+                    if _matches(index.items[j], direction, where)
+                ),
+                -1,
+            )
+        if i < 0:
+            return None
+        return index.items[i], dt.date.fromordinal(index.days[i])
+
+    def _earliest(
+        self, kinds: tuple[Kind, ...], direction: Direction | None, start: int
+    ) -> Touchpoint | None:
+        """The earliest touchpoint of any of *kinds* (any kind if none) from position *start*."""
+        view = self._view(start, self._stop)
+        if not kinds:
+            i = view._find(None, direction, reverse=False)
+        else:
+            i = -1
+            for kind in kinds:
+                j = view._find(kind, direction, reverse=False)
+                # Positions follow (instant, id) order: the smallest is the earliest.
+                if j >= 0 and (i < 0 or j < i):
+                    i = j
+        return self._index.items[i] if i >= 0 else None
+
+    def _position_after(self, instant: dt.datetime, *, inclusive: bool) -> int:
+        """Where touchpoints after (or at, if *inclusive*) an aware *instant* start."""
+        search = bisect_left if inclusive else bisect_right
+        return search(self._index.items, instant, self._start, self._stop, key=_at)
+
+    def _position_from_day(self, day: dt.date) -> int:
+        """Where touchpoints on or after a local *day* start."""
+        return bisect_left(self._index.days, day.toordinal(), self._start, self._stop)
+
+    def _after(self, instant: dt.datetime, *, inclusive: bool) -> Timeline:
+        """`after` for an instant known to be aware (no checks, for the building blocks)."""
+        return self._view(self._position_after(instant, inclusive=inclusive), self._stop)
+
+    def _positions(self, kind: Kind | str | None) -> Iterator[int]:
+        """Positions (in the shared index) of this view's touchpoints of *kind*, in order."""
+        start, stop = self._start, self._stop
+        if kind is None:
+            yield from range(start, stop)
+            return
+        code = _KIND_CODES.get(kind if type(kind) is Kind else to_kind(kind))
+        if code is None:
+            return
+        codes = self._index.kinds
+        i = codes.find(code, start, stop)
+        while i >= 0:
+            yield i
+            i = codes.find(code, i + 1, stop)
 
     def select(
         self,
@@ -280,10 +389,10 @@ class Timeline:
         """
         direction = _to_direction(direction)
         items = self._index.items
-        positions = self._positions(kind)
-        if direction is None and where is None:
-            return items[positions[0]] if positions else None
-        for i in positions:
+        if where is None:
+            i = self._find(kind, direction, reverse=False)
+            return items[i] if i >= 0 else None
+        for i in self._positions(kind):
             tp = items[i]
             if _matches(tp, direction, where):
                 return tp
@@ -302,10 +411,10 @@ class Timeline:
         """
         direction = _to_direction(direction)
         items = self._index.items
-        positions = self._positions(kind)
-        if direction is None and where is None:
-            return items[positions[-1]] if positions else None
-        for i in reversed(positions):
+        if where is None:
+            i = self._find(kind, direction, reverse=True)
+            return items[i] if i >= 0 else None
+        for i in reversed(list(self._positions(kind))):
             tp = items[i]
             if _matches(tp, direction, where):
                 return tp
@@ -320,7 +429,10 @@ class Timeline:
     ) -> int:
         """Return how many touchpoints match the filters."""
         if direction is None and where is None:
-            return len(self._positions(kind))
+            if kind is None:
+                return self._stop - self._start
+            code = _KIND_CODES.get(kind if type(kind) is Kind else to_kind(kind))
+            return 0 if code is None else self._index.kinds.count(code, self._start, self._stop)
         return len(self.select(kind, direction=direction, where=where))
 
     def any(
@@ -336,38 +448,6 @@ class Timeline:
     def kinds(self) -> frozenset[Kind]:
         """Return the kinds that occur in this timeline (or view)."""
         return frozenset(tp.kind for tp in self)
-
-
-class _Slice(Sequence[int]):
-    """A read-only window onto part of a list, without copying it."""
-
-    __slots__ = ("_items", "_start", "_stop")
-
-    def __init__(self, items: list[int], start: int, stop: int) -> None:
-        self._items, self._start, self._stop = items, start, stop
-
-    def __len__(self) -> int:
-        return self._stop - self._start
-
-    @overload
-    def __getitem__(self, i: int) -> int: ...
-    @overload
-    def __getitem__(self, i: slice) -> Sequence[int]: ...
-    def __getitem__(self, i: int | slice) -> int | Sequence[int]:
-        if isinstance(i, slice):
-            return self._items[self._start : self._stop][i]
-        n = self._stop - self._start
-        if not -n <= i < n:
-            raise IndexError(i)
-        return self._items[self._start + i if i >= 0 else self._stop + i]
-
-    def __iter__(self) -> Iterator[int]:
-        items = self._items
-        return (items[i] for i in range(self._start, self._stop))
-
-    def __reversed__(self) -> Iterator[int]:
-        items = self._items
-        return (items[i] for i in range(self._stop - 1, self._start - 1, -1))
 
 
 def _to_direction(value: Direction | str | None) -> Direction | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
@@ -224,8 +224,7 @@ def _score(row: Mapping[str, Raw], kind: Kind) -> int | None:
     return score
 
 
-def _tags(row: Mapping[str, Raw]) -> frozenset[str]:
-    value = row.get("tags")
+def _tags(value: Raw) -> frozenset[str]:
     if value is None or value == "":
         return frozenset()
     if isinstance(value, str):
@@ -263,16 +262,16 @@ _fromisoformat = dt.datetime.fromisoformat
 
 
 def parse_touchpoint(
-    row: Mapping[str, Raw], kinds: Mapping[str, Kind], customer_ids: Mapping[str, str]
+    values: Sequence[Raw], kinds: Mapping[str, Kind], customer_ids: Mapping[str, str]
 ) -> Touchpoint:
-    """Build a `Touchpoint` from a touchpoints row.
+    """Build a `Touchpoint` from a touchpoints row's values, in `TOUCHPOINT_COLUMNS` order.
 
     The common case (every cell plainly valid) is checked inline, in one go;
     anything unusual goes through `check_touchpoint`, which finds the first bad
     cell and says exactly what is wrong with it.
 
     Args:
-        row: Column -> raw value.
+        values: The row's raw values, one per column of `TOUCHPOINT_COLUMNS`.
         kinds: The kinds the file may use, by name.
         customer_ids: The book's customer ids, used to share one string per id
             (a book holds many touchpoints per customer).
@@ -280,16 +279,10 @@ def parse_touchpoint(
     Raises:
         CellError: naming the column and value of the first bad cell.
     """
-    get = row.get
-    tid = get("touchpoint_id")
-    cid = get("customer_id")
-    text = get("at")
-    channel = _CHANNELS.get(_as_key(get("channel")))
-    kind = kinds.get(_as_key(get("kind")))
-    direction = _DIRECTIONS.get(_as_key(get("direction")))
-    score_cell = get("score")
-    tags_cell = get("tags")
-    note = get("note")
+    tid, cid, text, channel_cell, kind_cell, direction_cell, score_cell, tags_cell, note = values
+    channel = _CHANNELS.get(_as_key(channel_cell))
+    kind = kinds.get(_as_key(kind_cell))
+    direction = _DIRECTIONS.get(_as_key(direction_cell))
     if (
         type(tid) is str
         and tid
@@ -313,7 +306,6 @@ def parse_touchpoint(
                 at = at.astimezone(_UTC)
             score = _plain_score(score_cell, kind)
             if score is not _BAD:
-                tags = _tags(row) if tags_cell else _EMPTY_TAGS
                 return Touchpoint._unchecked(
                     tid,
                     customer_ids.get(cid, cid),
@@ -322,10 +314,10 @@ def parse_touchpoint(
                     kind,
                     direction,
                     score,  # type: ignore[arg-type]  # _BAD was ruled out
-                    tags,
+                    _tags(tags_cell) if tags_cell else _EMPTY_TAGS,
                     note or "",
                 )
-    return check_touchpoint(row, kinds)
+    return check_touchpoint(dict(zip(TOUCHPOINT_COLUMNS, values, strict=True)), kinds)
 
 
 def check_touchpoint(row: Mapping[str, Raw], kinds: Mapping[str, Kind]) -> Touchpoint:
@@ -362,7 +354,7 @@ def check_touchpoint(row: Mapping[str, Raw], kinds: Mapping[str, Kind]) -> Touch
             kind=kind,
             direction=direction,
             score=_score(row, kind),
-            tags=_tags(row),
+            tags=_tags(row.get("tags")),
             note=note,
         )
     except InvalidValueError as e:  # pragma: no cover - the cell checks above come first

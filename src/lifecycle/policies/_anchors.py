@@ -58,13 +58,12 @@ class _TouchpointAnchor:
         if self.after is not None:
             bound = self.after.resolve(context)
             if bound is not None and bound.touchpoint is not None:
-                timeline = timeline.after(bound.touchpoint.at)
-        pick = timeline.first if self.which == "first" else timeline.last
-        found = pick(self.kind, direction=self.direction, where=self.where)
+                timeline = timeline._after(bound.touchpoint.at, inclusive=False)
+        found = timeline._pick(self.kind, self.direction, self.where, reverse=self.which == "last")
         if found is None:
             return None
-        day = context.timeline.local_date(found)
-        return Anchored(day, self.name, found, show_kind=self.kind is None)
+        touchpoint, day = found
+        return Anchored(day, self.name, touchpoint, show_kind=self.kind is None)
 
 
 def _touchpoint_anchor(

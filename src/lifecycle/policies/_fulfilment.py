@@ -31,12 +31,12 @@ class Since:
         # A field anchor has no instant: its whole day counts.
         return (due if self.base == "due" else anchor.date) + shift
 
-    def cut(self, timeline: Timeline, anchor: Anchored, due: dt.date) -> Timeline:
-        """Return the part of *timeline* that counts."""
+    def position(self, timeline: Timeline, anchor: Anchored, due: dt.date) -> int:
+        """Return where, in *timeline*, the touchpoints that count start."""
         start = self._from(anchor, due)
         if isinstance(start, dt.datetime):
-            return timeline.after(start, inclusive=self.inclusive)
-        return timeline.since(start)
+            return timeline._position_after(start, inclusive=self.inclusive)
+        return timeline._position_from_day(start)
 
     def start(self, anchor: Anchored, due: dt.date) -> str:
         """How the start reads in a reason: ``"since"`` or ``"since 2025-12-20"``."""
@@ -90,12 +90,8 @@ class Fulfilment:
 
     def find(self, timeline: Timeline, anchor: Anchored, due: dt.date) -> Touchpoint | None:
         """Return the earliest touchpoint that fulfils the action, or ``None``."""
-        counted = self.since.cut(timeline, anchor, due)
-        if not self.kinds:
-            return counted.first(direction=self.direction)
-        found = [counted.first(kind, direction=self.direction) for kind in self.kinds]
-        present = [t for t in found if t is not None]
-        return min(present, key=lambda t: (t.at, t.id)) if present else None
+        start = self.since.position(timeline, anchor, due)
+        return timeline._earliest(self.kinds, self.direction, start)
 
     def missing(self, anchor: Anchored, due: dt.date) -> str:
         """How its absence reads in a reason: ``"no outbound touchpoint since"``."""

@@ -85,8 +85,9 @@ class RulePolicy:
         ):
             if only_due:
                 return None
-            reason = f"{anchored.label}: not {self.when.description}"
-            return self._verdict(Status.NOT_APPLICABLE, None, reason, self._facts(anchored))
+            label = anchored.label
+            reason = f"{label}: not {self.when.description}"
+            return self._verdict(Status.NOT_APPLICABLE, None, reason, self._facts(anchored, label))
         due, occurrence = self._due_date(anchored, as_of)
         if only_due and due > as_of:
             return None
@@ -125,27 +126,28 @@ class RulePolicy:
         last_day: dt.date | None,
         timeline: Timeline,
     ) -> Verdict:
-        facts = self._facts(anchored)
+        label = anchored.label
+        facts = self._facts(anchored, label)
         facts["due"] = due
         timing = self._timing(anchored, due, occurrence)
-        reason = f"{anchored.label}; {timing}"
+        reason = f"{label}; {timing}"
         if self.fulfilled_by is not None:
             facts["fulfilment"] = self.fulfilled_by.description
             if done is not None:
                 facts["fulfilled_by"] = done.id
                 day = timeline.local_date(done).isoformat()
-                reason = f"{anchored.label}; fulfilled by {done.kind.name} on {day} ({done.id})"
+                reason = f"{label}; fulfilled by {done.kind.name} on {day} ({done.id})"
             else:
-                reason = f"{anchored.label}, {self.fulfilled_by.missing(anchored, due)}; {timing}"
+                reason = f"{label}, {self.fulfilled_by.missing(anchored, due)}; {timing}"
         if last_day is not None:
             facts["expires"] = last_day
             if status is Status.EXPIRED:
                 reason = f"{reason}; expired after {last_day.isoformat()}"
         return self._verdict(status, due, reason, facts)
 
-    def _facts(self, anchored: Anchored) -> dict[str, object]:
+    def _facts(self, anchored: Anchored, label: str) -> dict[str, object]:
         facts: dict[str, object] = {
-            "anchor": anchored.label,
+            "anchor": label,
             "anchor_date": anchored.date,
             "anchor_touchpoint": anchored.touchpoint.id if anchored.touchpoint else None,
             "offset": self.offset.description,
@@ -189,14 +191,8 @@ class RulePolicy:
     def _verdict(
         self, status: Status, due: dt.date | None, reason: str, facts: dict[str, object]
     ) -> Verdict:
-        return Verdict(
-            policy=self.name,
-            priority=self.priority,
-            status=status,
-            due=due,
-            reason=reason,
-            facts=facts,
-        )
+        # The name and priority were checked when the policy was made.
+        return Verdict._unchecked(self.name, self.priority, status, due, reason, facts)
 
 
 def policy(
