@@ -25,14 +25,6 @@ class FrozenDict(Mapping[K, V]):
         object.__setattr__(self, "_data", dict(data or {}))
         object.__setattr__(self, "_hash", None)
 
-    @classmethod
-    def _wrap(cls, data: dict[K, V]) -> FrozenDict[K, V]:
-        """Wrap a dict nobody else holds, without copying it (for hot paths)."""
-        frozen: FrozenDict[K, V] = object.__new__(cls)
-        object.__setattr__(frozen, "_data", data)
-        object.__setattr__(frozen, "_hash", None)
-        return frozen
-
     def __getitem__(self, key: K) -> V:
         return self._data[key]
 
@@ -59,3 +51,54 @@ class FrozenDict(Mapping[K, V]):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self._data!r})"
+
+
+# Key tuples are shared between the small mappings that have the same keys.
+_KEYS: dict[tuple[object, ...], tuple[object, ...]] = {}
+_set = object.__setattr__
+
+
+class SmallFrozenDict(Mapping[K, V]):
+    """A read-only mapping of a few keys, stored as two tuples (keys shared).
+
+    An agenda holds one facts mapping per action, hundreds of thousands of
+    them with the same few keys: a dict each would be about three times the
+    size. Look-ups scan the keys, which is as quick as hashing for a handful.
+    Equal to any mapping with the same items, and shown as a `FrozenDict`.
+    """
+
+    __slots__ = ("_keys", "_values")
+
+    _keys: tuple[K, ...]
+    _values: tuple[V, ...]
+
+    def __init__(self, data: Mapping[K, V]) -> None:
+        keys = tuple(data)
+        _set(self, "_keys", _KEYS.setdefault(keys, keys))
+        _set(self, "_values", tuple(data.values()))
+
+    def __getitem__(self, key: K) -> V:
+        try:
+            return self._values[self._keys.index(key)]
+        except ValueError:
+            raise KeyError(key) from None
+
+    def __iter__(self) -> Iterator[K]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __hash__(self) -> int:
+        return hash(frozenset(zip(self._keys, self._values, strict=True)))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Mapping):
+            return dict(self.items()) == dict(other.items())
+        return NotImplemented
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"{type(self).__name__} is read-only")
+
+    def __repr__(self) -> str:
+        return f"FrozenDict({dict(self.items())!r})"

@@ -101,3 +101,18 @@ def check_count(field: str, value: object, *, minimum: int) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
         raise InvalidValueError(field, value, f"must be a whole number, at least {minimum}")
     return value
+
+
+def slot_setters(cls: type, *names: str) -> tuple[Callable[[Any, Any], None], ...]:
+    """Return the setters of a slotted class's fields, for its unchecked fast constructors.
+
+    Raises:
+        TypeError: if a name is not a slot of *cls* (a programming error).
+    """
+    setters = []
+    for name in names:
+        slot = cls.__dict__.get(name)
+        if slot is None or not hasattr(slot, "__set__"):  # pragma: no cover - a typo here
+            raise TypeError(f"{cls.__name__}.{name} is not a slot")
+        setters.append(slot.__set__)
+    return tuple(setters)

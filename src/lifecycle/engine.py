@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
+from operator import attrgetter
 
 import attrs
 
@@ -32,7 +33,7 @@ __all__ = ["Action", "Agenda", "Engine", "Explanation", "Forecast", "HeldBack", 
 _CHANNEL_ORDER = {c: i for i, c in enumerate(Channel)}
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, weakref_slot=False)
 class Action:
     """A proactive action due for one customer, with the reason it is due.
 
@@ -58,7 +59,7 @@ class Action:
     channel: Channel | None = None
 
 
-@attrs.frozen
+@attrs.frozen(weakref_slot=False)
 class HeldBack:
     """An action over the per-customer cap: not on today's agenda, but not lost.
 
@@ -332,8 +333,8 @@ class Engine:
             kept, over = self._actions(customer, visible, verdicts, as_of, self.cap)
             actions.extend(kept)
             held.extend(over)
-        actions.sort(key=_order)
-        held.sort(key=lambda h: _order(h.action))
+        _sort(actions)
+        _sort(held, "action.")
         return Agenda(as_of, tuple(actions), tuple(held), tuple(skipped))
 
     def explain(self, book: Book, customer_id: str, as_of: dt.date) -> Explanation:
@@ -389,3 +390,14 @@ class Engine:
 
 def _order(action: Action) -> tuple[int, dt.date, str, str]:
     return (action.priority, action.due, action.customer_id, action.policy)
+
+
+def _sort(items: list[Action] | list[HeldBack], path: str = "") -> None:
+    """Sort actions (or, with *path* ``"action."``, held-back ones) in agenda order.
+
+    The same order as ``sort(key=_order)``, by stable sorts from the last key
+    to the first: no key tuple per action (an agenda may hold hundreds of
+    thousands of them).
+    """
+    for field in ("policy", "customer_id", "due", "priority"):
+        items.sort(key=attrgetter(path + field))

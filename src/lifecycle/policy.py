@@ -15,8 +15,14 @@ from typing import Any, Protocol, runtime_checkable
 
 import attrs
 
-from lifecycle._frozendict import FrozenDict
-from lifecycle._validate import check_date, check_priority, enum_converter, id_validator
+from lifecycle._frozendict import FrozenDict, SmallFrozenDict
+from lifecycle._validate import (
+    check_date,
+    check_priority,
+    enum_converter,
+    id_validator,
+    slot_setters,
+)
 from lifecycle.customers import Customer
 from lifecycle.errors import InvalidValueError
 from lifecycle.timeline import Timeline
@@ -66,11 +72,11 @@ def _check_reason(instance: object, attribute: Any, value: Any) -> None:
         raise InvalidValueError("reason", value, "must be a sentence a person can read")
 
 
-def _to_facts(value: Mapping[str, object]) -> FrozenDict[str, object]:
-    return value if isinstance(value, FrozenDict) else FrozenDict(value)
+def _to_facts(value: Mapping[str, object]) -> Mapping[str, object]:
+    return value if isinstance(value, FrozenDict | SmallFrozenDict) else FrozenDict(value)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, weakref_slot=False)
 class Verdict:
     """One policy's verdict on one customer as of one date.
 
@@ -119,24 +125,24 @@ class Verdict:
 
         Skips the validators: a `RulePolicy` checked its name and priority when
         it was made, and its due dates and reasons are dates and sentences by
-        construction. *facts* is wrapped, not copied. The result is an ordinary,
+        construction. *facts* is stored compactly. The result is an ordinary,
         equal `Verdict`.
         """
         verdict = _new(cls)
-        _set(verdict, "policy", policy)
-        _set(verdict, "priority", priority)
-        _set(verdict, "status", status)
-        _set(verdict, "due", due)
-        _set(verdict, "reason", reason)
-        _set(verdict, "facts", FrozenDict._wrap(facts))
+        for setter, value in zip(
+            _VERDICT_SETTERS,
+            (policy, priority, status, due, reason, SmallFrozenDict(facts)),
+            strict=True,
+        ):
+            setter(verdict, value)
         return verdict
 
 
 _new = object.__new__
-_set = object.__setattr__
+_VERDICT_SETTERS = slot_setters(Verdict, "policy", "priority", "status", "due", "reason", "facts")
 
 
-@attrs.frozen
+@attrs.frozen(weakref_slot=False)
 class Anchored:
     """Where a policy's clock starts for one customer: a date, and what it came from.
 

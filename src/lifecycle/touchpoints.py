@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 import attrs
 
-from lifecycle._validate import check_instant, enum_converter, id_validator
+from lifecycle._validate import check_instant, enum_converter, id_validator, slot_setters
 from lifecycle.errors import InvalidValueError, ScoreError, UnknownKindError
 
 __all__ = ["Channel", "Direction", "Kind", "Touchpoint"]
@@ -226,7 +226,6 @@ def _to_tags(value: Iterable[str]) -> frozenset[str]:
 
 
 _new = object.__new__
-_set = object.__setattr__
 _channel = enum_converter(Channel, "channel")
 _direction = enum_converter(Direction, "direction")
 
@@ -266,7 +265,7 @@ def _check_note(instance: object, attribute: Any, value: Any) -> None:
         raise InvalidValueError("note", value, "must be a string")
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, weakref_slot=False)
 class Touchpoint:
     """One interaction with a customer, at an instant.
 
@@ -328,15 +327,17 @@ class Touchpoint:
         ordinary, equal `Touchpoint`.
         """
         touchpoint = _new(cls)
-        _set(touchpoint, "id", id)
-        _set(touchpoint, "customer_id", customer_id)
-        _set(touchpoint, "at", at)
-        _set(touchpoint, "channel", channel)
-        _set(touchpoint, "kind", kind)
-        _set(touchpoint, "direction", direction)
-        _set(touchpoint, "score", score)
-        _set(touchpoint, "tags", tags)
-        _set(touchpoint, "note", note)
+        # The slots' own setters: a frozen class refuses setattr, and these
+        # skip the attribute lookup object.__setattr__ would do for each field.
+        _SET_ID(touchpoint, id)
+        _SET_CUSTOMER_ID(touchpoint, customer_id)
+        _SET_AT(touchpoint, at)
+        _SET_CHANNEL(touchpoint, channel)
+        _SET_KIND(touchpoint, kind)
+        _SET_DIRECTION(touchpoint, direction)
+        _SET_SCORE(touchpoint, score)
+        _SET_TAGS(touchpoint, tags)
+        _SET_NOTE(touchpoint, note)
         return touchpoint
 
     def local_date(self, zone: ZoneInfo) -> dt.date:
@@ -352,3 +353,18 @@ class Touchpoint:
             datetime.date(2026, 1, 2)
         """
         return self.at.astimezone(zone).date()
+
+
+(
+    _SET_ID,
+    _SET_CUSTOMER_ID,
+    _SET_AT,
+    _SET_CHANNEL,
+    _SET_KIND,
+    _SET_DIRECTION,
+    _SET_SCORE,
+    _SET_TAGS,
+    _SET_NOTE,
+) = slot_setters(
+    Touchpoint, "id", "customer_id", "at", "channel", "kind", "direction", "score", "tags", "note"
+)

@@ -190,7 +190,7 @@ def _read(
         customers[customer.id] = customer
         first_line[customer.id] = line
 
-    grouped: dict[str, list[Touchpoint]] = {}
+    grouped: dict[str, list[Touchpoint]] = {cid: [] for cid in customers}
     seen: dict[str, int] = {}
     canonical_ids = {cid: cid for cid in customers}
     for line, values in _good_rows(
@@ -206,19 +206,23 @@ def _read(
         except CellError as e:
             report(_located(touchpoints_file, line, e))
             continue
-        if touchpoint.id in seen:
+        tid = touchpoint.id
+        first = seen.setdefault(tid, line)  # one look-up for "seen before?" and "remember"
+        if first != line:
             report(
                 BookFormatError(
                     str(touchpoints_file),
-                    f"is a duplicate touchpoint id (first on line {seen[touchpoint.id]})",
+                    f"is a duplicate touchpoint id (first on line {first})",
                     line=line,
                     column="touchpoint_id",
-                    value=touchpoint.id,
+                    value=tid,
                 )
             )
             continue
-        cid = touchpoint.customer_id
-        if cid not in customers:
+        timeline = grouped.get(touchpoint.customer_id)
+        if timeline is None:
+            del seen[tid]  # a rejected row does not claim its id
+            cid = touchpoint.customer_id
             rejected = bad_customers.get(cid)
             why = (
                 f"names a customer whose row (line {rejected} of {customers_file.name}) "
@@ -232,14 +236,11 @@ def _read(
                 )
             )
             continue
-        seen[touchpoint.id] = line
-        grouped.setdefault(cid, []).append(touchpoint)
+        timeline.append(touchpoint)
 
     ordered = {cid: customers[cid] for cid in sorted(customers)}
     # Ids and owners were checked row by row above; the timelines need not check again.
-    timelines = {
-        cid: Timeline._checked(grouped.get(cid, ()), c.timezone) for cid, c in ordered.items()
-    }
+    timelines = {cid: Timeline._checked(grouped.pop(cid), c.timezone) for cid, c in ordered.items()}
     return Book._from_parts(ordered, timelines)
 
 
