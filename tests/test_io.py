@@ -230,6 +230,7 @@ BAD_CSV: list[tuple[str, str, str, int, str | None, str | None, str]] = [
     ("csat score of zero", "touchpoints", t_row(kind="csat", score="0"), 3, "score", "0", "from 1 to 5"),
     ("score on an unscored kind", "touchpoints", t_row(score="5"), 3, "score", "5", "carry no score"),
     ("fractional score", "touchpoints", t_row(kind="nps", score="4.5"), 3, "score", "4.5", "whole number"),
+    ("superscript digit score", "touchpoints", t_row(kind="nps", score="\u00b2"), 3, "score", "\u00b2", "whole number"),
     ("unknown customer", "touchpoints", t_row(customer_id="c-9"), 3, "customer_id", "c-9", "names no customer"),
     ("duplicate touchpoint", "touchpoints", TOUCH_HEADER + TOUCH_ROW + TOUCH_ROW, 3, "touchpoint_id", "t-1", "duplicate touchpoint id"),
     ("unknown column", "touchpoints", "touchpoint_id,customer_id,at,channel,kind,direction,priority\n", 1, "priority", None, "not a column"),
@@ -318,6 +319,7 @@ BAD_JSONL: list[tuple[str, str, str, int, str | None, str | None, str]] = [
     ("null name", "customers", jl(J_CUSTOMER | {"name": None}), 1, "name", None, "must be a string"),
     ("number note", "touchpoints", jl(J_TOUCH | {"note": 3}), 1, "note", "3", "must be a string"),
     ("flag as number", "customers", jl(J_CUSTOMER | {"do_not_contact": 2}), 1, "do_not_contact", "2", "true or false"),
+    ("attribute key with edge spaces", "customers", jl(J_CUSTOMER | {" plan": "pro"}), 1, "attributes", " plan", "edge spaces"),
 ]  # fmt: skip
 
 

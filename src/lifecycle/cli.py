@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from lifecycle._gc import collector_paused
 from lifecycle._summary import render_table, summarize
 from lifecycle._version import __version__
 from lifecycle.book import Book
@@ -304,7 +305,10 @@ def main(
     except SystemExit as e:
         return int(e.code or 0)
     try:
-        return _COMMANDS[args.command](args, out)
+        # A command is one short batch that keeps nearly everything it makes
+        # until it exits; the cyclic collector would only rescan that heap.
+        with collector_paused():
+            return _COMMANDS[args.command](args, out)
     except _UsageError as e:
         err.write(f"lifecycle {args.command}: error: {e}\n")
         return EXIT_USAGE

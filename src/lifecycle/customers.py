@@ -10,7 +10,14 @@ from zoneinfo import ZoneInfo
 import attrs
 
 from lifecycle._frozendict import FrozenDict
-from lifecycle._validate import UTC, check_date, enum_converter, id_validator, to_zone
+from lifecycle._validate import (
+    UTC,
+    check_date,
+    enum_converter,
+    id_validator,
+    slot_setters,
+    to_zone,
+)
 from lifecycle.errors import InvalidValueError
 from lifecycle.touchpoints import Channel
 
@@ -126,3 +133,51 @@ class Customer:
     preferred_channel: Channel | None = attrs.field(default=None, converter=_to_channel)
     recorded_stage: str | None = attrs.field(default=None, validator=_check_stage)
     attributes: Mapping[str, str] = attrs.field(factory=FrozenDict, converter=_to_attributes)
+
+    @classmethod
+    def _unchecked(  # noqa: PLR0917 - one positional value per field, on a hot path
+        cls,
+        id: str,
+        name: str,
+        since: dt.date,
+        contract_end: dt.date | None,
+        do_not_contact: bool,  # noqa: FBT001 - a field, passed positionally like the rest
+        timezone: ZoneInfo,
+        preferred_channel: Channel | None,
+        recorded_stage: str | None,
+        attributes: FrozenDict[str, str],
+    ) -> Customer:
+        """Build a customer from values a reader has already checked, field by field.
+
+        Skips the validators (the reader ran the same checks, with file and
+        line in its errors). The result is an ordinary, equal `Customer`.
+        """
+        customer = object.__new__(cls)
+        values = (
+            id,
+            name,
+            since,
+            contract_end,
+            do_not_contact,
+            timezone,
+            preferred_channel,
+            recorded_stage,
+            attributes,
+        )
+        for setter, value in zip(_SETTERS, values, strict=True):
+            setter(customer, value)
+        return customer
+
+
+_SETTERS = slot_setters(
+    Customer,
+    "id",
+    "name",
+    "since",
+    "contract_end",
+    "do_not_contact",
+    "timezone",
+    "preferred_channel",
+    "recorded_stage",
+    "attributes",
+)

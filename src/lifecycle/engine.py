@@ -17,7 +17,7 @@ import attrs
 
 from lifecycle._frozendict import FrozenDict
 from lifecycle._gc import collector_paused
-from lifecycle._validate import check_count, check_date
+from lifecycle._validate import check_count, check_date, slot_setters
 from lifecycle.book import Book
 from lifecycle.customers import Customer
 from lifecycle.errors import InvalidValueError
@@ -57,6 +57,30 @@ class Action:
     reason: str
     facts: Mapping[str, object] = attrs.field(factory=FrozenDict)
     channel: Channel | None = None
+
+    @classmethod
+    def _unchecked(  # noqa: PLR0917 - one positional value per field, on a hot path
+        cls,
+        customer_id: str,
+        policy: str,
+        due: dt.date,
+        priority: int,
+        overdue_days: int,
+        reason: str,
+        facts: Mapping[str, object],
+        channel: Channel | None,
+    ) -> Action:
+        """Build an action field by field, from a verdict's already-checked values."""
+        action = object.__new__(cls)
+        values = (customer_id, policy, due, priority, overdue_days, reason, facts, channel)
+        for setter, value in zip(_ACTION_SETTERS, values, strict=True):
+            setter(action, value)
+        return action
+
+
+_ACTION_SETTERS = slot_setters(
+    Action, "customer_id", "policy", "due", "priority", "overdue_days", "reason", "facts", "channel"
+)
 
 
 @attrs.frozen(weakref_slot=False)
@@ -182,8 +206,11 @@ def _suggest(customer: Customer, timeline: Timeline) -> Channel | None:
         return customer.preferred_channel
     if not timeline:
         return None
-    counts = Counter(tp.channel for tp in timeline)
+    counts: Counter[Channel] = Counter(map(_channel_of, timeline))
     return min(counts, key=lambda c: (-counts[c], _CHANNEL_ORDER[c]))
+
+
+_channel_of = attrgetter("channel")
 
 
 class Engine:
@@ -286,16 +313,17 @@ class Engine:
         if not due:
             return [], []
         channel = _suggest(customer, visible)
+        new, cid = Action._unchecked, customer.id
         actions = [
-            Action(
-                customer_id=customer.id,
-                policy=v.policy,
-                due=v.due,  # type: ignore[arg-type]  # a due verdict has a due date
-                priority=v.priority,
-                overdue_days=v.overdue_days(as_of),
-                reason=v.reason,
-                facts=v.facts,
-                channel=channel,
+            new(
+                cid,
+                v.policy,
+                v.due,  # type: ignore[arg-type]  # a due verdict has a due date
+                v.priority,
+                (as_of - v.due).days,  # type: ignore[operator]  # likewise
+                v.reason,
+                v.facts,
+                channel,
             )
             for v in due
         ]

@@ -8,7 +8,7 @@ at a time, so a large export never has to fit in memory as text.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Literal, overload
 
@@ -263,7 +263,7 @@ def _good_rows(
     report: Callable[[BookFormatError], None],
     *,
     columns: tuple[str, ...],
-) -> Iterator[tuple[int, tuple[object, ...]]]: ...
+) -> Iterator[tuple[int, Sequence[object]]]: ...
 def _good_rows(
     source: Callable[..., Iterator[RowOrError]],
     file: Path,

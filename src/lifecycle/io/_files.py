@@ -20,8 +20,8 @@ from typing import BinaryIO
 
 from lifecycle.errors import BookFormatError
 
-#: A row as a dict (column -> value) or, when columns are asked for, a tuple of values.
-Row = dict[str, object] | tuple[object, ...]
+#: A row as a dict (column -> value) or, when columns are asked for, a sequence of values.
+Row = dict[str, object] | Sequence[object]
 RowOrError = tuple[int, "Row | BookFormatError"]
 
 
@@ -115,7 +115,7 @@ def read_csv(
         path: The file.
         allowed: The only columns allowed (``None``: any column).
         required: Columns the header must have.
-        columns: If given, each row is a tuple of these columns' cells, in
+        columns: If given, each row is a sequence of these columns' cells, in
             this order (``""`` for a column the file does not have), instead
             of a dict: cheaper for a file with millions of rows.
 
@@ -138,17 +138,20 @@ def read_csv(
         _check_header(name, header, allowed, required)
         width = len(header)
         pick = None
-        if columns is not None:
+        as_is = columns is not None and list(columns) == header  # the usual case: no reordering
+        if columns is not None and not as_is:
             # Position `width` is the "" appended to each row, for absent columns.
             pick = operator.itemgetter(*(_position(header, c, width) for c in columns))
         line = reader.line_num + 1
+        undecodable = lines.undecodable  # filled as lines are read, if any is bad
         try:
             for cells in reader:
-                found = lines.problem_in(line, reader.line_num)
-                if found:
+                if undecodable and (found := lines.problem_in(line, reader.line_num)):
                     yield line, _undecodable(name, found)
                 elif len(cells) == width:
-                    if pick is None:
+                    if as_is:
+                        yield line, cells
+                    elif pick is None:
                         yield line, dict(zip(header, cells, strict=True))
                     else:
                         cells.append("")

@@ -11,11 +11,11 @@ import datetime as dt
 import json
 import re
 from collections.abc import Mapping, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from lifecycle._validate import UTC, to_zone
-from lifecycle.customers import RESERVED_COLUMNS, Customer
+from lifecycle.customers import RESERVED_COLUMNS, Customer, _to_attributes
 from lifecycle.errors import InvalidValueError
 from lifecycle.stages import Lifecycle
 from lifecycle.touchpoints import Channel, Direction, Kind, Touchpoint
@@ -172,19 +172,21 @@ def parse_customer(row: Mapping[str, Raw], lifecycle: Lifecycle | None) -> Custo
             raise CellError(column, value, "a custom attribute must be a string")
         attributes[column] = value
     try:
-        return Customer(
-            id=customer_id,
-            name=name,
-            since=since,  # type: ignore[arg-type]  # required: never None here
-            contract_end=_date(row, "contract_end", required=False),
-            do_not_contact=_flag(row, "do_not_contact"),
-            timezone=zone,
-            preferred_channel=_choice(row, "preferred_channel", _CHANNELS),
-            recorded_stage=stage,
-            attributes=attributes,
-        )
-    except InvalidValueError as e:  # pragma: no cover - the cell checks above come first
-        raise CellError(_column_of(e.field), e.value, e.problem) from None
+        checked_attributes = _to_attributes(attributes)
+    except InvalidValueError as e:  # a JSON key no CSV header could have
+        raise CellError(e.field, e.value, e.problem) from None
+    # Every other field was checked cell by cell above, as Customer's validators would.
+    return Customer._unchecked(
+        customer_id,
+        name,
+        since,  # type: ignore[arg-type]  # required: never None here
+        _date(row, "contract_end", required=False),
+        _flag(row, "do_not_contact"),
+        zone,
+        _choice(row, "preferred_channel", _CHANNELS),
+        stage,
+        checked_attributes,
+    )
 
 
 def _instant(row: Mapping[str, Raw], column: str) -> dt.datetime:
@@ -237,26 +239,7 @@ def _tags(value: Raw) -> frozenset[str]:
     return frozenset(p.strip() for p in pieces if p.strip())
 
 
-def _as_key(value: Raw) -> str:
-    # A JSON value that is not a string (a list, say) must miss, not fail to hash.
-    return value if type(value) is str else ""
-
-
 _EMPTY_TAGS: frozenset[str] = frozenset()
-_BAD = object()
-
-
-def _plain_score(cell: Raw, kind: Kind) -> object:
-    """The score of a plainly valid cell (``None`` when empty), else ``_BAD``."""
-    if cell is None or cell == "":
-        return None
-    limits = kind.score_range
-    if limits is None or type(cell) is not str or not cell.isdigit():
-        return _BAD
-    score = int(cell)
-    return score if limits[0] <= score <= limits[1] else _BAD
-
-
 _UTC = dt.UTC
 _fromisoformat = dt.datetime.fromisoformat
 
@@ -279,33 +262,35 @@ def parse_touchpoint(
     Raises:
         CellError: naming the column and value of the first bad cell.
     """
-    tid, cid, text, channel_cell, kind_cell, direction_cell, score_cell, tags_cell, note = values
-    channel = _CHANNELS.get(_as_key(channel_cell))
-    kind = kinds.get(_as_key(kind_cell))
-    direction = _DIRECTIONS.get(_as_key(direction_cell))
-    if (
-        type(tid) is str
-        and tid
-        and tid == tid.strip()
-        and type(cid) is str
-        and cid
-        and cid == cid.strip()
-        and type(text) is str
-        and channel is not None
-        and kind is not None
-        and direction is not None
-        and (type(tags_cell) is str or tags_cell is None)
-        and (type(note) is str or note is None)
-    ):
-        try:
+    cells: Sequence[Any] = values  # checked below, or by check_touchpoint
+    tid, cid, text, channel_cell, kind_cell, direction_cell, score_cell, tags_cell, note = cells
+    # Any surprise (a missing name, a JSON list where text belongs, a datetime
+    # that does not parse, "²" passing isdigit) sends the row to the careful path.
+    try:
+        channel = _CHANNELS[channel_cell]
+        kind = kinds[kind_cell]
+        direction = _DIRECTIONS[direction_cell]
+        if (
+            tid
+            and cid
+            and tid == tid.strip()
+            and cid == cid.strip()
+            and (not note or type(note) is str)
+            and (not tags_cell or type(tags_cell) is str)
+        ):
             at = _fromisoformat(text)
-        except ValueError:
-            at = None
-        if at is not None and at.tzinfo is not None:
-            if at.tzinfo is not _UTC:
-                at = at.astimezone(_UTC)
-            score = _plain_score(score_cell, kind)
-            if score is not _BAD:
+            if at.tzinfo is not None:
+                if at.tzinfo is not _UTC:
+                    at = at.astimezone(_UTC)
+                if score_cell is None or score_cell == "":
+                    score = None
+                else:
+                    limits = kind.score_range
+                    score = (
+                        int(score_cell) if type(score_cell) is str and score_cell.isdigit() else -1
+                    )
+                    if limits is None or not limits[0] <= score <= limits[1]:
+                        raise ValueError(score_cell)
                 return Touchpoint._unchecked(
                     tid,
                     customer_ids.get(cid, cid),
@@ -313,10 +298,12 @@ def parse_touchpoint(
                     channel,
                     kind,
                     direction,
-                    score,  # type: ignore[arg-type]  # _BAD was ruled out
+                    score,
                     _tags(tags_cell) if tags_cell else _EMPTY_TAGS,
                     note or "",
                 )
+    except (KeyError, TypeError, ValueError, AttributeError):
+        pass
     return check_touchpoint(dict(zip(TOUCHPOINT_COLUMNS, values, strict=True)), kinds)
 
 
