@@ -390,3 +390,19 @@ def test_malformed_verdicts_from_custom_policies_are_refused(
     with pytest.raises(lc.InvalidValueError, match=message):
         lc.Verdict(**(good | fields))  # type: ignore[arg-type]
     assert lc.Verdict(**(good | {"status": "not_applicable", "due": None})).due is None  # type: ignore[arg-type]
+
+
+def test_the_agenda_restores_the_garbage_collector():
+    """The collector is paused while the agenda is worked out and left as it was found."""
+    import gc  # noqa: PLC0415
+
+    engine = lc.Engine(lc.starter_pack())
+    assert gc.isenabled()
+    engine.agenda(lc.sample_book(), lc.SAMPLE_AS_OF)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        engine.agenda(lc.sample_book(), lc.SAMPLE_AS_OF)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -230,3 +230,24 @@ def test_queries_on_views_match_a_scan_of_the_view(
     assert view.last(kind, direction=direction, where=test) == (matching[-1] if matching else None)
     assert view.count(kind, direction=direction, where=test) == len(matching)
     assert view.any(kind, direction=direction, where=test) == bool(matching)
+
+
+def test_queries_for_a_kind_no_timeline_holds_find_nothing():
+    """A kind never seen anywhere, and a predicate nothing meets, give empty answers."""
+    timeline = lc.Timeline(
+        [
+            lc.Touchpoint(
+                id="t",
+                customer_id="c",
+                kind="purchase",
+                channel="web",
+                direction="inbound",
+                at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+            )
+        ]
+    )
+    unseen = lc.Kind("kind_no_timeline_holds")
+    assert timeline.first(unseen) is None and timeline.last(unseen) is None
+    assert timeline.select(unseen) == () and timeline.count(unseen) == 0
+    assert timeline.last("purchase", where=lambda t: False) is None
+    assert timeline.last("purchase", where=lambda t: True) == timeline[0]
