@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from hypothesis import given
+import pytest
+from hypothesis import Phase, find, given, settings
 from hypothesis import strategies as st
 
 import lifecycle as lc
@@ -77,3 +78,283 @@ def test_small_strategies(
     assert channel in lc.Channel
     assert direction in lc.Direction
     assert zone.key in {"UTC", "Asia/Tokyo"}
+
+
+# -- steering ---------------------------------------------------------------------
+
+
+@given(
+    lct.timelines(
+        timezone="Pacific/Kiritimati",
+        min_size=2,
+        max_size=4,
+        min_date=dt.date(2025, 1, 1),
+        max_date=dt.date(2025, 1, 31),
+        kinds=lct.kinds(allowed=["nps", "complaint"]),
+        channels=["phone"],
+    )
+)
+def test_timelines_can_be_steered(timeline: lc.Timeline):
+    """Zone, size, date window, kinds and channels are all honoured."""
+    assert timeline.timezone.key == "Pacific/Kiritimati"
+    assert 2 <= len(timeline) <= 4
+    for tp in timeline:
+        assert dt.date(2024, 12, 31) <= tp.at.date() <= dt.date(2025, 2, 1)
+        assert tp.kind.name in {"nps", "complaint"}
+        assert tp.channel is lc.Channel.PHONE
+
+
+@given(
+    lct.books(
+        min_customers=2,
+        max_customers=2,
+        timezone="Europe/Berlin",
+        channels=["email", "chat"],
+        lifecycle=lc.Lifecycle(
+            stages=("lead", "client"), initial="lead", transitions={"lead": ["client"]}
+        ),
+        attributes=st.just({"segment": "enterprise"}),
+    )
+)
+def test_books_can_be_steered(book: lc.Book):
+    """A fixed zone, allowed channels, a custom lifecycle and user-drawn attributes."""
+    assert len(book) == 2
+    for customer in book:
+        assert customer.timezone.key == "Europe/Berlin"
+        assert customer.preferred_channel in {None, lc.Channel.EMAIL, lc.Channel.CHAT}
+        assert customer.recorded_stage in {None, "lead", "client"}
+        assert dict(customer.attributes) == {"segment": "enterprise"}
+    assert all(tp.channel in {lc.Channel.EMAIL, lc.Channel.CHAT} for tp in book.touchpoints())
+
+
+@given(lct.customers(do_not_contact=True, channels=["meeting"]))
+def test_customers_flag_and_channel_can_be_fixed(customer: lc.Customer):
+    """The do-not-contact flag and the preferred channels can be fixed."""
+    assert customer.do_not_contact
+    assert customer.preferred_channel in {None, lc.Channel.MEETING}
+
+
+def test_bad_steering_is_a_clear_error():
+    """Unknown names and impossible sizes fail when the strategy is made, naming the value."""
+    with pytest.raises(lc.InvalidValueError, match="'fax'"):
+        lct.channels(allowed=["fax"])
+    with pytest.raises(lc.InvalidValueError, match="at least one"):
+        lct.kinds(allowed=[])
+    with pytest.raises(lc.UnknownKindError):
+        lct.kinds(allowed=["purchse"])
+    with pytest.raises(lc.InvalidValueError, match="'feb_29'"):
+        lct.books(situations=["feb_29"])
+    with pytest.raises(lc.InvalidValueError, match="sizes"):
+        lct.books(min_customers=3, max_customers=1)
+
+
+# -- situations and shrinking ----------------------------------------------------------
+
+AS_OF = dt.date(2026, 3, 2)
+
+
+@pytest.mark.parametrize("member", [p.name for p in lc.starter_pack()])
+def test_planted_situations_make_every_starter_policy_due(member: str):
+    """books(situations=True) finds, for each starter policy, a book where it is due."""
+    (chosen,) = [p for p in lc.starter_pack() if p.name == member]
+    engine = lc.Engine([chosen], cap=None)
+    found = find(
+        lct.books(max_customers=0, situations=True, as_of=AS_OF),
+        lambda book: len(engine.agenda(book, AS_OF)) > 0,
+        settings=settings(database=None, max_examples=500),
+    )
+    assert all(c.id.startswith("S-") for c in found)
+
+
+def test_situations_plant_what_they_say():
+    """Each situation is one customer in that state, relative to as_of."""
+    book = find(
+        lct.books(max_customers=0, situations=["detractor", "contract_ending"], as_of=AS_OF),
+        lambda b: len(b) == 2,
+        settings=settings(database=None),
+    )
+    nps = book.timeline("S-detractor").last("nps")
+    assert nps is not None and nps.score is not None and nps.score <= 6
+    contract = book.customer("S-contract_ending").contract_end
+    assert contract is not None and AS_OF <= contract <= AS_OF + dt.timedelta(days=90)
+    assert set(lct.SITUATIONS) >= {"leap_day_customer", "long_silence", "unresolved_complaint"}
+
+
+def test_failing_books_shrink_to_few_customers_and_simple_dates():
+    """A failure that needs two touchpoints shrinks to a book of two touchpoints."""
+    book = find(
+        lct.books(max_customers=3, max_touchpoints=6),
+        lambda b: b.touchpoint_count >= 2,
+        settings=settings(database=None, phases=[Phase.generate, Phase.shrink]),
+    )
+    assert book.touchpoint_count == 2
+    assert len(book) <= 2
+    assert all(tp.at.year <= 2024 for tp in book.touchpoints())
+
+
+# -- registered with Hypothesis --------------------------------------------------------
+
+
+@settings(max_examples=5)
+@given(st.data())
+def test_lifecycle_types_are_registered_with_hypothesis(data: st.DataObject):
+    """st.from_type works for the model types once the package is installed (entry point)."""
+    for kind in (lc.Customer, lc.Touchpoint, lc.Timeline, lc.Book, lc.Kind, lc.RulePolicy):
+        assert isinstance(data.draw(st.from_type(kind)), kind)
+
+
+def test_the_recommended_profiles_are_registered():
+    """ci, dev and thorough exist for --hypothesis-profile, whoever registered them first."""
+    for name in ("ci", "dev", "thorough"):
+        assert settings.get_profile(name).deadline is None
+
+
+# -- the contract kit on the library's own policies -------------------------------------
+
+
+@given(lct.policies(), st.data())
+def test_every_generated_policy_keeps_the_contract(policy: lc.RulePolicy, data: st.DataObject):
+    """Any policy made of building blocks obeys every law (dogfooding the kit)."""
+    as_of = data.draw(lct.local_dates(min_value=dt.date(2024, 1, 1)), label="as_of")
+    book = data.draw(
+        lct.books(max_customers=2, max_touchpoints=8, situations=True, as_of=as_of), label="book"
+    )
+    lct.check_laws(policy, book, as_of)
+
+
+def test_the_starter_pack_keeps_the_contract():
+    """The nine starter policies, together, obey every law on generated books."""
+    lct.check_policy(lc.starter_pack(), settings=settings(max_examples=40, database=None))
+
+
+def test_laws_are_named_and_described():
+    """Every law has a unique name and a sentence; an unknown name is refused."""
+    names = [law.name for law in lct.LAWS]
+    assert len(set(names)) == len(names) == 7
+    assert all(law.description.endswith(".") for law in lct.LAWS)
+    with pytest.raises(lc.InvalidValueError, match="'honest'"):
+        lct.check_laws(lc.starter_pack(), lc.sample_book(), lc.SAMPLE_AS_OF, laws=["honest"])
+
+
+# -- each law's own checks, on small hand-made cases ------------------------------------
+
+DAY = dt.date(2026, 3, 2)
+
+
+def _tp(id: str, cid: str, when: dt.datetime, kind: str = "purchase") -> lc.Touchpoint:
+    return lc.Touchpoint(
+        id=id, customer_id=cid, at=when, channel="web", kind=kind, direction="inbound"
+    )
+
+
+SMALL = lc.Book(
+    [
+        lc.Customer(id="a", name="A", since=dt.date(2025, 1, 1)),
+        lc.Customer(id="b", name="B", since=dt.date(2025, 1, 1)),
+    ],
+    [
+        _tp("t1", "a", dt.datetime(2026, 2, 1, 9, tzinfo=dt.UTC)),
+        _tp("t2", "b", dt.datetime(2026, 2, 2, 9, tzinfo=dt.UTC)),
+    ],
+)
+
+
+class _Fixed:
+    """A policy giving whatever verdicts it was made with, for every customer."""
+
+    def __init__(self, *verdicts: object, name: str | None = "fixed") -> None:
+        self.found = verdicts
+        if name is not None:
+            self.name = name
+
+    def verdicts(self, customer, timeline, as_of):  # type: ignore[no-untyped-def]
+        return list(self.found)
+
+
+def _verdict(status: lc.Status, due: dt.date | None, name: str = "fixed") -> lc.Verdict:
+    return lc.Verdict(policy=name, priority=3, status=status, due=due, reason="because")
+
+
+@pytest.mark.parametrize(
+    ("policy", "detail"),
+    [
+        (_Fixed("not a verdict"), "is not a lifecycle.Verdict"),
+        (_Fixed(_verdict(lc.Status.DUE, DAY, name="other")), "not 'fixed'"),
+        (_Fixed(_verdict(lc.Status.UPCOMING, DAY)), "which has come"),
+        (
+            _Fixed(_verdict(lc.Status.DUE, DAY, "x"), _verdict(lc.Status.DUE, DAY, "x"), name=None),
+            "share a name",
+        ),
+    ],
+    ids=["not a verdict", "other name", "upcoming in the past", "two of one name"],
+)
+def test_malformed_verdicts_break_well_formed(policy: object, detail: str):
+    """Each kind of malformed verdict is named in the failure."""
+    with pytest.raises(lct.PolicyContractError, match=detail) as info:
+        lct.check_laws(policy, SMALL, DAY, laws=["well_formed"])  # type: ignore[arg-type]
+    assert info.value.law == "well_formed"
+
+
+def test_a_due_verdicts_shortcut_must_agree_with_the_verdicts():
+    """A policy whose due_verdicts leaves out a due verdict breaks well_formed."""
+
+    class Forgetful(_Fixed):
+        def due_verdicts(self, customer, timeline, as_of):  # type: ignore[no-untyped-def]
+            return []
+
+    with pytest.raises(lct.PolicyContractError, match="due_verdicts gave"):
+        lct.check_laws(Forgetful(_verdict(lc.Status.DUE, DAY)), SMALL, DAY, laws=["well_formed"])
+
+
+def test_a_policy_that_knows_its_timeline_objects_is_not_deterministic():
+    """Verdicts that change when an equal book is built again break deterministic."""
+
+    class FirstTimeline:
+        name = "first_timeline"
+
+        def __init__(self) -> None:
+            self.first: object = None
+
+        def verdicts(self, customer, timeline, as_of):  # type: ignore[no-untyped-def]
+            if self.first is None:
+                self.first = timeline
+            status = lc.Status.DUE if timeline is self.first else lc.Status.NOT_APPLICABLE
+            return [_verdict(status, as_of if status is lc.Status.DUE else None, self.name)]
+
+    with pytest.raises(lct.PolicyContractError, match="another order"):
+        lct.check_laws(FirstTimeline(), SMALL, DAY, laws=["deterministic"])
+
+
+def test_policies_that_cannot_be_copied_are_still_checked():
+    """A policy holding a lock is compared with itself for the no-peeking law."""
+    import threading  # noqa: PLC0415
+
+    class Locked(_Fixed):
+        def __init__(self) -> None:
+            super().__init__(_verdict(lc.Status.NOT_APPLICABLE, None))
+            self.lock = threading.Lock()
+
+    lct.check_laws(Locked(), SMALL, DAY, laws=["no_peeking", "fulfilment"])
+
+
+def test_fulfilment_is_skipped_when_the_day_has_no_room_left():
+    """A touchpoint at the day's last second leaves no later instant to fulfil at."""
+    late = lc.Book(
+        [lc.Customer(id="a", name="A", since=dt.date(2025, 1, 1))],
+        [_tp("t3", "a", dt.datetime(2026, 3, 2, 23, 59, 59, tzinfo=dt.UTC), kind="complaint")],
+    )
+    due = _verdict(lc.Status.DUE, DAY)
+    # Nor does a plain class with no fulfil hint name anything that would close it.
+    lct.check_laws(_Fixed(due), SMALL, DAY, laws=["fulfilment"])
+    lct.check_laws(
+        _Fixed(due), late, DAY, laws=["fulfilment"], fulfil=lambda v: ("check_in", "outbound")
+    )
+
+
+def test_planted_ids_step_aside_for_random_ones():
+    """A random id equal to a planted one makes the planted one take a prime."""
+    from lifecycle.testing._books import _unique  # noqa: PLC0415
+
+    taken = {"S-detractor"}
+    assert _unique("S-detractor", taken) == "S-detractor'"
+    assert "S-detractor'" in taken

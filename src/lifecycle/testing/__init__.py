@@ -13,10 +13,20 @@ Examples:
     >>> test_every_touchpoint_has_its_customer()
 """
 
+from lifecycle.testing._books import SITUATIONS, books
+from lifecycle.testing._contract import (
+    LAWS,
+    AgendaMaker,
+    Law,
+    PolicyContractError,
+    check_laws,
+    check_policy,
+)
+from lifecycle.testing._policies import policies
 from lifecycle.testing._strategies import (
     EDGE_ZONES,
+    attributes,
     aware_datetimes,
-    books,
     channels,
     customer_ids,
     customers,
@@ -32,14 +42,23 @@ from lifecycle.testing._strategies import (
 
 __all__ = [
     "EDGE_ZONES",
+    "LAWS",
+    "SITUATIONS",
+    "AgendaMaker",
+    "Law",
+    "PolicyContractError",
+    "attributes",
     "aware_datetimes",
     "books",
     "channels",
+    "check_laws",
+    "check_policy",
     "customer_ids",
     "customers",
     "directions",
     "kinds",
     "local_dates",
+    "policies",
     "scores",
     "tags",
     "time_zones",

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import functools
+from collections.abc import Mapping, Sequence
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from hypothesis import strategies as st
 
-from lifecycle.book import Book
+from lifecycle._validate import enum_converter, to_zone
 from lifecycle.customers import RESERVED_COLUMNS, Customer
+from lifecycle.errors import InvalidValueError
 from lifecycle.stages import DEFAULT_LIFECYCLE, Lifecycle
 from lifecycle.timeline import Timeline
-from lifecycle.touchpoints import Channel, Direction, Kind, Touchpoint
+from lifecycle.touchpoints import Channel, Direction, Kind, Touchpoint, to_kind
+
+T = TypeVar("T")
+_channel = enum_converter(Channel, "allowed")
 
 #: Zones that make local dates interesting, simplest first (shrinking goes to
 #: UTC): DST in both hemispheres, half- and quarter-hour offsets, a 30-minute
@@ -36,6 +42,17 @@ _MAX_DATE = dt.date(2027, 12, 31)
 
 def time_zones(*, zones: Sequence[str] = EDGE_ZONES) -> st.SearchStrategy[ZoneInfo]:
     """Generate `ZoneInfo` zones from *zones* (shrinking towards the first)."""
+    return _time_zones(tuple(zones))
+
+
+# Strategies are made once per set of arguments and shared: Hypothesis does
+# real work for each new strategy object (zone transitions, regexes), and the
+# composite strategies below ask for their parts on every draw.
+_shared = functools.lru_cache(maxsize=512)
+
+
+@_shared
+def _time_zones(zones: tuple[str, ...]) -> st.SearchStrategy[ZoneInfo]:
     return st.sampled_from([ZoneInfo(z) for z in zones])
 
 
@@ -47,6 +64,11 @@ def local_dates(
     29 February and the last days of months are drawn more often than chance
     would, since that is where calendar arithmetic breaks.
     """
+    return _local_dates(min_value, max_value)
+
+
+@_shared
+def _local_dates(min_value: dt.date, max_value: dt.date) -> st.SearchStrategy[dt.date]:
     edges = [
         d
         for d in (
@@ -72,6 +94,13 @@ def aware_datetimes(
     Instants on DST change days and close to local midnight in far zones are
     mixed in on purpose.
     """
+    return _aware_datetimes(min_value, max_value, timezones)
+
+
+@_shared
+def _aware_datetimes(
+    min_value: dt.date, max_value: dt.date, timezones: st.SearchStrategy[ZoneInfo] | None
+) -> st.SearchStrategy[dt.datetime]:
     zones = timezones if timezones is not None else time_zones()
     low = dt.datetime.combine(min_value, dt.time())
     high = dt.datetime.combine(max_value, dt.time(23, 59, 59))
@@ -95,21 +124,55 @@ def aware_datetimes(
     return st.one_of(plain, shifted)
 
 
-def channels() -> st.SearchStrategy[Channel]:
-    """Generate channels."""
-    return st.sampled_from(Channel)
+def channels(*, allowed: Sequence[Channel | str] | None = None) -> st.SearchStrategy[Channel]:
+    """Generate channels (only the *allowed* ones, if given; shrinking towards the first).
+
+    Raises:
+        InvalidValueError: for an unknown channel name or an empty *allowed*.
+    """
+    return _channels_from(None if allowed is None else tuple(allowed))
 
 
+@_shared
+def _channels_from(allowed: tuple[Channel | str, ...] | None) -> st.SearchStrategy[Channel]:
+    if allowed is None:
+        return st.sampled_from(Channel)
+    return st.sampled_from(_non_empty("allowed", [_channel(c) for c in allowed]))
+
+
+@_shared
 def directions() -> st.SearchStrategy[Direction]:
     """Generate directions."""
     return st.sampled_from(Direction)
 
 
-def kinds(*, custom: Sequence[Kind] = ()) -> st.SearchStrategy[Kind]:
-    """Generate the standard kinds, and the *custom* ones if given."""
+def kinds(
+    *, custom: Sequence[Kind] = (), allowed: Sequence[Kind | str] | None = None
+) -> st.SearchStrategy[Kind]:
+    """Generate the standard kinds and the *custom* ones, or only the *allowed* ones.
+
+    Raises:
+        UnknownKindError: for an unknown kind name in *allowed*.
+        InvalidValueError: for an empty *allowed*.
+
+    Examples:
+        >>> from hypothesis import find
+        >>> find(kinds(allowed=["complaint", "resolution"]), lambda k: True).name
+        'complaint'
+    """
+    return _kinds_from(tuple(custom), None if allowed is None else tuple(allowed))
+
+
+@_shared
+def _kinds_from(
+    custom: tuple[Kind, ...], allowed: tuple[Kind | str, ...] | None
+) -> st.SearchStrategy[Kind]:
+    if allowed is not None:
+        return st.sampled_from(_non_empty("allowed", [to_kind(k) for k in allowed]))
     return st.sampled_from([*Kind.standard(), *custom])
 
 
+@_shared
 def scores(kind: Kind) -> st.SearchStrategy[int | None]:
     """Generate a valid score for *kind*: ``None``, or one in its range if it has one."""
     if kind.score_range is None:
@@ -121,52 +184,89 @@ def scores(kind: Kind) -> st.SearchStrategy[int | None]:
 _NAME_TEXT = st.text(max_size=12)
 
 
+@_shared
 def _label_text(*, max_size: int = 10) -> st.SearchStrategy[str]:
     return st.text(min_size=1, max_size=max_size).filter(
         lambda s: s == s.strip() and s.strip() != ""
     )
 
 
+@_shared
 def customer_ids() -> st.SearchStrategy[str]:
-    """Generate ids: non-empty strings without edge spaces, unicode and punctuation included."""
+    """Generate ids: non-empty strings without edge spaces, unicode and punctuation included.
+
+    Shrinks towards short ASCII ids such as ``"A0"``.
+    """
     return st.one_of(
         st.from_regex(r"[A-Z][0-9]{1,3}", fullmatch=True),
         _label_text(max_size=8),
     )
 
 
+@_shared
 def tags() -> st.SearchStrategy[frozenset[str]]:
     """Generate tag sets (labels without ';' or edge spaces)."""
     return st.frozensets(_label_text().filter(lambda s: ";" not in s), max_size=3)
+
+
+@_shared
+def attributes() -> st.SearchStrategy[dict[str, str]]:
+    """Generate custom attributes: up to two names (not field names) with non-empty values."""
+    names = _label_text(max_size=8).filter(lambda s: s not in RESERVED_COLUMNS)
+    return st.dictionaries(names, st.text(min_size=1, max_size=8), max_size=2)
 
 
 def customers(
     *,
     ids: st.SearchStrategy[str] | None = None,
     since: st.SearchStrategy[dt.date] | None = None,
+    min_date: dt.date = _MIN_DATE,
+    max_date: dt.date = _MAX_DATE,
     timezones: st.SearchStrategy[ZoneInfo] | None = None,
+    timezone: ZoneInfo | str | None = None,
+    channels: Sequence[Channel | str] | None = None,
     lifecycle: Lifecycle = DEFAULT_LIFECYCLE,
+    attributes: st.SearchStrategy[Mapping[str, str]] | None = None,
+    do_not_contact: bool | None = None,
 ) -> st.SearchStrategy[Customer]:
     """Generate valid customers.
 
     Args:
         ids: Strategy for ids (default `customer_ids`).
-        since: Strategy for the ``since`` date (default `local_dates`).
+        since: Strategy for the ``since`` date (default: `local_dates` in the window).
+        min_date: Earliest ``since`` and ``contract_end`` date.
+        max_date: Latest ``since`` and ``contract_end`` date.
         timezones: Strategy for zones (default `time_zones`).
+        timezone: One fixed zone for every customer (overrides *timezones*).
+        channels: Preferred channels to draw from (default: any, or none).
         lifecycle: Recorded stages are drawn from its stages.
+        attributes: Strategy for custom attributes (default: `attributes`);
+            each drawn mapping is checked as `Customer` checks it.
+        do_not_contact: Fix the flag (default: drawn).
+
+    Examples:
+        >>> from hypothesis import find
+        >>> ada = find(customers(timezone="Asia/Tokyo", do_not_contact=True), lambda c: True)
+        >>> ada.timezone.key, ada.do_not_contact
+        ('Asia/Tokyo', True)
     """
-    attribute_names = _label_text(max_size=8).filter(lambda s: s not in RESERVED_COLUMNS)
+    zones = (
+        st.just(to_zone(timezone))
+        if timezone is not None
+        else (timezones if timezones is not None else time_zones())
+    )
+    days = local_dates(min_value=min_date, max_value=max_date)
     return st.builds(
         Customer,
         id=ids if ids is not None else customer_ids(),
         name=_NAME_TEXT,
-        since=since if since is not None else local_dates(),
-        contract_end=st.none() | local_dates(),
-        do_not_contact=st.booleans(),
-        timezone=timezones if timezones is not None else time_zones(),
-        preferred_channel=st.none() | channels(),
+        since=since if since is not None else days,
+        contract_end=st.none() | days,
+        do_not_contact=st.booleans() if do_not_contact is None else st.just(do_not_contact),
+        timezone=zones,
+        preferred_channel=st.none() | _channels(allowed=channels),
         recorded_stage=st.none() | st.sampled_from(lifecycle.stages),
-        attributes=st.dictionaries(attribute_names, st.text(min_size=1, max_size=8), max_size=2),
+        attributes=attributes if attributes is not None else _attributes(),
     )
 
 
@@ -177,15 +277,21 @@ def touchpoints(
     customer_id: str | st.SearchStrategy[str] | None = None,
     ids: st.SearchStrategy[str] | None = None,
     at: st.SearchStrategy[dt.datetime] | None = None,
+    min_date: dt.date = _MIN_DATE,
+    max_date: dt.date = _MAX_DATE,
     kinds: st.SearchStrategy[Kind] | None = None,
+    channels: Sequence[Channel | str] | None = None,
 ) -> Touchpoint:
     """Generate valid touchpoints (scores always valid for their kind).
 
     Args:
         customer_id: The customer's id, or a strategy for it.
         ids: Strategy for touchpoint ids.
-        at: Strategy for the instant (default `aware_datetimes`).
-        kinds: Strategy for kinds (default: the standard kinds).
+        at: Strategy for the instant (default: `aware_datetimes` in the window).
+        min_date: Earliest date of the instant (when *at* is not given).
+        max_date: Latest date of the instant (when *at* is not given).
+        kinds: Strategy for kinds (default: the standard kinds; see `kinds`).
+        channels: Channels to draw from (default: any).
     """
     if customer_id is None:
         cid = draw(customer_ids())
@@ -194,11 +300,12 @@ def touchpoints(
     else:
         cid = draw(customer_id)
     kind = draw(kinds if kinds is not None else _standard_kinds)
+    when = at if at is not None else aware_datetimes(min_value=min_date, max_value=max_date)
     return Touchpoint(
         id=draw(ids if ids is not None else customer_ids()),
         customer_id=cid,
-        at=draw(at if at is not None else aware_datetimes()),
-        channel=draw(channels()),
+        at=draw(when),
+        channel=draw(_channels(allowed=channels)),
         kind=kind,
         direction=draw(directions()),
         score=draw(scores(kind)),
@@ -208,6 +315,8 @@ def touchpoints(
 
 
 _standard_kinds = st.sampled_from(Kind.standard())
+_channels = channels
+_attributes = attributes
 
 
 @st.composite
@@ -216,13 +325,42 @@ def timelines(
     *,
     customer_id: str = "C1",
     timezones: st.SearchStrategy[ZoneInfo] | None = None,
+    timezone: ZoneInfo | str | None = None,
+    min_size: int = 0,
     max_size: int = 12,
+    min_date: dt.date = _MIN_DATE,
+    max_date: dt.date = _MAX_DATE,
+    kinds: st.SearchStrategy[Kind] | None = None,
+    channels: Sequence[Channel | str] | None = None,
 ) -> Timeline:
-    """Generate one customer's timeline with unique touchpoint ids."""
-    zone = draw(timezones if timezones is not None else time_zones())
+    """Generate one customer's timeline with unique touchpoint ids.
+
+    Args:
+        customer_id: Whose timeline it is.
+        timezones: Strategy for the timeline's zone (default `time_zones`).
+        timezone: One fixed zone (overrides *timezones*).
+        min_size: At least this many touchpoints.
+        max_size: At most this many touchpoints.
+        min_date: Earliest touchpoint date.
+        max_date: Latest touchpoint date.
+        kinds: Strategy for kinds (default: the standard kinds).
+        channels: Channels to draw from (default: any).
+    """
+    zone = (
+        to_zone(timezone)
+        if timezone is not None
+        else draw(timezones if timezones is not None else time_zones())
+    )
     items = draw(
         st.lists(
-            touchpoints(customer_id=customer_id),
+            touchpoints(
+                customer_id=customer_id,
+                min_date=min_date,
+                max_date=max_date,
+                kinds=kinds,
+                channels=channels,
+            ),
+            min_size=min_size,
             max_size=max_size,
             unique_by=lambda tp: tp.id,
         )
@@ -230,37 +368,7 @@ def timelines(
     return Timeline(items, timezone=zone)
 
 
-@st.composite
-def books(
-    draw: st.DrawFn,
-    *,
-    min_customers: int = 0,
-    max_customers: int = 5,
-    max_touchpoints: int = 20,
-    timezones: st.SearchStrategy[ZoneInfo] | None = None,
-) -> Book:
-    """Generate consistent books: unique ids, every touchpoint of a known customer.
-
-    Args:
-        min_customers: At least this many customers.
-        max_customers: At most this many customers.
-        max_touchpoints: At most this many touchpoints in all.
-        timezones: Strategy for customers' zones.
-    """
-    people = draw(
-        st.lists(
-            customers(timezones=timezones),
-            min_size=min_customers,
-            max_size=max_customers,
-            unique_by=lambda c: c.id,
-        )
-    )
-    if not people:
-        return Book(people)
-    owner = st.sampled_from([c.id for c in people])
-    items = draw(
-        st.lists(
-            touchpoints(customer_id=owner), max_size=max_touchpoints, unique_by=lambda tp: tp.id
-        )
-    )
-    return Book(people, items)
+def _non_empty(name: str, values: list[T]) -> list[T]:
+    if not values:
+        raise InvalidValueError(name, values, "must name at least one value")
+    return values

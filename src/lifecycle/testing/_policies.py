@@ -1,0 +1,157 @@
+"""`policies()`: policies made of building blocks, for properties about any policy."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from hypothesis import strategies as st
+
+from lifecycle.policies import (
+    Anchor,
+    Condition,
+    Fulfilment,
+    Offset,
+    Recurrence,
+    RulePolicy,
+    contract_end,
+    days,
+    every,
+    exists,
+    first,
+    fulfilled_by,
+    in_stage,
+    last,
+    latest,
+    months,
+    policy,
+    score,
+    segment,
+    since,
+    since_anchor,
+    since_anchor_date,
+    since_due,
+    tagged,
+    weeks,
+    years,
+)
+from lifecycle.touchpoints import Direction, Kind, to_kind
+
+_POLICY_NAMES = st.from_regex(r"[a-z][a-z0-9_]{0,15}", fullmatch=True)
+
+
+def _anchors(kinds: st.SearchStrategy[Kind]) -> st.SearchStrategy[Anchor]:
+    directions = st.none() | st.sampled_from(Direction)
+    touchpoint = st.builds(
+        lambda which, kind, direction: which(kind, direction=direction),
+        st.sampled_from([first, last]),
+        kinds,
+        directions,
+    )
+    after = st.builds(lambda kind, bound: first(kind, after=last(bound)), kinds, kinds)
+    return st.one_of(
+        touchpoint,
+        st.just(since()),
+        st.just(contract_end()),
+        st.just(last()),
+        after,
+        st.builds(latest, touchpoint, touchpoint),
+    )
+
+
+def _offsets() -> st.SearchStrategy[Offset]:
+    return st.one_of(
+        st.integers(-90, 90).map(days),
+        st.integers(-8, 8).map(weeks),
+        st.integers(-12, 12).map(months),
+        st.integers(-2, 2).map(years),
+    )
+
+
+def _conditions(kinds: st.SearchStrategy[Kind]) -> st.SearchStrategy[Condition]:
+    simple = st.one_of(
+        st.integers(0, 10).map(lambda n: score(at_most=n)),
+        st.integers(0, 10).map(lambda n: score(at_least=n)),
+        kinds.map(lambda k: exists(first(k))),
+        st.sampled_from(["smb", "mid", "enterprise"]).map(segment),
+        st.just(tagged("vip")),
+        st.sampled_from(["onboarding", "active", "at_risk"]).map(in_stage),
+    )
+    return st.one_of(
+        simple,
+        simple.map(lambda c: ~c),
+        st.builds(lambda a, b: a & b, simple, simple),
+        st.builds(lambda a, b: a | b, simple, simple),
+    )
+
+
+def _fulfilments(kinds: st.SearchStrategy[Kind]) -> st.SearchStrategy[Fulfilment]:
+    windows = st.one_of(
+        st.builds(since_anchor, inclusive=st.booleans(), days=st.integers(-180, 0)),
+        st.builds(since_anchor_date, days=st.integers(-365, 0)),
+        st.builds(since_due, days=st.integers(-30, 0)),
+    )
+    return st.builds(
+        lambda chosen, direction, window: fulfilled_by(*chosen, direction=direction, since=window),
+        st.lists(kinds, max_size=2, unique=True),
+        st.none() | st.sampled_from(Direction),
+        windows,
+    )
+
+
+def _recurrences() -> st.SearchStrategy[Recurrence]:
+    return st.one_of(
+        st.integers(1, 2).map(lambda n: every(years=n)),
+        st.integers(1, 12).map(lambda n: every(months=n)),
+        st.integers(7, 365).map(lambda n: every(days=n)),
+    )
+
+
+def policies(
+    *,
+    names: st.SearchStrategy[str] | None = None,
+    kinds: Sequence[Kind | str] | None = None,
+    priorities: st.SearchStrategy[int] | None = None,
+) -> st.SearchStrategy[RulePolicy]:
+    """Generate policies built from the public building blocks.
+
+    Every block appears: anchors on touchpoints (first, last, by direction,
+    after another), on ``since`` and ``contract_end``, the latest of two;
+    offsets in days, weeks, months and years; conditions combined with ``&``,
+    ``|`` and ``~``; fulfilment windows of each kind; recurrence; expiry. A
+    failing policy shrinks towards "on the first such touchpoint, no
+    condition, nothing fulfils it".
+
+    Args:
+        names: Strategy for the policy's name (default: short snake_case names).
+        kinds: The kinds anchors, conditions and fulfilment use (default: the
+            standard kinds).
+        priorities: Strategy for the priority (default: 1 to 9).
+
+    Examples:
+        >>> from hypothesis import find
+        >>> found = find(policies(kinds=["referral"]), lambda p: p.fulfilled_by is not None)
+        >>> found.fulfilled_by.description in ("touchpoint", "referral")
+        True
+    """
+    chosen = st.sampled_from([to_kind(k) for k in kinds] if kinds else list(Kind.standard()))
+    return st.builds(
+        lambda name, priority, anchor, offset, when, fulfil, recurs, expires: policy(
+            name,
+            priority=priority,
+            anchor=anchor,
+            offset=offset,
+            when=when,
+            fulfilled_by=fulfil,
+            recurs=recurs,
+            expires=expires,
+            description="A generated policy.",
+        ),
+        names if names is not None else _POLICY_NAMES,
+        priorities if priorities is not None else st.integers(1, 9),
+        _anchors(chosen),
+        _offsets(),
+        st.none() | _conditions(chosen),
+        st.none() | _fulfilments(chosen),
+        st.none() | _recurrences(),
+        st.none() | st.integers(0, 60).map(days),
+    )
