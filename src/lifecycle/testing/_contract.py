@@ -298,10 +298,12 @@ def _fulfilment(trial: _Trial) -> None:
                 continue
             book = trial.book.with_touchpoints([done])
             after = book.timeline(customer.id).until(as_of)
+            # The same action: same policy, same due date. (A new action the
+            # touchpoint itself starts, due on another day, is another action.)
             again = [
                 v
                 for v in trial.policy.verdicts(customer, after, as_of)
-                if v.policy == verdict.policy and v.status is Status.DUE
+                if v.policy == verdict.policy and v.status is Status.DUE and v.due == verdict.due
             ]
             if again:
                 raise trial.fail(
@@ -375,7 +377,8 @@ LAWS: tuple[Law, ...] = (
     ),
     Law(
         "fulfilment",
-        "Doing what a due action asks (the touchpoint that fulfils it) removes the action.",
+        "Doing what a due action asks (the touchpoint that fulfils it, at the end of the "
+        "as-of day) removes the action: no verdict of that policy stays due on that due date.",
         _fulfilment,
     ),
     Law(
