@@ -35,3 +35,15 @@ def read_and_write(path: str) -> None:
     report = lc.read_book_report(path)
     assert_type(report.errors, tuple[lc.BookFormatError, ...])
     lc.write_book(book, path, format="jsonl")
+
+
+def test_kit() -> None:
+    from hypothesis import strategies as st  # noqa: PLC0415
+
+    import lifecycle.testing as lct  # noqa: PLC0415 - the optional extra
+
+    assert_type(lct.books(situations=["detractor"], timezone="UTC"), st.SearchStrategy[lc.Book])
+    assert_type(lct.policies(kinds=["nps"]), st.SearchStrategy[lc.RulePolicy])
+    assert_type(lct.check_policy(lc.starter_pack(), laws=["total"]), None)
+    lct.check_laws(lc.starter_pack(), lc.sample_book(), lc.SAMPLE_AS_OF, fulfil=lambda v: None)
+    assert_type(lct.LAWS[0].name, str)
