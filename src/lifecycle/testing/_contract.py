@@ -83,8 +83,7 @@ class _Trial:
 
     @property
     def name(self) -> str:
-        name = getattr(self.policy, "name", None)
-        return name if isinstance(name, str) else repr(self.policy)
+        return _describe(self.policy)
 
     def fail(self, law: str, detail: str) -> PolicyContractError:
         return PolicyContractError(law, self.name, self.as_of, self.book, detail)
@@ -98,6 +97,14 @@ class _Trial:
 
     def agenda(self, policies: Sequence[Policy], book: Book | None = None) -> Agenda:
         return self.engine(policies).agenda(self.book if book is None else book, self.as_of)
+
+
+def _describe(policy: Policy) -> str:
+    """A policy's name, a set's member names, or else its class's name."""
+    if isinstance(policy, PolicySet):
+        return "set (" + ", ".join(_describe(p) for p in policy) + ")"
+    name = getattr(policy, "name", None)
+    return name if isinstance(name, str) else type(policy).__name__
 
 
 @attrs.frozen
