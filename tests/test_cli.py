@@ -178,10 +178,6 @@ def test_an_unreadable_book_exits_1(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         (["due", "--format", "xml"], "invalid choice"),
         (["frobnicate"], "invalid choice"),
         ([], "required"),
-        (
-            ["due", "--policies", "p.toml"],
-            "--policies: policies from TOML files are not supported yet",
-        ),
         (["forecast", "--days", "0"], "is not a number of days"),
         (["explain"], "required"),
     ],
@@ -250,3 +246,59 @@ def test_a_small_agenda_table_without_held_back_or_skipped(tmp_path: Path):
     assert "1 actions due, 0 held back by the cap, 0 customers skipped" in out
     assert "Held back" not in out
     assert "Skipped" not in out
+
+
+def test_due_with_a_policy_file_is_the_same_agenda_as_the_starter_pack():
+    """--policies with the shipped starter-pack.toml gives the built-in agenda, row for row."""
+    plain = run("due", "--format", "csv")
+    from_file = run("due", "--format", "csv", "--policies", str(lc.starter_pack_path()))
+    assert plain == from_file
+    assert plain[0] == 0
+
+
+def test_a_bad_policy_file_exits_1_listing_every_problem(tmp_path: Path):
+    """Every problem of the file, with line and key, and no traceback."""
+    path = tmp_path / "p.toml"
+    path.write_text('[[policy]]\nname = "a"\npriority = "1"\nanchor = "sinse"\n', encoding="utf-8")
+    status, out, err = run("due", "--policies", str(path))
+    assert (status, out) == (1, "")
+    assert err.startswith(f"lifecycle due: error: {path}: 2 problems\n")
+    assert "line 3: policy[0].priority = '1': must be a whole number" in err
+    assert "line 4: policy[0].anchor = 'sinse'" in err
+    missing = run("due", "--policies", str(tmp_path / "none.toml"))
+    assert missing[0] == 1 and "cannot be read" in missing[2]
+
+
+def test_validate_lists_every_problem_of_book_and_policies(tmp_path: Path):
+    """validate: exit 1 with each problem on its line; exit 0 with a one-line summary."""
+    assert run("validate") == (
+        0,
+        "ok: the sample book: 200 customers; the starter pack: 9 policies\n",
+        "",
+    )
+    (tmp_path / "customers.csv").write_text(
+        "customer_id,name,since\nc-1,Ada,2025-13-01\nc-2,Bob,2025-01-01\n", encoding="utf-8"
+    )
+    (tmp_path / "touchpoints.csv").write_text(
+        "touchpoint_id,customer_id,at,channel,kind,direction\n"
+        "t-1,c-2,2025-01-02T09:00:00Z,web,purchse,inbound\n",
+        encoding="utf-8",
+    )
+    policies = tmp_path / "p.toml"
+    policies.write_text('[[policy]]\nname = "a"\npriority = 1\n', encoding="utf-8")
+    status, out, _ = run("validate", "--book", str(tmp_path), "--policies", str(policies))
+    assert status == 1
+    lines = out.splitlines()
+    assert lines[-1] == "3 problems found"
+    assert "line 2, column 'since': '2025-13-01'" in lines[0]
+    assert "column 'kind': 'purchse'" in lines[1]
+    assert lines[2] == f"{policies}, line 1: policy[0].anchor: is required"
+    good = run(
+        "validate",
+        "--book",
+        str(lc.sample_path()),
+        "--policies",
+        str(lc.starter_pack_path()),
+    )
+    assert good[0] == 0
+    assert good[1].startswith(f"ok: book {lc.sample_path()}: 200 customers, ")

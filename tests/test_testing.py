@@ -295,6 +295,13 @@ def test_malformed_verdicts_break_well_formed(policy: object, detail: str):
     assert info.value.law == "well_formed"
 
 
+def test_a_set_is_named_by_its_members_in_failures():
+    """A broken set's failure names the set by the names of its members."""
+    broken = lc.policy_set(_Fixed(_verdict(lc.Status.UPCOMING, DAY), name=None))
+    with pytest.raises(lct.PolicyContractError, match=r"policy set \(_Fixed\)"):
+        lct.check_laws(broken, SMALL, DAY, laws=["well_formed"])
+
+
 def test_a_due_verdicts_shortcut_must_agree_with_the_verdicts():
     """A policy whose due_verdicts leaves out a due verdict breaks well_formed."""
 

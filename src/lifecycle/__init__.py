@@ -22,6 +22,8 @@ from lifecycle.errors import (
     InvalidValueError,
     LifecycleError,
     NaiveDatetimeError,
+    PolicyFileError,
+    PolicyProblem,
     ScoreError,
     TransitionError,
     UnknownCustomerError,
@@ -53,6 +55,7 @@ from lifecycle.policies import (
     in_stage,
     last,
     latest,
+    load_policies,
     months,
     not_,
     policy,
@@ -70,7 +73,7 @@ from lifecycle.policies import (
     years,
 )
 from lifecycle.policy import Anchored, Context, Policy, Status, Verdict
-from lifecycle.sample import SAMPLE_AS_OF, sample_book, sample_path
+from lifecycle.sample import SAMPLE_AS_OF, sample_book, sample_path, starter_pack_path
 from lifecycle.stages import (
     DEFAULT_LIFECYCLE,
     Anomaly,
@@ -116,6 +119,8 @@ __all__ = [
     "NaiveDatetimeError",
     "Offset",
     "Policy",
+    "PolicyFileError",
+    "PolicyProblem",
     "PolicySet",
     "Recurrence",
     "Restricted",
@@ -151,6 +156,7 @@ __all__ = [
     "in_stage",
     "last",
     "latest",
+    "load_policies",
     "months",
     "not_",
     "on_touchpoint",
@@ -168,6 +174,7 @@ __all__ = [
     "since_anchor_date",
     "since_due",
     "starter_pack",
+    "starter_pack_path",
     "tagged",
     "weeks",
     "write_book",

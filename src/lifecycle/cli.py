@@ -6,6 +6,7 @@ Usage::
     lifecycle explain CUSTOMER_ID [--book DIR] [--as-of YYYY-MM-DD] [--format table|json]
     lifecycle forecast [--days N] [--book DIR] [--as-of YYYY-MM-DD] [--format table|csv|json]
     lifecycle summary [--book DIR] [--as-of YYYY-MM-DD] [--format table|csv|json]
+    lifecycle validate [--book DIR] [--policies FILE.toml]
 
 Exit status: 0 on success, 1 for bad data (one message naming the file, line,
 column and value), 2 for bad usage. No traceback reaches the user.
@@ -28,21 +29,16 @@ from lifecycle._summary import render_table, summarize
 from lifecycle._version import __version__
 from lifecycle.book import Book
 from lifecycle.engine import Action, Agenda, Engine, Explanation, Forecast
-from lifecycle.errors import LifecycleError
-from lifecycle.io import read_book
-from lifecycle.policies import starter_pack
+from lifecycle.errors import LifecycleError, PolicyFileError
+from lifecycle.io import read_book, read_book_report
+from lifecycle.policies import load_policies, starter_pack
 from lifecycle.sample import SAMPLE_AS_OF, sample_book
 from lifecycle.stages import DEFAULT_LIFECYCLE
 
 __all__ = ["main"]
 
 EXIT_DATA = 1
-EXIT_USAGE = 2
 CSV_HEADER = ("customer_id", "policy", "due", "priority", "overdue_days", "reason")
-
-
-class _UsageError(Exception):
-    """A problem with the command line itself (exit status 2)."""
 
 
 def _date(text: str) -> dt.date:
@@ -104,6 +100,13 @@ def _parser() -> argparse.ArgumentParser:
     policies(forecast)
     summary = commands.add_parser("summary", help="a book's customers by stage, kind and channel")
     common(summary, ("table", "csv", "json"))
+    validate = commands.add_parser(
+        "validate", help="check a book and a policy file, listing every problem"
+    )
+    validate.add_argument(
+        "--book", metavar="DIR", type=Path, help="folder with the book (default: the sample book)"
+    )
+    policies(validate)
     return parser
 
 
@@ -118,7 +121,7 @@ def _load(args: argparse.Namespace) -> tuple[Book, dt.date, str]:
 
 def _engine(args: argparse.Namespace) -> Engine:
     if args.policies is not None:
-        raise _UsageError("--policies: policies from TOML files are not supported yet")
+        return Engine(load_policies(args.policies))
     return Engine(starter_pack())
 
 
@@ -273,6 +276,35 @@ def _summary(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def _validate(args: argparse.Namespace, out: TextIO) -> int:
+    problems: list[str] = []
+    if args.book is None:
+        book_line = f"the sample book: {len(sample_book())} customers"
+    else:
+        report = read_book_report(args.book)
+        problems.extend(str(e) for e in report.errors)
+        book_line = (
+            f"book {args.book}: {len(report.book)} customers, "
+            f"{report.book.touchpoint_count} touchpoints"
+        )
+    if args.policies is None:
+        policies_line = f"the starter pack: {len(starter_pack())} policies"
+    else:
+        try:
+            policies_line = (
+                f"policies {args.policies}: {len(load_policies(args.policies))} policies"
+            )
+        except PolicyFileError as e:
+            problems.extend(f"{e.path}, {p}" for p in e.problems)
+    if problems:
+        for problem in problems:
+            out.write(problem + "\n")
+        out.write(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} found\n")
+        return EXIT_DATA
+    out.write(f"ok: {book_line}; {policies_line}\n")
+    return 0
+
+
 def _silence(stream: TextIO) -> None:
     """Point *stream* at /dev/null so flushing it at exit cannot fail again."""
     try:
@@ -284,7 +316,13 @@ def _silence(stream: TextIO) -> None:
     os.close(devnull)
 
 
-_COMMANDS = {"due": _due, "explain": _explain, "forecast": _forecast, "summary": _summary}
+_COMMANDS = {
+    "due": _due,
+    "explain": _explain,
+    "forecast": _forecast,
+    "summary": _summary,
+    "validate": _validate,
+}
 
 
 def main(
@@ -309,9 +347,6 @@ def main(
         # until it exits; the cyclic collector would only rescan that heap.
         with collector_paused():
             return _COMMANDS[args.command](args, out)
-    except _UsageError as e:
-        err.write(f"lifecycle {args.command}: error: {e}\n")
-        return EXIT_USAGE
     except LifecycleError as e:
         err.write(f"lifecycle {args.command}: error: {e}\n")
         return EXIT_DATA

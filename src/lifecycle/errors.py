@@ -6,12 +6,18 @@ person reading it can find and fix the input without a debugger.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+import attrs
+
 __all__ = [
     "BookFormatError",
     "DuplicateIdError",
     "InvalidValueError",
     "LifecycleError",
     "NaiveDatetimeError",
+    "PolicyFileError",
+    "PolicyProblem",
     "ScoreError",
     "TransitionError",
     "UnknownCustomerError",
@@ -144,3 +150,49 @@ class BookFormatError(LifecycleError, ValueError):
             where.append(f"column {column!r}")
         what = f"{value!r} {problem}" if value is not None else problem
         super().__init__(f"{', '.join(where)}: {what}")
+
+
+@attrs.frozen
+class PolicyProblem:
+    """One problem in a policy file.
+
+    Attributes:
+        line: The 1-based line it is on, as near as can be told (``None`` if unknown).
+        key: The key path, e.g. ``policy[2].when.score.at_most`` (``None`` for the file).
+        value: The offending value, if any.
+        problem: What is wrong, in words.
+    """
+
+    line: int | None
+    key: str | None
+    value: object
+    problem: str
+
+    def __str__(self) -> str:
+        where = f"line {self.line}" if self.line is not None else "the file"
+        what = f"{self.key} = {self.value!r}: " if self.key and self.value is not None else ""
+        key = f"{self.key}: " if self.key and self.value is None else ""
+        return f"{where}: {key}{what}{self.problem}"
+
+
+class PolicyFileError(LifecycleError, ValueError):
+    """A policy file has problems; every one of them is listed.
+
+    Attributes:
+        path: The file.
+        problems: Every problem found, in file order.
+
+    Examples:
+        >>> err = PolicyFileError("policies.toml",
+        ...     [PolicyProblem(4, "policy[0].offset", "7 dayz", "is not a duration")])
+        >>> print(err)
+        policies.toml: 1 problem
+          line 4: policy[0].offset = '7 dayz': is not a duration
+    """
+
+    def __init__(self, path: str, problems: Iterable[PolicyProblem]) -> None:
+        self.path = path
+        self.problems = tuple(sorted(problems, key=lambda p: (p.line is None, p.line or 0)))
+        count = len(self.problems)
+        heading = f"{path}: {count} problem{'s' if count != 1 else ''}"
+        super().__init__("\n  ".join([heading, *(str(p) for p in self.problems)]))

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from lifecycle.book import Book
 
-__all__ = ["SAMPLE_AS_OF", "sample_book", "sample_path"]
+__all__ = ["SAMPLE_AS_OF", "sample_book", "sample_path", "starter_pack_path"]
 
 #: The date the sample book is meant to be looked at on. The CLI uses it as
 #: the default ``--as-of`` for the sample book, so the demo stays meaningful
@@ -30,6 +30,18 @@ def sample_path() -> Path:
         ['customers.csv', 'touchpoints.csv']
     """
     return Path(str(files("lifecycle") / "data" / "sample"))
+
+
+def starter_pack_path() -> Path:
+    """Return the starter pack as a TOML policy file, to copy and make your own.
+
+    It gives the same agenda as `lifecycle.starter_pack` on any book.
+
+    Examples:
+        >>> starter_pack_path().name
+        'starter-pack.toml'
+    """
+    return Path(str(files("lifecycle") / "data" / "policies" / "starter-pack.toml"))
 
 
 @functools.cache

@@ -26,9 +26,11 @@ from lifecycle.policies._fulfilment import (
 )
 from lifecycle.policies._rule import RulePolicy, policy
 from lifecycle.policies._time import Offset, Recurrence, days, every, months, weeks, years
+from lifecycle.policies._toml import ENTRY_POINT_GROUP, load_policies, parse_policies
 from lifecycle.policies.starter import starter_pack
 
 __all__ = [
+    "ENTRY_POINT_GROUP",
     "Anchor",
     "Condition",
     "Fulfilment",
@@ -52,8 +54,10 @@ __all__ = [
     "in_stage",
     "last",
     "latest",
+    "load_policies",
     "months",
     "not_",
+    "parse_policies",
     "policy",
     "policy_set",
     "restrict",

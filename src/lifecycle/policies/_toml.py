@@ -1,0 +1,501 @@
+"""Policies as configuration: build policies from a TOML file, strictly and safely.
+
+A policy file is a list of ``[[policy]]`` tables built from the same building
+blocks as the Python API. Loading never evaluates code: the only way to bring
+in a Python policy is a ``use = "name"`` entry naming an entry point the user
+registered in the ``lifecycle.policies`` group. Every problem in the file is
+collected and reported at once, each with its line and key.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Callable, Iterable, Mapping
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Any, TypeVar
+
+from dateutil.rrule import rrulestr
+
+from lifecycle.errors import LifecycleError, PolicyFileError, PolicyProblem
+from lifecycle.policies._anchors import Anchor, contract_end, first, last, latest, since
+from lifecycle.policies._combine import PolicySet, policy_set, restrict
+from lifecycle.policies._conditions import (
+    Condition,
+    all_of,
+    any_of,
+    attribute,
+    churned,
+    exists,
+    in_stage,
+    not_,
+    score,
+    segment,
+    tagged,
+)
+from lifecycle.policies._fulfilment import (
+    Fulfilment,
+    Since,
+    fulfilled_by,
+    since_anchor,
+    since_anchor_date,
+    since_due,
+)
+from lifecycle.policies._rule import policy
+from lifecycle.policies._time import Offset, Recurrence, days, every, months, weeks, years
+from lifecycle.policy import Policy
+from lifecycle.stages import DEFAULT_LIFECYCLE, Lifecycle
+from lifecycle.touchpoints import Direction, Kind, kind_table, to_direction
+
+__all__ = ["ENTRY_POINT_GROUP", "load_policies", "parse_policies"]
+
+#: The entry point group a ``use = "name"`` entry looks names up in.
+ENTRY_POINT_GROUP = "lifecycle.policies"
+
+T = TypeVar("T")
+
+_DURATION = re.compile(r"\s*([+-]?\d+)\s+(day|week|month|year)s?\s*\Z")
+_POLICY_KEYS = (
+    "name",
+    "priority",
+    "description",
+    "anchor",
+    "offset",
+    "when",
+    "fulfilled_by",
+    "recurs",
+    "expires",
+    "restrict",
+)
+
+
+class _Invalid(Exception):
+    """One problem at one key; collected, never shown to users as is."""
+
+    def __init__(self, key: str, value: object, problem: str) -> None:
+        super().__init__(problem)
+        self.key, self.value, self.problem = key, value, problem
+
+
+class _Reader:
+    """Turns the parsed tables into building blocks, collecting every problem."""
+
+    def __init__(self, kinds: Mapping[str, Kind], lifecycle: Lifecycle) -> None:
+        self.kinds = kinds
+        self.lifecycle = lifecycle
+        self.problems: list[_Invalid] = []
+
+    # -- values -------------------------------------------------------------------
+
+    def kind(self, key: str, value: object) -> Kind:
+        name = _text(key, value)
+        found = self.kinds.get(name)
+        if found is None:
+            raise _Invalid(key, value, f"is not a known kind (known: {', '.join(self.kinds)})")
+        return found
+
+    def duration(self, key: str, value: object, *, days_only: bool = False) -> Offset:
+        text = _text(key, value)
+        match = _DURATION.match(text)
+        if match is None:
+            raise _Invalid(
+                key, value, "is not a duration such as '7 days', '-60 days', '3 months' or '1 year'"
+            )
+        amount, unit = int(match.group(1)), match.group(2)
+        if days_only and unit != "day":
+            raise _Invalid(key, value, "must be a whole number of days, e.g. '-180 days'")
+        return {"day": days, "week": weeks, "month": months, "year": years}[unit](amount)
+
+    # -- blocks -------------------------------------------------------------------
+
+    def anchor(self, key: str, value: object) -> Anchor:
+        if value == "since":
+            return since()
+        if value == "contract_end":
+            return contract_end()
+        table = _table(key, value, "an anchor: 'since', 'contract_end', or a table")
+        which = [k for k in ("first", "last", "latest") if k in table]
+        if len(which) != 1:
+            raise _Invalid(key, value, "needs exactly one of first, last or latest")
+        if which[0] == "latest":
+            _only(key, table, ("latest",))
+            parts = _list(f"{key}.latest", table["latest"])
+            if len(parts) < 2:
+                raise _Invalid(f"{key}.latest", parts, "needs at least two anchors")
+            return latest(*(self.anchor(f"{key}.latest[{i}]", p) for i, p in enumerate(parts)))
+        (side,) = which
+        _only(key, table, (side, "direction", "after", "name"))
+        kind_name = table[side]
+        chosen = None if kind_name == "any" else self.kind(f"{key}.{side}", kind_name)
+        direction = self.direction(f"{key}.direction", table.get("direction"))
+        after = self.anchor(f"{key}.after", table["after"]) if "after" in table else None
+        name = _text(f"{key}.name", table["name"]) if "name" in table else None
+        build = first if side == "first" else last
+        return build(chosen, direction=direction, after=after, name=name)
+
+    def direction(self, key: str, value: object) -> Direction | None:
+        if value is None:
+            return None
+        try:
+            return to_direction(_text(key, value))
+        except LifecycleError:
+            raise _Invalid(key, value, "must be 'inbound' or 'outbound'") from None
+
+    def condition(self, key: str, value: object) -> Condition:
+        table = _table(key, value, "a condition table such as { score = { at_most = 6 } }")
+        if len(table) != 1:
+            raise _Invalid(key, value, "a condition has exactly one key (use all = [...] for more)")
+        ((form, body),) = table.items()
+        forms: dict[str, Callable[[str, Any], Condition]] = {
+            "score": self.score,
+            "segment": lambda where, body: segment(*_names(where, body)),
+            "attribute": self.attribute,
+            "stage": self.stage,
+            "tagged": self.tagged,
+            "exists": lambda where, body: exists(self.anchor(where, body)),
+            "churned": self.churned,
+            "all": self.combined,
+            "any": self.combined,
+            "not": lambda where, body: not_(self.condition(where, body)),
+        }
+        if form not in forms:
+            raise _Invalid(
+                f"{key}.{form}", body, f"is not a condition (conditions: {', '.join(forms)})"
+            )
+        return forms[form](f"{key}.{form}", body)
+
+    def score(self, where: str, body: object) -> Condition:
+        bounds = _table(where, body, "a table with at_least and/or at_most")
+        _only(where, bounds, ("at_least", "at_most"))
+        if not bounds:
+            raise _Invalid(where, body, "give at_least, at_most or both")
+        low = _int(f"{where}.at_least", bounds["at_least"]) if "at_least" in bounds else None
+        high = _int(f"{where}.at_most", bounds["at_most"]) if "at_most" in bounds else None
+        return score(at_least=low, at_most=high)
+
+    def attribute(self, where: str, body: object) -> Condition:
+        spec = _table(where, body, "a table with name and, optionally, is = [values]")
+        _only(where, spec, ("name", "is"))
+        if "name" not in spec:
+            raise _Invalid(where, body, "needs a name")
+        values = _names(f"{where}.is", spec["is"]) if "is" in spec else []
+        return attribute(_text(f"{where}.name", spec["name"]), *values)
+
+    def stage(self, where: str, body: object) -> Condition:
+        stages = _names(where, body)
+        for stage in stages:
+            if stage not in self.lifecycle.stages:
+                raise _Invalid(
+                    where, stage, f"is not a stage (stages: {', '.join(self.lifecycle.stages)})"
+                )
+        return in_stage(*stages, lifecycle=self.lifecycle)
+
+    def churned(self, where: str, body: object) -> Condition:
+        if body is not True:
+            raise _Invalid(where, body, "must be true (use not = { churned = true })")
+        return churned()
+
+    def combined(self, where: str, body: object) -> Condition:
+        parts = [self.condition(f"{where}[{i}]", p) for i, p in enumerate(_list(where, body))]
+        if len(parts) < 2:
+            raise _Invalid(where, body, "needs at least two conditions")
+        return all_of(*parts) if where.endswith(".all") else any_of(*parts)
+
+    def tagged(self, key: str, value: object) -> Condition:
+        if isinstance(value, str):
+            return tagged(value)
+        spec = _table(key, value, "a tag, or a table with tag, within and kind")
+        _only(key, spec, ("tag", "within", "kind"))
+        if "tag" not in spec:
+            raise _Invalid(key, value, "needs a tag")
+        within = None
+        if "within" in spec:
+            within = self.duration(f"{key}.within", spec["within"], days_only=True).days
+        kind = self.kind(f"{key}.kind", spec["kind"]) if "kind" in spec else None
+        return tagged(_text(f"{key}.tag", spec["tag"]), within_days=within, kind=kind)
+
+    def fulfilment(self, key: str, value: object) -> Fulfilment:
+        table = _table(key, value, "a table with kinds, direction and since")
+        _only(key, table, ("kinds", "direction", "since"))
+        kinds = [
+            self.kind(f"{key}.kinds[{i}]", k)
+            for i, k in enumerate(_list(f"{key}.kinds", table.get("kinds", [])))
+        ]
+        direction = self.direction(f"{key}.direction", table.get("direction"))
+        window = self.since(f"{key}.since", table["since"]) if "since" in table else None
+        return fulfilled_by(*kinds, direction=direction, since=window)
+
+    def since(self, key: str, value: object) -> Since:
+        table = _table(key, value, "a table with one of anchor, anchor_date or due")
+        bases = [b for b in ("anchor", "anchor_date", "due") if b in table]
+        if len(bases) != 1:
+            raise _Invalid(key, value, "needs exactly one of anchor, anchor_date or due")
+        (base,) = bases
+        _only(key, table, (base, "inclusive") if base == "anchor" else (base,))
+        shift = self.duration(f"{key}.{base}", table[base], days_only=True).days
+        if base == "anchor":
+            inclusive = _bool(f"{key}.inclusive", table.get("inclusive", False))
+            return since_anchor(inclusive=inclusive, days=shift)
+        return since_anchor_date(days=shift) if base == "anchor_date" else since_due(days=shift)
+
+    def recurrence(self, key: str, value: object) -> Recurrence:
+        if isinstance(value, dict):
+            _only(key, value, ("rrule",))
+            text = _text(f"{key}.rrule", value.get("rrule"))
+            try:
+                return every(rule=rrulestr(text))  # type: ignore[arg-type]
+            except (ValueError, TypeError) as e:
+                raise _Invalid(f"{key}.rrule", text, f"is not an RFC 5545 rule ({e})") from None
+        step = self.duration(key, value)
+        if (
+            step.years < 0
+            or step.months < 0
+            or (step.days <= 0 and not (step.years or step.months))
+        ):
+            raise _Invalid(key, value, "must be a positive step, e.g. '1 year' or '3 months'")
+        return every(years=step.years, months=step.months, days=step.days)
+
+    # -- a whole policy -----------------------------------------------------------------
+
+    def policy(self, key: str, table: dict[str, Any]) -> Policy | None:
+        if "use" in table:
+            _only(key, table, ("use",))
+            return self.registered(f"{key}.use", table["use"])
+        unknown = [k for k in table if k not in _POLICY_KEYS]
+        for k in unknown:
+            self.problems.append(
+                _Invalid(f"{key}.{k}", table[k], f"is not a policy key ({', '.join(_POLICY_KEYS)})")
+            )
+        for required in ("name", "priority", "anchor"):
+            if required not in table:
+                self.problems.append(_Invalid(f"{key}.{required}", None, "is required"))
+        parts: dict[str, Any] = {}
+        steps: dict[str, Callable[[str, Any], Any]] = {
+            "name": _text,
+            "priority": _int,
+            "description": _text,
+            "anchor": self.anchor,
+            "offset": self.duration,
+            "when": self.condition,
+            "fulfilled_by": self.fulfilment,
+            "recurs": self.recurrence,
+            "expires": self.duration,
+            "restrict": self.condition,
+        }
+        for name, step in steps.items():
+            if name in table:
+                found = self.attempt(lambda: step(f"{key}.{name}", table[name]))  # noqa: B023
+                if found is not None:
+                    parts[name] = found
+        if (
+            unknown
+            or any(k not in parts for k in table if k in _POLICY_KEYS)
+            or not all(k in parts for k in ("name", "priority", "anchor"))
+        ):
+            return None
+        only = parts.pop("restrict", None)
+        name, priority = parts.pop("name"), parts.pop("priority")
+        built = self.attempt(lambda: _checked_policy(key, name, priority, parts))
+        if built is None:
+            return None
+        return restrict(built, only) if only is not None else built
+
+    def registered(self, key: str, value: object) -> Policy | None:
+        name = _text(key, value)
+        found = [e for e in entry_points(group=ENTRY_POINT_GROUP) if e.name == name]
+        if not found:
+            raise _Invalid(
+                key,
+                value,
+                f"names no policy registered in the entry point group {ENTRY_POINT_GROUP!r}",
+            )
+        loaded = found[0].load()
+        made = loaded() if callable(loaded) and not isinstance(loaded, Policy) else loaded
+        if not isinstance(made, Policy):
+            raise _Invalid(key, value, "is registered, but is not a policy")
+        return made
+
+    def attempt(self, step: Callable[[], T]) -> T | None:
+        try:
+            return step()
+        except _Invalid as e:
+            self.problems.append(e)
+            return None
+
+
+def _checked_policy(key: str, name: object, priority: object, parts: dict[str, Any]) -> Policy:
+    try:
+        return policy(name, priority=priority, **parts)  # type: ignore[arg-type]
+    except LifecycleError as e:
+        field = getattr(e, "field", "name")
+        raise _Invalid(f"{key}.{field}", getattr(e, "value", name), _problem_of(e)) from None
+
+
+def _problem_of(error: LifecycleError) -> str:
+    return str(getattr(error, "problem", error))
+
+
+def _text(key: str, value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise _Invalid(key, value, "must be a non-empty string")
+    return value
+
+
+def _int(key: str, value: object) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise _Invalid(key, value, "must be a whole number")
+    return value
+
+
+def _bool(key: str, value: object) -> bool:
+    if not isinstance(value, bool):
+        raise _Invalid(key, value, "must be true or false")
+    return value
+
+
+def _table(key: str, value: object, what: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise _Invalid(key, value, f"must be {what}")
+    return value
+
+
+def _list(key: str, value: object) -> list[Any]:
+    if not isinstance(value, list):
+        raise _Invalid(key, value, "must be a list")
+    return value
+
+
+def _names(key: str, value: object) -> list[str]:
+    items = value if isinstance(value, list) else [value]
+    return [_text(key, v) for v in items] if items else [_text(key, None)]
+
+
+def _only(key: str, table: Mapping[str, object], allowed: Iterable[str]) -> None:
+    allowed = tuple(allowed)
+    for k in table:
+        if k not in allowed:
+            raise _Invalid(
+                f"{key}.{k}", table[k], f"is not a key here (keys: {', '.join(allowed)})"
+            )
+
+
+# -- lines ------------------------------------------------------------------------------
+
+_HEADER = re.compile(r"^\s*\[\[\s*policy\s*\]\]")
+_TOML_LINE = re.compile(r"at line (\d+)")
+
+
+def _line_of(text: str, key: str) -> int | None:
+    """The line a key path such as ``policy[2].when.score`` stands on, as near as can be told.
+
+    TOML parsers give values, not positions: this finds the policy's
+    ``[[policy]]`` header, then the deepest key of the path assigned (or
+    opening a table) within that policy's block.
+    """
+    lines = text.splitlines()
+    match = re.match(r"policy\[(\d+)\]\.?(.*)", key)
+    if match is None:  # a top-level key
+        top = re.compile(rf"^\s*(\[+\s*)?{re.escape(key)}\b")
+        return next((i + 1 for i, line in enumerate(lines) if top.match(line)), None)
+    index, rest = int(match.group(1)), match.group(2)
+    headers = [i for i, line in enumerate(lines) if _HEADER.match(line)]
+    if index >= len(headers):
+        return None
+    start = headers[index]
+    stop = headers[index + 1] if index + 1 < len(headers) else len(lines)
+    names = [re.sub(r"\[\d+\]$", "", part) for part in rest.split(".") if part]
+    for name in reversed(names):
+        pattern = re.compile(
+            rf"(^|[{{,\s.]){re.escape(name)}\s*=|^\s*\[[^\]]*\b{re.escape(name)}\]"
+        )
+        for i in range(start, stop):
+            if pattern.search(lines[i]):
+                return i + 1
+    return start + 1
+
+
+def parse_policies(
+    text: str,
+    *,
+    source: str = "<policies>",
+    kinds: Iterable[Kind] = (),
+    lifecycle: Lifecycle = DEFAULT_LIFECYCLE,
+) -> PolicySet:
+    """Build the policies of a policy file's text (see `load_policies`).
+
+    Raises:
+        PolicyFileError: listing every problem, each with its line and key.
+    """
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        found = _TOML_LINE.search(str(e))
+        line = int(found.group(1)) if found else None
+        raise PolicyFileError(
+            source, [PolicyProblem(line, None, None, f"is not valid TOML: {e}")]
+        ) from None
+    reader = _Reader(kind_table(kinds), lifecycle)
+    built: list[Policy] = []
+    unknown = [k for k in data if k != "policy"]
+    for k in unknown:
+        reader.problems.append(
+            _Invalid(k, data[k], "is not a top-level key (use [[policy]] tables)")
+        )
+    tables = data.get("policy", [])
+    if not isinstance(tables, list) or not tables:
+        reader.problems.append(_Invalid("policy", tables, "the file needs [[policy]] tables"))
+        tables = []
+    for i, table in enumerate(tables):
+        made = reader.attempt(lambda: reader.policy(f"policy[{i}]", table))  # noqa: B023
+        if made is not None:
+            built.append(made)
+    names = [getattr(p, "name", None) for p in built]
+    for i, name in enumerate(names):
+        if name is not None and names.index(name) != i:
+            reader.problems.append(
+                _Invalid(f"policy[{i}].name", name, "is the name of an earlier policy")
+            )
+    if reader.problems:
+        raise PolicyFileError(
+            source,
+            [
+                PolicyProblem(_line_of(text, p.key), p.key, p.value, p.problem)
+                for p in reader.problems
+            ],
+        )
+    return policy_set(built)
+
+
+def load_policies(
+    path: str | os.PathLike[str],
+    *,
+    kinds: Iterable[Kind] = (),
+    lifecycle: Lifecycle = DEFAULT_LIFECYCLE,
+) -> PolicySet:
+    """Build policies from a TOML policy file, with the same blocks as the Python API.
+
+    Args:
+        path: The ``.toml`` file.
+        kinds: Custom kinds the file may name, besides the standard ones.
+        lifecycle: The lifecycle whose stages ``stage`` conditions name.
+
+    Raises:
+        PolicyFileError: listing every problem in the file at once, each with
+            its line, key and value (also for a file that cannot be read).
+
+    Examples:
+        >>> import lifecycle as lc
+        >>> pack = lc.load_policies(lc.starter_pack_path())
+        >>> [p.name for p in pack][:3]
+        ['complaint_follow_up', 'detractor_recovery', 'renewal']
+    """
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise PolicyFileError(
+            str(file), [PolicyProblem(None, None, None, f"cannot be read: {e}")]
+        ) from None
+    return parse_policies(text, source=str(file), kinds=kinds, lifecycle=lifecycle)
