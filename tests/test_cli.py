@@ -302,3 +302,21 @@ def test_validate_lists_every_problem_of_book_and_policies(tmp_path: Path):
     )
     assert good[0] == 0
     assert good[1].startswith(f"ok: book {lc.sample_path()}: 200 customers, ")
+
+
+def test_metrics_for_the_sample_book():
+    """metrics: a table by default, the same numbers as JSON, and a clear bad period."""
+    status, out, err = run("metrics")
+    assert (status, err) == (0, "")
+    assert out.startswith("Sample book, 2025-11-03 to 2026-11-02\n")
+    assert "Service (reactive)" in out and "NPS" in out and "Cohorts by start month" in out
+    status, out, _ = run(
+        "metrics", "--from", "2026-01-01", "--to", "2026-06-30", "--format", "json"
+    )
+    data = json.loads(out)
+    assert (data["from"], data["to"]) == ("2026-01-01", "2026-06-30")
+    expected = lc.metrics.nps(lc.sample_book(), dt.date(2026, 1, 1), dt.date(2026, 6, 30))
+    assert data["nps"]["score"] == expected.score
+    status, out, err = run("metrics", "--from", "2026-12-01")
+    assert (status, out) == (1, "")
+    assert "--from='2026-12-01': is after --to 2026-11-02" in err

@@ -7,6 +7,7 @@ Usage::
     lifecycle forecast [--days N] [--book DIR] [--as-of YYYY-MM-DD] [--format table|csv|json]
     lifecycle summary [--book DIR] [--as-of YYYY-MM-DD] [--format table|csv|json]
     lifecycle validate [--book DIR] [--policies FILE.toml]
+    lifecycle metrics [--book DIR] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--format table|json]
 
 Exit status: 0 on success, 1 for bad data (one message naming the file, line,
 column and value), 2 for bad usage. No traceback reaches the user.
@@ -24,13 +25,16 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from dateutil.relativedelta import relativedelta
+
 from lifecycle._gc import collector_paused
 from lifecycle._summary import render_table, summarize
 from lifecycle._version import __version__
 from lifecycle.book import Book
 from lifecycle.engine import Action, Agenda, Engine, Explanation, Forecast
-from lifecycle.errors import LifecycleError, PolicyFileError
+from lifecycle.errors import InvalidValueError, LifecycleError, PolicyFileError
 from lifecycle.io import read_book, read_book_report
+from lifecycle.metrics import report as metrics_report
 from lifecycle.policies import load_policies, starter_pack
 from lifecycle.sample import SAMPLE_AS_OF, sample_book
 from lifecycle.stages import DEFAULT_LIFECYCLE
@@ -107,6 +111,25 @@ def _parser() -> argparse.ArgumentParser:
         "--book", metavar="DIR", type=Path, help="folder with the book (default: the sample book)"
     )
     policies(validate)
+    metrics = commands.add_parser("metrics", help="service and relationship metrics for a period")
+    metrics.add_argument(
+        "--book", metavar="DIR", type=Path, help="folder with the book (default: the sample book)"
+    )
+    metrics.add_argument(
+        "--from",
+        dest="start",
+        metavar="YYYY-MM-DD",
+        type=_date,
+        help="first day (default: a year before --to)",
+    )
+    metrics.add_argument(
+        "--to",
+        dest="as_of",
+        metavar="YYYY-MM-DD",
+        type=_date,
+        help="last day (default: today; for the sample book, its reference date)",
+    )
+    metrics.add_argument("--format", choices=("table", "json"), default="table")
     return parser
 
 
@@ -305,6 +328,73 @@ def _validate(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def _metrics(args: argparse.Namespace, out: TextIO) -> int:
+    book, end, title = _load(args)
+    start = args.start or end - relativedelta(years=1) + dt.timedelta(days=1)
+    if start > end:
+        raise InvalidValueError("--from", start.isoformat(), f"is after --to {end.isoformat()}")
+    data = metrics_report(book, start, end)
+    if args.format == "json":
+        json.dump(data, out, indent=2, ensure_ascii=False)
+        out.write("\n")
+    else:
+        out.write(_metrics_table(data, title.split(", as of")[0]) + "\n")
+    return 0
+
+
+def _hours(value: object) -> str:
+    return "-" if value is None else f"{value:.1f} h"
+
+
+def _percent(value: object) -> str:
+    return "-" if value is None else f"{value:.1f}%"
+
+
+def _metrics_table(data: dict[str, Any], title: str) -> str:
+    first, fixed, sat, score = data["first_response"], data["resolution"], data["csat"], data["nps"]
+    keep, steward, clv = data["retention"], data["stewardship"], data["lifetime_value"]
+    ours = None if steward["ratio"] is None else 100 * steward["ratio"]
+    nps_text = "-" if score["score"] is None else f"{score['score']:+.0f}"
+    lines = [
+        f"{title}, {data['from']} to {data['to']}",
+        "",
+        "Service (reactive)",
+        (
+            f"  first response  {first['count']} answered, {first['waiting']} waiting; "
+            f"median {_hours(first['median_hours'])}, p90 {_hours(first['p90_hours'])}"
+        ),
+        (
+            f"  resolution      {fixed['count']} resolved, {fixed['waiting']} open; "
+            f"median {_hours(fixed['median_hours'])}, p90 {_hours(fixed['p90_hours'])}"
+        ),
+        f"  CSAT            {_percent(sat['percent'])} satisfied of {sat['responses']} answers",
+        "",
+        "Relationship (proactive)",
+        (
+            f"  NPS             {nps_text} ({score['promoters']} promoters, "
+            f"{score['passives']} passives, {score['detractors']} detractors)"
+        ),
+        (
+            f"  retention       {_percent(keep['retention_rate'])} of {keep['starting']} customers "
+            f"(churn {_percent(keep['churn_rate'])}, {keep['churned']} churned)"
+        ),
+        (
+            f"  stewardship     {_percent(ours)}"
+            f" of touchpoints started by us ({steward['outbound']} out, {steward['inbound']} in)"
+        ),
+        "  lifetime value  "
+        + (
+            "- (no revenue attribute)"
+            if clv is None or clv["value"] is None
+            else f"{clv['value']:,.0f}"
+        ),
+        "",
+        "Cohorts by start month (customers, still customers)",
+    ]
+    lines += [f"  {c['month']}  {c['customers']:>5}  {c['rate']:5.1f}%" for c in data["cohorts"]]
+    return "\n".join(lines)
+
+
 def _silence(stream: TextIO) -> None:
     """Point *stream* at /dev/null so flushing it at exit cannot fail again."""
     try:
@@ -322,6 +412,7 @@ _COMMANDS = {
     "forecast": _forecast,
     "summary": _summary,
     "validate": _validate,
+    "metrics": _metrics,
 }
 
 

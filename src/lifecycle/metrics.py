@@ -1,0 +1,477 @@
+"""Relationship metrics: is stewardship working? Each a pure function of a book and a period.
+
+Service metrics measure how well the team *reacts* (first response, resolution,
+CSAT); relationship metrics measure what proactive stewardship is for (NPS,
+retention, churn, cohorts, lifetime value, and the stewardship ratio: how much
+of the conversation the team starts). Every function documents its formula;
+periods are inclusive local-date ranges, taken in each customer's zone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import statistics
+from collections.abc import Iterable, Mapping
+
+import attrs
+
+from lifecycle._frozendict import FrozenDict
+from lifecycle._validate import check_date
+from lifecycle.book import Book
+from lifecycle.errors import InvalidValueError
+from lifecycle.policies._conditions import churning_cancellation
+from lifecycle.timeline import Timeline
+from lifecycle.touchpoints import Direction, Kind
+
+__all__ = [
+    "Cohort",
+    "Durations",
+    "LifetimeValue",
+    "Nps",
+    "Retention",
+    "Satisfaction",
+    "Stewardship",
+    "cohort_retention",
+    "csat",
+    "first_response_times",
+    "lifetime_value",
+    "nps",
+    "report",
+    "resolution_times",
+    "retention",
+    "stewardship_ratio",
+]
+
+
+def _period(start: dt.date, end: dt.date) -> None:
+    check_date("start", start)
+    check_date("end", end)
+    if end < start:
+        raise InvalidValueError("end", end, f"is before start {start.isoformat()}")
+
+
+def _in_period(timeline: Timeline, start: dt.date, end: dt.date) -> Timeline:
+    return timeline.between(start, end)
+
+
+def _p90(values: list[float]) -> float:
+    """Nearest-rank 90th percentile: the smallest value with at least 90% at or below it."""
+    ordered = sorted(values)
+    return ordered[math.ceil(0.9 * len(ordered)) - 1]
+
+
+@attrs.frozen
+class Durations:
+    """How long something took, in hours: median and 90th percentile, with counts.
+
+    Attributes:
+        count: How many were measured (answered or resolved).
+        waiting: How many had no answer (or resolution) by the end of the period.
+        median_hours: The median, in hours (``None`` when nothing was measured).
+        p90_hours: The nearest-rank 90th percentile, in hours (``None`` likewise).
+    """
+
+    count: int
+    waiting: int
+    median_hours: float | None
+    p90_hours: float | None
+
+    @classmethod
+    def of(cls, hours: list[float], waiting: int) -> Durations:
+        """Summarise measured durations (hours) and how many are still waiting."""
+        if not hours:
+            return cls(0, waiting, None, None)
+        return cls(len(hours), waiting, statistics.median(hours), _p90(hours))
+
+
+def _times(
+    book: Book,
+    start: dt.date,
+    end: dt.date,
+    asked: Iterable[Kind],
+    answer: Kind | None,
+) -> Durations:
+    hours: list[float] = []
+    waiting = 0
+    kinds = tuple(asked)
+    for _customer, timeline in book.items():  # noqa: PERF102 - a Book, not a dict
+        visible = timeline.until(end)
+        for tp in _in_period(visible, start, end):
+            if tp.kind not in kinds or tp.direction is not Direction.INBOUND:
+                continue
+            later = visible.after(tp.at)
+            reply = (
+                later.first(direction=Direction.OUTBOUND) if answer is None else later.first(answer)
+            )
+            if reply is None:
+                waiting += 1
+            else:
+                hours.append((reply.at - tp.at).total_seconds() / 3600)
+    return Durations.of(hours, waiting)
+
+
+def first_response_times(book: Book, start: dt.date, end: dt.date) -> Durations:
+    """Time from each inbound inquiry or complaint in the period to our first outbound touchpoint.
+
+    Formula: for every inbound ``inquiry`` or ``complaint`` whose local date is
+    in [start, end], the time to the customer's next outbound touchpoint (of
+    any kind, up to *end*); median and nearest-rank 90th percentile in hours.
+    Those with no response by *end* are counted as ``waiting``.
+
+    Raises:
+        InvalidValueError: for a date that is not a date, or *end* before *start*.
+
+    Examples:
+        >>> import datetime as dt, lifecycle as lc
+        >>> times = first_response_times(lc.sample_book(), dt.date(2026, 1, 1), lc.SAMPLE_AS_OF)
+        >>> times.count > 0 and times.median_hours <= times.p90_hours
+        True
+    """
+    _period(start, end)
+    return _times(book, start, end, (Kind.INQUIRY, Kind.COMPLAINT), None)
+
+
+def resolution_times(book: Book, start: dt.date, end: dt.date) -> Durations:
+    """Time from each inbound complaint in the period to the next ``resolution``.
+
+    Formula: for every inbound ``complaint`` whose local date is in
+    [start, end], the time to the customer's next ``resolution`` touchpoint (up
+    to *end*); median and nearest-rank 90th percentile in hours; unresolved
+    ones are counted as ``waiting``.
+
+    Raises:
+        InvalidValueError: for a date that is not a date, or *end* before *start*.
+    """
+    _period(start, end)
+    return _times(book, start, end, (Kind.COMPLAINT,), Kind.RESOLUTION)
+
+
+@attrs.frozen
+class Satisfaction:
+    """CSAT over a period.
+
+    Attributes:
+        responses: CSAT answers in the period.
+        satisfied: Answers of 4 or 5.
+        percent: ``100 * satisfied / responses`` (``None`` without answers).
+        mean: The mean score, 1 to 5 (``None`` without answers).
+    """
+
+    responses: int
+    satisfied: int
+    percent: float | None
+    mean: float | None
+
+
+def csat(book: Book, start: dt.date, end: dt.date) -> Satisfaction:
+    """Customer satisfaction: the share of CSAT answers of 4 or 5, and the mean.
+
+    Formula: over every ``csat`` touchpoint with a score whose local date is in
+    [start, end], CSAT = 100 x (answers of 4 or 5) / (answers).
+
+    Raises:
+        InvalidValueError: for a date that is not a date, or *end* before *start*.
+    """
+    _period(start, end)
+    scores = [
+        tp.score
+        for _customer, timeline in book.items()
+        for tp in _in_period(timeline, start, end).select(Kind.CSAT)
+        if tp.score is not None
+    ]
+    if not scores:
+        return Satisfaction(0, 0, None, None)
+    satisfied = sum(1 for s in scores if s >= 4)
+    return Satisfaction(
+        len(scores), satisfied, 100 * satisfied / len(scores), statistics.fmean(scores)
+    )
+
+
+@attrs.frozen
+class Nps:
+    """Net Promoter Score over a period.
+
+    Attributes:
+        score: ``100 * (promoters - detractors) / responses``, from -100 to 100
+            (``None`` without answers).
+        promoters: Customers whose answer was 9 or 10.
+        passives: Customers whose answer was 7 or 8.
+        detractors: Customers whose answer was 0 to 6.
+    """
+
+    score: float | None
+    promoters: int
+    passives: int
+    detractors: int
+
+    @property
+    def responses(self) -> int:
+        """Customers who answered in the period."""
+        return self.promoters + self.passives + self.detractors
+
+
+def nps(book: Book, start: dt.date, end: dt.date) -> Nps:
+    """Net Promoter Score: promoters minus detractors, as a share of those who answered.
+
+    Formula: each customer's latest ``nps`` answer whose local date is in
+    [start, end] counts once; promoters answered 9-10, passives 7-8,
+    detractors 0-6; NPS = 100 x (promoters - detractors) / (customers who
+    answered), from -100 to 100.
+
+    Raises:
+        InvalidValueError: for a date that is not a date, or *end* before *start*.
+
+    Examples:
+        >>> import datetime as dt, lifecycle as lc
+        >>> -100 <= nps(lc.sample_book(), dt.date(2024, 1, 1), lc.SAMPLE_AS_OF).score <= 100
+        True
+    """
+    _period(start, end)
+    latest = [
+        answer.score
+        for _customer, timeline in book.items()
+        if (answer := _in_period(timeline, start, end).last(Kind.NPS)) is not None
+        and answer.score is not None
+    ]
+    promoters = sum(1 for s in latest if s >= 9)
+    detractors = sum(1 for s in latest if s <= 6)
+    passives = len(latest) - promoters - detractors
+    score = 100 * (promoters - detractors) / len(latest) if latest else None
+    return Nps(score, promoters, passives, detractors)
+
+
+def _churned(timeline: Timeline, day: dt.date) -> bool:
+    return churning_cancellation(timeline.until(day)) is not None
+
+
+@attrs.frozen
+class Retention:
+    """Who of the customers at the start of a period were still customers at its end.
+
+    Attributes:
+        starting: Customers at the start (``since`` on or before it, not churned).
+        retained: Of those, not churned at the end.
+        churned: Of those, churned by the end.
+    """
+
+    starting: int
+    retained: int
+    churned: int
+
+    @property
+    def retention_rate(self) -> float | None:
+        """``100 * retained / starting`` (``None`` for an empty cohort)."""
+        return 100 * self.retained / self.starting if self.starting else None
+
+    @property
+    def churn_rate(self) -> float | None:
+        """``100 * churned / starting``; with the retention rate it makes 100."""
+        return 100 * self.churned / self.starting if self.starting else None
+
+
+def retention(book: Book, start: dt.date, end: dt.date) -> Retention:
+    """Retention and churn of the customers a period starts with.
+
+    Formula: the starting cohort is every customer whose ``since`` is on or
+    before *start* and who is not churned on *start* (churned: the last
+    cancellation up to that day has no purchase or renewal after it). Retained:
+    those not churned on *end*. Retention rate = 100 x retained / starting;
+    churn rate = 100 x churned / starting; the two make 100.
+
+    Raises:
+        InvalidValueError: for a date that is not a date, or *end* before *start*.
+    """
+    _period(start, end)
+    starting = retained = 0
+    for customer, timeline in book.items():
+        if customer.since > start or _churned(timeline, start):
+            continue
+        starting += 1
+        retained += not _churned(timeline, end)
+    return Retention(starting, retained, starting - retained)
+
+
+@attrs.frozen
+class Cohort:
+    """The customers who started in one month, and how many are still customers.
+
+    Attributes:
+        month: The start month, ``"YYYY-MM"``.
+        customers: Customers whose ``since`` falls in it.
+        retained: Of those, not churned on the as-of date.
+    """
+
+    month: str
+    customers: int
+    retained: int
+
+    @property
+    def rate(self) -> float:
+        """``100 * retained / customers``."""
+        return 100 * self.retained / self.customers
+
+
+def cohort_retention(book: Book, as_of: dt.date) -> tuple[Cohort, ...]:
+    """Retention by start month: of the customers who started in each month, who is left.
+
+    Formula: customers are grouped by the month of ``since`` (on or before
+    *as_of*); a cohort's rate is 100 x (not churned on *as_of*) / (customers).
+    Oldest cohort first.
+
+    Raises:
+        InvalidValueError: if *as_of* is not a date.
+    """
+    check_date("as_of", as_of)
+    counts: dict[str, list[int]] = {}
+    for customer, timeline in book.items():
+        if customer.since > as_of:
+            continue
+        cohort = counts.setdefault(customer.since.strftime("%Y-%m"), [0, 0])
+        cohort[0] += 1
+        cohort[1] += not _churned(timeline, as_of)
+    return tuple(Cohort(month, n, kept) for month, (n, kept) in sorted(counts.items()))
+
+
+@attrs.frozen
+class LifetimeValue:
+    """A simple customer lifetime value model.
+
+    Attributes:
+        monthly_revenue: Mean monthly revenue per customer who has the attribute.
+        monthly_churn: Monthly churn rate, 0 to 1, from the period's churn.
+        value: ``monthly_revenue * margin / monthly_churn`` (``None`` when no
+            customer churned: the model has no finite answer).
+        customers: Customers with a revenue attribute.
+    """
+
+    monthly_revenue: float
+    monthly_churn: float
+    value: float | None
+    customers: int
+
+
+def lifetime_value(
+    book: Book,
+    start: dt.date,
+    end: dt.date,
+    *,
+    attribute: str = "monthly_revenue",
+    yearly: bool = False,
+    margin: float = 1.0,
+) -> LifetimeValue | None:
+    """Customer lifetime value: revenue per month times margin, over the monthly churn rate.
+
+    Formula (the usual simple model): ARPA = the mean of the *attribute* (a
+    monthly revenue, as a number) over customers that have it; monthly churn =
+    (churn rate over [start, end]) / (months in the period, at least 1);
+    CLV = ARPA x *margin* / monthly churn. With *yearly*, the attribute is a
+    yearly revenue and is divided by 12. Returns ``None`` when no customer has
+    the attribute.
+
+    Raises:
+        InvalidValueError: for a bad period or margin, or an attribute value
+            that is not a number (naming the customer and the value).
+    """
+    _period(start, end)
+    if not 0 < margin <= 1:
+        raise InvalidValueError("margin", margin, "must be more than 0 and at most 1")
+    revenues: list[float] = []
+    for customer in book:
+        raw = customer.attributes.get(attribute)
+        if raw is None:
+            continue
+        try:
+            revenues.append(float(raw) / (12 if yearly else 1))
+        except ValueError:
+            raise InvalidValueError(
+                f"{customer.id}.attributes[{attribute!r}]", raw, "is not a number"
+            ) from None
+    if not revenues:
+        return None
+    months = max(1.0, (end - start).days / 30.4375)
+    churn = (retention(book, start, end).churn_rate or 0.0) / 100 / months
+    arpa = statistics.fmean(revenues)
+    return LifetimeValue(arpa, churn, arpa * margin / churn if churn else None, len(revenues))
+
+
+@attrs.frozen
+class Stewardship:
+    """How much of the conversation we start: outbound touchpoints over all of them.
+
+    Attributes:
+        outbound: Touchpoints we started in the period.
+        inbound: Touchpoints the customers started.
+        ratio: ``outbound / (outbound + inbound)``, 0 to 1 (``None`` without touchpoints).
+        by_customer: The same ratio per customer who had touchpoints in the period.
+    """
+
+    outbound: int
+    inbound: int
+    ratio: float | None
+    by_customer: Mapping[str, float]
+
+
+def stewardship_ratio(book: Book, start: dt.date, end: dt.date) -> Stewardship:
+    """The stewardship ratio: the share of touchpoints we started rather than the customer.
+
+    Formula: over touchpoints whose local date is in [start, end],
+    ratio = outbound / (outbound + inbound), for the book and per customer.
+    Reactive service alone keeps it low; stewardship raises it.
+
+    Raises:
+        InvalidValueError: for a date that is not a date, or *end* before *start*.
+    """
+    _period(start, end)
+    out_total = in_total = 0
+    per: dict[str, float] = {}
+    for customer, timeline in book.items():
+        window = _in_period(timeline, start, end)
+        if not window:
+            continue
+        outbound = window.count(direction=Direction.OUTBOUND)
+        per[customer.id] = outbound / len(window)
+        out_total += outbound
+        in_total += len(window) - outbound
+    total = out_total + in_total
+    return Stewardship(out_total, in_total, out_total / total if total else None, FrozenDict(per))
+
+
+def report(book: Book, start: dt.date, end: dt.date) -> dict[str, object]:
+    """Every metric for a book and a period, as plain JSON-ready data.
+
+    Lifetime value uses the ``monthly_revenue`` attribute, else
+    ``annual_revenue`` (divided by 12); it is ``None`` when customers have
+    neither.
+
+    Raises:
+        InvalidValueError: for a bad period, or a revenue that is not a number.
+    """
+    clv = lifetime_value(book, start, end) or lifetime_value(
+        book, start, end, attribute="annual_revenue", yearly=True
+    )
+    keep = retention(book, start, end)
+    steward = stewardship_ratio(book, start, end)
+    return {
+        "from": start.isoformat(),
+        "to": end.isoformat(),
+        "first_response": attrs.asdict(first_response_times(book, start, end)),
+        "resolution": attrs.asdict(resolution_times(book, start, end)),
+        "csat": attrs.asdict(csat(book, start, end)),
+        "nps": attrs.asdict(nps(book, start, end)),
+        "retention": {
+            **attrs.asdict(keep),
+            "retention_rate": keep.retention_rate,
+            "churn_rate": keep.churn_rate,
+        },
+        "stewardship": {
+            "outbound": steward.outbound,
+            "inbound": steward.inbound,
+            "ratio": steward.ratio,
+        },
+        "lifetime_value": None if clv is None else attrs.asdict(clv),
+        "cohorts": [
+            {"month": c.month, "customers": c.customers, "retained": c.retained, "rate": c.rate}
+            for c in cohort_retention(book, end)
+        ],
+    }
