@@ -183,6 +183,7 @@ BAD_FILES: list[tuple[str, str, int | None, str | None, str]] = [
     ("tagged without a tag", GOOD + 'when = { tagged = { within = "30 days" } }\n', 5, "policy[0].when.tagged", "needs a tag"),
     ("tagged with an unknown kind", GOOD + 'when = { tagged = { tag = "vip", kind = "gossip" } }\n', 5, "policy[0].when.tagged.kind", "is not a known kind"),
     ("empty description", GOOD + 'description = ""\n', 5, "policy[0].description", "non-empty string"),
+    ("unknown health band", GOOD + 'when = { health = "grumpy" }\n', 5, "policy[0].when.health", "is not a band"),
     ("inline policies", 'policy = [{ name = "p", priority = 1 }]\n', None, "policy[0].anchor", "is required"),
     ("use with more", '[[policy]]\nuse = "x"\nname = "p"\n', 3, "policy[0].name", "is not a key here"),
 ]  # fmt: skip
@@ -245,6 +246,8 @@ def test_custom_kinds_and_lifecycles_are_known_when_given():
         lifecycle=stages,
     )
     assert made.anchor.description == "ces"
+    (at_risk,) = parse_policies(GOOD + 'when = { health = ["at_risk", "watch"] }\n')
+    assert at_risk.when is not None and at_risk.when.description == "health is at_risk or watch"
     (vip,) = parse_policies(GOOD + 'when = { tagged = "vip" }\n')
     assert vip.when is not None and vip.when.description.startswith("tagged")
 

@@ -31,6 +31,7 @@ from lifecycle.errors import (
     UnknownKindError,
     UnknownStageError,
 )
+from lifecycle.health import DEFAULT_HEALTH, Health, HealthModel, HealthPart, health_scores
 from lifecycle.io import BookReport, read_book, read_book_report, write_book
 from lifecycle.policies import (
     Anchor,
@@ -53,6 +54,7 @@ from lifecycle.policies import (
     exists,
     first,
     fulfilled_by,
+    health_is,
     in_stage,
     last,
     latest,
@@ -91,6 +93,7 @@ from lifecycle.timeline import Timeline
 from lifecycle.touchpoints import Channel, Direction, Kind, Touchpoint
 
 __all__ = [
+    "DEFAULT_HEALTH",
     "DEFAULT_LIFECYCLE",
     "SAMPLE_AS_OF",
     "Action",
@@ -112,6 +115,9 @@ __all__ = [
     "Explanation",
     "Forecast",
     "Fulfilment",
+    "Health",
+    "HealthModel",
+    "HealthPart",
     "HeldBack",
     "InvalidValueError",
     "Kind",
@@ -154,6 +160,8 @@ __all__ = [
     "exists",
     "first",
     "fulfilled_by",
+    "health_is",
+    "health_scores",
     "in_stage",
     "last",
     "latest",

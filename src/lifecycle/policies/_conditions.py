@@ -9,6 +9,7 @@ import attrs
 from dateutil.relativedelta import relativedelta
 
 from lifecycle.errors import InvalidValueError
+from lifecycle.health import DEFAULT_HEALTH, HealthModel
 from lifecycle.policies._anchors import Anchor
 from lifecycle.policy import Context
 from lifecycle.stages import DEFAULT_LIFECYCLE, Lifecycle
@@ -23,6 +24,7 @@ __all__ = [
     "churned",
     "condition",
     "exists",
+    "health_is",
     "in_stage",
     "not_",
     "score",
@@ -233,6 +235,36 @@ def tagged(
 
     within = "" if within_days is None else f" in the last {within_days} days"
     return _Test(test, f"tagged {tag!r}{within}")
+
+
+def health_is(*bands: str, model: HealthModel | None = None) -> Condition:
+    """The customer's health score falls in one of these bands (see `lifecycle.health`).
+
+    Args:
+        bands: Band names, e.g. ``"at_risk"`` (or ``"unknown"``: no data).
+        model: The health model (default `lifecycle.DEFAULT_HEALTH`).
+
+    Raises:
+        InvalidValueError: for a band the model does not have.
+
+    Examples:
+        >>> health_is("at_risk").description
+        'health is at_risk'
+    """
+    chosen = model if model is not None else DEFAULT_HEALTH
+    known = (*chosen.band_names, "unknown")
+    for band in bands:
+        if band not in known:
+            raise InvalidValueError("bands", band, f"is not a band (bands: {', '.join(known)})")
+    if not bands:
+        raise InvalidValueError("bands", bands, "name at least one band")
+    wanted = frozenset(bands)
+
+    def test(context: Context) -> bool:
+        found = chosen.score(context.customer, context.timeline, context.as_of)
+        return found.band in wanted
+
+    return _Test(test, f"health is {' or '.join(bands)}")
 
 
 def churning_cancellation(timeline: Timeline) -> Touchpoint | None:

@@ -29,6 +29,7 @@ from lifecycle.policies._conditions import (
     attribute,
     churned,
     exists,
+    health_is,
     in_stage,
     not_,
     score,
@@ -156,6 +157,7 @@ class _Reader:
             "tagged": self.tagged,
             "exists": lambda where, body: exists(self.anchor(where, body)),
             "churned": self.churned,
+            "health": self.health,
             "all": self.combined,
             "any": self.combined,
             "not": lambda where, body: not_(self.condition(where, body)),
@@ -191,6 +193,12 @@ class _Reader:
                     where, stage, f"is not a stage (stages: {', '.join(self.lifecycle.stages)})"
                 )
         return in_stage(*stages, lifecycle=self.lifecycle)
+
+    def health(self, where: str, body: object) -> Condition:
+        try:
+            return health_is(*_names(where, body))
+        except LifecycleError as e:
+            raise _Invalid(where, getattr(e, "value", body), _problem_of(e)) from None
 
     def churned(self, where: str, body: object) -> Condition:
         if body is not True:
