@@ -251,9 +251,12 @@ def _bands(value: Iterable[tuple[float, str]]) -> tuple[tuple[float, str], ...]:
 class HealthModel:
     """A weighted health score from measures, with named bands.
 
-    Args:
-        measures: Each measure with its weight (a mapping or pairs).
-        bands: ``(lowest score, name)`` pairs; the lowest must start at 0.
+    Build one from a mapping (or pairs) of measure to weight, and optionally
+    ``(lowest score, name)`` band pairs.
+
+    Attributes:
+        measures: Each measure with its weight.
+        bands: ``(lowest score, name)`` pairs, best first; the lowest starts at 0.
 
     Raises:
         InvalidValueError: for no measures, a weight of 0 or less, two
