@@ -58,18 +58,6 @@ ENTRY_POINT_GROUP = "lifecycle.policies"
 T = TypeVar("T")
 
 _DURATION = re.compile(r"\s*([+-]?\d+)\s+(day|week|month|year)s?\s*\Z")
-_POLICY_KEYS = (
-    "name",
-    "priority",
-    "description",
-    "anchor",
-    "offset",
-    "when",
-    "fulfilled_by",
-    "recurs",
-    "expires",
-    "restrict",
-)
 
 
 class _Invalid(Exception):
@@ -271,15 +259,6 @@ class _Reader:
         if "use" in table:
             _only(key, table, ("use",))
             return self.registered(f"{key}.use", table["use"])
-        unknown = [k for k in table if k not in _POLICY_KEYS]
-        for k in unknown:
-            self.problems.append(
-                _Invalid(f"{key}.{k}", table[k], f"is not a policy key ({', '.join(_POLICY_KEYS)})")
-            )
-        for required in ("name", "priority", "anchor"):
-            if required not in table:
-                self.problems.append(_Invalid(f"{key}.{required}", None, "is required"))
-        parts: dict[str, Any] = {}
         steps: dict[str, Callable[[str, Any], Any]] = {
             "name": _text,
             "priority": _int,
@@ -292,23 +271,27 @@ class _Reader:
             "expires": self.duration,
             "restrict": self.condition,
         }
-        for name, step in steps.items():
-            if name in table:
-                found = self.attempt(lambda: step(f"{key}.{name}", table[name]))  # noqa: B023
-                if found is not None:
-                    parts[name] = found
-        if (
-            unknown
-            or any(k not in parts for k in table if k in _POLICY_KEYS)
-            or not all(k in parts for k in ("name", "priority", "anchor"))
-        ):
+        before = len(self.problems)
+        for k, value in table.items():
+            if k not in steps:
+                keys = ", ".join(steps)
+                self.problems.append(_Invalid(f"{key}.{k}", value, f"is not a policy key ({keys})"))
+        for required in ("name", "priority", "anchor"):
+            if required not in table:
+                self.problems.append(_Invalid(f"{key}.{required}", None, "is required"))
+        parts = {
+            name: self.attempt(lambda: step(f"{key}.{name}", table[name]))  # noqa: B023
+            for name, step in steps.items()
+            if name in table
+        }
+        if len(self.problems) > before:  # report them all, build nothing
             return None
         only = parts.pop("restrict", None)
         name, priority = parts.pop("name"), parts.pop("priority")
         built = self.attempt(lambda: _checked_policy(key, name, priority, parts))
-        if built is None:
-            return None
-        return restrict(built, only) if only is not None else built
+        if built is None or only is None:
+            return built
+        return restrict(built, only)
 
     def registered(self, key: str, value: object) -> Policy | None:
         name = _text(key, value)
