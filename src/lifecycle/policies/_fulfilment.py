@@ -81,12 +81,14 @@ class Fulfilment:
     kinds: tuple[Kind, ...]
     direction: Direction | None
     since: Since
+    #: What closes the action, e.g. ``"outbound touchpoint"`` (worked out once:
+    #: every due verdict's reason says it).
+    description: str = attrs.field(init=False, eq=False, hash=False, repr=False)
 
-    @property
-    def description(self) -> str:
-        """What closes the action, e.g. ``"an outbound touchpoint"``."""
+    def __attrs_post_init__(self) -> None:
         what = " or ".join(k.name for k in self.kinds) if self.kinds else "touchpoint"
-        return f"{self.direction.value} {what}" if self.direction else what
+        described = f"{self.direction.value} {what}" if self.direction else what
+        object.__setattr__(self, "description", described)
 
     def find(self, timeline: Timeline, anchor: Anchored, due: dt.date) -> Touchpoint | None:
         """Return the earliest touchpoint that fulfils the action, or ``None``."""
