@@ -118,11 +118,8 @@ class Law:
 
     name: str
     description: str
+    # Raises PolicyContractError if a trial breaks the law; run by check_laws.
     _check: Callable[[_Trial], None] = attrs.field(repr=False)
-
-    def check(self, trial: _Trial) -> None:
-        """Raise `PolicyContractError` if *trial* breaks this law."""
-        self._check(trial)
 
 
 def _total(trial: _Trial) -> None:
@@ -446,7 +443,7 @@ def check_laws(
         fulfil=fulfil,
     )
     for law in _laws(laws):
-        law.check(trial)
+        law._check(trial)
 
 
 #: The settings `check_policy` adds to the current profile: no deadline (an
