@@ -34,6 +34,7 @@ from lifecycle.policies import (
     weeks,
     years,
 )
+from lifecycle.policies._anchors import _FieldAnchor
 from lifecycle.touchpoints import Direction, Kind, to_kind
 
 _POLICY_NAMES = st.from_regex(r"[a-z][a-z0-9_]{0,15}", fullmatch=True)
@@ -84,11 +85,18 @@ def _conditions(kinds: st.SearchStrategy[Kind]) -> st.SearchStrategy[Condition]:
     )
 
 
-def _fulfilments(kinds: st.SearchStrategy[Kind]) -> st.SearchStrategy[Fulfilment]:
-    windows = st.one_of(
-        st.builds(since_anchor, inclusive=st.booleans(), days=st.integers(-180, 0)),
-        st.builds(since_anchor_date, days=st.integers(-365, 0)),
-        st.builds(since_due, days=st.integers(-30, 0)),
+def _fulfilments(
+    kinds: st.SearchStrategy[Kind], *, from_due: bool
+) -> st.SearchStrategy[Fulfilment]:
+    due = st.builds(since_due, days=st.integers(-30, 0))
+    windows = (
+        due
+        if from_due
+        else st.one_of(
+            st.builds(since_anchor, inclusive=st.booleans(), days=st.integers(-180, 0)),
+            st.builds(since_anchor_date, days=st.integers(-365, 0)),
+            due,
+        )
     )
     return st.builds(
         lambda chosen, direction, window: fulfilled_by(*chosen, direction=direction, since=window),
@@ -135,23 +143,29 @@ def policies(
     """
     chosen = st.sampled_from([to_kind(k) for k in kinds] if kinds else list(Kind.standard()))
     return st.builds(
-        lambda name, priority, anchor, offset, when, fulfil, recurs, expires: policy(
+        lambda name, priority, anchored, offset, when, recurs, expires: policy(
             name,
             priority=priority,
-            anchor=anchor,
+            anchor=anchored[0],
             offset=offset,
             when=when,
-            fulfilled_by=fulfil,
+            fulfilled_by=anchored[1],
             recurs=recurs,
             expires=expires,
             description="A generated policy.",
         ),
         names if names is not None else _POLICY_NAMES,
         priorities if priorities is not None else st.integers(1, 9),
-        _anchors(chosen),
+        # A date field (a contract end) may lie ahead: a window counted from it
+        # could open only after the action is due, so it counts from the due date.
+        _anchors(chosen).flatmap(
+            lambda anchor: st.tuples(
+                st.just(anchor),
+                st.none() | _fulfilments(chosen, from_due=isinstance(anchor, _FieldAnchor)),
+            )
+        ),
         _offsets(),
         st.none() | _conditions(chosen),
-        st.none() | _fulfilments(chosen),
         st.none() | _recurrences(),
         st.none() | st.integers(0, 60).map(days),
     )
