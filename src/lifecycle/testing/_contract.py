@@ -382,8 +382,8 @@ LAWS: tuple[Law, ...] = (
     Law(
         "fulfilment",
         "Doing what a due action asks (the touchpoint that fulfils it, at the end of the "
-        "as-of day) removes the action: no verdict of that policy stays due on that due date. "
-        "(A fulfilment window that opens only after the due date breaks it.)",
+        "as-of day) removes the action: no verdict of that policy stays due on that due date; "
+        "a fulfilment window that opens only after the due date breaks it.",
         _fulfilment,
     ),
     Law(
