@@ -6,8 +6,10 @@ import os
 
 from hypothesis import HealthCheck, settings
 
-# CI runs a fixed, derandomized budget so a run's length does not vary; local
-# runs explore more and keep the example database.
+# CI runs a fixed, derandomized budget so a run's length does not vary (smaller
+# than the plugin's "ci" profile, to keep this suite quick); local runs use the
+# plugin's "dev" and "thorough" profiles (lifecycle.testing._plugin), which
+# explore more and keep the example database.
 settings.register_profile(
     "ci",
     max_examples=60,
@@ -17,6 +19,4 @@ settings.register_profile(
     print_blob=True,
     suppress_health_check=[HealthCheck.too_slow],
 )
-settings.register_profile("dev", max_examples=100, deadline=None)
-settings.register_profile("thorough", max_examples=2000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))

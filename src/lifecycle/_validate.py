@@ -41,6 +41,14 @@ def check_date(field: str, value: object) -> dt.date:
     return value
 
 
+def check_period(start: object, end: object) -> None:
+    """Check that *start* and *end* are dates and *end* is not before *start*."""
+    first = check_date("start", start)
+    last = check_date("end", end)
+    if last < first:
+        raise InvalidValueError("end", last, f"is before start {first.isoformat()}")
+
+
 def check_instant(field: str, value: object) -> dt.datetime:
     """Return *value* if it is a timezone-aware datetime."""
     if not isinstance(value, dt.datetime):

@@ -17,7 +17,7 @@ import attrs
 
 from lifecycle._frozendict import FrozenDict
 from lifecycle._gc import collector_paused
-from lifecycle._validate import check_count, check_date, slot_setters
+from lifecycle._validate import check_count, check_date, check_period
 from lifecycle.book import Book
 from lifecycle.customers import Customer
 from lifecycle.errors import InvalidValueError
@@ -57,30 +57,6 @@ class Action:
     reason: str
     facts: Mapping[str, object] = attrs.field(factory=FrozenDict)
     channel: Channel | None = None
-
-    @classmethod
-    def _unchecked(  # noqa: PLR0917 - one positional value per field, on a hot path
-        cls,
-        customer_id: str,
-        policy: str,
-        due: dt.date,
-        priority: int,
-        overdue_days: int,
-        reason: str,
-        facts: Mapping[str, object],
-        channel: Channel | None,
-    ) -> Action:
-        """Build an action field by field, from a verdict's already-checked values."""
-        action = object.__new__(cls)
-        values = (customer_id, policy, due, priority, overdue_days, reason, facts, channel)
-        for setter, value in zip(_ACTION_SETTERS, values, strict=True):
-            setter(action, value)
-        return action
-
-
-_ACTION_SETTERS = slot_setters(
-    Action, "customer_id", "policy", "due", "priority", "overdue_days", "reason", "facts", "channel"
-)
 
 
 @attrs.frozen(weakref_slot=False)
@@ -313,17 +289,16 @@ class Engine:
         if not due:
             return [], []
         channel = _suggest(customer, visible)
-        new, cid = Action._unchecked, customer.id
         actions = [
-            new(
-                cid,
-                v.policy,
-                v.due,  # type: ignore[arg-type]  # a due verdict has a due date
-                v.priority,
-                (as_of - v.due).days,  # type: ignore[operator]  # likewise
-                v.reason,
-                v.facts,
-                channel,
+            Action(
+                customer_id=customer.id,
+                policy=v.policy,
+                due=v.due,  # type: ignore[arg-type]  # a due verdict has a due date
+                priority=v.priority,
+                overdue_days=v.overdue_days(as_of),
+                reason=v.reason,
+                facts=v.facts,
+                channel=channel,
             )
             for v in due
         ]
@@ -392,10 +367,7 @@ class Engine:
         Raises:
             InvalidValueError: if *end* is before *start*.
         """
-        check_date("start", start)
-        check_date("end", end)
-        if end < start:
-            raise InvalidValueError("end", end, f"is before start {start.isoformat()}")
+        check_period(start, end)
         days: dict[dt.date, list[Action]] = {}
         day = start
         while day <= end:

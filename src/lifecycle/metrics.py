@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 import attrs
 
 from lifecycle._frozendict import FrozenDict
-from lifecycle._validate import check_date
+from lifecycle._validate import check_date, check_period
 from lifecycle.book import Book
 from lifecycle.errors import InvalidValueError
 from lifecycle.policies._conditions import churning_cancellation
@@ -42,17 +42,6 @@ __all__ = [
     "retention",
     "stewardship_ratio",
 ]
-
-
-def _period(start: dt.date, end: dt.date) -> None:
-    check_date("start", start)
-    check_date("end", end)
-    if end < start:
-        raise InvalidValueError("end", end, f"is before start {start.isoformat()}")
-
-
-def _in_period(timeline: Timeline, start: dt.date, end: dt.date) -> Timeline:
-    return timeline.between(start, end)
 
 
 def _p90(values: list[float]) -> float:
@@ -97,7 +86,7 @@ def _times(
     kinds = tuple(asked)
     for _customer, timeline in book.items():  # noqa: PERF102 - a Book, not a dict
         visible = timeline.until(end)
-        for tp in _in_period(visible, start, end):
+        for tp in visible.between(start, end):
             if tp.kind not in kinds or tp.direction is not Direction.INBOUND:
                 continue
             later = visible.after(tp.at)
@@ -128,7 +117,7 @@ def first_response_times(book: Book, start: dt.date, end: dt.date) -> Durations:
         >>> times.count > 0 and times.median_hours <= times.p90_hours
         True
     """
-    _period(start, end)
+    check_period(start, end)
     return _times(book, start, end, (Kind.INQUIRY, Kind.COMPLAINT), None)
 
 
@@ -143,7 +132,7 @@ def resolution_times(book: Book, start: dt.date, end: dt.date) -> Durations:
     Raises:
         InvalidValueError: for a date that is not a date, or *end* before *start*.
     """
-    _period(start, end)
+    check_period(start, end)
     return _times(book, start, end, (Kind.COMPLAINT,), Kind.RESOLUTION)
 
 
@@ -173,11 +162,11 @@ def csat(book: Book, start: dt.date, end: dt.date) -> Satisfaction:
     Raises:
         InvalidValueError: for a date that is not a date, or *end* before *start*.
     """
-    _period(start, end)
+    check_period(start, end)
     scores = [
         tp.score
         for _customer, timeline in book.items()
-        for tp in _in_period(timeline, start, end).select(Kind.CSAT)
+        for tp in timeline.between(start, end).select(Kind.CSAT)
         if tp.score is not None
     ]
     if not scores:
@@ -227,11 +216,11 @@ def nps(book: Book, start: dt.date, end: dt.date) -> Nps:
         >>> -100 <= nps(lc.sample_book(), dt.date(2024, 1, 1), lc.SAMPLE_AS_OF).score <= 100
         True
     """
-    _period(start, end)
+    check_period(start, end)
     latest = [
         answer.score
         for _customer, timeline in book.items()
-        if (answer := _in_period(timeline, start, end).last(Kind.NPS)) is not None
+        if (answer := timeline.between(start, end).last(Kind.NPS)) is not None
         and answer.score is not None
     ]
     promoters = sum(1 for s in latest if s >= 9)
@@ -282,7 +271,7 @@ def retention(book: Book, start: dt.date, end: dt.date) -> Retention:
     Raises:
         InvalidValueError: for a date that is not a date, or *end* before *start*.
     """
-    _period(start, end)
+    check_period(start, end)
     starting = retained = 0
     for customer, timeline in book.items():
         if customer.since > start or _churned(timeline, start):
@@ -373,7 +362,7 @@ def lifetime_value(
         InvalidValueError: for a bad period or margin, or an attribute value
             that is not a number (naming the customer and the value).
     """
-    _period(start, end)
+    check_period(start, end)
     if not 0 < margin <= 1:
         raise InvalidValueError("margin", margin, "must be more than 0 and at most 1")
     revenues: list[float] = []
@@ -422,11 +411,11 @@ def stewardship_ratio(book: Book, start: dt.date, end: dt.date) -> Stewardship:
     Raises:
         InvalidValueError: for a date that is not a date, or *end* before *start*.
     """
-    _period(start, end)
+    check_period(start, end)
     out_total = in_total = 0
     per: dict[str, float] = {}
     for customer, timeline in book.items():
-        window = _in_period(timeline, start, end)
+        window = timeline.between(start, end)
         if not window:
             continue
         outbound = window.count(direction=Direction.OUTBOUND)

@@ -287,6 +287,28 @@ class Timeline:
                 i = codes.find(code, i + 1, stop)
         return i
 
+    def _locate(
+        self,
+        kind: Kind | str | None,
+        direction: Direction | None,
+        where: Predicate | None,
+        *,
+        reverse: bool,
+    ) -> int:
+        """Position of the first (or last) touchpoint matching every filter, else -1."""
+        if where is None:
+            return self._find(kind, direction, reverse=reverse)
+        items = self._index.items
+        positions = list(self._positions(kind))
+        return next(
+            (
+                i
+                for i in (reversed(positions) if reverse else positions)
+                if _matches(items[i], direction, where)
+            ),
+            -1,
+        )
+
     def _pick(
         self,
         kind: Kind | None,
@@ -296,22 +318,10 @@ class Timeline:
         reverse: bool,
     ) -> tuple[Touchpoint, dt.date] | None:
         """The first (or last) match and its local date, for the building blocks."""
-        index = self._index
-        if where is None:
-            i = self._find(kind, direction, reverse=reverse)
-        else:
-            positions = list(self._positions(kind))
-            i = next(
-                (
-                    j
-                    for j in (reversed(positions) if reverse else positions)
-                    if _matches(index.items[j], direction, where)
-                ),
-                -1,
-            )
+        i = self._locate(kind, direction, where, reverse=reverse)
         if i < 0:
             return None
-        return index.items[i], dt.date.fromordinal(index.days[i])
+        return self._index.items[i], dt.date.fromordinal(self._index.days[i])
 
     def _earliest(
         self, kinds: tuple[Kind, ...], direction: Direction | None, start: int
@@ -387,16 +397,8 @@ class Timeline:
 
         Among touchpoints at the same instant the smallest id counts as first.
         """
-        direction = _to_direction(direction)
-        items = self._index.items
-        if where is None:
-            i = self._find(kind, direction, reverse=False)
-            return items[i] if i >= 0 else None
-        for i in self._positions(kind):
-            tp = items[i]
-            if _matches(tp, direction, where):
-                return tp
-        return None
+        i = self._locate(kind, _to_direction(direction), where, reverse=False)
+        return self._index.items[i] if i >= 0 else None
 
     def last(
         self,
@@ -409,16 +411,8 @@ class Timeline:
 
         Among touchpoints at the same instant the largest id counts as last.
         """
-        direction = _to_direction(direction)
-        items = self._index.items
-        if where is None:
-            i = self._find(kind, direction, reverse=True)
-            return items[i] if i >= 0 else None
-        for i in reversed(list(self._positions(kind))):
-            tp = items[i]
-            if _matches(tp, direction, where):
-                return tp
-        return None
+        i = self._locate(kind, _to_direction(direction), where, reverse=True)
+        return self._index.items[i] if i >= 0 else None
 
     def count(
         self,
