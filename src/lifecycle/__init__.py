@@ -14,11 +14,12 @@ Examples:
 
 from lifecycle import metrics as metrics  # the module: lifecycle.metrics.nps(...)
 from lifecycle._version import __version__
-from lifecycle.book import Book
+from lifecycle.book import Book, Timelines
 from lifecycle.customers import Customer
 from lifecycle.engine import Action, Agenda, Engine, Explanation, Forecast, HeldBack, Skipped
 from lifecycle.errors import (
     BookFormatError,
+    BookOrderError,
     DuplicateIdError,
     InvalidValueError,
     LifecycleError,
@@ -32,7 +33,14 @@ from lifecycle.errors import (
     UnknownStageError,
 )
 from lifecycle.health import DEFAULT_HEALTH, Health, HealthModel, HealthPart, health_scores
-from lifecycle.io import BookReport, read_book, read_book_report, write_book
+from lifecycle.io import (
+    BookReport,
+    StreamedBook,
+    read_book,
+    read_book_report,
+    stream_book,
+    write_book,
+)
 from lifecycle.policies import (
     Anchor,
     Condition,
@@ -103,6 +111,7 @@ __all__ = [
     "Anomaly",
     "Book",
     "BookFormatError",
+    "BookOrderError",
     "BookReport",
     "Channel",
     "ClockRule",
@@ -137,7 +146,9 @@ __all__ = [
     "Skipped",
     "StageHistory",
     "Status",
+    "StreamedBook",
     "Timeline",
+    "Timelines",
     "Touchpoint",
     "TouchpointRule",
     "Transition",
@@ -184,6 +195,7 @@ __all__ = [
     "since_due",
     "starter_pack",
     "starter_pack_path",
+    "stream_book",
     "tagged",
     "weeks",
     "write_book",

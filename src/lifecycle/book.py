@@ -3,16 +3,28 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from typing import NoReturn
+from typing import NoReturn, Protocol
 
 from lifecycle.customers import Customer
 from lifecycle.errors import DuplicateIdError, InvalidValueError, UnknownCustomerError
 from lifecycle.timeline import Timeline
 from lifecycle.touchpoints import Touchpoint
 
-__all__ = ["Book"]
+__all__ = ["Book", "Timelines"]
 
 _FULL_REPR = 5
+
+
+class Timelines(Protocol):
+    """Anything that yields customers with their timelines: a `Book` or a `StreamedBook`.
+
+    The engine's `agenda` and `forecast` need nothing more, so they work on a
+    book in memory and on one streamed from its files alike.
+    """
+
+    def items(self) -> Iterable[tuple[Customer, Timeline]]:
+        """Yield each customer with its timeline."""
+        ...
 
 
 class Book:
@@ -128,8 +140,9 @@ class Book:
 
     def touchpoints(self) -> Iterator[Touchpoint]:
         """Yield every touchpoint: customers in id order, each in time order."""
-        for timeline in self._timelines.values():
-            yield from timeline
+        timelines = self._timelines
+        for cid in self._customers:
+            yield from timelines[cid]
 
     @property
     def touchpoint_count(self) -> int:

@@ -27,11 +27,12 @@ from typing import Any, TextIO
 
 from dateutil.relativedelta import relativedelta
 
+from lifecycle import _agenda_output, _scale
 from lifecycle._gc import collector_paused
 from lifecycle._summary import render_table, summarize
 from lifecycle._version import __version__
 from lifecycle.book import Book
-from lifecycle.engine import Action, Agenda, Engine, Explanation, Forecast
+from lifecycle.engine import Engine, Explanation, Forecast
 from lifecycle.errors import InvalidValueError, LifecycleError, PolicyFileError
 from lifecycle.io import read_book, read_book_report
 from lifecycle.metrics import report as metrics_report
@@ -42,7 +43,6 @@ from lifecycle.stages import DEFAULT_LIFECYCLE
 __all__ = ["main"]
 
 EXIT_DATA = 1
-CSV_HEADER = ("customer_id", "policy", "due", "priority", "overdue_days", "reason")
 
 
 def _date(text: str) -> dt.date:
@@ -57,6 +57,12 @@ def _date(text: str) -> dt.date:
 def _days(text: str) -> int:
     if not text.isdigit() or not 1 <= int(text) <= 3660:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of days from 1 to 3660")
+    return int(text)
+
+
+def _workers(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 64:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of processes from 1 to 64")
     return int(text)
 
 
@@ -94,6 +100,13 @@ def _parser() -> argparse.ArgumentParser:
     due = commands.add_parser("due", help="the actions due on a date (the agenda)")
     common(due, ("table", "csv", "json"))
     policies(due)
+    due.add_argument(
+        "--workers",
+        metavar="N",
+        type=_workers,
+        default=None,
+        help="processes for a large book, read as a stream (default: one per core)",
+    )
     explain = commands.add_parser("explain", help="every policy's verdict for one customer")
     explain.add_argument("customer_id", metavar="CUSTOMER_ID")
     common(explain, ("table", "json"))
@@ -148,80 +161,20 @@ def _engine(args: argparse.Namespace) -> Engine:
     return Engine(starter_pack())
 
 
-def _action_json(action: Action) -> dict[str, Any]:
-    return {
-        "customer_id": action.customer_id,
-        "policy": action.policy,
-        "due": action.due.isoformat(),
-        "priority": action.priority,
-        "overdue_days": action.overdue_days,
-        "reason": action.reason,
-        "channel": action.channel.value if action.channel else None,
-    }
-
-
 def _due(args: argparse.Namespace, out: TextIO) -> int:
     engine = _engine(args)
+    if args.book is not None and _scale.large(args.book):
+        as_of = args.as_of or dt.date.today()
+        title = f"Book {args.book}, as of {as_of.isoformat()}"
+        streamed = _scale.agenda_runs(args.book, engine, as_of, args.format, workers=args.workers)
+        with streamed as runs:
+            _agenda_output.write(out, args.format, runs, title=title, as_of=as_of.isoformat())
+        return 0
     book, as_of, title = _load(args)
     agenda = engine.agenda(book, as_of)
-    if args.format == "csv":
-        writer = csv.writer(out)
-        writer.writerow(CSV_HEADER)
-        for a in agenda:
-            writer.writerow(
-                [a.customer_id, a.policy, a.due.isoformat(), a.priority, a.overdue_days, a.reason]
-            )
-    elif args.format == "json":
-        data = {
-            "as_of": as_of.isoformat(),
-            "actions": [_action_json(a) for a in agenda],
-            "held_back": [
-                _action_json(h.action) | {"held_back": h.reason} for h in agenda.held_back
-            ],
-            "skipped": [
-                {"customer_id": s.customer_id, "reason": s.reason, "detail": s.detail}
-                for s in agenda.skipped
-            ],
-        }
-        json.dump(data, out, indent=2, ensure_ascii=False)
-        out.write("\n")
-    else:
-        out.write(_agenda_table(agenda, title) + "\n")
+    runs = _agenda_output.Runs.of([_agenda_output.render(agenda, args.format)])
+    _agenda_output.write(out, args.format, runs, title=title, as_of=as_of.isoformat())
     return 0
-
-
-_HEADINGS = (
-    f"{'prio':<5}{'policy':<21}{'customer':<12}{'due':<12}{'overdue':>8}  {'channel':<10}reason"
-)
-
-
-def _agenda_table(agenda: Agenda, title: str) -> str:
-    lines = [
-        title,
-        (
-            f"{len(agenda)} actions due, {len(agenda.held_back)} held back by the cap, "
-            f"{len(agenda.skipped)} customers skipped"
-        ),
-        "",
-        _HEADINGS,
-    ]
-    for a in agenda:
-        channel = a.channel.value if a.channel else "-"
-        lines.append(
-            f"{a.priority:<5}{a.policy:<21}{a.customer_id:<12}{a.due.isoformat():<12}"
-            f"{a.overdue_days:>8}  {channel:<10}{a.reason}"
-        )
-    if agenda.held_back:
-        lines += ["", "Held back (over the cap of actions per customer):"]
-        lines += [
-            f"  {h.action.customer_id} {h.action.policy}: {h.reason}" for h in agenda.held_back
-        ]
-    if agenda.skipped:
-        reasons: dict[str, int] = {}
-        for s in agenda.skipped:
-            reasons[s.reason] = reasons.get(s.reason, 0) + 1
-        lines += ["", "Skipped: " + ", ".join(f"{n} {r}" for r, n in sorted(reasons.items()))]
-    return "\n".join(lines)
 
 
 def _explain(args: argparse.Namespace, out: TextIO) -> int:

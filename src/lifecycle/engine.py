@@ -18,7 +18,7 @@ import attrs
 from lifecycle._frozendict import FrozenDict
 from lifecycle._gc import collector_paused
 from lifecycle._validate import check_count, check_date, check_period
-from lifecycle.book import Book
+from lifecycle.book import Book, Timelines
 from lifecycle.customers import Customer
 from lifecycle.errors import InvalidValueError
 from lifecycle.policies._combine import policy_set
@@ -187,6 +187,7 @@ def _suggest(customer: Customer, timeline: Timeline) -> Channel | None:
 
 
 _channel_of = attrgetter("channel")
+_customer_id = attrgetter("customer_id")
 
 
 class Engine:
@@ -313,11 +314,16 @@ class Engine:
     # -- the book ---------------------------------------------------------------
 
     @collector_paused()
-    def agenda(self, book: Book, as_of: dt.date) -> Agenda:
+    def agenda(self, book: Timelines, as_of: dt.date) -> Agenda:
         """Return the agenda for *as_of*: every due action, ordered, capped, explained.
 
         Touchpoints whose local date is after *as_of* are invisible, so an
         agenda for a past date shows what was due then.
+
+        Args:
+            book: A `Book`, or a `StreamedBook` (read one customer at a time:
+                memory for the agenda and one customer's timeline).
+            as_of: The date.
 
         Raises:
             InvalidValueError: if *as_of* is not a date, or two policies share a name.
@@ -338,6 +344,7 @@ class Engine:
             held.extend(over)
         _sort(actions)
         _sort(held, "action.")
+        skipped.sort(key=_customer_id)  # a streamed book need not come in id order
         return Agenda(as_of, tuple(actions), tuple(held), tuple(skipped))
 
     def explain(self, book: Book, customer_id: str, as_of: dt.date) -> Explanation:
@@ -357,7 +364,7 @@ class Engine:
         return Explanation(customer, as_of, tuple(verdicts), skip, tuple(kept), tuple(over))
 
     @collector_paused()
-    def forecast(self, book: Book, start: dt.date, end: dt.date) -> Forecast:
+    def forecast(self, book: Timelines, start: dt.date, end: dt.date) -> Forecast:
         """Return what comes due on each day from *start* to *end* (both included).
 
         Each day lists the actions whose due date is that day on that day's

@@ -7,11 +7,13 @@ person reading it can find and fix the input without a debugger.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import attrs
 
 __all__ = [
     "BookFormatError",
+    "BookOrderError",
     "DuplicateIdError",
     "InvalidValueError",
     "LifecycleError",
@@ -150,6 +152,32 @@ class BookFormatError(LifecycleError, ValueError):
             where.append(f"column {column!r}")
         what = f"{value!r} {problem}" if value is not None else problem
         super().__init__(f"{', '.join(where)}: {what}")
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # The fields are keyword-only, so the default (cls(*args)) cannot rebuild
+        # it; worker processes send these errors back pickled.
+        fields = {"line": self.line, "column": self.column, "value": self.value}
+        return (_rebuild_book_format_error, (type(self), self.path, self.problem, fields))
+
+
+def _rebuild_book_format_error(
+    cls: type[BookFormatError], path: str, problem: str, fields: dict[str, Any]
+) -> BookFormatError:
+    return cls(path, problem, **fields)
+
+
+class BookOrderError(BookFormatError):
+    """A streamed book's file is not sorted by customer id, as `stream_book` needs.
+
+    Raised by a `StreamedBook` read with ``sorted=True`` at the first row out of
+    order; read the book with ``sorted=False`` instead (slower: it sorts it).
+
+    Examples:
+        >>> err = BookOrderError("touchpoints.csv", "comes after 'C9' (line 4)",
+        ...                      line=5, column="customer_id", value="C1")
+        >>> isinstance(err, BookFormatError)
+        True
+    """
 
 
 @attrs.frozen

@@ -16,25 +16,29 @@ import attrs
 
 from lifecycle._gc import collector_paused
 from lifecycle.book import Book
-from lifecycle.customers import Customer
 from lifecycle.errors import BookFormatError
+from lifecycle.io._assemble import assemble
 from lifecycle.io._files import Row, RowOrError, read_csv, read_jsonl, write_rows
 from lifecycle.io._rows import (
     CUSTOMER_COLUMNS,
     CUSTOMER_REQUIRED,
     TOUCHPOINT_COLUMNS,
     TOUCHPOINT_REQUIRED,
-    CellError,
     customer_row,
-    parse_customer,
-    parse_touchpoint,
     touchpoint_row,
 )
+from lifecycle.io._stream import BookFiles, StreamedBook
 from lifecycle.stages import DEFAULT_LIFECYCLE, Lifecycle
-from lifecycle.timeline import Timeline
-from lifecycle.touchpoints import Kind, Touchpoint, kind_table
+from lifecycle.touchpoints import Kind, kind_table
 
-__all__ = ["BookReport", "read_book", "read_book_report", "write_book"]
+__all__ = [
+    "BookReport",
+    "StreamedBook",
+    "read_book",
+    "read_book_report",
+    "stream_book",
+    "write_book",
+]
 
 Format = Literal["csv", "jsonl"]
 _FORMATS: tuple[Format, ...] = ("csv", "jsonl")
@@ -119,6 +123,52 @@ def read_book_report(
     return BookReport(book, tuple(errors))
 
 
+def stream_book(
+    path: str | os.PathLike[str],
+    *,
+    sorted: bool = True,
+    format: Format | None = None,
+    kinds: Iterable[Kind] = (),
+    lifecycle: Lifecycle | None = DEFAULT_LIFECYCLE,
+) -> StreamedBook:
+    """Open a book to be read one customer at a time, for books too large to load.
+
+    Nothing is read yet: each pass over the result (``engine.agenda(stream,
+    as_of)``, ``stream.items()``) reads the files again, holding one
+    customer's touchpoints at a time (*sorted*), or one bucket of customers
+    (not *sorted*). Every row is checked as `read_book` checks it.
+
+    Args:
+        path: The folder, as for `read_book`.
+        sorted: Whether both files are sorted by ``customer_id`` (code-point
+            order, as ``ORDER BY customer_id`` exports them). If not, pass
+            ``False``: a first pass then spreads the rows over temporary
+            bucket files by customer, and reads one bucket at a time.
+        format: ``"csv"`` or ``"jsonl"``; found from the files when not given.
+        kinds: Custom touchpoint kinds the files may use.
+        lifecycle: The lifecycle whose stage names the ``stage`` column may hold.
+
+    Returns:
+        A `StreamedBook`, to pass to `Engine.agenda` or `Engine.forecast`.
+
+    Raises:
+        BookFormatError: when the files are missing or ambiguous (bad rows
+            raise when the stream is read).
+
+    Examples:
+        >>> import lifecycle as lc
+        >>> stream = lc.stream_book(lc.sample_path())
+        >>> engine = lc.Engine(lc.starter_pack())
+        >>> streamed = engine.agenda(stream, as_of=lc.SAMPLE_AS_OF)
+        >>> streamed == engine.agenda(lc.sample_book(), as_of=lc.SAMPLE_AS_OF)
+        True
+    """
+    fmt, customers, touchpoints = _files(Path(path), format)
+    return StreamedBook(
+        BookFiles(customers, touchpoints, fmt, kind_table(kinds), lifecycle), sorted
+    )
+
+
 def _files(folder: Path, format: Format | None) -> tuple[Format, Path, Path]:
     if not folder.is_dir():
         problem = "is not a folder" if folder.exists() else "does not exist"
@@ -157,91 +207,27 @@ def _read(
 ) -> Book:
     fmt, customers_file, touchpoints_file = _files(Path(path), format)
     source = read_csv if fmt == "csv" else read_jsonl
-    table = kind_table(kinds)
 
     def report(error: BookFormatError) -> None:
         if collect is None:
             raise error
         collect.append(error)
 
-    customers: dict[str, Customer] = {}
-    first_line: dict[str, int] = {}
-    bad_customers: dict[str, int] = {}
-    for line, row in _good_rows(source, customers_file, None, CUSTOMER_REQUIRED, report):
-        try:
-            customer = parse_customer(row, lifecycle)
-        except CellError as e:
-            report(_located(customers_file, line, e))
-            cid = row.get("customer_id")
-            if isinstance(cid, str):
-                bad_customers.setdefault(cid, line)
-            continue
-        if customer.id in customers:
-            report(
-                BookFormatError(
-                    str(customers_file),
-                    f"is a duplicate customer id (first on line {first_line[customer.id]})",
-                    line=line,
-                    column="customer_id",
-                    value=customer.id,
-                )
-            )
-            continue
-        customers[customer.id] = customer
-        first_line[customer.id] = line
-
-    grouped: dict[str, list[Touchpoint]] = {cid: [] for cid in customers}
-    seen: dict[str, int] = {}
-    canonical_ids = {cid: cid for cid in customers}
-    for line, values in _good_rows(
-        source,
-        touchpoints_file,
-        TOUCHPOINT_COLUMNS,
-        TOUCHPOINT_REQUIRED,
-        report,
-        columns=TOUCHPOINT_COLUMNS,
-    ):
-        try:
-            touchpoint = parse_touchpoint(values, table, canonical_ids)
-        except CellError as e:
-            report(_located(touchpoints_file, line, e))
-            continue
-        tid = touchpoint.id
-        first = seen.setdefault(tid, line)  # one look-up for "seen before?" and "remember"
-        if first != line:
-            report(
-                BookFormatError(
-                    str(touchpoints_file),
-                    f"is a duplicate touchpoint id (first on line {first})",
-                    line=line,
-                    column="touchpoint_id",
-                    value=tid,
-                )
-            )
-            continue
-        timeline = grouped.get(touchpoint.customer_id)
-        if timeline is None:
-            del seen[tid]  # a rejected row does not claim its id
-            cid = touchpoint.customer_id
-            rejected = bad_customers.get(cid)
-            why = (
-                f"names a customer whose row (line {rejected} of {customers_file.name}) "
-                "was rejected"
-                if rejected is not None
-                else f"names no customer of {customers_file.name}"
-            )
-            report(
-                BookFormatError(
-                    str(touchpoints_file), why, line=line, column="customer_id", value=cid
-                )
-            )
-            continue
-        timeline.append(touchpoint)
-
-    ordered = {cid: customers[cid] for cid in sorted(customers)}
-    # Ids and owners were checked row by row above; the timelines need not check again.
-    timelines = {cid: Timeline._checked(grouped.pop(cid), c.timezone) for cid, c in ordered.items()}
-    return Book._from_parts(ordered, timelines)
+    return assemble(
+        _good_rows(source, customers_file, None, CUSTOMER_REQUIRED, report),
+        _good_rows(
+            source,
+            touchpoints_file,
+            TOUCHPOINT_COLUMNS,
+            TOUCHPOINT_REQUIRED,
+            report,
+            columns=TOUCHPOINT_COLUMNS,
+        ),
+        names=(str(customers_file), str(touchpoints_file)),
+        kinds=kind_table(kinds),
+        lifecycle=lifecycle,
+        report=report,
+    )
 
 
 @overload
@@ -282,12 +268,6 @@ def _good_rows(
                 yield line, row
     except BookFormatError as e:
         report(e)
-
-
-def _located(file: Path, line: int, error: CellError) -> BookFormatError:
-    return BookFormatError(
-        str(file), error.problem, line=line, column=error.column, value=error.shown_value()
-    )
 
 
 def write_book(

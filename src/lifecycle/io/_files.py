@@ -12,17 +12,34 @@ import codecs
 import csv
 import itertools
 import json
+import math
 import operator
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO, NamedTuple
 
 from lifecycle.errors import BookFormatError
+
+if TYPE_CHECKING:
+    from _csv import Reader
 
 #: A row as a dict (column -> value) or, when columns are asked for, a sequence of values.
 Row = dict[str, object] | Sequence[object]
 RowOrError = tuple[int, "Row | BookFormatError"]
+
+
+class Span(NamedTuple):
+    """A run of whole rows of a file: bytes *start* to *stop*, beginning on line *first_line*.
+
+    *lines* is how many physical lines the span holds (``None``: to the end).
+    A span always starts and stops on a row boundary, never inside a quoted cell.
+    """
+
+    start: int
+    stop: int | None
+    first_line: int
+    lines: int | None
 
 
 def _preview(text: str, limit: int = 80) -> str:
@@ -40,19 +57,33 @@ class _Lines:
     small chunks) is decoded line by line at C speed instead.
     """
 
-    def __init__(self, handle: BinaryIO) -> None:
+    def __init__(self, handle: BinaryIO, span: Span | None = None) -> None:
         self._handle = handle
-        self._numbered = enumerate(handle, start=1)
+        self._stop: int | None = None
+        first = 1
+        source: Iterator[bytes] = handle
+        if span is not None:
+            handle.seek(span.start)
+            self._stop, first = span.stop, span.first_line
+            if span.lines is not None:
+                source = itertools.islice(handle, span.lines)
+        self._first = first
+        self._source = source
+        # A count of lines with no byte limit (a header) is decoded line by line.
+        self._careful = span is not None and span.stop is None and span.lines is not None
+        self._numbered = enumerate(source, start=first)
         self.undecodable: dict[int, str] = {}
 
     def __iter__(self) -> Iterator[str]:
-        handle = self._handle
-        if not _valid_utf8(handle):
+        if self._careful or not _valid_utf8(self._handle, self._stop):
             return self
-        first = handle.readline()
+        source = self._source
+        if self._first != 1:
+            return map(_decode, source)
+        first = next(source, b"")
         if first.startswith(_BOM):
             first = first[len(_BOM) :]
-        return itertools.chain((first.decode("utf-8"),) if first else (), map(_decode, handle))
+        return itertools.chain((first.decode("utf-8"),) if first else (), map(_decode, source))
 
     def __next__(self) -> str:
         number, raw = next(self._numbered)
@@ -79,12 +110,14 @@ _decode = operator.methodcaller("decode", "utf-8")
 _CHUNK = 1 << 16
 
 
-def _valid_utf8(handle: BinaryIO) -> bool:
-    """Whether the rest of *handle* is valid UTF-8; the position is left where it was."""
+def _valid_utf8(handle: BinaryIO, stop: int | None = None) -> bool:
+    """Whether *handle* is valid UTF-8 up to *stop* (``None``: the end); the position is kept."""
     start = handle.tell()
+    remaining: float = math.inf if stop is None else stop - start
     decoder = codecs.getincrementaldecoder("utf-8")()
     try:
-        while chunk := handle.read(_CHUNK):
+        while remaining > 0 and (chunk := handle.read(int(min(_CHUNK, remaining)))):
+            remaining -= len(chunk)
             decoder.decode(chunk)
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
@@ -108,6 +141,7 @@ def read_csv(
     allowed: Sequence[str] | None,
     required: Sequence[str],
     columns: Sequence[str] | None = None,
+    span: Span | None = None,
 ) -> Iterator[RowOrError]:
     """Yield the rows of a CSV file, one at a time (the file is never read whole).
 
@@ -118,35 +152,33 @@ def read_csv(
         columns: If given, each row is a sequence of these columns' cells, in
             this order (``""`` for a column the file does not have), instead
             of a dict: cheaper for a file with millions of rows.
+        span: Only the rows of this span (the header is still read first).
 
     Raises:
         BookFormatError: for an unreadable header.
     """
     name = str(path)
     with path.open("rb") as handle:
-        lines = _Lines(handle)
+        lines = _Lines(handle, None if span is None else Span(0, None, 1, 1))
         reader = csv.reader(lines, strict=True)
-        try:
-            header = next(reader, None)
-        except csv.Error as e:
-            raise BookFormatError(name, f"cannot read the header: {e}", line=1) from None
-        found = lines.problem_in(1, reader.line_num)
-        if found:
-            raise _undecodable(name, found)
-        if header is None:
-            raise BookFormatError(name, "is empty; it needs at least a header line", line=1)
+        header = _header(name, reader, lines)
         _check_header(name, header, allowed, required)
+        shift = 0
+        if span is not None:
+            lines = _Lines(handle, span)
+            reader = csv.reader(lines, strict=True)
+            shift = span.first_line - 1
         width = len(header)
         pick = None
         as_is = columns is not None and list(columns) == header  # the usual case: no reordering
         if columns is not None and not as_is:
             # Position `width` is the "" appended to each row, for absent columns.
             pick = operator.itemgetter(*(_position(header, c, width) for c in columns))
-        line = reader.line_num + 1
+        line = reader.line_num + shift + 1
         undecodable = lines.undecodable  # filled as lines are read, if any is bad
         try:
             for cells in reader:
-                if undecodable and (found := lines.problem_in(line, reader.line_num)):
+                if undecodable and (found := lines.problem_in(line, reader.line_num + shift)):
                     yield line, _undecodable(name, found)
                 elif len(cells) == width:
                     if as_is:
@@ -166,9 +198,22 @@ def read_csv(
                             value=",".join(cells) if len(cells) < 20 else None,
                         ),
                     )
-                line = reader.line_num + 1
+                line = reader.line_num + shift + 1
         except csv.Error as e:
             yield line, BookFormatError(name, f"is not valid CSV: {e}", line=line)
+
+
+def _header(name: str, reader: Reader, lines: _Lines) -> list[str]:
+    try:
+        header = next(reader, None)
+    except csv.Error as e:
+        raise BookFormatError(name, f"cannot read the header: {e}", line=1) from None
+    found = lines.problem_in(1, reader.line_num)
+    if found:
+        raise _undecodable(name, found)
+    if header is None:
+        raise BookFormatError(name, "is empty; it needs at least a header line", line=1)
+    return header
 
 
 def _position(header: Sequence[str], column: str, absent: int) -> int:
@@ -209,17 +254,18 @@ def read_jsonl(
     allowed: Sequence[str] | None,
     required: Sequence[str],
     columns: Sequence[str] | None = None,
+    span: Span | None = None,
 ) -> Iterator[RowOrError]:
     """Yield the objects of a JSON Lines file, one line at a time.
 
     Missing required keys are reported per line (JSON Lines has no header).
     With *columns*, each row is a tuple of those keys' values (``None`` when
-    absent), as `read_csv` gives it.
+    absent), as `read_csv` gives it. With *span*, only the lines of that span.
     """
     name = str(path)
     with path.open("rb") as handle:
-        lines = _Lines(handle)
-        for line, text in enumerate(lines, start=1):
+        lines = _Lines(handle, span)
+        for line, text in enumerate(lines, start=1 if span is None else span.first_line):
             found = lines.problem_in(line, line)
             if found:
                 yield line, _undecodable(name, found)

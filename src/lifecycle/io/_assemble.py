@@ -1,0 +1,110 @@
+"""From numbered rows to a book: every check that needs more than one row."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+
+from lifecycle.book import Book
+from lifecycle.customers import Customer
+from lifecycle.errors import BookFormatError
+from lifecycle.io._rows import CellError, parse_customer, parse_touchpoint
+from lifecycle.stages import Lifecycle
+from lifecycle.timeline import Timeline
+from lifecycle.touchpoints import Kind, Touchpoint
+
+
+def assemble(
+    customer_rows: Iterable[tuple[int, dict[str, object]]],
+    touchpoint_rows: Iterable[tuple[int, Sequence[object]]],
+    *,
+    names: tuple[str, str],
+    kinds: dict[str, Kind],
+    lifecycle: Lifecycle | None,
+    report: Callable[[BookFormatError], None],
+) -> Book:
+    """Build a book from numbered rows: customer dicts, touchpoint value sequences.
+
+    *names* are the customers and touchpoints files the rows came from, for
+    messages. Every bad row goes to *report*, which raises or collects it.
+    """
+    customers_name, touchpoints_name = names
+    customers: dict[str, Customer] = {}
+    first_line: dict[str, int] = {}
+    bad_customers: dict[str, int] = {}
+    for line, row in customer_rows:
+        try:
+            customer = parse_customer(row, lifecycle)
+        except CellError as e:
+            report(located(customers_name, line, e))
+            cid = row.get("customer_id")
+            if isinstance(cid, str):
+                bad_customers.setdefault(cid, line)
+            continue
+        if customer.id in customers:
+            report(
+                BookFormatError(
+                    customers_name,
+                    f"is a duplicate customer id (first on line {first_line[customer.id]})",
+                    line=line,
+                    column="customer_id",
+                    value=customer.id,
+                )
+            )
+            continue
+        customers[customer.id] = customer
+        first_line[customer.id] = line
+
+    grouped: dict[str, list[Touchpoint]] = {cid: [] for cid in customers}
+    seen: dict[str, int] = {}
+    canonical_ids = {cid: cid for cid in customers}
+    file_name = Path(customers_name).name
+    for line, values in touchpoint_rows:
+        try:
+            touchpoint = parse_touchpoint(values, kinds, canonical_ids)
+        except CellError as e:
+            report(located(touchpoints_name, line, e))
+            continue
+        tid = touchpoint.id
+        first = seen.setdefault(tid, line)  # one look-up for "seen before?" and "remember"
+        if first != line:
+            report(duplicate_touchpoint(touchpoints_name, line, tid, first))
+            continue
+        timeline = grouped.get(touchpoint.customer_id)
+        if timeline is None:
+            del seen[tid]  # a rejected row does not claim its id
+            cid = touchpoint.customer_id
+            rejected = bad_customers.get(cid)
+            why = (
+                f"names a customer whose row (line {rejected} of {file_name}) was rejected"
+                if rejected is not None
+                else f"names no customer of {file_name}"
+            )
+            report(
+                BookFormatError(touchpoints_name, why, line=line, column="customer_id", value=cid)
+            )
+            continue
+        timeline.append(touchpoint)
+
+    ordered = {cid: customers[cid] for cid in sorted(customers)}
+    # Ids and owners were checked row by row above; the timelines need not check again.
+    timelines = {cid: Timeline._checked(grouped.pop(cid), c.timezone) for cid, c in ordered.items()}
+    return Book._from_parts(ordered, timelines)
+
+
+def duplicate_touchpoint(file: str, line: int, touchpoint_id: str, first: int) -> BookFormatError:
+    """The error for a touchpoint id seen before, on line *first*."""
+    return BookFormatError(
+        file,
+        f"is a duplicate touchpoint id (first on line {first})",
+        line=line,
+        column="touchpoint_id",
+        value=touchpoint_id,
+    )
+
+
+def located(file: str, line: int, error: CellError) -> BookFormatError:
+    """The error for a bad cell of *file*'s row on *line*."""
+    return BookFormatError(
+        file, error.problem, line=line, column=error.column, value=error.shown_value()
+    )
