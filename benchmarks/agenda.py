@@ -1,24 +1,34 @@
 """Benchmark the agenda end to end: CSV files -> ``lifecycle due --format csv``.
 
-Usage: python benchmarks/agenda.py [N ...] [--repeat R] [--folder DIR]
+Usage: python benchmarks/agenda.py [N ...] [--repeat R] [--folder DIR] [--modes M,...]
 
 For each N (default 10000), writes a synthetic book of N customers (about ten
-touchpoints each, see synthetic.py), then runs the real command line in a
-child process R times (default 3) and reports the median wall time, the
-customers per second, and the child's peak resident memory. Also reports the
-split between reading the book and working out the agenda, measured in this
-process. A benchmark, not a test: it asserts nothing about speed.
+touchpoints each, see synthetic.py), sorted by customer, and a copy whose
+touchpoints are in time order; then runs the real command line in a child
+process R times (default 3) per mode and reports the median wall time, the
+customers per second, the peak resident memory of the largest process, and
+the peak of all its processes together (sampled every 20 ms).
+
+Modes:
+  memory    the book loaded whole, as for a small book (one process)
+  stream-1  streamed, one process
+  stream-2  streamed, two processes (what `lifecycle due` does on two cores)
+  unsorted  streamed, two processes, touchpoints in time order (bucketed first)
+
+A benchmark, not a test: it asserts nothing about speed. The outputs of all
+modes are compared and must be the same, byte for byte.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
-import resource
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -26,43 +36,72 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import synthetic
 
-import lifecycle as lc
-
 AS_OF = synthetic.AS_OF
+MODES = ("memory", "stream-1", "stream-2", "unsorted")
+# `lifecycle due` loads a book whose touchpoints file is under 8 MiB; the memory
+# mode raises that threshold so that any book is loaded.
+_LOADED = (
+    "import sys, lifecycle._scale as s; s.STREAM_BYTES = 1 << 62; "
+    "from lifecycle.cli import main; sys.exit(main())"
+)
 
 
-def run_cli(folder: Path) -> tuple[float, int, int]:
-    """Run `lifecycle due` once; return seconds, peak RSS in bytes, and output rows."""
-    command = [
-        sys.executable,
-        "-m",
-        "lifecycle",
-        "due",
-        "--book",
-        str(folder),
-        "--format",
-        "csv",
-        "--as-of",
-        AS_OF.isoformat(),
-    ]
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+def _tree_rss(root: int) -> int:
+    """Resident bytes of *root* and all its descendants, from /proc."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="ascii") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid, parent = int(entry), int(fields[1])
+        children.setdefault(parent, []).append(pid)
+        rss[pid] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        total += rss.get(pid, 0)
+        todo += children.get(pid, [])
+    return total
+
+
+def run_cli(folder: Path, mode: str) -> tuple[float, int, int, str]:
+    """Run `lifecycle due` once; return seconds, largest and total peak RSS, output digest."""
+    args = ["due", "--book", str(folder), "--format", "csv", "--as-of", AS_OF.isoformat()]
+    if mode == "memory":
+        command = [sys.executable, "-c", _LOADED, *args]
+    else:
+        command = [sys.executable, "-m", "lifecycle", *args]
+        command += ["--workers", "1" if mode == "stream-1" else "2"]
     start = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, check=True)
-    seconds = time.perf_counter() - start
-    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    # ru_maxrss of children is the largest child so far: only trust it when it grew.
-    peak = max(peak_kib, before) * 1024
-    return seconds, peak, done.stdout.count(b"\n") - 1
+    with tempfile.TemporaryFile() as out:
+        child = subprocess.Popen(command, stdout=out)
+        total = 0
+        done = threading.Event()
 
+        def sample() -> None:
+            nonlocal total
+            while not done.wait(0.02):
+                total = max(total, _tree_rss(child.pid))
 
-def split(folder: Path) -> tuple[float, float, int]:
-    """Time reading the book and working out the agenda, in this process."""
-    start = time.perf_counter()
-    book = lc.read_book(folder)
-    read = time.perf_counter() - start
-    start = time.perf_counter()
-    lc.Engine(lc.starter_pack()).agenda(book, AS_OF)
-    return read, time.perf_counter() - start, book.touchpoint_count
+        sampler = threading.Thread(target=sample)
+        sampler.start()
+        # wait4 gives this child's own peak (and that of the processes it waited for).
+        _, wait_status, usage = os.wait4(child.pid, 0)
+        status = child.returncode = os.waitstatus_to_exitcode(wait_status)
+        seconds = time.perf_counter() - start
+        done.set()
+        sampler.join()
+        if status:
+            raise SystemExit(f"{' '.join(command)} failed with status {status}")
+        out.seek(0)
+        digest = hashlib.sha256(out.read()).hexdigest()
+    largest = usage.ru_maxrss * 1024
+    return seconds, largest, max(total, largest), digest
 
 
 def main() -> None:
@@ -72,22 +111,36 @@ def main() -> None:
     parser.add_argument("sizes", nargs="*", type=int, default=[10_000])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--folder", type=Path, default=None, help="where to write the books")
+    parser.add_argument("--modes", default=",".join(MODES), help="comma-separated modes")
     args = parser.parse_args()
+    modes = args.modes.split(",")
     root = args.folder or Path(tempfile.mkdtemp(prefix="lifecycle-bench-"))
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, as of {AS_OF}")
-    heading = ("customers", "touchpoints", "median s", "cust/s", "peak MiB", "read s", "agenda s")
-    print(" ".join(f"{h:>11}" for h in (*heading, "actions")))
+    heading = ("customers", "mode", "median s", "cust/s", "largest MiB", "total MiB")
+    print(" ".join(f"{h:>11}" for h in heading))
     for n in args.sizes:
         folder = root / f"book-{n}"
         if not (folder / "customers.csv").exists():
             synthetic.write(n, folder)
-        runs = [run_cli(folder) for _ in range(args.repeat)]
-        seconds = statistics.median(r[0] for r in runs)
-        peak = max(r[1] for r in runs)
-        read, agenda, touchpoints = split(folder)
-        cells = (n, touchpoints, f"{seconds:.2f}", f"{n / seconds:.0f}", f"{peak / 2**20:.0f}",
-                 f"{read:.2f}", f"{agenda:.2f}", runs[0][2])  # fmt: skip
-        print(" ".join(f"{c:>11}" for c in cells))
+        by_time = root / f"by-time-{n}"
+        if "unsorted" in modes and not (by_time / "touchpoints.csv").exists():
+            by_time.mkdir(parents=True, exist_ok=True)
+            (by_time / "customers.csv").write_bytes((folder / "customers.csv").read_bytes())
+            (by_time / "touchpoints.csv").write_bytes((folder / "touchpoints.csv").read_bytes())
+            synthetic.by_time(by_time / "touchpoints.csv")
+        digests = set()
+        for mode in modes:
+            book = by_time if mode == "unsorted" else folder
+            runs = [run_cli(book, mode) for _ in range(args.repeat)]
+            seconds = statistics.median(r[0] for r in runs)
+            largest = max(r[1] for r in runs)
+            total = max(r[2] for r in runs)
+            digests.update(r[3] for r in runs)
+            cells = (n, mode, f"{seconds:.2f}", f"{n / seconds:.0f}",
+                     f"{largest / 2**20:.0f}", f"{total / 2**20:.0f}")  # fmt: skip
+            print(" ".join(f"{c:>11}" for c in cells), flush=True)
+        if len(digests) != 1:
+            raise SystemExit(f"the modes printed different agendas for {n} customers")
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ from typing import Any, NamedTuple, TypeVar
 
 from lifecycle import _batches
 from lifecycle._agenda_output import OutputFormat, Runs, render
+from lifecycle._gc import collector_paused
 from lifecycle.customers import Customer
 from lifecycle.engine import Engine
 from lifecycle.errors import BookOrderError, LifecycleError
@@ -94,6 +95,8 @@ class _Chunk:
         return self._items
 
 
+# Reading makes millions of objects, none in cycles: the collector would only rescan them.
+@collector_paused()
 def _evaluate(
     items: Iterator[tuple[Customer, Timeline]],
     engine: Engine,
