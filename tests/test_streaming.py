@@ -379,3 +379,9 @@ def test_only_large_books_are_streamed(tmp_path: Path, monkeypatch: pytest.Monke
     assert not _scale.large(folder)
     monkeypatch.setattr(_scale, "STREAM_BYTES", 10)
     assert _scale.large(folder)
+
+
+def test_a_forecast_over_a_streamed_book_is_the_forecast_over_the_book():
+    start, end = lc.SAMPLE_AS_OF, lc.SAMPLE_AS_OF + dt.timedelta(days=4)
+    streamed = ENGINE.forecast(lc.stream_book(lc.sample_path()), start, end)
+    assert streamed == ENGINE.forecast(lc.sample_book(), start, end)

@@ -3,6 +3,7 @@
 Usage::
 
     lifecycle due [--book DIR] [--as-of YYYY-MM-DD] [--policies FILE.toml] [--format table|csv|json]
+                  [--workers N]
     lifecycle explain CUSTOMER_ID [--book DIR] [--as-of YYYY-MM-DD] [--format table|json]
     lifecycle forecast [--days N] [--book DIR] [--as-of YYYY-MM-DD] [--format table|csv|json]
     lifecycle summary [--book DIR] [--as-of YYYY-MM-DD] [--format table|csv|json]
