@@ -34,8 +34,8 @@ from lifecycle.customers import Customer
 from lifecycle.engine import Engine
 from lifecycle.errors import BookOrderError, LifecycleError
 from lifecycle.io import stream_book
+from lifecycle.io._files import BookFiles
 from lifecycle.io._stream import (
-    BookFiles,
     IdRegister,
     NoSuchCustomer,
     batched,

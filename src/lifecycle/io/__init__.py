@@ -8,9 +8,8 @@ at a time, so a large export never has to fit in memory as text.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Literal, overload
 
 import attrs
 
@@ -18,16 +17,14 @@ from lifecycle._gc import collector_paused
 from lifecycle.book import Book
 from lifecycle.errors import BookFormatError
 from lifecycle.io._assemble import assemble
-from lifecycle.io._files import Row, RowOrError, read_csv, read_jsonl, write_rows
+from lifecycle.io._files import BookFiles, Format, write_rows
 from lifecycle.io._rows import (
     CUSTOMER_COLUMNS,
-    CUSTOMER_REQUIRED,
     TOUCHPOINT_COLUMNS,
-    TOUCHPOINT_REQUIRED,
     customer_row,
     touchpoint_row,
 )
-from lifecycle.io._stream import BookFiles, StreamedBook
+from lifecycle.io._stream import StreamedBook
 from lifecycle.stages import DEFAULT_LIFECYCLE, Lifecycle
 from lifecycle.touchpoints import Kind, kind_table
 
@@ -40,7 +37,6 @@ __all__ = [
     "write_book",
 ]
 
-Format = Literal["csv", "jsonl"]
 _FORMATS: tuple[Format, ...] = ("csv", "jsonl")
 
 
@@ -163,10 +159,17 @@ def stream_book(
         >>> streamed == engine.agenda(lc.sample_book(), as_of=lc.SAMPLE_AS_OF)
         True
     """
+    return StreamedBook(_book_files(path, format, kinds, lifecycle), sorted)
+
+
+def _book_files(
+    path: str | os.PathLike[str],
+    format: Format | None,
+    kinds: Iterable[Kind],
+    lifecycle: Lifecycle | None,
+) -> BookFiles:
     fmt, customers, touchpoints = _files(Path(path), format)
-    return StreamedBook(
-        BookFiles(customers, touchpoints, fmt, kind_table(kinds), lifecycle), sorted
-    )
+    return BookFiles(customers, touchpoints, fmt, kind_table(kinds), lifecycle)
 
 
 def _files(folder: Path, format: Format | None) -> tuple[Format, Path, Path]:
@@ -205,8 +208,7 @@ def _read(
     lifecycle: Lifecycle | None,
     collect: list[BookFormatError] | None,
 ) -> Book:
-    fmt, customers_file, touchpoints_file = _files(Path(path), format)
-    source = read_csv if fmt == "csv" else read_jsonl
+    files = _book_files(path, format, kinds, lifecycle)
 
     def report(error: BookFormatError) -> None:
         if collect is None:
@@ -214,60 +216,13 @@ def _read(
         collect.append(error)
 
     return assemble(
-        _good_rows(source, customers_file, None, CUSTOMER_REQUIRED, report),
-        _good_rows(
-            source,
-            touchpoints_file,
-            TOUCHPOINT_COLUMNS,
-            TOUCHPOINT_REQUIRED,
-            report,
-            columns=TOUCHPOINT_COLUMNS,
-        ),
-        names=(str(customers_file), str(touchpoints_file)),
-        kinds=kind_table(kinds),
+        files.rows(files.customers, report=report),
+        files.rows(files.touchpoints, report=report),
+        names=(str(files.customers), str(files.touchpoints)),
+        kinds=files.kinds,
         lifecycle=lifecycle,
         report=report,
     )
-
-
-@overload
-def _good_rows(
-    source: Callable[..., Iterator[RowOrError]],
-    file: Path,
-    allowed: tuple[str, ...] | None,
-    required: tuple[str, ...],
-    report: Callable[[BookFormatError], None],
-    *,
-    columns: None = None,
-) -> Iterator[tuple[int, dict[str, object]]]: ...
-@overload
-def _good_rows(
-    source: Callable[..., Iterator[RowOrError]],
-    file: Path,
-    allowed: tuple[str, ...] | None,
-    required: tuple[str, ...],
-    report: Callable[[BookFormatError], None],
-    *,
-    columns: tuple[str, ...],
-) -> Iterator[tuple[int, Sequence[object]]]: ...
-def _good_rows(
-    source: Callable[..., Iterator[RowOrError]],
-    file: Path,
-    allowed: tuple[str, ...] | None,
-    required: tuple[str, ...],
-    report: Callable[[BookFormatError], None],
-    *,
-    columns: tuple[str, ...] | None = None,
-) -> Iterator[tuple[int, Row]]:
-    """Yield the good rows of *file* (tuples of *columns*, if given), reporting the bad ones."""
-    try:
-        for line, row in source(file, allowed=allowed, required=required, columns=columns):
-            if isinstance(row, BookFormatError):
-                report(row)
-            else:
-                yield line, row
-    except BookFormatError as e:
-        report(e)
 
 
 def write_book(

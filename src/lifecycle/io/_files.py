@@ -15,11 +15,16 @@ import json
 import math
 import operator
 import os
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO, NamedTuple
+from typing import TYPE_CHECKING, Any, BinaryIO, Literal, NamedTuple
+
+import attrs
 
 from lifecycle.errors import BookFormatError
+from lifecycle.io._rows import CUSTOMER_REQUIRED, TOUCHPOINT_COLUMNS, TOUCHPOINT_REQUIRED
+from lifecycle.stages import Lifecycle
+from lifecycle.touchpoints import Kind
 
 if TYPE_CHECKING:
     from _csv import Reader
@@ -27,6 +32,7 @@ if TYPE_CHECKING:
 #: A row as a dict (column -> value) or, when columns are asked for, a sequence of values.
 Row = dict[str, object] | Sequence[object]
 RowOrError = tuple[int, "Row | BookFormatError"]
+Format = Literal["csv", "jsonl"]
 
 
 class Span(NamedTuple):
@@ -355,3 +361,47 @@ def write_rows(
         os.replace(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)
+
+
+def raise_error(error: BookFormatError) -> None:
+    """Report a bad row by raising it: stop at the first."""
+    raise error
+
+
+@attrs.frozen
+class BookFiles:
+    """The two files of a book on disk, how to read them, and what they may hold."""
+
+    customers: Path
+    touchpoints: Path
+    format: Format
+    kinds: dict[str, Kind] = attrs.field(eq=False)
+    lifecycle: Lifecycle | None
+
+    def rows(
+        self,
+        file: Path,
+        span: Span | None = None,
+        report: Callable[[BookFormatError], None] = raise_error,
+    ) -> Iterator[tuple[int, Any]]:
+        """Yield the good numbered rows of *file*; each bad one goes to *report* (default: raise).
+
+        Customers come as dicts, touchpoints as values in `TOUCHPOINT_COLUMNS` order.
+        """
+        source = read_csv if self.format == "csv" else read_jsonl
+        is_customers = file == self.customers
+        rows: Iterator[RowOrError] = source(
+            file,
+            allowed=None if is_customers else TOUCHPOINT_COLUMNS,
+            required=CUSTOMER_REQUIRED if is_customers else TOUCHPOINT_REQUIRED,
+            columns=None if is_customers else TOUCHPOINT_COLUMNS,
+            span=span,
+        )
+        try:
+            for line, row in rows:
+                if isinstance(row, BookFormatError):
+                    report(row)
+                else:
+                    yield line, row
+        except BookFormatError as e:
+            report(e)

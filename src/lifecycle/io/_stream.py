@@ -27,7 +27,7 @@ import mmap
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any, BinaryIO, Literal
+from typing import Any, BinaryIO
 
 import attrs
 
@@ -35,26 +35,22 @@ from lifecycle import _batches
 from lifecycle.customers import Customer
 from lifecycle.errors import BookFormatError, BookOrderError
 from lifecycle.io._assemble import assemble, duplicate_touchpoint, located
-from lifecycle.io._files import RowOrError, Span, read_csv, read_jsonl
+from lifecycle.io._files import BookFiles, Format, Span, raise_error
 from lifecycle.io._rows import (
-    CUSTOMER_REQUIRED,
-    TOUCHPOINT_COLUMNS,
-    TOUCHPOINT_REQUIRED,
     CellError,
     parse_customer,
     parse_touchpoint,
 )
-from lifecycle.stages import Lifecycle
 from lifecycle.timeline import Timeline
-from lifecycle.touchpoints import Kind, Touchpoint
+from lifecycle.touchpoints import Touchpoint
 
-__all__ = ["BookFiles", "IdRegister", "NoSuchCustomer", "StreamedBook", "split"]
+__all__ = ["IdRegister", "NoSuchCustomer", "StreamedBook", "split"]
 
-Format = Literal["csv", "jsonl"]
 
 #: Touchpoint file bytes per bucket of the unsorted path (about 18,000 customers).
 BUCKET_BYTES = 16 << 20
 _MAX_BUCKETS = 256
+_COUNT_CHUNK = 1 << 20
 _NO_IDS: dict[str, str] = {}
 _ORDER_HINT = "a book streamed with sorted=True needs both files sorted by customer_id"
 
@@ -65,33 +61,6 @@ class NoSuchCustomer(BookFormatError):
     Told apart because, when several processes each read part of a book, it
     may also mean that the customers file is out of order past this part.
     """
-
-
-@attrs.frozen
-class BookFiles:
-    """The two files of a book on disk, how to read them, and what they may hold."""
-
-    customers: Path
-    touchpoints: Path
-    format: Format
-    kinds: dict[str, Kind] = attrs.field(eq=False)
-    lifecycle: Lifecycle | None
-
-    def rows(self, file: Path, span: Span | None = None) -> Iterator[tuple[int, Any]]:
-        """Yield the numbered rows of *file*, raising at the first unreadable one."""
-        source = read_csv if self.format == "csv" else read_jsonl
-        is_customers = file == self.customers
-        rows: Iterator[RowOrError] = source(
-            file,
-            allowed=None if is_customers else TOUCHPOINT_COLUMNS,
-            required=CUSTOMER_REQUIRED if is_customers else TOUCHPOINT_REQUIRED,
-            columns=None if is_customers else TOUCHPOINT_COLUMNS,
-            span=span,
-        )
-        for line, row in rows:
-            if isinstance(row, BookFormatError):
-                raise row
-            yield line, row
 
 
 class IdRegister:
@@ -358,10 +327,6 @@ def _spill(
             handle.close()
 
 
-def _raise(error: BookFormatError) -> None:
-    raise error
-
-
 def partition(files: BookFiles, folder: Path) -> int:
     """Spread the rows of both files over bucket files in *folder*; return the bucket count.
 
@@ -395,7 +360,7 @@ def bucket(
         names=(str(files.customers), str(files.touchpoints)),
         kinds=files.kinds,
         lifecycle=files.lifecycle,
-        report=_raise,
+        report=raise_error,
     )
     register.add(tp.id for tp in book.touchpoints())
     return book.items()
@@ -473,8 +438,16 @@ class _Cutter:
             self.key_position = header.index("customer_id") if "customer_id" in header else None
             self._advance(end)
 
+    def _count(self, byte: bytes, start: int, end: int) -> int:
+        """How often *byte* occurs in data[start:end], copying at most 1 MiB at a time."""
+        data = self.data
+        return sum(
+            data[at : min(at + _COUNT_CHUNK, end)].count(byte)
+            for at in range(start, end, _COUNT_CHUNK)
+        )
+
     def _advance(self, to: int) -> None:
-        self.line += self.data[self.position : to].count(b"\n")
+        self.line += self._count(b"\n", self.position, to)
         self.position = to
 
     def _row_end(self, start: int) -> int:
@@ -494,12 +467,17 @@ class _Cutter:
         Quote parity counted from the last known row start tells whether a
         line break lies inside a quoted cell.
         """
-        data, start = self.data, self.position
+        data = self.data
         newline = data.find(b"\n", target)
+        # Parity once up to the first candidate, then only what lies between candidates.
+        quotes = self._count(b'"', self.position, newline + 1) if self.csv and newline >= 0 else 0
         while newline >= 0:
-            if not self.csv or data[start : newline + 1].count(b'"') % 2 == 0:
+            if quotes % 2 == 0:
                 return newline + 1
-            newline = data.find(b"\n", newline + 1)
+            following = data.find(b"\n", newline + 1)
+            if following >= 0:
+                quotes += data[newline + 1 : following + 1].count(b'"')
+            newline = following
         return len(data)
 
     def _key(self, start: int, end: int) -> str | None:
