@@ -33,6 +33,7 @@ from lifecycle.errors import (
     UnknownStageError,
 )
 from lifecycle.health import DEFAULT_HEALTH, Health, HealthModel, HealthPart, health_scores
+from lifecycle.incremental import IncrementalAgenda
 from lifecycle.io import (
     BookReport,
     StreamedBook,
@@ -68,6 +69,7 @@ from lifecycle.policies import (
     latest,
     load_policies,
     months,
+    next_change,
     not_,
     policy,
     policy_set,
@@ -128,6 +130,7 @@ __all__ = [
     "HealthModel",
     "HealthPart",
     "HeldBack",
+    "IncrementalAgenda",
     "InvalidValueError",
     "Kind",
     "Lifecycle",
@@ -178,6 +181,7 @@ __all__ = [
     "latest",
     "load_policies",
     "months",
+    "next_change",
     "not_",
     "on_touchpoint",
     "policy",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Set as AbstractSet
 from typing import NoReturn, Protocol
 
 from lifecycle.customers import Customer
@@ -234,7 +235,7 @@ class Book:
 def _group(
     touchpoints: Iterable[Touchpoint],
     customers: Mapping[str, Customer],
-    taken: frozenset[str] = frozenset(),
+    taken: AbstractSet[str] = frozenset(),
 ) -> dict[str, list[Touchpoint]]:
     """Group touchpoints by customer, checking ids (also against *taken*) and customers."""
     seen: set[str] = set()

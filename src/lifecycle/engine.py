@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from operator import attrgetter
 
 import attrs
 
 from lifecycle._frozendict import FrozenDict
 from lifecycle._gc import collector_paused
-from lifecycle._validate import check_count, check_date, check_period
+from lifecycle._validate import check_count, check_date, check_period, slot_setters
 from lifecycle.book import Book, Timelines
 from lifecycle.customers import Customer
 from lifecycle.errors import InvalidValueError
@@ -96,14 +96,15 @@ class Agenda:
 
     Attributes:
         as_of: The date the agenda is for.
-        actions: The actions to take.
-        held_back: Actions over the cap, with why.
+        actions: The actions to take: a tuple, or from an `IncrementalAgenda`
+            a sequence that makes each action as it is read (equal to the tuple).
+        held_back: Actions over the cap, with why (a tuple or such a sequence).
         skipped: Customers left out (do not contact, churned), with why.
     """
 
     as_of: dt.date
-    actions: tuple[Action, ...]
-    held_back: tuple[HeldBack, ...]
+    actions: Sequence[Action]
+    held_back: Sequence[HeldBack]
     skipped: tuple[Skipped, ...]
 
     def __iter__(self) -> Iterator[Action]:
@@ -175,6 +176,27 @@ class Forecast:
     def counts(self) -> dict[dt.date, Counter[str]]:
         """Return, for each day, how many actions come due per policy."""
         return {day: Counter(a.policy for a in actions) for day, actions in self.days.items()}
+
+
+_new = object.__new__
+_ACTION_FIELDS = tuple(f.name for f in attrs.fields(Action))
+_ACTION_SETTERS = slot_setters(Action, *_ACTION_FIELDS)
+_ACTION_VALUES = attrgetter(*_ACTION_FIELDS)
+
+
+def redated(action: Action, as_of: dt.date) -> Action:
+    """Return *action* as it stands on *as_of*: its ``overdue_days`` counted to that date."""
+    overdue = (as_of - action.due).days
+    if overdue == action.overdue_days:
+        return action
+    copy = _new(Action)
+    for setter, value in zip(_ACTION_SETTERS, _ACTION_VALUES(action), strict=True):
+        setter(copy, value)
+    _SET_OVERDUE(copy, overdue)
+    return copy
+
+
+(_SET_OVERDUE,) = slot_setters(Action, "overdue_days")
 
 
 def _suggest(customer: Customer, timeline: Timeline) -> Channel | None:
@@ -268,15 +290,18 @@ class Engine:
             verdicts = list(policies.due_verdicts(customer, visible, as_of))
         else:
             verdicts = list(policies.verdicts(customer, visible, as_of))
+        self._check_unique(verdicts)
+        return verdicts
+
+    def _check_unique(self, verdicts: list[Verdict]) -> None:
         if not self._check_names:
-            return verdicts
+            return
         names = [v.policy for v in verdicts]
         if len(set(names)) != len(names):
             twice = sorted({n for n in names if names.count(n) > 1})
             raise InvalidValueError(
                 "policies", twice, "two policies share a name; names must be unique"
             )
-        return verdicts
 
     def _actions(
         self,

@@ -15,7 +15,7 @@ from operator import attrgetter, methodcaller
 from typing import NoReturn, overload
 from zoneinfo import ZoneInfo
 
-from lifecycle._validate import UTC, to_zone
+from lifecycle._validate import UTC, check_date, to_zone
 from lifecycle.errors import DuplicateIdError, InvalidValueError
 from lifecycle.touchpoints import Direction, Kind, Touchpoint, to_direction, to_kind
 
@@ -225,6 +225,20 @@ class Timeline:
                 before that instant).
         """
         return self._view(self._start, self._cut(when, after=True))
+
+    def next_date(self, after: dt.date) -> dt.date | None:
+        """Return the local date of the first touchpoint dated after *after*, if any.
+
+        The day `until` (*after*) would start to show more of this timeline.
+
+        Raises:
+            InvalidValueError: if *after* is not a date.
+        """
+        check_date("after", after)
+        position = self._cut(after, after=True)
+        if position >= self._stop:
+            return None
+        return dt.date.fromordinal(self._index.days[position])
 
     def since(self, when: dt.date | dt.datetime) -> Timeline:
         """Keep touchpoints from *when* on, inclusive (a local date or an instant)."""

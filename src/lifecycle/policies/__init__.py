@@ -28,6 +28,7 @@ from lifecycle.policies._fulfilment import (
 from lifecycle.policies._rule import RulePolicy, policy
 from lifecycle.policies._time import Offset, Recurrence, days, every, months, weeks, years
 from lifecycle.policies._toml import ENTRY_POINT_GROUP, load_policies, parse_policies
+from lifecycle.policies._watch import next_change
 from lifecycle.policies.starter import starter_pack
 
 __all__ = [
@@ -58,6 +59,7 @@ __all__ = [
     "latest",
     "load_policies",
     "months",
+    "next_change",
     "not_",
     "parse_policies",
     "policy",

@@ -190,3 +190,19 @@ def latest(*anchors: Anchor) -> Anchor:
     if len(anchors) < 2:
         raise InvalidValueError("anchors", anchors, "latest() needs at least two anchors")
     return _Latest(anchors)
+
+
+def date_free(anchor: Anchor) -> bool:
+    """Whether *anchor* depends only on the customer and its timeline, never on the date.
+
+    True for the built-in anchors (`first`, `last`, `since`, `contract_end`,
+    `latest` of those). An anchor of your own may look at ``as_of``, so an
+    `IncrementalAgenda` asks a policy anchored on it again every day.
+    """
+    if isinstance(anchor, _FieldAnchor):
+        return True
+    if isinstance(anchor, _TouchpointAnchor):
+        return anchor.after is None or date_free(anchor.after)
+    if isinstance(anchor, _Latest):
+        return all(date_free(a) for a in anchor.anchors)
+    return False

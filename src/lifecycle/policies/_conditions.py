@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 import attrs
 from dateutil.relativedelta import relativedelta
 
 from lifecycle.errors import InvalidValueError
 from lifecycle.health import DEFAULT_HEALTH, HealthModel
-from lifecycle.policies._anchors import Anchor
+from lifecycle.policies._anchors import Anchor, date_free
 from lifecycle.policy import Context
 from lifecycle.stages import DEFAULT_LIFECYCLE, Lifecycle
 from lifecycle.timeline import Timeline
@@ -48,13 +48,35 @@ class _Combinable:
         return not_(self)  # type: ignore[arg-type]
 
 
+def _any_day(context: Context) -> dt.date:
+    """The cautious answer for a test that says nothing about time: the next day."""
+    return context.as_of + _ONE_DAY
+
+
+def _never(context: Context) -> None:
+    """For a test that looks only at the customer and its timeline, never the date."""
+
+
+_ONE_DAY = dt.timedelta(days=1)
+
+
+def _earliest(days: Iterable[dt.date | None]) -> dt.date | None:
+    found = [d for d in days if d is not None]
+    return min(found) if found else None
+
+
 @attrs.frozen
 class _Test(_Combinable):
     test: Callable[[Context], bool]
     description: str
+    changes: Callable[[Context], dt.date | None] = _any_day
 
     def __call__(self, context: Context) -> bool:
         return bool(self.test(context))
+
+    def next_change(self, context: Context) -> dt.date | None:
+        """Return the first date after the context's date on which the answer may differ."""
+        return self.changes(context)
 
 
 @attrs.frozen
@@ -68,6 +90,10 @@ class _All(_Combinable):
     def __call__(self, context: Context) -> bool:
         return all(part(context) for part in self.parts)
 
+    def next_change(self, context: Context) -> dt.date | None:
+        """Return the first date after the context's date on which the answer may differ."""
+        return _earliest(part.next_change(context) for part in self.parts)
+
 
 @attrs.frozen
 class _Any(_Combinable):
@@ -79,6 +105,10 @@ class _Any(_Combinable):
 
     def __call__(self, context: Context) -> bool:
         return any(part(context) for part in self.parts)
+
+    def next_change(self, context: Context) -> dt.date | None:
+        """Return the first date after the context's date on which the answer may differ."""
+        return _earliest(part.next_change(context) for part in self.parts)
 
 
 @attrs.frozen
@@ -92,9 +122,15 @@ class _Not(_Combinable):
     def __call__(self, context: Context) -> bool:
         return not self.part(context)
 
+    def next_change(self, context: Context) -> dt.date | None:
+        """Return the first date after the context's date on which the answer may differ."""
+        return self.part.next_change(context)
 
-#: A condition: call it with a `Context`; it has a ``description`` and
-#: combines with ``&``, ``|`` and ``~``.
+
+#: A condition: call it with a `Context`; it has a ``description``, a
+#: ``next_change(context)`` (the first later date on which its answer may
+#: differ, with the same touchpoints; ``None``: never) and combines with
+#: ``&``, ``|`` and ``~``.
 Condition = _Test | _All | _Any | _Not
 
 
@@ -136,26 +172,50 @@ def not_(condition: Condition) -> Condition:
     return part.part if isinstance(part, _Not) else _Not(part)
 
 
-def condition(test: Callable[[Context], bool], description: str) -> Condition:
+def condition(
+    test: Callable[[Context], bool],
+    description: str,
+    *,
+    next_change: Callable[[Context], dt.date | None] | None = None,
+) -> Condition:
     """Wrap a plain function of a `Context` as a condition.
 
     Args:
         test: Returns whether the condition holds.
         description: How it reads in reasons, e.g. ``"on the gold plan"``.
+        next_change: Only matters to an `IncrementalAgenda`: a function of the
+            same context returning the first date after ``context.as_of`` on
+            which *test* may answer differently with the same touchpoints, or
+            ``None`` if only new touchpoints or customer changes can change it.
+            Without it the test is asked again every day, which is always right.
+            A test that never looks at ``as_of`` can say so with
+            ``next_change=lambda context: None``.
+
+    Raises:
+        InvalidValueError: if *test* (or *next_change*) is not callable.
 
     Examples:
-        >>> gold = condition(lambda c: c.customer.attributes.get("plan") == "gold", "on gold")
+        >>> gold = condition(lambda c: c.customer.attributes.get("plan") == "gold", "on gold",
+        ...                  next_change=lambda c: None)
         >>> (gold & ~segment("smb")).description
         'on gold and not segment is smb'
     """
     if not callable(test):
         raise InvalidValueError("test", test, "must be a function of a Context")
-    return _Test(test, description)
+    if next_change is None:
+        return _Test(test, description)
+    if not callable(next_change):
+        raise InvalidValueError("next_change", next_change, "must be a function of a Context")
+    return _Test(test, description, next_change)
 
 
 def exists(anchor: Anchor) -> Condition:
     """Holds when *anchor* finds something for the customer."""
-    return _Test(lambda c: anchor.resolve(c) is not None, f"there is a {anchor.description}")
+    return _Test(
+        lambda c: anchor.resolve(c) is not None,
+        f"there is a {anchor.description}",
+        _never if date_free(anchor) else _any_day,
+    )
 
 
 def score(*, at_least: int | None = None, at_most: int | None = None) -> Condition:
@@ -180,7 +240,7 @@ def score(*, at_least: int | None = None, at_most: int | None = None) -> Conditi
             return False
         return low <= anchor.touchpoint.score <= high
 
-    return _Test(test, "score " + " and ".join(w for w in words if w))
+    return _Test(test, "score " + " and ".join(w for w in words if w), _never)
 
 
 def attribute(name: str, *values: str) -> Condition:
@@ -188,8 +248,10 @@ def attribute(name: str, *values: str) -> Condition:
     if values:
         wanted = frozenset(values)
         shown = " or ".join(values)
-        return _Test(lambda c: c.customer.attributes.get(name) in wanted, f"{name} is {shown}")
-    return _Test(lambda c: name in c.customer.attributes, f"{name} is set")
+        return _Test(
+            lambda c: c.customer.attributes.get(name) in wanted, f"{name} is {shown}", _never
+        )
+    return _Test(lambda c: name in c.customer.attributes, f"{name} is set", _never)
 
 
 def segment(*values: str) -> Condition:
@@ -226,15 +288,30 @@ def tagged(
     """
     window = None if within_days is None else relativedelta(days=within_days)
 
+    def carries(touchpoint: Touchpoint) -> bool:
+        return tag in touchpoint.tags
+
     def test(context: Context) -> bool:
         timeline: Timeline = context.timeline
         if window is not None:
             start: dt.date = context.as_of - window
             timeline = timeline.since(start)
-        return timeline.any(kind, where=lambda t: tag in t.tags)
+        return timeline.any(kind, where=carries)
+
+    def changes(context: Context) -> dt.date | None:
+        # Only the window moves: the latest tagged touchpoint leaves it the day
+        # after its date plus the window; once none is in it, none comes back.
+        if window is None:
+            return None
+        timeline = context.timeline
+        newest = timeline.last(kind, where=carries)
+        if newest is None:
+            return None
+        left: dt.date = timeline.local_date(newest) + window + _ONE_DAY
+        return left if left > context.as_of else None
 
     within = "" if within_days is None else f" in the last {within_days} days"
-    return _Test(test, f"tagged {tag!r}{within}")
+    return _Test(test, f"tagged {tag!r}{within}", changes)
 
 
 def health_is(*bands: str, model: HealthModel | None = None) -> Condition:
@@ -290,4 +367,4 @@ def churned() -> Condition:
     That is the starter pack's definition: with neither a purchase nor a
     renewal, a cancellation alone makes the customer churned.
     """
-    return _Test(_is_churned, "churned")
+    return _Test(_is_churned, "churned", _never)

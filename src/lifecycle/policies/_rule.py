@@ -9,7 +9,7 @@ import attrs
 
 from lifecycle._validate import check_id, check_priority
 from lifecycle.customers import Customer
-from lifecycle.policies._anchors import Anchor
+from lifecycle.policies._anchors import Anchor, date_free
 from lifecycle.policies._conditions import Condition
 from lifecycle.policies._fulfilment import Fulfilment
 from lifecycle.policies._time import Offset, Recurrence
@@ -18,6 +18,15 @@ from lifecycle.timeline import Timeline
 from lifecycle.touchpoints import Touchpoint
 
 __all__ = ["RulePolicy", "policy"]
+
+
+_ONE_DAY = dt.timedelta(days=1)
+
+
+def _earliest(a: dt.date | None, b: dt.date | None) -> dt.date | None:
+    if a is None:
+        return b
+    return a if b is None or a <= b else b
 
 
 def _ordinal(n: int) -> str:
@@ -61,6 +70,73 @@ class RulePolicy:
         """Return the verdict if it is due, else nothing (what the engine's agenda needs)."""
         found = self.verdict(Context(customer, timeline, as_of), only_due=True)
         return () if found is None else (found,)
+
+    def next_change(self, customer: Customer, timeline: Timeline, as_of: dt.date) -> dt.date | None:
+        """Return the first date after *as_of* on which this policy's verdict may differ.
+
+        With the same customer and timeline: the due date arriving, the action
+        expiring, the next occurrence of a recurrence, a dated condition
+        changing its answer. ``None``: only new touchpoints or a change to the
+        customer can change the verdict. An `IncrementalAgenda` asks the
+        policy again on that date and not before.
+
+        Examples:
+            >>> import datetime as dt
+            >>> import lifecycle as lc
+            >>> renewal = lc.policy("renewal", priority=3, anchor=lc.contract_end(),
+            ...                     offset=lc.days(-60))
+            >>> ada = lc.Customer(id="c-1", name="Ada", since=dt.date(2026, 1, 1),
+            ...                   contract_end=dt.date(2026, 12, 31))
+            >>> renewal.next_change(ada, lc.Timeline([]), dt.date(2026, 6, 1))
+            datetime.date(2026, 11, 1)
+        """
+        return self.watch(Context(customer, timeline, as_of))[1]
+
+    def watch(self, context: Context) -> tuple[Verdict | None, dt.date | None]:
+        """Return the verdict if it is due (else ``None``) and the date it may next change.
+
+        One pass for both, what an `IncrementalAgenda` needs; see `next_change`.
+        """
+        timeline, as_of = context.timeline, context.as_of
+        # A built-in anchor never looks at the date; one of your own might.
+        change = None if date_free(self.anchor) else as_of + _ONE_DAY
+        anchored = self.anchor.resolve(context)
+        if anchored is None:
+            return None, change
+        if self.when is not None:
+            anchored_context = Context(context.customer, timeline, as_of, anchored, context.memo)
+            change = _earliest(change, self.when.next_change(anchored_context))
+            if not self.when(anchored_context):
+                return None, change
+        due, occurrence = self._due_date(anchored, as_of)
+        if self.recurs is not None:
+            # The occurrence counted moves on once the next one has come and is due.
+            following = self.recurs.following(anchored.date, occurrence)
+            if following is not None:
+                change = _earliest(change, max(following, self.offset.apply(following)))
+        if due > as_of:
+            return None, _earliest(change, due)
+        # As in `verdict`: fulfilled or expired stays so until the due date moves.
+        if (
+            self.fulfilled_by is not None
+            and self.fulfilled_by.find(timeline, anchored, due) is not None
+        ):
+            return None, change
+        last_day = None if self.expires is None else self.expires.apply(due)
+        if last_day is not None:
+            if as_of > last_day:
+                return None, change
+            change = _earliest(change, last_day + _ONE_DAY)
+        verdict = self._explained(
+            status=Status.DUE,
+            anchored=anchored,
+            due=due,
+            occurrence=occurrence,
+            done=None,
+            last_day=last_day,
+            timeline=timeline,
+        )
+        return verdict, change
 
     @overload
     def verdict(self, context: Context) -> Verdict: ...

@@ -157,6 +157,20 @@ class Recurrence:
             return None if found is None else (1, found.date())
         return 1, self._nth(base, 1)
 
+    def following(self, base: dt.date, occurrence: tuple[int, dt.date] | None) -> dt.date | None:
+        """Return the date of the occurrence after *occurrence* (the first one after ``None``)."""
+        if occurrence is None:
+            found = self.first(base)
+            return None if found is None else found[1]
+        k, day = occurrence
+        if self.rule is not None:
+            start = dt.datetime.combine(base, dt.time())
+            later = self.rule.replace(dtstart=start).after(
+                dt.datetime.combine(day, dt.time()), inc=False
+            )
+            return None if later is None else later.date()
+        return self._nth(base, k + 1)
+
     def _estimate(self, base: dt.date, until: dt.date) -> int:
         """An upper bound for k: occurrence k + 1 always lands in a later month (or day)."""
         step = self.step

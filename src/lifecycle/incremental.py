@@ -1,0 +1,391 @@
+"""The incremental agenda: kept up to date as touchpoints arrive and days pass.
+
+Stewardship runs every day, and most customers do not change between two
+days. An `IncrementalAgenda` works out every customer once, then keeps, for
+each customer and policy, the first date its verdict may change (see
+`lifecycle.next_change`). Moving to a later date works out again only the
+customers whose date has come, and only the policies whose date has come;
+new touchpoints and customer changes work out again the customers they touch.
+The result is always the agenda the engine would give for the whole book.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from bisect import bisect_left
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Generic, TypeVar, overload
+
+from lifecycle._gc import collector_paused
+from lifecycle._validate import check_date
+from lifecycle.book import Book, Timelines, _group
+from lifecycle.customers import Customer
+from lifecycle.engine import Action, Agenda, Engine, HeldBack, Skipped, redated
+from lifecycle.errors import DuplicateIdError, InvalidValueError
+from lifecycle.policies._watch import Watch, watch
+from lifecycle.policy import Verdict
+from lifecycle.timeline import Timeline
+from lifecycle.touchpoints import Touchpoint
+
+__all__ = ["IncrementalAgenda"]
+
+T = TypeVar("T", Action, HeldBack)
+
+
+class _State:
+    """One customer's working: what it shows on a date, and when that may change."""
+
+    __slots__ = ("actions", "changes", "found", "held", "shows_until", "skip", "visible", "wake")
+
+    def __init__(self, members: int) -> None:
+        self.visible = Timeline(())
+        self.shows_until: dt.date | None = None
+        self.skip: Skipped | None = None
+        self.found: list[tuple[Verdict, ...]] = [()] * members
+        self.changes: list[dt.date | None] = [None] * members
+        self.actions: list[Action] = []
+        self.held: list[HeldBack] = []
+        self.wake: dt.date | None = None
+
+
+class _Ordered(Generic[T]):
+    """Actions (or held-back actions) in agenda order, cheap to change a few of.
+
+    Bucketed by (priority, due), each bucket sorted by (customer id, policy):
+    changing one customer's entries costs a search in small lists, and the
+    whole order is the buckets read in key order.
+    """
+
+    __slots__ = ("_buckets", "_key", "_order")
+
+    def __init__(self, key: Callable[[T], Action]) -> None:
+        self._buckets: dict[tuple[int, dt.date], tuple[list[tuple[str, str]], list[T]]] = {}
+        self._key: Callable[[T], Action] = key
+        self._order: list[T] | None = []
+
+    def add(self, items: Iterable[T]) -> None:
+        for item in items:
+            action = self._key(item)
+            bucket = self._buckets.setdefault((action.priority, action.due), ([], []))
+            names, values = bucket
+            where = (action.customer_id, action.policy)
+            i = bisect_left(names, where)
+            names.insert(i, where)
+            values.insert(i, item)
+            self._order = None
+
+    def remove(self, items: Iterable[T]) -> None:
+        for item in items:
+            action = self._key(item)
+            key = (action.priority, action.due)
+            names, values = self._buckets[key]
+            i = bisect_left(names, (action.customer_id, action.policy))
+            del names[i], values[i]
+            if not names:
+                del self._buckets[key]
+            self._order = None
+
+    def ordered(self) -> list[T]:
+        if self._order is None:
+            order: list[T] = []
+            for key in sorted(self._buckets):
+                order.extend(self._buckets[key][1])
+            self._order = order
+        return self._order
+
+
+class _Dated(Sequence[T]):
+    """Actions (or held-back ones) as of one date, each made when it is read.
+
+    Between two dates an action changes only its ``overdue_days``; making
+    every action of a large agenda again each day would cost more than all the
+    rest, so this sequence holds yesterday's and dates each one on reading.
+    It equals (and hashes as) the tuple of the dated actions.
+    """
+
+    __slots__ = ("_as_of", "_items", "_redate")
+
+    def __init__(self, items: list[T], as_of: dt.date, redate: Callable[[T, dt.date], T]) -> None:
+        self._items: list[T] = items
+        self._as_of = as_of
+        self._redate: Callable[[T, dt.date], T] = redate
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    @overload
+    def __getitem__(self, index: int) -> T: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[T, ...]: ...
+    def __getitem__(self, index: int | slice) -> T | tuple[T, ...]:
+        if isinstance(index, slice):
+            return tuple(self._redate(item, self._as_of) for item in self._items[index])
+        return self._redate(self._items[index], self._as_of)
+
+    def __iter__(self) -> Iterator[T]:
+        redate, as_of = self._redate, self._as_of
+        return (redate(item, as_of) for item in self._items)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence) or isinstance(other, str):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __repr__(self) -> str:
+        return repr(tuple(self))
+
+
+def _held_redated(held: HeldBack, as_of: dt.date) -> HeldBack:
+    action = redated(held.action, as_of)
+    return held if action is held.action else HeldBack(action, held.reason)
+
+
+def _action_of(held: HeldBack) -> Action:
+    return held.action
+
+
+def _same(action: Action) -> Action:
+    return action
+
+
+class IncrementalAgenda:
+    """An agenda kept up to date as touchpoints arrive, customers change and days pass.
+
+    Built once from a book (every customer worked out on *as_of*), it then
+    takes new touchpoints (`add`) and new or changed customers (`update`),
+    and gives the agenda for the same or any later date (`agenda`), working
+    out again only the customers touched since, and the policies whose verdicts
+    may have changed by then (each keeps its next date of change). It always
+    equals ``engine.agenda(incremental.book, as_of)``.
+
+    It is the one stateful object of the library: the state is the point (it
+    is a cache of the engine's work). `book` gives an immutable snapshot.
+    It holds the whole book in memory, plus about 0.5 KiB per customer.
+
+    Args:
+        engine: The engine (policies, cap, churn rule).
+        book: A `Book`, or any `Timelines` such as a `StreamedBook`.
+        as_of: The first date.
+
+    Raises:
+        InvalidValueError: if *as_of* is not a date.
+        DuplicateIdError: if *book* (a stream) repeats a customer.
+
+    Examples:
+        >>> import datetime as dt
+        >>> import lifecycle as lc
+        >>> engine = lc.Engine(lc.starter_pack())
+        >>> live = lc.IncrementalAgenda(engine, lc.sample_book(), as_of=lc.SAMPLE_AS_OF)
+        >>> call = lc.Touchpoint(id="T-new", customer_id="C009", kind="complaint",
+        ...                      channel="phone", direction="inbound",
+        ...                      at=dt.datetime(2026, 11, 2, 9, tzinfo=dt.UTC))
+        >>> live.add([call])
+        >>> tomorrow = lc.SAMPLE_AS_OF + dt.timedelta(days=1)
+        >>> live.agenda(tomorrow) == engine.agenda(live.book, tomorrow)
+        True
+    """
+
+    __slots__ = (
+        "_actions",
+        "_as_of",
+        "_calendar",
+        "_customers",
+        "_dirty",
+        "_engine",
+        "_held",
+        "_ids",
+        "_members",
+        "_skipped",
+        "_states",
+        "_timelines",
+    )
+
+    @collector_paused()
+    def __init__(self, engine: Engine, book: Timelines, as_of: dt.date) -> None:
+        if not isinstance(engine, Engine):
+            raise InvalidValueError("engine", engine, "must be a lifecycle.Engine")
+        self._engine = engine
+        self._as_of = check_date("as_of", as_of)
+        self._members: list[Watch] = [watch(p) for p in engine.policies]
+        self._customers: dict[str, Customer] = {}
+        self._timelines: dict[str, Timeline] = {}
+        self._ids: set[str] = set()
+        self._states: dict[str, _State] = {}
+        self._calendar: dict[dt.date, set[str]] = {}
+        self._actions: _Ordered[Action] = _Ordered(_same)
+        self._held: _Ordered[HeldBack] = _Ordered(_action_of)
+        self._skipped: dict[str, Skipped] = {}
+        self._dirty: set[str] = set()
+        for customer, timeline in book.items():
+            if customer.id in self._customers:
+                raise DuplicateIdError("customer", customer.id)
+            self._customers[customer.id] = customer
+            self._timelines[customer.id] = timeline
+            self._ids.update(tp.id for tp in timeline)
+            self._refresh(customer.id, as_of, everything=True)
+
+    @property
+    def as_of(self) -> dt.date:
+        """The date of the last agenda worked out (the first date before any)."""
+        return self._as_of
+
+    @property
+    def engine(self) -> Engine:
+        """The engine whose agenda this keeps."""
+        return self._engine
+
+    @property
+    def book(self) -> Book:
+        """The book as it is now: the first one, with every touchpoint and customer change."""
+        customers = {cid: self._customers[cid] for cid in sorted(self._customers)}
+        return Book._from_parts(customers, dict(self._timelines))
+
+    def __len__(self) -> int:
+        return len(self._customers)
+
+    def __repr__(self) -> str:
+        return f"IncrementalAgenda({len(self)} customers, as_of={self._as_of.isoformat()})"
+
+    def add(self, touchpoints: Iterable[Touchpoint]) -> None:
+        """Take new touchpoints; their customers are worked out again on the next `agenda`.
+
+        Touchpoints of any date are welcome: a late entry dated last week
+        counts from its date, one dated ahead becomes visible on its date.
+        Nothing is taken unless all are good.
+
+        Raises:
+            DuplicateIdError: if a touchpoint id is already in the book (or given twice).
+            UnknownCustomerError: if a touchpoint names a customer not in the book.
+            InvalidValueError: for something that is not a `Touchpoint`.
+        """
+        grouped = _group(touchpoints, self._customers, self._ids)
+        for cid, new in grouped.items():
+            self._timelines[cid] = Timeline(
+                [*self._timelines[cid], *new], timezone=self._customers[cid].timezone
+            )
+            self._ids.update(tp.id for tp in new)
+            self._dirty.add(cid)
+
+    def update(self, customers: Iterable[Customer]) -> None:
+        """Take new customers, or changed ones (replaced by id), as `Book.with_customers` does.
+
+        A changed customer keeps its timeline (re-dated if its zone changed).
+
+        Raises:
+            DuplicateIdError: if the same id is given twice.
+            InvalidValueError: for something that is not a `Customer`.
+        """
+        changed: dict[str, Customer] = {}
+        for customer in customers:
+            if not isinstance(customer, Customer):
+                raise InvalidValueError("customers", customer, "must be Customer objects")
+            if customer.id in changed:
+                raise DuplicateIdError("customer", customer.id)
+            changed[customer.id] = customer
+        for cid, customer in changed.items():
+            old = self._timelines.get(cid)
+            if old is None or old.timezone != customer.timezone:
+                self._timelines[cid] = Timeline(old or (), timezone=customer.timezone)
+            self._customers[cid] = customer
+            self._dirty.add(cid)
+
+    @collector_paused()
+    def agenda(self, as_of: dt.date) -> Agenda:
+        """Return the agenda for *as_of*: the same as the engine's for the book as it is now.
+
+        Works out again the customers touched since the last call, and the
+        policies whose next date of change has come by *as_of*. Its actions are
+        made as they are read (see `Agenda`): reading the first few of a large
+        agenda costs little.
+
+        Raises:
+            InvalidValueError: if *as_of* is not a date, or is before `as_of`
+                (an incremental agenda only moves forward; build a new one to
+                look back).
+        """
+        check_date("as_of", as_of)
+        if as_of < self._as_of:
+            raise InvalidValueError(
+                "as_of",
+                as_of,
+                f"is before {self._as_of.isoformat()}, the date this incremental agenda "
+                "has reached; it only moves forward (build a new one to look back)",
+            )
+        due = self._woken(as_of)
+        self._as_of = as_of
+        for cid in sorted(due):
+            self._refresh(cid, as_of, everything=cid in self._dirty)
+        self._dirty.clear()
+        skipped = tuple(self._skipped[cid] for cid in sorted(self._skipped))
+        return Agenda(
+            as_of,
+            _Dated(self._actions.ordered(), as_of, redated),
+            _Dated(self._held.ordered(), as_of, _held_redated),
+            skipped,
+        )
+
+    def _woken(self, as_of: dt.date) -> set[str]:
+        """The customers to work out again for *as_of*: touched, or whose date has come."""
+        woken = set(self._dirty)
+        for day in sorted(d for d in self._calendar if d <= as_of):
+            for cid in self._calendar.pop(day):
+                # A customer worked out again since was filed under a new date too.
+                wake = self._states[cid].wake
+                if wake is not None and wake <= as_of:
+                    woken.add(cid)
+        return woken
+
+    def _refresh(self, cid: str, as_of: dt.date, *, everything: bool) -> None:
+        """Work one customer out again on *as_of*: all of it, or what may have changed."""
+        engine, members = self._engine, self._members
+        customer, timeline = self._customers[cid], self._timelines[cid]
+        state = self._states.get(cid)
+        if state is None:
+            state = self._states[cid] = _State(len(members))
+            everything = True
+        if everything or (state.shows_until is not None and state.shows_until <= as_of):
+            everything = True
+            visible = state.visible = timeline.until(as_of)
+            state.shows_until = timeline.next_date(as_of)
+            state.skip = engine._skip(customer, visible, as_of)
+        visible = state.visible
+        if state.skip is not None:
+            state.found = [()] * len(members)
+            state.changes = [None] * len(members)
+        else:
+            memo: dict[object, object] = {}
+            found, changes = state.found, state.changes
+            for i, member in enumerate(members):
+                change = changes[i]
+                if everything or (change is not None and change <= as_of):
+                    found[i], changes[i] = member(customer, visible, as_of, memo)
+        self._show(cid, state, customer, as_of)
+        wake = state.shows_until
+        for change in state.changes:
+            if change is not None and (wake is None or change < wake):
+                wake = change
+        state.wake = wake
+        if wake is not None:
+            self._calendar.setdefault(wake, set()).add(cid)
+
+    def _show(self, cid: str, state: _State, customer: Customer, as_of: dt.date) -> None:
+        """Put the customer's actions (or its skip) where the agenda reads them."""
+        self._actions.remove(state.actions)
+        self._held.remove(state.held)
+        state.actions, state.held = [], []
+        self._skipped.pop(cid, None)
+        if state.skip is not None:
+            self._skipped[cid] = state.skip
+            return
+        verdicts = [v for found in state.found for v in found]
+        if not verdicts:
+            return
+        engine = self._engine
+        engine._check_unique(verdicts)
+        kept, over = engine._actions(customer, state.visible, verdicts, as_of, engine.cap)
+        state.actions, state.held = kept, over
+        self._actions.add(kept)
+        self._held.add(over)

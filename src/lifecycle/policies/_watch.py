@@ -1,0 +1,132 @@
+"""When a policy's verdicts can next change: what lets an agenda skip a customer's quiet days.
+
+With the same customer and the same touchpoints, a verdict changes only on
+certain dates: its due date arriving, its window expiring, the next occurrence
+of a recurrence, a dated condition turning. A `RulePolicy` works these out from
+its blocks; a set or a restricted policy from its parts; a policy of your own
+may say with a ``next_change`` method, and otherwise is asked again every day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from lifecycle.customers import Customer
+from lifecycle.errors import InvalidValueError
+from lifecycle.policies._combine import PolicySet, Restricted, due_verdicts
+from lifecycle.policies._rule import RulePolicy
+from lifecycle.policy import Context, Policy, Verdict
+from lifecycle.timeline import Timeline
+
+__all__ = ["Watch", "next_change", "watch"]
+
+_ONE_DAY = dt.timedelta(days=1)
+
+#: For one customer, its visible timeline, a date and a memo shared by the
+#: policies of one evaluation: the due verdicts, and the first later date on
+#: which they may differ (``None``: not without new touchpoints).
+Watch = Callable[
+    [Customer, Timeline, dt.date, dict[object, object]],
+    tuple[tuple[Verdict, ...], dt.date | None],
+]
+
+
+def _earliest(a: dt.date | None, b: dt.date | None) -> dt.date | None:
+    if a is None:
+        return b
+    return a if b is None or a <= b else b
+
+
+def watch(policy: Policy) -> Watch:
+    """Return a function giving *policy*'s due verdicts and the date they may next change."""
+    if isinstance(policy, RulePolicy):
+        rule = policy
+
+        def watch_rule(
+            customer: Customer, timeline: Timeline, as_of: dt.date, memo: dict[object, object]
+        ) -> tuple[tuple[Verdict, ...], dt.date | None]:
+            verdict, change = rule.watch(Context(customer, timeline, as_of, memo=memo))
+            return ((), change) if verdict is None else ((verdict,), change)
+
+        return watch_rule
+    if isinstance(policy, PolicySet):
+        members = [watch(member) for member in policy.policies]
+
+        def watch_set(
+            customer: Customer, timeline: Timeline, as_of: dt.date, memo: dict[object, object]
+        ) -> tuple[tuple[Verdict, ...], dt.date | None]:
+            found: list[Verdict] = []
+            change = None
+            for member in members:
+                verdicts, when = member(customer, timeline, as_of, memo)
+                found.extend(verdicts)
+                change = _earliest(change, when)
+            return tuple(found), change
+
+        return watch_set
+    if isinstance(policy, Restricted):
+        inner, condition = watch(policy.policy), policy.condition
+
+        def watch_restricted(
+            customer: Customer, timeline: Timeline, as_of: dt.date, memo: dict[object, object]
+        ) -> tuple[tuple[Verdict, ...], dt.date | None]:
+            context = Context(customer, timeline, as_of)
+            change = condition.next_change(context)
+            if not condition(context):
+                return (), change
+            verdicts, when = inner(customer, timeline, as_of, memo)
+            return verdicts, _earliest(change, when)
+
+        return watch_restricted
+    return _watch_own(policy)
+
+
+def _watch_own(policy: Policy) -> Watch:
+    says = getattr(policy, "next_change", None)
+
+    def watch_own(
+        customer: Customer, timeline: Timeline, as_of: dt.date, memo: dict[object, object]
+    ) -> tuple[tuple[Verdict, ...], dt.date | None]:
+        verdicts = tuple(due_verdicts(policy, customer, timeline, as_of))
+        if says is None:
+            return verdicts, as_of + _ONE_DAY
+        change = says(customer, timeline, as_of)
+        if change is not None and (
+            isinstance(change, dt.datetime) or not isinstance(change, dt.date) or change <= as_of
+        ):
+            raise InvalidValueError(
+                "next_change",
+                change,
+                f"from policy {policy!r} for customer {customer.id!r}: must be a date "
+                f"after as_of {as_of.isoformat()}, or None",
+            )
+        return verdicts, change
+
+    return watch_own
+
+
+def next_change(
+    policy: Policy, customer: Customer, timeline: Timeline, as_of: dt.date
+) -> dt.date | None:
+    """Return the first date after *as_of* on which *policy*'s verdicts may differ.
+
+    With the same customer and the same timeline (cut at *as_of*). ``None``
+    means only new touchpoints or a change to the customer can change them.
+    Earlier than needed is allowed (the verdicts are simply worked out again);
+    later is a bug. A policy of your own is asked through its
+    ``next_change(customer, timeline, as_of)`` method when it has one, and is
+    otherwise taken to change every day.
+
+    Raises:
+        InvalidValueError: if a policy's own ``next_change`` gives something
+            other than a date after *as_of* (or ``None``).
+
+    Examples:
+        >>> import datetime as dt
+        >>> import lifecycle as lc
+        >>> ada = lc.Customer(id="c-1", name="Ada", since=dt.date(2025, 3, 1))
+        >>> lc.next_change(lc.starter_pack(), ada, lc.Timeline([]), dt.date(2026, 6, 1))
+        datetime.date(2027, 3, 1)
+    """
+    return watch(policy)(customer, timeline, as_of, {})[1]

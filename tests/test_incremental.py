@@ -1,0 +1,442 @@
+"""The incremental agenda: always the engine's agenda for the book as it is now."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from pathlib import Path
+
+import attrs
+import pytest
+from dateutil.rrule import MONTHLY, rrule
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import lifecycle as lc
+import lifecycle.testing as lct
+from lifecycle.policies._watch import watch
+
+AS_OF = dt.date(2026, 11, 2)
+ENGINE = lc.Engine(lc.starter_pack())
+LOW, HIGH = dt.date(2024, 6, 1), dt.date(2027, 3, 1)
+UTC = dt.UTC
+
+
+def _touch(
+    tid: str, cid: str, day: dt.date, kind: str = "check_in", **more: object
+) -> lc.Touchpoint:
+    at = dt.datetime.combine(day, dt.time(9), tzinfo=UTC)
+    return lc.Touchpoint(
+        id=tid, customer_id=cid, kind=kind, channel="email", direction="inbound", at=at, **more
+    )
+
+
+def _customer(cid: str = "c-1", **more: object) -> lc.Customer:
+    fields: dict[str, object] = {"name": "Ada", "since": dt.date(2025, 1, 6)}
+    fields.update(more)
+    return lc.Customer(id=cid, **fields)  # type: ignore[arg-type]
+
+
+# -- event streams ------------------------------------------------------------
+
+
+@st.composite
+def events(draw: st.DrawFn, book: lc.Book) -> list[tuple[str, object]]:
+    """A stream of days passing, new touchpoints and customer changes."""
+    ids = list(book.customer_ids) or ["c-new"]
+    stream: list[tuple[str, object]] = []
+    fresh = 0
+    for _ in range(draw(st.integers(1, 6))):
+        what = draw(st.sampled_from(["days", "add", "update"]))
+        if what == "days":
+            stream.append(("days", draw(st.integers(0, 120))))
+        elif what == "add" and book.customer_ids:
+            new = draw(
+                st.lists(
+                    lct.touchpoints(customer_id=st.sampled_from(ids), min_date=LOW, max_date=HIGH),
+                    max_size=4,
+                )
+            )
+            renamed = []
+            for tp in new:
+                fresh += 1
+                renamed.append(attrs.evolve(tp, id=f"new-{fresh}"))
+            stream.append(("add", renamed))
+        else:
+            changed = draw(
+                st.lists(
+                    lct.customers(
+                        ids=st.sampled_from([*ids, "c-new"]), min_date=LOW, max_date=HIGH
+                    ),
+                    max_size=2,
+                    unique_by=lambda c: c.id,
+                )
+            )
+            stream.append(("update", changed))
+    return stream
+
+
+def _replay(engine: lc.Engine, book: lc.Book, stream: Iterable[tuple[str, object]]) -> None:
+    live = lc.IncrementalAgenda(engine, book, AS_OF)
+    day = AS_OF
+    assert live.agenda(day) == engine.agenda(book, day)
+    for what, value in stream:
+        if what == "days":
+            day += dt.timedelta(days=value)  # type: ignore[arg-type]
+        elif what == "add":
+            live.add(value)  # type: ignore[arg-type]
+            book = book.with_touchpoints(value)  # type: ignore[arg-type]
+        else:
+            live.update(value)  # type: ignore[arg-type]
+            book = book.with_customers(value)  # type: ignore[arg-type]
+        agenda = live.agenda(day)
+        assert agenda == engine.agenda(book, day)
+        assert list(agenda.actions) == list(engine.agenda(book, day).actions)
+        assert live.book == book
+
+
+@given(st.data())
+def test_incremental_equals_full_evaluation_with_the_starter_pack(data: st.DataObject) -> None:
+    book = data.draw(
+        lct.books(situations=True, as_of=AS_OF, min_date=LOW, max_date=HIGH, max_customers=4)
+    )
+    _replay(ENGINE, book, data.draw(events(book)))
+
+
+class _Monthly:
+    """A policy of one's own without next_change: asked again every day."""
+
+    def verdicts(
+        self, customer: lc.Customer, timeline: lc.Timeline, as_of: dt.date
+    ) -> list[lc.Verdict]:
+        due = as_of.replace(day=1)
+        return [
+            lc.Verdict(
+                policy="monthly", priority=5, status=lc.Status.DUE, due=due, reason="monthly call"
+            )
+        ]
+
+
+class _Quarterly(_Monthly):
+    """One that says when it changes: the first day of the next quarter."""
+
+    def verdicts(
+        self, customer: lc.Customer, timeline: lc.Timeline, as_of: dt.date
+    ) -> list[lc.Verdict]:
+        due = dt.date(as_of.year, (as_of.month - 1) // 3 * 3 + 1, 1)
+        return [
+            lc.Verdict(
+                policy="quarterly", priority=6, status=lc.Status.DUE, due=due, reason="quarterly"
+            )
+        ]
+
+    def next_change(self, customer: lc.Customer, timeline: lc.Timeline, as_of: dt.date) -> dt.date:
+        month = (as_of.month - 1) // 3 * 3 + 4
+        return dt.date(as_of.year + (month > 12), (month - 1) % 12 + 1, 1)
+
+
+def _name(policy: object) -> str:
+    return str(getattr(policy, "name", type(policy).__name__))
+
+
+def _extra_policies() -> st.SearchStrategy[lc.Policy]:
+    """Blocks the policies() strategy leaves out: dated windows, rules, health, own policies."""
+    tags = st.integers(1, 60).map(lambda n: lc.tagged("vip", within_days=n))
+    ruled = lc.every(rule=rrule(MONTHLY, bymonthday=1))
+    return st.one_of(
+        tags.map(lambda cond: lc.policy("tag_window", priority=4, anchor=lc.since(), when=cond)),
+        st.just(
+            lc.policy(
+                "monthly_rule", priority=5, anchor=lc.since(), recurs=ruled, expires=lc.days(9)
+            )
+        ),
+        st.just(
+            lc.policy(
+                "health_watch", priority=6, anchor=lc.since(), when=lc.health_is("at_risk", "watch")
+            )
+        ),
+        st.just(
+            lc.restrict(
+                lc.policy("quiet_tagged", priority=7, anchor=lc.last(), offset=lc.days(20)),
+                lc.tagged("vip", within_days=30) | lc.segment("smb"),
+            )
+        ),
+        st.just(_Monthly()),
+        st.just(_Quarterly()),
+    )
+
+
+@settings(max_examples=40)
+@given(st.data())
+def test_incremental_equals_full_evaluation_with_any_policies(data: st.DataObject) -> None:
+    generated = data.draw(st.lists(lct.policies(), max_size=3, unique_by=lambda p: p.name))
+    extra = data.draw(st.lists(_extra_policies(), max_size=2, unique_by=_name))
+    names = {p.name for p in generated}
+    extra = [p for p in extra if _name(p) not in names]
+    engine = lc.Engine(
+        [*generated, *extra],
+        cap=data.draw(st.none() | st.integers(1, 3)),
+        skip_churned=data.draw(st.booleans()),
+    )
+    book = data.draw(lct.books(min_date=LOW, max_date=HIGH, max_customers=3))
+    _replay(engine, book, data.draw(events(book)))
+
+
+@given(lct.policies(), lct.customers(min_date=LOW, max_date=HIGH), st.data())
+def test_next_change_is_never_late(
+    rule: lc.RulePolicy, customer: lc.Customer, data: st.DataObject
+) -> None:
+    timeline = data.draw(
+        lct.timelines(
+            customer_id=customer.id, timezone=customer.timezone, min_date=LOW, max_date=HIGH
+        )
+    )
+    as_of = data.draw(lct.local_dates(min_value=LOW, max_value=HIGH))
+    visible = timeline.until(as_of)
+    change = lc.next_change(rule, customer, visible, as_of)
+    assert change is None or change > as_of
+    before = list(rule.verdicts(customer, visible, as_of))
+    last = as_of + dt.timedelta(days=400) if change is None else change - dt.timedelta(days=1)
+    for day in data.draw(st.lists(lct.local_dates(min_value=as_of, max_value=last), max_size=5)):
+        assert list(rule.verdicts(customer, visible, day)) == before
+
+
+# -- examples -----------------------------------------------------------------
+
+
+def test_a_complaint_today_is_on_tomorrows_agenda() -> None:
+    live = lc.IncrementalAgenda(ENGINE, lc.sample_book(), as_of=lc.SAMPLE_AS_OF)
+    before = live.agenda(lc.SAMPLE_AS_OF)
+    live.add([_touch("T-new", "C009", lc.SAMPLE_AS_OF, kind="complaint")])
+    later = lc.SAMPLE_AS_OF + dt.timedelta(days=2)
+    after = live.agenda(later)
+    assert not [a for a in before.for_customer("C009") if a.policy == "complaint_follow_up"]
+    assert after.for_customer("C009")[0].policy == "complaint_follow_up"
+    assert after == ENGINE.agenda(live.book, later)
+
+
+def test_only_dated_changes_are_worked_out_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    book = lc.Book(
+        [_customer(contract_end=dt.date(2027, 1, 31)), _customer("c-2", name="Grace")],
+        [_touch("T1", "c-1", dt.date(2026, 10, 1), kind="purchase")],
+    )
+    live = lc.IncrementalAgenda(ENGINE, book, as_of=dt.date(2026, 11, 1))
+    worked: list[str] = []
+    refresh = lc.IncrementalAgenda._refresh
+
+    def counting(self: lc.IncrementalAgenda, cid: str, as_of: dt.date, *, everything: bool) -> None:
+        worked.append(cid)
+        refresh(self, cid, as_of, everything=everything)
+
+    monkeypatch.setattr(lc.IncrementalAgenda, "_refresh", counting)
+    live.agenda(dt.date(2026, 11, 2))
+    assert worked == []  # nothing comes due on 2 November
+    live.agenda(dt.date(2026, 12, 2))  # renewal due on 2 December (60 days before 31 January)
+    assert worked == ["c-1"]
+    live.add([_touch("T2", "c-2", dt.date(2026, 12, 2))])
+    worked.clear()
+    live.agenda(dt.date(2026, 12, 2))
+    assert worked == ["c-2"]
+
+
+def test_touchpoints_dated_ahead_show_on_their_date() -> None:
+    book = lc.Book([_customer()], [_touch("T1", "c-1", dt.date(2026, 12, 1), kind="complaint")])
+    live = lc.IncrementalAgenda(ENGINE, book, as_of=dt.date(2026, 11, 1))
+    assert live.agenda(dt.date(2026, 12, 2)).for_customer("c-1") == ()
+    shown = live.agenda(dt.date(2026, 12, 3))
+    assert [a.policy for a in shown.for_customer("c-1")] == ["complaint_follow_up"]
+    assert shown == ENGINE.agenda(book, dt.date(2026, 12, 3))
+
+
+def test_customer_changes_are_taken() -> None:
+    book = lc.Book([_customer()], [_touch("T1", "c-1", dt.date(2026, 10, 1), kind="complaint")])
+    live = lc.IncrementalAgenda(ENGINE, book, as_of=dt.date(2026, 11, 1))
+    assert len(live.agenda(dt.date(2026, 11, 1))) == 1
+    live.update(
+        [_customer(do_not_contact=True), _customer("c-2", name="Grace", timezone="Asia/Tokyo")]
+    )
+    agenda = live.agenda(dt.date(2026, 11, 1))
+    assert [s.customer_id for s in agenda.skipped] == ["c-1"]
+    assert len(live) == 2
+    live.update([_customer(timezone="Pacific/Kiritimati")])
+    assert live.book.timeline("c-1").timezone.key == "Pacific/Kiritimati"
+    assert live.agenda(dt.date(2026, 11, 1)) == ENGINE.agenda(live.book, dt.date(2026, 11, 1))
+
+
+def test_actions_are_dated_as_they_are_read() -> None:
+    book = lc.Book(
+        [_customer()],
+        [
+            _touch("T0", "c-1", dt.date(2026, 9, 1), kind="purchase"),
+            _touch("T1", "c-1", dt.date(2026, 10, 1), kind="complaint"),
+        ],
+    )
+    live = lc.IncrementalAgenda(lc.Engine(lc.starter_pack(), cap=1), book, dt.date(2026, 11, 1))
+    agenda = live.agenda(dt.date(2026, 11, 11))
+    full = live.engine.agenda(book, dt.date(2026, 11, 11))
+    assert agenda.actions[0].overdue_days == full.actions[0].overdue_days == 39
+    assert agenda.actions[:1] == full.actions[:1]
+    assert agenda.held_back == full.held_back and len(agenda.held_back) == 2
+    assert agenda.held_back[0].action.overdue_days == full.held_back[0].action.overdue_days
+    assert hash(agenda) == hash(full)
+    assert repr(agenda.actions) == repr(full.actions)
+    assert agenda.actions != "not a sequence of actions"
+    assert agenda.actions != (full.actions[0], full.actions[0])
+    assert live.as_of == dt.date(2026, 11, 11)
+    assert repr(live) == "IncrementalAgenda(1 customers, as_of=2026-11-11)"
+
+
+def test_a_streamed_book_works_as_well(tmp_path: Path) -> None:
+    lc.write_book(lc.sample_book(), tmp_path)
+    live = lc.IncrementalAgenda(ENGINE, lc.stream_book(tmp_path), lc.SAMPLE_AS_OF)
+    assert live.agenda(lc.SAMPLE_AS_OF) == ENGINE.agenda(lc.sample_book(), lc.SAMPLE_AS_OF)
+
+
+class _Twice:
+    def verdicts(
+        self, customer: lc.Customer, timeline: lc.Timeline, as_of: dt.date
+    ) -> list[lc.Verdict]:
+        return [lc.Verdict(policy="same", priority=1, status="due", due=as_of, reason="twice")] * 2
+
+
+class _Wrong(_Monthly):
+    def __init__(self, answer: object) -> None:
+        self.answer = answer
+
+    def next_change(self, customer: lc.Customer, timeline: lc.Timeline, as_of: dt.date) -> object:
+        return self.answer
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "words"),
+    [
+        (
+            lambda live: live.agenda(dt.date(2026, 10, 1)),
+            lc.InvalidValueError,
+            "only moves forward",
+        ),
+        (lambda live: live.agenda("2026-12-01"), lc.InvalidValueError, "as_of"),
+        (lambda live: live.add([_touch("T1", "c-1", AS_OF)]), lc.DuplicateIdError, "T1"),
+        (lambda live: live.add([_touch("T9", "c-9", AS_OF)]), lc.UnknownCustomerError, "c-9"),
+        (lambda live: live.add(["T9"]), lc.InvalidValueError, "Touchpoint"),
+        (lambda live: live.update([_customer(), _customer()]), lc.DuplicateIdError, "c-1"),
+        (lambda live: live.update(["c-1"]), lc.InvalidValueError, "Customer"),
+    ],
+)
+def test_bad_calls_say_what_is_wrong(call, error, words) -> None:  # type: ignore[no-untyped-def]
+    book = lc.Book([_customer()], [_touch("T1", "c-1", dt.date(2026, 10, 1))])
+    live = lc.IncrementalAgenda(ENGINE, book, AS_OF)
+    with pytest.raises(error, match=words):
+        call(live)
+    assert live.agenda(AS_OF) == ENGINE.agenda(book, AS_OF)  # nothing half taken
+
+
+@pytest.mark.parametrize("answer", [AS_OF, "2027-01-01", dt.datetime(2027, 1, 1, tzinfo=UTC)])
+def test_an_own_next_change_must_be_a_later_date(answer: object) -> None:
+    with pytest.raises(lc.InvalidValueError, match="next_change"):
+        lc.IncrementalAgenda(lc.Engine([_Wrong(answer)]), lc.Book([_customer()]), AS_OF)
+
+
+def test_bad_construction() -> None:
+    with pytest.raises(lc.InvalidValueError, match="engine"):
+        lc.IncrementalAgenda("engine", lc.Book(), AS_OF)  # type: ignore[arg-type]
+    with pytest.raises(lc.InvalidValueError, match="share a name"):
+        lc.IncrementalAgenda(lc.Engine([_Twice()]), lc.Book([_customer()]), AS_OF)
+    stream = [(_customer(), lc.Timeline([])), (_customer(), lc.Timeline([]))]
+
+    class Repeats:
+        def items(self) -> list[tuple[lc.Customer, lc.Timeline]]:
+            return stream
+
+    with pytest.raises(lc.DuplicateIdError, match="c-1"):
+        lc.IncrementalAgenda(ENGINE, Repeats(), AS_OF)
+
+
+# -- next change of the blocks -------------------------------------------------
+
+
+def test_next_change_of_the_starter_pack() -> None:
+    ada = _customer(contract_end=dt.date(2027, 3, 31))
+    nothing = lc.Timeline([])
+    assert lc.next_change(lc.starter_pack(), ada, nothing, AS_OF) == dt.date(2027, 1, 6)
+    bought = lc.Timeline([_touch("T1", "c-1", dt.date(2026, 10, 30), kind="purchase")])
+    # welcome: 7 days after the purchase
+    assert lc.next_change(lc.starter_pack(), ada, bought, AS_OF) == dt.date(2026, 11, 6)
+
+
+def test_next_change_of_dated_conditions() -> None:
+    ada = _customer()
+    tagged = lc.Timeline([_touch("T1", "c-1", dt.date(2026, 10, 20), tags=frozenset({"vip"}))])
+    window = lc.tagged("vip", within_days=30)
+    context = lc.Context(ada, tagged, AS_OF)
+    assert window(context) and window.next_change(context) == dt.date(2026, 11, 20)
+    late = lc.Context(ada, tagged, dt.date(2026, 11, 20))
+    assert not window(late) and window.next_change(late) is None
+    assert lc.tagged("vip").next_change(context) is None
+    assert lc.tagged("gold", within_days=9).next_change(context) is None
+    assert lc.in_stage("active").next_change(context) == AS_OF + dt.timedelta(days=1)
+    assert (lc.segment("smb") & ~lc.churned()).next_change(context) is None
+    assert (lc.segment("smb") | window).next_change(context) == dt.date(2026, 11, 20)
+    quiet = lc.condition(lambda c: True, "always", next_change=lambda c: None)
+    daily = lc.condition(lambda c: True, "always")
+    assert quiet.next_change(context) is None
+    assert daily.next_change(context) == AS_OF + dt.timedelta(days=1)
+    with pytest.raises(lc.InvalidValueError, match="next_change"):
+        lc.condition(lambda c: True, "always", next_change="never")  # type: ignore[arg-type]
+
+
+def test_next_change_of_anchors_of_ones_own() -> None:
+    class Today:
+        description = "today"
+
+        def resolve(self, context: lc.Context) -> lc.Anchored:
+            return lc.Anchored(context.as_of, "today")
+
+    ada = _customer()
+    own = lc.policy("today", priority=1, anchor=Today())
+    assert lc.next_change(own, ada, lc.Timeline([]), AS_OF) == AS_OF + dt.timedelta(days=1)
+    none_yet = lc.policy("first_nps", priority=1, anchor=lc.first("nps", after=lc.last("purchase")))
+    assert lc.next_change(none_yet, ada, lc.Timeline([]), AS_OF) is None
+    assert lc.next_change(lc.exists(Today()) and own, ada, lc.Timeline([]), AS_OF)
+    assert lc.exists(Today()).next_change(lc.Context(ada, lc.Timeline([]), AS_OF)) is not None
+
+
+def test_next_change_of_recurrences() -> None:
+    ada = _customer(since=dt.date(2026, 1, 15))
+    ruled = lc.policy(
+        "monthly", priority=5, anchor=lc.since(), recurs=lc.every(rule=rrule(MONTHLY, count=3))
+    )
+    nothing = lc.Timeline([])
+    assert lc.next_change(ruled, ada, nothing, dt.date(2026, 2, 20)) == dt.date(2026, 3, 15)
+    assert lc.next_change(ruled, ada, nothing, dt.date(2026, 4, 20)) is None
+    never = lc.policy(
+        "never", priority=5, anchor=lc.since(), recurs=lc.every(rule=rrule(MONTHLY, count=0))
+    )
+    assert lc.next_change(never, ada, nothing, dt.date(2026, 4, 20)) is None
+    member = watch(lc.policy_set(ruled, _Quarterly()))
+    found, change = member(ada, nothing, dt.date(2026, 2, 20), {})
+    assert [v.policy for v in found] == ["monthly", "quarterly"]
+    assert change == dt.date(2026, 3, 15)
+
+
+def test_timeline_next_date() -> None:
+    timeline = lc.Timeline(
+        [_touch("T1", "c-1", dt.date(2026, 10, 1)), _touch("T2", "c-1", dt.date(2026, 12, 1))]
+    )
+    assert timeline.next_date(dt.date(2026, 10, 1)) == dt.date(2026, 12, 1)
+    assert timeline.next_date(dt.date(2026, 9, 1)) == dt.date(2026, 10, 1)
+    assert timeline.next_date(dt.date(2026, 12, 1)) is None
+    with pytest.raises(lc.InvalidValueError, match="after"):
+        timeline.next_date(dt.datetime(2026, 12, 1, tzinfo=UTC))  # type: ignore[arg-type]
+
+
+def test_next_change_of_a_restricted_policy() -> None:
+    reconnect = lc.policy("reconnect", priority=7, anchor=lc.last(), offset=lc.days(60))
+    vip = lc.restrict(reconnect, lc.tagged("vip", within_days=30))
+    ada = _customer()
+    tagged = lc.Timeline([_touch("T1", "c-1", dt.date(2026, 10, 20), tags=frozenset({"vip"}))])
+    # the tag leaves the window on 20 November, before reconnect is due (19 December)
+    assert lc.next_change(vip, ada, tagged, AS_OF) == dt.date(2026, 11, 20)
+    assert lc.next_change(vip, ada, tagged, dt.date(2026, 11, 20)) is None
+    live = lc.IncrementalAgenda(lc.Engine([vip]), lc.Book([ada], tagged), AS_OF)
+    assert len(live.agenda(dt.date(2026, 12, 19))) == 0
