@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 import lifecycle as lc
 import lifecycle.testing as lct
-from lifecycle.policies._watch import watch
+from lifecycle.policies._watch import EVERYTHING, Reads, reads, watch
 
 AS_OF = dt.date(2026, 11, 2)
 ENGINE = lc.Engine(lc.starter_pack())
@@ -440,3 +440,31 @@ def test_next_change_of_a_restricted_policy() -> None:
     assert lc.next_change(vip, ada, tagged, dt.date(2026, 11, 20)) is None
     live = lc.IncrementalAgenda(lc.Engine([vip]), lc.Book([ada], tagged), AS_OF)
     assert len(live.agenda(dt.date(2026, 12, 19))) == 0
+
+
+def test_which_touchpoints_a_policy_looks_at() -> None:
+    kinds = reads(lc.starter_pack()).kinds
+    assert kinds is None  # reconnect looks at the last touchpoint of any kind
+    welcome = lc.starter_pack().policies[3]
+    assert reads(welcome) == Reads(frozenset({lc.Kind.PURCHASE, lc.Kind.ONBOARDING}))
+    detractor = lc.starter_pack().policies[1]
+    assert reads(detractor) == Reads(frozenset({lc.Kind.NPS}), frozenset({lc.Direction.OUTBOUND}))
+    anyone = lc.policy("any", priority=1, anchor=lc.since(), fulfilled_by=lc.fulfilled_by())
+    assert reads(anyone) == EVERYTHING
+    smb = lc.restrict(welcome, lc.segment("smb") & ~lc.churned())
+    assert reads(smb).kinds == {
+        lc.Kind.PURCHASE,
+        lc.Kind.ONBOARDING,
+        lc.Kind.CANCELLATION,
+        lc.Kind.RENEWAL,
+    }
+    assert reads(lc.restrict(welcome, lc.segment("smb") | lc.in_stage("active"))) == EVERYTHING
+    assert reads(lc.restrict(welcome, ~lc.health_is("at_risk"))) == EVERYTHING
+    assert reads(_Monthly()) == EVERYTHING
+    latest = lc.policy("l", priority=1, anchor=lc.latest(lc.first("purchase"), lc.last()))
+    assert reads(latest) == EVERYTHING
+    after = lc.policy("a", priority=1, anchor=lc.first("nps", after=lc.last()))
+    assert reads(after) == EVERYTHING
+    tagged = lc.policy("t", priority=1, anchor=lc.since(), when=lc.tagged("vip", kind="nps"))
+    assert reads(tagged).kinds == {lc.Kind.NPS}
+    assert EVERYTHING.any_of([]) and not Reads(frozenset()).any_of([_touch("T", "c", AS_OF)])

@@ -52,6 +52,11 @@ class FrozenDict(Mapping[K, V]):
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self._data!r})"
 
+    def __reduce__(self) -> tuple[type[FrozenDict[K, V]], tuple[dict[K, V]]]:
+        # Pickling (Spark executors, worker processes) rebuilds it from its items:
+        # the default would set the slots one by one, which a read-only object refuses.
+        return (type(self), (self._data,))
+
 
 # Key tuples are shared between the small mappings that have the same keys.
 _KEYS: dict[tuple[object, ...], tuple[object, ...]] = {}
@@ -93,6 +98,9 @@ class SmallFrozenDict(Mapping[K, V]):
         return hash(frozenset(zip(self._keys, self._values, strict=True)))
 
     def __eq__(self, other: object) -> bool:
+        if isinstance(other, SmallFrozenDict) and other._keys is self._keys:
+            # The usual case, comparing two verdicts' facts: the keys are shared.
+            return self._values == other._values
         if isinstance(other, Mapping):
             return dict(self.items()) == dict(other.items())
         return NotImplemented
@@ -102,3 +110,6 @@ class SmallFrozenDict(Mapping[K, V]):
 
     def __repr__(self) -> str:
         return f"FrozenDict({dict(self.items())!r})"
+
+    def __reduce__(self) -> tuple[type[SmallFrozenDict[K, V]], tuple[dict[K, V]]]:
+        return (type(self), (dict(self.items()),))

@@ -22,7 +22,7 @@ from lifecycle.book import Book, Timelines, _group
 from lifecycle.customers import Customer
 from lifecycle.engine import Action, Agenda, Engine, HeldBack, Skipped, redated
 from lifecycle.errors import DuplicateIdError, InvalidValueError
-from lifecycle.policies._watch import Watch, watch
+from lifecycle.policies._watch import Reads, Watch, reads, watch
 from lifecycle.policy import Verdict
 from lifecycle.timeline import Timeline
 from lifecycle.touchpoints import Touchpoint
@@ -198,6 +198,7 @@ class IncrementalAgenda:
         "_held",
         "_ids",
         "_members",
+        "_reads",
         "_skipped",
         "_states",
         "_timelines",
@@ -210,6 +211,7 @@ class IncrementalAgenda:
         self._engine = engine
         self._as_of = check_date("as_of", as_of)
         self._members: list[Watch] = [watch(p) for p in engine.policies]
+        self._reads: list[Reads] = [reads(p) for p in engine.policies]
         self._customers: dict[str, Customer] = {}
         self._timelines: dict[str, Timeline] = {}
         self._ids: set[str] = set()
@@ -218,7 +220,9 @@ class IncrementalAgenda:
         self._actions: _Ordered[Action] = _Ordered(_same)
         self._held: _Ordered[HeldBack] = _Ordered(_action_of)
         self._skipped: dict[str, Skipped] = {}
-        self._dirty: set[str] = set()
+        # Customers touched since the last agenda: True if the customer itself
+        # changed (work out everything), False if only touchpoints came.
+        self._dirty: dict[str, bool] = {}
         for customer, timeline in book.items():
             if customer.id in self._customers:
                 raise DuplicateIdError("customer", customer.id)
@@ -267,7 +271,7 @@ class IncrementalAgenda:
                 [*self._timelines[cid], *new], timezone=self._customers[cid].timezone
             )
             self._ids.update(tp.id for tp in new)
-            self._dirty.add(cid)
+            self._dirty.setdefault(cid, False)
 
     def update(self, customers: Iterable[Customer]) -> None:
         """Take new customers, or changed ones (replaced by id), as `Book.with_customers` does.
@@ -290,7 +294,7 @@ class IncrementalAgenda:
             if old is None or old.timezone != customer.timezone:
                 self._timelines[cid] = Timeline(old or (), timezone=customer.timezone)
             self._customers[cid] = customer
-            self._dirty.add(cid)
+            self._dirty[cid] = True
 
     @collector_paused()
     def agenda(self, as_of: dt.date) -> Agenda:
@@ -316,8 +320,9 @@ class IncrementalAgenda:
             )
         due = self._woken(as_of)
         self._as_of = as_of
+        dirty = self._dirty
         for cid in sorted(due):
-            self._refresh(cid, as_of, everything=cid in self._dirty)
+            self._refresh(cid, as_of, everything=dirty.get(cid, False))
         self._dirty.clear()
         skipped = tuple(self._skipped[cid] for cid in sorted(self._skipped))
         return Agenda(
@@ -339,28 +344,46 @@ class IncrementalAgenda:
         return woken
 
     def _refresh(self, cid: str, as_of: dt.date, *, everything: bool) -> None:
-        """Work one customer out again on *as_of*: all of it, or what may have changed."""
+        """Work one customer out again on *as_of*: all of it, or what may have changed.
+
+        A policy is asked again when its next date of change has come, or when
+        a touchpoint it looks at has come into view (new, or its date reached).
+        """
         engine, members = self._engine, self._members
         customer, timeline = self._customers[cid], self._timelines[cid]
         state = self._states.get(cid)
         if state is None:
             state = self._states[cid] = _State(len(members))
             everything = True
-        if everything or (state.shows_until is not None and state.shows_until <= as_of):
-            everything = True
+        seen: list[Touchpoint] = []
+        if (
+            everything
+            or cid in self._dirty
+            or (state.shows_until is not None and state.shows_until <= as_of)
+        ):
+            before = state.visible
             visible = state.visible = timeline.until(as_of)
             state.shows_until = timeline.next_date(as_of)
+            if not everything:
+                known = {tp.id for tp in before}
+                seen = [tp for tp in visible if tp.id not in known]
+            was_skipped = state.skip is not None
             state.skip = engine._skip(customer, visible, as_of)
+            everything = everything or (was_skipped and state.skip is None)
         visible = state.visible
         if state.skip is not None:
             state.found = [()] * len(members)
             state.changes = [None] * len(members)
         else:
             memo: dict[object, object] = {}
-            found, changes = state.found, state.changes
+            found, changes, looks = state.found, state.changes, self._reads
             for i, member in enumerate(members):
                 change = changes[i]
-                if everything or (change is not None and change <= as_of):
+                if (
+                    everything
+                    or (change is not None and change <= as_of)
+                    or (seen and looks[i].any_of(seen))
+                ):
                     found[i], changes[i] = member(customer, visible, as_of, memo)
         self._show(cid, state, customer, as_of)
         wake = state.shows_until
@@ -373,19 +396,34 @@ class IncrementalAgenda:
 
     def _show(self, cid: str, state: _State, customer: Customer, as_of: dt.date) -> None:
         """Put the customer's actions (or its skip) where the agenda reads them."""
-        self._actions.remove(state.actions)
-        self._held.remove(state.held)
-        state.actions, state.held = [], []
         self._skipped.pop(cid, None)
+        kept: list[Action] = []
+        over: list[HeldBack] = []
         if state.skip is not None:
             self._skipped[cid] = state.skip
-            return
-        verdicts = [v for found in state.found for v in found]
-        if not verdicts:
-            return
-        engine = self._engine
-        engine._check_unique(verdicts)
-        kept, over = engine._actions(customer, state.visible, verdicts, as_of, engine.cap)
+        else:
+            verdicts = [v for found in state.found for v in found]
+            if verdicts:
+                engine = self._engine
+                engine._check_unique(verdicts)
+                kept, over = engine._actions(customer, state.visible, verdicts, as_of, engine.cap)
+        if _alike(state.actions, kept) and _alike([h.action for h in state.held], over):
+            return  # nothing the agenda shows has changed, but for overdue days
+        self._actions.remove(state.actions)
+        self._held.remove(state.held)
         state.actions, state.held = kept, over
         self._actions.add(kept)
         self._held.add(over)
+
+
+def _alike(old: Sequence[Action], new: Sequence[Action | HeldBack]) -> bool:
+    """Whether two lists of a customer's actions differ at most in ``overdue_days``."""
+    if len(old) != len(new):
+        return False
+    for a, item in zip(old, new, strict=True):
+        b = item.action if isinstance(item, HeldBack) else item
+        if (a.policy, a.due, a.reason, a.channel) != (b.policy, b.due, b.reason, b.channel) or (
+            a.facts != b.facts
+        ):
+            return False
+    return True

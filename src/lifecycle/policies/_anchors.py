@@ -206,3 +206,23 @@ def date_free(anchor: Anchor) -> bool:
     if isinstance(anchor, _Latest):
         return all(date_free(a) for a in anchor.anchors)
     return False
+
+
+def anchor_kinds(anchor: Anchor) -> frozenset[Kind] | None:
+    """The touchpoint kinds *anchor* looks at (``None``: it may look at any)."""
+    if isinstance(anchor, _FieldAnchor):
+        return frozenset()
+    if isinstance(anchor, _TouchpointAnchor):
+        after = frozenset() if anchor.after is None else anchor_kinds(anchor.after)
+        if anchor.kind is None or after is None:
+            return None
+        return after | {anchor.kind}
+    if isinstance(anchor, _Latest):
+        found: frozenset[Kind] = frozenset()
+        for part in anchor.anchors:
+            kinds = anchor_kinds(part)
+            if kinds is None:
+                return None
+            found |= kinds
+        return found
+    return None

@@ -10,11 +10,11 @@ from dateutil.relativedelta import relativedelta
 
 from lifecycle.errors import InvalidValueError
 from lifecycle.health import DEFAULT_HEALTH, HealthModel
-from lifecycle.policies._anchors import Anchor, date_free
+from lifecycle.policies._anchors import Anchor, anchor_kinds, date_free
 from lifecycle.policy import Context
 from lifecycle.stages import DEFAULT_LIFECYCLE, Lifecycle
 from lifecycle.timeline import Timeline
-from lifecycle.touchpoints import Kind, Touchpoint
+from lifecycle.touchpoints import Kind, Touchpoint, to_kind
 
 __all__ = [
     "Condition",
@@ -65,11 +65,23 @@ def _earliest(days: Iterable[dt.date | None]) -> dt.date | None:
     return min(found) if found else None
 
 
+def _union(parts: Iterable[frozenset[Kind] | None]) -> frozenset[Kind] | None:
+    found: frozenset[Kind] = frozenset()
+    for kinds in parts:
+        if kinds is None:
+            return None
+        found |= kinds
+    return found
+
+
 @attrs.frozen
 class _Test(_Combinable):
     test: Callable[[Context], bool]
     description: str
     changes: Callable[[Context], dt.date | None] = _any_day
+    #: The touchpoint kinds the test looks at (``None``: it may look at any),
+    #: so that a new touchpoint of another kind need not ask it again.
+    kinds: frozenset[Kind] | None = None
 
     def __call__(self, context: Context) -> bool:
         return bool(self.test(context))
@@ -94,6 +106,11 @@ class _All(_Combinable):
         """Return the first date after the context's date on which the answer may differ."""
         return _earliest(part.next_change(context) for part in self.parts)
 
+    @property
+    def kinds(self) -> frozenset[Kind] | None:
+        """The touchpoint kinds the parts look at (``None``: any)."""
+        return _union(part.kinds for part in self.parts)
+
 
 @attrs.frozen
 class _Any(_Combinable):
@@ -110,6 +127,11 @@ class _Any(_Combinable):
         """Return the first date after the context's date on which the answer may differ."""
         return _earliest(part.next_change(context) for part in self.parts)
 
+    @property
+    def kinds(self) -> frozenset[Kind] | None:
+        """The touchpoint kinds the parts look at (``None``: any)."""
+        return _union(part.kinds for part in self.parts)
+
 
 @attrs.frozen
 class _Not(_Combinable):
@@ -125,6 +147,11 @@ class _Not(_Combinable):
     def next_change(self, context: Context) -> dt.date | None:
         """Return the first date after the context's date on which the answer may differ."""
         return self.part.next_change(context)
+
+    @property
+    def kinds(self) -> frozenset[Kind] | None:
+        """The touchpoint kinds the part looks at (``None``: any)."""
+        return self.part.kinds
 
 
 #: A condition: call it with a `Context`; it has a ``description``, a
@@ -215,6 +242,7 @@ def exists(anchor: Anchor) -> Condition:
         lambda c: anchor.resolve(c) is not None,
         f"there is a {anchor.description}",
         _never if date_free(anchor) else _any_day,
+        anchor_kinds(anchor),
     )
 
 
@@ -240,7 +268,8 @@ def score(*, at_least: int | None = None, at_most: int | None = None) -> Conditi
             return False
         return low <= anchor.touchpoint.score <= high
 
-    return _Test(test, "score " + " and ".join(w for w in words if w), _never)
+    # It looks only at the policy's anchor, whose kinds the policy counts.
+    return _Test(test, "score " + " and ".join(w for w in words if w), _never, frozenset())
 
 
 def attribute(name: str, *values: str) -> Condition:
@@ -249,9 +278,12 @@ def attribute(name: str, *values: str) -> Condition:
         wanted = frozenset(values)
         shown = " or ".join(values)
         return _Test(
-            lambda c: c.customer.attributes.get(name) in wanted, f"{name} is {shown}", _never
+            lambda c: c.customer.attributes.get(name) in wanted,
+            f"{name} is {shown}",
+            _never,
+            frozenset(),
         )
-    return _Test(lambda c: name in c.customer.attributes, f"{name} is set", _never)
+    return _Test(lambda c: name in c.customer.attributes, f"{name} is set", _never, frozenset())
 
 
 def segment(*values: str) -> Condition:
@@ -311,7 +343,9 @@ def tagged(
         return left if left > context.as_of else None
 
     within = "" if within_days is None else f" in the last {within_days} days"
-    return _Test(test, f"tagged {tag!r}{within}", changes)
+    the_kind = None if kind is None else to_kind(kind)
+    looks_at = None if the_kind is None else frozenset({the_kind})
+    return _Test(test, f"tagged {tag!r}{within}", changes, looks_at)
 
 
 def health_is(*bands: str, model: HealthModel | None = None) -> Condition:
@@ -344,6 +378,10 @@ def health_is(*bands: str, model: HealthModel | None = None) -> Condition:
     return _Test(test, f"health is {' or '.join(bands)}")
 
 
+#: The kinds that decide whether a customer has churned.
+CHURN_KINDS = frozenset({Kind.CANCELLATION, Kind.PURCHASE, Kind.RENEWAL})
+
+
 def churning_cancellation(timeline: Timeline) -> Touchpoint | None:
     """Return the cancellation that makes the customer churned, or ``None`` if it is not."""
     cancelled = timeline.last(Kind.CANCELLATION)
@@ -367,4 +405,4 @@ def churned() -> Condition:
     That is the starter pack's definition: with neither a purchase nor a
     renewal, a cancellation alone makes the customer churned.
     """
-    return _Test(_is_churned, "churned", _never)
+    return _Test(_is_churned, "churned", _never, CHURN_KINDS)

@@ -10,16 +10,20 @@ may say with a ``next_change`` method, and otherwise is asked again every day.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+
+import attrs
 
 from lifecycle.customers import Customer
 from lifecycle.errors import InvalidValueError
+from lifecycle.policies._anchors import anchor_kinds
 from lifecycle.policies._combine import PolicySet, Restricted, due_verdicts
 from lifecycle.policies._rule import RulePolicy
 from lifecycle.policy import Context, Policy, Verdict
 from lifecycle.timeline import Timeline
+from lifecycle.touchpoints import Direction, Kind, Touchpoint
 
-__all__ = ["Watch", "next_change", "watch"]
+__all__ = ["EVERYTHING", "Reads", "Watch", "next_change", "reads", "watch"]
 
 _ONE_DAY = dt.timedelta(days=1)
 
@@ -30,6 +34,61 @@ Watch = Callable[
     [Customer, Timeline, dt.date, dict[object, object]],
     tuple[tuple[Verdict, ...], dt.date | None],
 ]
+
+
+@attrs.frozen
+class Reads:
+    """Which touchpoints a policy looks at: a new touchpoint of another kind changes nothing.
+
+    Attributes:
+        kinds: The kinds it looks at (``None``: any kind).
+        directions: Directions it looks at whatever the kind (a fulfilment
+            by any outbound touchpoint, say).
+    """
+
+    kinds: frozenset[Kind] | None
+    directions: frozenset[Direction] = frozenset()
+
+    def __or__(self, other: Reads) -> Reads:
+        if self.kinds is None or other.kinds is None:
+            return EVERYTHING
+        return Reads(self.kinds | other.kinds, self.directions | other.directions)
+
+    def any_of(self, touchpoints: Iterable[Touchpoint]) -> bool:
+        """Whether any of *touchpoints* is one it looks at."""
+        kinds, directions = self.kinds, self.directions
+        if kinds is None:
+            return True
+        return any(tp.kind in kinds or tp.direction in directions for tp in touchpoints)
+
+
+EVERYTHING = Reads(None)
+_NOTHING = Reads(frozenset())
+
+
+def reads(policy: Policy) -> Reads:
+    """Return which touchpoints *policy* looks at (`EVERYTHING` when it cannot tell)."""
+    if isinstance(policy, RulePolicy):
+        found = Reads(anchor_kinds(policy.anchor))
+        if policy.when is not None:
+            found |= Reads(policy.when.kinds)
+        fulfilment = policy.fulfilled_by
+        if fulfilment is not None:
+            if fulfilment.kinds:
+                found |= Reads(frozenset(fulfilment.kinds))
+            elif fulfilment.direction is not None:
+                found |= Reads(frozenset(), frozenset({fulfilment.direction}))
+            else:
+                found = EVERYTHING
+        return found
+    if isinstance(policy, PolicySet):
+        found = _NOTHING
+        for member in policy.policies:
+            found |= reads(member)
+        return found
+    if isinstance(policy, Restricted):
+        return Reads(policy.condition.kinds) | reads(policy.policy)
+    return EVERYTHING
 
 
 def _earliest(a: dt.date | None, b: dt.date | None) -> dt.date | None:

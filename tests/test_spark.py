@@ -1,0 +1,284 @@
+"""Spark (local mode): the same agenda as the single-machine engine, action for action."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+if not os.environ.get("LIFECYCLE_REQUIRE_SPARK"):  # .ci/run sets it: there they must run
+    pytest.importorskip("pyspark", reason="the spark extra is not installed")
+
+import pandas as pd
+from pyspark.sql import SparkSession
+
+import lifecycle as lc
+import lifecycle.spark as ls
+import lifecycle.testing as lct
+
+AS_OF = dt.date(2026, 11, 2)
+LOW, HIGH = dt.date(2024, 6, 1), dt.date(2027, 3, 1)
+slow = settings(
+    max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+
+
+@pytest.fixture(scope="module")
+def spark() -> Iterator[SparkSession]:
+    # The workers run this interpreter, so they see this environment's lifecycle.
+    os.environ["PYSPARK_PYTHON"] = sys.executable
+    session = (
+        SparkSession.builder.master("local[2]")
+        .appName("lifecycle-tests")
+        .config("spark.sql.shuffle.partitions", "4")
+        .config("spark.default.parallelism", "2")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.session.timeZone", "UTC")
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
+def _expected(agenda: lc.Agenda) -> tuple[list[tuple[object, ...]], ...]:
+    def row(a: lc.Action) -> tuple[object, ...]:
+        return (a.customer_id, a.policy, a.due, a.priority, a.overdue_days, a.reason)
+
+    return (
+        [row(a) for a in agenda],
+        [(*row(h.action), h.reason) for h in agenda.held_back],
+        [(s.customer_id, s.reason, s.detail) for s in agenda.skipped],
+    )
+
+
+def _found(result: ls.SparkAgenda) -> tuple[list[tuple[object, ...]], ...]:
+    return (
+        [tuple(r) for r in result.actions.collect()],
+        [tuple(r) for r in result.held_back.collect()],
+        [tuple(r) for r in result.skipped.collect()],
+    )
+
+
+def _run(spark: SparkSession, book: lc.Book, folder: Path, **options: object) -> ls.SparkAgenda:
+    lc.write_book(book, folder)
+    customers, touchpoints = ls.read_frames(spark, folder)
+    return ls.agenda(customers, touchpoints, as_of=AS_OF, **options)  # type: ignore[arg-type]
+
+
+# Spark's CSV reader does not take a line break inside a header cell, so
+# attribute names here have none (values may; see the Spark guide).
+_ONE_LINE_ATTRIBUTES = lct.attributes().filter(lambda a: not any("\n" in k or "\r" in k for k in a))
+
+
+@slow
+@given(
+    lct.books(
+        situations=True,
+        as_of=AS_OF,
+        min_date=LOW,
+        max_date=HIGH,
+        max_customers=6,
+        attributes=_ONE_LINE_ATTRIBUTES,
+    ),
+    st.none() | st.integers(1, 3),
+)
+def test_spark_gives_the_engines_agenda(
+    spark: SparkSession, book: lc.Book, cap: int | None
+) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        result = _run(spark, book, Path(folder), cap=cap)
+        assert result.problems.count() == 0
+        expected = lc.Engine(lc.starter_pack(), cap=cap).agenda(book, AS_OF)
+        assert _found(result) == _expected(expected)
+
+
+def test_the_sample_book_with_a_policy_file(spark: SparkSession, tmp_path: Path) -> None:
+    book = lc.sample_book()
+    result = _run(
+        spark, book, tmp_path, policy_file=lc.starter_pack_path(), cap=1, skip_churned=False
+    )
+    result.check()
+    expected = lc.Engine(lc.starter_pack(), cap=1, skip_churned=False).agenda(book, AS_OF)
+    assert _found(result) == _expected(expected)
+    assert tuple(result.actions.columns) == ls.ACTION_COLUMNS
+
+
+@slow
+@given(st.lists(lct.policies(), min_size=1, max_size=3, unique_by=lambda p: p.name))
+def test_policies_of_ones_own_travel_to_the_executors(
+    spark: SparkSession, policies: list[lc.RulePolicy]
+) -> None:
+    engine = lc.Engine(policies)
+    book = lc.sample_book()
+    with tempfile.TemporaryDirectory() as folder:
+        result = _run(spark, book, Path(folder), engine=engine)
+        assert _found(result) == _expected(engine.agenda(book, AS_OF))
+
+
+CUSTOMERS = "customer_id,name,since\nc-1,Ada,2025-01-06\nc-2,Grace,2025-13-01\nc-3,Lin,2025-01-06\nc-3,Lin,2025-01-07\n"
+TOUCH = (
+    "touchpoint_id,customer_id,at,channel,kind,direction,score,tags,note\n"
+    "T1,c-1,2026-10-01T09:00:00+00:00,web,complaint,inbound,,,\n"
+    "T2,c-1,2026-10-02T09:00:00,web,check_in,inbound,,,\n"
+    "T3,c-9,2026-10-02T09:00:00+00:00,web,check_in,inbound,,,\n"
+    "T1,c-3,2026-10-02T09:00:00+00:00,web,check_in,inbound,,,\n"
+)
+
+
+def test_bad_rows_are_problems_never_dropped(spark: SparkSession, tmp_path: Path) -> None:
+    (tmp_path / "customers.csv").write_text(CUSTOMERS, encoding="utf-8")
+    (tmp_path / "touchpoints.csv").write_text(TOUCH, encoding="utf-8")
+    customers, touchpoints = ls.read_frames(spark, tmp_path)
+    result = ls.agenda(customers, touchpoints, as_of=AS_OF)
+    problems = [tuple(r) for r in result.problems.collect()]
+    assert problems == [
+        ("customers", "c-2", None, "since", "2025-13-01", "is not a date on the calendar"),
+        ("customers", "c-3", None, "customer_id", "c-3", "is a duplicate customer id"),
+        (
+            "touchpoints",
+            "c-1",
+            "T1",
+            "touchpoint_id",
+            "T1",
+            "is a duplicate touchpoint id (2 rows)",
+        ),
+        ("touchpoints", "c-1", "T2", "at", "2026-10-02T09:00:00", problems[3][5]),
+        (
+            "touchpoints",
+            "c-9",
+            "T3",
+            "customer_id",
+            "c-9",
+            "names no customer of the customers DataFrame",
+        ),
+    ]
+    assert result.actions.count() == 0  # c-1 has a bad row: left out, and named above
+    with pytest.raises(
+        lc.BookFormatError, match=r"customers DataFrame, customer 'c-2', column 'since'"
+    ) as caught:
+        result.check()
+    assert "and 4 more problems" in str(caught.value)
+    with pytest.raises(lc.BookFormatError, match="and 1\\+ more"):
+        result.check(limit=1)
+
+
+def test_check_passes_a_clean_book(spark: SparkSession, tmp_path: Path) -> None:
+    book = lc.Book([lc.Customer(id="c-1", name="Ada", since=dt.date(2025, 1, 6))])
+    result = _run(spark, book, tmp_path)
+    result.check()
+    assert result.skipped.count() == 0
+
+
+def test_engine_or_policy_file_not_both(spark: SparkSession, tmp_path: Path) -> None:
+    customers, touchpoints = spark.createDataFrame([], "customer_id string"), None
+    with pytest.raises(lc.InvalidValueError, match="not both"):
+        ls.agenda(
+            customers,
+            touchpoints,  # type: ignore[arg-type]
+            as_of=AS_OF,
+            engine=lc.Engine(lc.starter_pack()),
+            policy_file=lc.starter_pack_path(),
+        )
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[[policy]]\nname = 'x'\n", encoding="utf-8")
+    with pytest.raises(lc.PolicyFileError):
+        ls.agenda(customers, touchpoints, as_of=AS_OF, policy_file=bad)  # type: ignore[arg-type]
+
+
+# -- the executors' side, run in this process (Spark's workers are not traced) ---
+
+
+def _frames(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    read = {"dtype": str, "keep_default_na": False}
+    return (
+        pd.read_csv(folder / "customers.csv", **read),
+        pd.read_csv(folder / "touchpoints.csv", **read),
+    )
+
+
+def _group(**options: object) -> ls._Group:
+    fields: dict[str, object] = {
+        "engine": None,
+        "text": None,
+        "cap": 2,
+        "skip_churned": True,
+        "as_of": AS_OF,
+        "kinds": (),
+        "lifecycle": lc.DEFAULT_LIFECYCLE,
+        "names": tuple(lc.io._rows.CUSTOMER_COLUMNS),
+    }
+    fields.update(options)
+    return ls._Group(**fields)  # type: ignore[arg-type]
+
+
+def test_a_group_from_a_policy_file_text(tmp_path: Path) -> None:
+    book = lc.sample_book()
+    lc.write_book(book, tmp_path)
+    customers, touchpoints = _frames(tmp_path)
+    text = lc.starter_pack_path().read_text(encoding="utf-8")
+    group = _group(text=text, names=tuple(customers.columns), cap=1)
+    one = customers[customers.customer_id == "C096"]
+    its = touchpoints[touchpoints.customer_id == "C096"]
+    out = group(one, its)
+    expected = lc.Engine(lc.starter_pack(), cap=1).agenda(book, AS_OF)
+    assert (
+        len(out[out.part == "held"])
+        == len([h for h in expected.held_back if h.action.customer_id == "C096"])
+        > 0
+    )
+    assert list(out[out.part == "action"].policy) == [
+        a.policy for a in expected.for_customer("C096")
+    ]
+    again = group(one, its.iloc[[0, 0]])  # the same engine, parsed once; a repeated row
+    assert list(again.part) == [] or set(again.part) <= {"action", "held", "skipped"}
+    missing = pd.DataFrame(
+        {"customer_id": ["C096"], "name": [float("nan")], "since": ["2025-01-01"]}
+    )
+    named = _group(engine=lc.Engine(lc.starter_pack()), names=("customer_id", "name", "since"))
+    assert list(named(missing, its.iloc[0:0]).part) == []
+
+
+def test_check_names_where_a_problem_is(spark: SparkSession) -> None:
+    customers = spark.createDataFrame([("c-1",)], "customer_id string")
+    with pytest.raises(lc.InvalidValueError, match="touchpoints DataFrame lacks"):
+        ls.agenda(customers, customers, as_of=AS_OF)
+    assert ls._where("customers", None, None) == "customers DataFrame"
+    assert ls._where("touchpoints", "c-1", "T1") == "touchpoints DataFrame, touchpoint 'T1'"
+    one = spark.createDataFrame(
+        [("c-1", "Ada", "someday")], "customer_id string, name string, since string"
+    )
+    none = spark.createDataFrame(
+        [], ", ".join(f"{c} string" for c in lc.io._rows.TOUCHPOINT_COLUMNS)
+    )
+    with pytest.raises(lc.BookFormatError) as caught:
+        ls.agenda(one, none, as_of=AS_OF).check()
+    assert str(caught.value) == (
+        "customers DataFrame, customer 'c-1', column 'since': 'someday' is not a date in the form YYYY-MM-DD"
+    )
+
+
+def test_bad_rows_in_a_group(tmp_path: Path) -> None:
+    (tmp_path / "customers.csv").write_text(CUSTOMERS, encoding="utf-8")
+    (tmp_path / "touchpoints.csv").write_text(TOUCH, encoding="utf-8")
+    customers, touchpoints = _frames(tmp_path)
+    group = _group(engine=lc.Engine(lc.starter_pack()), names=tuple(customers.columns))
+    problems = {}
+    for cid in ("c-1", "c-2", "c-3", "c-9"):
+        out = group(
+            customers[customers.customer_id == cid], touchpoints[touchpoints.customer_id == cid]
+        )
+        problems[cid] = sorted(out.column)
+    assert problems == {
+        "c-1": ["at"],
+        "c-2": ["since"],
+        "c-3": ["customer_id"],
+        "c-9": ["customer_id"],
+    }
