@@ -40,3 +40,13 @@ def test_the_small_mapping_answers_as_the_dict_it_was_made_from(data: dict[str, 
     assert small == FrozenDict(data)
     assert hash(small) == hash(FrozenDict(data))
     assert SmallFrozenDict(dict(data))._keys is small._keys
+
+
+@pytest.mark.parametrize("kind", [FrozenDict, SmallFrozenDict])
+def test_pickles(kind: type[FrozenDict[str, str]]):
+    """Spark executors and worker processes get them pickled."""
+    import pickle  # noqa: PLC0415 - only this test pickles
+
+    frozen = kind({"a": "1", "b": "2"})
+    again = pickle.loads(pickle.dumps(frozen))
+    assert again == frozen and type(again) is kind

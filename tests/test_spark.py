@@ -239,6 +239,8 @@ def test_a_group_from_a_policy_file_text(tmp_path: Path) -> None:
     ]
     again = group(one, its.iloc[[0, 0]])  # the same engine, parsed once; a repeated row
     assert list(again.part) == [] or set(again.part) <= {"action", "held", "skipped"}
+    gone = customers[customers.customer_id == "C096"].assign(do_not_contact="true")
+    assert list(group(gone, its).part) == ["skipped"]
     missing = pd.DataFrame(
         {"customer_id": ["C096"], "name": [float("nan")], "since": ["2025-01-01"]}
     )

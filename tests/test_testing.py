@@ -230,7 +230,7 @@ def test_the_starter_pack_keeps_the_contract():
 def test_laws_are_named_and_described():
     """Every law has a unique name and a sentence; an unknown name is refused."""
     names = [law.name for law in lct.LAWS]
-    assert len(set(names)) == len(names) == 7
+    assert len(set(names)) == len(names) == 8
     assert all(law.description.endswith(".") for law in lct.LAWS)
     with pytest.raises(lc.InvalidValueError, match="'honest'"):
         lct.check_laws(lc.starter_pack(), lc.sample_book(), lc.SAMPLE_AS_OF, laws=["honest"])
@@ -365,3 +365,33 @@ def test_planted_ids_step_aside_for_random_ones():
     taken = {"S-detractor"}
     assert _unique("S-detractor", taken) == "S-detractor'"
     assert "S-detractor'" in taken
+
+
+class _Today:
+    """Due on the as-of date itself, so its verdict changes every day."""
+
+    def __init__(self, says: object) -> None:
+        self.says = says
+
+    def verdicts(
+        self, customer: lc.Customer, timeline: lc.Timeline, as_of: dt.date
+    ) -> list[lc.Verdict]:
+        return [_verdict(lc.Status.DUE, as_of)]
+
+    def next_change(self, customer: lc.Customer, timeline: lc.Timeline, as_of: dt.date) -> object:
+        return self.says
+
+
+@pytest.mark.parametrize(
+    ("says", "detail"),
+    [
+        (None, "next_change said never, but on 2026-03-03"),
+        (DAY + dt.timedelta(days=10), "said 2026-03-12, but on 2026-03-03"),
+        ("tomorrow", "must be a date after as_of"),
+    ],
+)
+def test_a_late_next_change_breaks_the_law(says: object, detail: str) -> None:
+    with pytest.raises(lct.PolicyContractError, match=detail) as info:
+        lct.check_laws(_Today(says), SMALL, DAY, laws=["next_change"])  # type: ignore[arg-type]
+    assert info.value.law == "next_change"
+    lct.check_laws(_Today(DAY + dt.timedelta(days=1)), SMALL, DAY, laws=["next_change"])  # type: ignore[arg-type]

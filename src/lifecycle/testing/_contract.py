@@ -16,7 +16,7 @@ from lifecycle.book import Book
 from lifecycle.customers import Customer
 from lifecycle.engine import Agenda, Engine
 from lifecycle.errors import InvalidValueError
-from lifecycle.policies import PolicySet, RulePolicy, policy_set, starter_pack
+from lifecycle.policies import PolicySet, RulePolicy, next_change, policy_set, starter_pack
 from lifecycle.policy import Policy, Status, Verdict
 from lifecycle.testing._books import books as _books
 from lifecycle.testing._strategies import local_dates
@@ -353,6 +353,31 @@ def _order_independent(trial: _Trial) -> None:
         )
 
 
+def _honest_change(trial: _Trial) -> None:
+    as_of = trial.as_of
+    for customer, timeline in trial.book.items():
+        visible = timeline.until(as_of)
+        try:
+            change = next_change(trial.policy, customer, visible, as_of)
+        except InvalidValueError as e:
+            raise trial.fail("next_change", str(e)) from e
+        last = as_of + dt.timedelta(days=366) if change is None else change - dt.timedelta(days=1)
+        if last <= as_of:
+            continue
+        before = list(trial.policy.verdicts(customer, visible, as_of))
+        # The first and last quiet days, and one between: a late date shows on the last.
+        for day in sorted({as_of + dt.timedelta(days=1), as_of + (last - as_of) // 2, last}):
+            after = list(trial.policy.verdicts(customer, visible, day))
+            if after != before:
+                said = "never" if change is None else change.isoformat()
+                raise trial.fail(
+                    "next_change",
+                    f"for customer {customer.id!r} next_change said {said}, but on "
+                    f"{day.isoformat()} (same touchpoints) the verdicts differ: "
+                    + "; ".join(_diff(before, after)),
+                )
+
+
 #: The laws every well-behaved policy obeys, in the order `check_laws` tries them.
 LAWS: tuple[Law, ...] = (
     Law("total", "Gives verdicts for every valid book and date without raising.", _total),
@@ -390,6 +415,12 @@ LAWS: tuple[Law, ...] = (
         "order_independent",
         "Combined with other policies, the agenda is the same whatever their order.",
         _order_independent,
+    ),
+    Law(
+        "next_change",
+        "The date next_change gives (see lifecycle.next_change) is never late: before it, "
+        "with the same touchpoints, the verdicts stay the same.",
+        _honest_change,
     ),
 )
 
