@@ -163,7 +163,9 @@ class IncrementalAgenda:
 
     It is the one stateful object of the library: the state is the point (it
     is a cache of the engine's work). `book` gives an immutable snapshot.
-    It holds the whole book in memory, plus about 0.5 KiB per customer.
+    It holds the whole book in memory, with each customer's due verdicts and
+    dates of change (at 1,000,000 customers the benchmark's process peaked at
+    9.3 GiB, against 6.1 GiB for the book alone).
 
     Args:
         engine: The engine (policies, cap, churn rule).
