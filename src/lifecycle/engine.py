@@ -182,6 +182,7 @@ _new = object.__new__
 _ACTION_FIELDS = tuple(f.name for f in attrs.fields(Action))
 _ACTION_SETTERS = slot_setters(Action, *_ACTION_FIELDS)
 _ACTION_VALUES = attrgetter(*_ACTION_FIELDS)
+(_SET_OVERDUE,) = slot_setters(Action, "overdue_days")
 
 
 def redated(action: Action, as_of: dt.date) -> Action:
@@ -194,9 +195,6 @@ def redated(action: Action, as_of: dt.date) -> Action:
         setter(copy, value)
     _SET_OVERDUE(copy, overdue)
     return copy
-
-
-(_SET_OVERDUE,) = slot_setters(Action, "overdue_days")
 
 
 def _suggest(customer: Customer, timeline: Timeline) -> Channel | None:
