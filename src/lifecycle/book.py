@@ -62,13 +62,7 @@ class Book:
     def __init__(
         self, customers: Iterable[Customer] = (), touchpoints: Iterable[Touchpoint] = ()
     ) -> None:
-        by_id: dict[str, Customer] = {}
-        for customer in customers:
-            if not isinstance(customer, Customer):
-                raise InvalidValueError("customers", customer, "must be Customer objects")
-            if customer.id in by_id:
-                raise DuplicateIdError("customer", customer.id)
-            by_id[customer.id] = customer
+        by_id = _by_id(customers)
         grouped = _group(touchpoints, by_id)
         self._build(
             {cid: by_id[cid] for cid in sorted(by_id)},
@@ -196,12 +190,8 @@ class Book:
         if not grouped:
             return self
         timelines = dict(self._timelines)
-        added: set[str] = set()
-        for cid, new in grouped.items():
-            timelines[cid] = Timeline(
-                [*self._timelines[cid], *new], timezone=self._customers[cid].timezone
-            )
-            added.update(tp.id for tp in new)
+        _extend(timelines, self._customers, grouped)
+        added = {tp.id for new in grouped.values() for tp in new}
         book = Book._from_parts(self._customers, timelines)
         object.__setattr__(book, "_touchpoint_ids", existing | added)
         return book
@@ -214,22 +204,43 @@ class Book:
         Raises:
             DuplicateIdError: if the same id is given twice.
         """
-        changed: dict[str, Customer] = {}
-        for customer in customers:
-            if not isinstance(customer, Customer):
-                raise InvalidValueError("customers", customer, "must be Customer objects")
-            if customer.id in changed:
-                raise DuplicateIdError("customer", customer.id)
-            changed[customer.id] = customer
+        changed = _by_id(customers)
         merged = {**self._customers, **changed}
         timelines = dict(self._timelines)
-        for cid, customer in changed.items():
-            old = self._timelines.get(cid)
-            if old is None or old.timezone != customer.timezone:
-                timelines[cid] = Timeline(old or (), timezone=customer.timezone)
+        _rezone(timelines, changed)
         book = Book._from_parts({cid: merged[cid] for cid in sorted(merged)}, timelines)
         object.__setattr__(book, "_touchpoint_ids", self._touchpoint_ids)
         return book
+
+
+def _by_id(customers: Iterable[Customer]) -> dict[str, Customer]:
+    """Customers by id, checking that each is a `Customer` and no id comes twice."""
+    by_id: dict[str, Customer] = {}
+    for customer in customers:
+        if not isinstance(customer, Customer):
+            raise InvalidValueError("customers", customer, "must be Customer objects")
+        if customer.id in by_id:
+            raise DuplicateIdError("customer", customer.id)
+        by_id[customer.id] = customer
+    return by_id
+
+
+def _extend(
+    timelines: dict[str, Timeline],
+    customers: Mapping[str, Customer],
+    grouped: Mapping[str, list[Touchpoint]],
+) -> None:
+    """Add each customer's new touchpoints (from `_group`) to its timeline in *timelines*."""
+    for cid, new in grouped.items():
+        timelines[cid] = Timeline([*timelines[cid], *new], timezone=customers[cid].timezone)
+
+
+def _rezone(timelines: dict[str, Timeline], changed: Mapping[str, Customer]) -> None:
+    """Give new customers an empty timeline, and re-date those whose zone changed."""
+    for cid, customer in changed.items():
+        old = timelines.get(cid)
+        if old is None or old.timezone != customer.timezone:
+            timelines[cid] = Timeline(old or (), timezone=customer.timezone)
 
 
 def _group(

@@ -18,10 +18,11 @@ from typing import Generic, TypeVar, overload
 
 from lifecycle._gc import collector_paused
 from lifecycle._validate import check_date
-from lifecycle.book import Book, Timelines, _group
+from lifecycle.book import Book, Timelines, _by_id, _extend, _group, _rezone
 from lifecycle.customers import Customer
 from lifecycle.engine import Action, Agenda, Engine, HeldBack, Skipped, redated
 from lifecycle.errors import DuplicateIdError, InvalidValueError
+from lifecycle.policies._time import earliest
 from lifecycle.policies._watch import Reads, Watch, reads, watch
 from lifecycle.policy import Verdict
 from lifecycle.timeline import Timeline
@@ -268,10 +269,8 @@ class IncrementalAgenda:
             InvalidValueError: for something that is not a `Touchpoint`.
         """
         grouped = _group(touchpoints, self._customers, self._ids)
+        _extend(self._timelines, self._customers, grouped)
         for cid, new in grouped.items():
-            self._timelines[cid] = Timeline(
-                [*self._timelines[cid], *new], timezone=self._customers[cid].timezone
-            )
             self._ids.update(tp.id for tp in new)
             self._dirty.setdefault(cid, False)
 
@@ -284,19 +283,10 @@ class IncrementalAgenda:
             DuplicateIdError: if the same id is given twice.
             InvalidValueError: for something that is not a `Customer`.
         """
-        changed: dict[str, Customer] = {}
-        for customer in customers:
-            if not isinstance(customer, Customer):
-                raise InvalidValueError("customers", customer, "must be Customer objects")
-            if customer.id in changed:
-                raise DuplicateIdError("customer", customer.id)
-            changed[customer.id] = customer
-        for cid, customer in changed.items():
-            old = self._timelines.get(cid)
-            if old is None or old.timezone != customer.timezone:
-                self._timelines[cid] = Timeline(old or (), timezone=customer.timezone)
-            self._customers[cid] = customer
-            self._dirty[cid] = True
+        changed = _by_id(customers)
+        _rezone(self._timelines, changed)
+        self._customers.update(changed)
+        self._dirty.update(dict.fromkeys(changed, True))
 
     @collector_paused()
     def agenda(self, as_of: dt.date) -> Agenda:
@@ -388,11 +378,7 @@ class IncrementalAgenda:
                 ):
                     found[i], changes[i] = member(customer, visible, as_of, memo)
         self._show(cid, state, customer, as_of)
-        wake = state.shows_until
-        for change in state.changes:
-            if change is not None and (wake is None or change < wake):
-                wake = change
-        state.wake = wake
+        wake = state.wake = earliest(state.shows_until, *state.changes)
         if wake is not None:
             self._calendar.setdefault(wake, set()).add(cid)
 
@@ -409,7 +395,9 @@ class IncrementalAgenda:
                 engine = self._engine
                 engine._check_unique(verdicts)
                 kept, over = engine._actions(customer, state.visible, verdicts, as_of, engine.cap)
-        if _alike(state.actions, kept) and _alike([h.action for h in state.held], over):
+        if _alike(state.actions, kept) and _alike(
+            [h.action for h in state.held], [h.action for h in over]
+        ):
             return  # nothing the agenda shows has changed, but for overdue days
         self._actions.remove(state.actions)
         self._held.remove(state.held)
@@ -418,12 +406,14 @@ class IncrementalAgenda:
         self._held.add(over)
 
 
-def _alike(old: Sequence[Action], new: Sequence[Action | HeldBack]) -> bool:
-    """Whether two lists of a customer's actions differ at most in ``overdue_days``."""
+def _alike(old: Sequence[Action], new: Sequence[Action]) -> bool:
+    """Whether two lists of a customer's actions differ at most in ``overdue_days``.
+
+    Held-back reasons name the actions kept, so they agree when those do.
+    """
     if len(old) != len(new):
         return False
-    for a, item in zip(old, new, strict=True):
-        b = item.action if isinstance(item, HeldBack) else item
+    for a, b in zip(old, new, strict=True):
         if (a.policy, a.due, a.reason, a.channel) != (b.policy, b.due, b.reason, b.channel) or (
             a.facts != b.facts
         ):

@@ -11,6 +11,7 @@ from dateutil.relativedelta import relativedelta
 from lifecycle.errors import InvalidValueError
 from lifecycle.health import DEFAULT_HEALTH, HealthModel
 from lifecycle.policies._anchors import Anchor, anchor_kinds, date_free
+from lifecycle.policies._time import ONE_DAY, earliest
 from lifecycle.policy import Context
 from lifecycle.stages import DEFAULT_LIFECYCLE, Lifecycle
 from lifecycle.timeline import Timeline
@@ -50,19 +51,11 @@ class _Combinable:
 
 def _any_day(context: Context) -> dt.date:
     """The cautious answer for a test that says nothing about time: the next day."""
-    return context.as_of + _ONE_DAY
+    return context.as_of + ONE_DAY
 
 
 def _never(context: Context) -> None:
     """For a test that looks only at the customer and its timeline, never the date."""
-
-
-_ONE_DAY = dt.timedelta(days=1)
-
-
-def _earliest(days: Iterable[dt.date | None]) -> dt.date | None:
-    found = [d for d in days if d is not None]
-    return min(found) if found else None
 
 
 def _union(parts: Iterable[frozenset[Kind] | None]) -> frozenset[Kind] | None:
@@ -104,7 +97,7 @@ class _All(_Combinable):
 
     def next_change(self, context: Context) -> dt.date | None:
         """Return the first date after the context's date on which the answer may differ."""
-        return _earliest(part.next_change(context) for part in self.parts)
+        return earliest(*(part.next_change(context) for part in self.parts))
 
     @property
     def kinds(self) -> frozenset[Kind] | None:
@@ -125,7 +118,7 @@ class _Any(_Combinable):
 
     def next_change(self, context: Context) -> dt.date | None:
         """Return the first date after the context's date on which the answer may differ."""
-        return _earliest(part.next_change(context) for part in self.parts)
+        return earliest(*(part.next_change(context) for part in self.parts))
 
     @property
     def kinds(self) -> frozenset[Kind] | None:
@@ -339,7 +332,7 @@ def tagged(
         newest = timeline.last(kind, where=carries)
         if newest is None:
             return None
-        left: dt.date = timeline.local_date(newest) + window + _ONE_DAY
+        left: dt.date = timeline.local_date(newest) + window + ONE_DAY
         return left if left > context.as_of else None
 
     within = "" if within_days is None else f" in the last {within_days} days"

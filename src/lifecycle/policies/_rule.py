@@ -12,21 +12,12 @@ from lifecycle.customers import Customer
 from lifecycle.policies._anchors import Anchor, date_free
 from lifecycle.policies._conditions import Condition
 from lifecycle.policies._fulfilment import Fulfilment
-from lifecycle.policies._time import Offset, Recurrence
+from lifecycle.policies._time import ONE_DAY, Offset, Recurrence, earliest
 from lifecycle.policy import Anchored, Context, Status, Verdict
 from lifecycle.timeline import Timeline
 from lifecycle.touchpoints import Touchpoint
 
 __all__ = ["RulePolicy", "policy"]
-
-
-_ONE_DAY = dt.timedelta(days=1)
-
-
-def _earliest(a: dt.date | None, b: dt.date | None) -> dt.date | None:
-    if a is None:
-        return b
-    return a if b is None or a <= b else b
 
 
 def _ordinal(n: int) -> str:
@@ -99,13 +90,13 @@ class RulePolicy:
         """
         timeline, as_of = context.timeline, context.as_of
         # A built-in anchor never looks at the date; one of your own might.
-        change = None if date_free(self.anchor) else as_of + _ONE_DAY
+        change = None if date_free(self.anchor) else as_of + ONE_DAY
         anchored = self.anchor.resolve(context)
         if anchored is None:
             return None, change
         if self.when is not None:
             anchored_context = Context(context.customer, timeline, as_of, anchored, context.memo)
-            change = _earliest(change, self.when.next_change(anchored_context))
+            change = earliest(change, self.when.next_change(anchored_context))
             if not self.when(anchored_context):
                 return None, change
         due, occurrence = self._due_date(anchored, as_of)
@@ -113,20 +104,17 @@ class RulePolicy:
             # The occurrence counted moves on once the next one has come and is due.
             following = self.recurs.following(anchored.date, occurrence)
             if following is not None:
-                change = _earliest(change, max(following, self.offset.apply(following)))
+                change = earliest(change, max(following, self.offset.apply(following)))
         if due > as_of:
-            return None, _earliest(change, due)
+            return None, earliest(change, due)
         # As in `verdict`: fulfilled or expired stays so until the due date moves.
-        if (
-            self.fulfilled_by is not None
-            and self.fulfilled_by.find(timeline, anchored, due) is not None
-        ):
+        done, last_day = self._closing(timeline, anchored, due)
+        if done is not None:
             return None, change
-        last_day = None if self.expires is None else self.expires.apply(due)
         if last_day is not None:
             if as_of > last_day:
                 return None, change
-            change = _earliest(change, last_day + _ONE_DAY)
+            change = earliest(change, last_day + ONE_DAY)
         verdict = self._explained(
             status=Status.DUE,
             anchored=anchored,
@@ -167,10 +155,7 @@ class RulePolicy:
         due, occurrence = self._due_date(anchored, as_of)
         if only_due and due > as_of:
             return None
-        done = None
-        if self.fulfilled_by is not None:
-            done = self.fulfilled_by.find(timeline, anchored, due)
-        last_day = None if self.expires is None else self.expires.apply(due)
+        done, last_day = self._closing(timeline, anchored, due)
         if done is not None:
             status = Status.FULFILLED
         elif due > as_of:
@@ -190,6 +175,15 @@ class RulePolicy:
             last_day=last_day,
             timeline=timeline,
         )
+
+    def _closing(
+        self, timeline: Timeline, anchored: Anchored, due: dt.date
+    ) -> tuple[Touchpoint | None, dt.date | None]:
+        """The touchpoint that fulfilled the action, and its last due day (each if any)."""
+        done = (
+            None if self.fulfilled_by is None else self.fulfilled_by.find(timeline, anchored, due)
+        )
+        return done, None if self.expires is None else self.expires.apply(due)
 
     def _explained(
         self,

@@ -14,6 +14,16 @@ from lifecycle.errors import InvalidValueError
 __all__ = ["Offset", "Recurrence", "days", "every", "months", "weeks", "years"]
 
 
+#: One day, the step of every "next date of change".
+ONE_DAY = dt.timedelta(days=1)
+
+
+def earliest(*days: dt.date | None) -> dt.date | None:
+    """Return the earliest of *days* that is set (``None`` if none is)."""
+    found = [d for d in days if d is not None]
+    return min(found) if found else None
+
+
 def _plural(n: int, unit: str) -> str:
     return f"{n} {unit}" if n == 1 else f"{n} {unit}s"
 

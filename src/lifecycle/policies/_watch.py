@@ -19,13 +19,13 @@ from lifecycle.errors import InvalidValueError
 from lifecycle.policies._anchors import anchor_kinds
 from lifecycle.policies._combine import PolicySet, Restricted, due_verdicts
 from lifecycle.policies._rule import RulePolicy
+from lifecycle.policies._time import ONE_DAY, earliest
 from lifecycle.policy import Context, Policy, Verdict
 from lifecycle.timeline import Timeline
 from lifecycle.touchpoints import Direction, Kind, Touchpoint
 
 __all__ = ["EVERYTHING", "Reads", "Watch", "next_change", "reads", "watch"]
 
-_ONE_DAY = dt.timedelta(days=1)
 
 #: For one customer, its visible timeline, a date and a memo shared by the
 #: policies of one evaluation: the due verdicts, and the first later date on
@@ -91,12 +91,6 @@ def reads(policy: Policy) -> Reads:
     return EVERYTHING
 
 
-def _earliest(a: dt.date | None, b: dt.date | None) -> dt.date | None:
-    if a is None:
-        return b
-    return a if b is None or a <= b else b
-
-
 def watch(policy: Policy) -> Watch:
     """Return a function giving *policy*'s due verdicts and the date they may next change."""
     if isinstance(policy, RulePolicy):
@@ -120,7 +114,7 @@ def watch(policy: Policy) -> Watch:
             for member in members:
                 verdicts, when = member(customer, timeline, as_of, memo)
                 found.extend(verdicts)
-                change = _earliest(change, when)
+                change = earliest(change, when)
             return tuple(found), change
 
         return watch_set
@@ -135,7 +129,7 @@ def watch(policy: Policy) -> Watch:
             if not condition(context):
                 return (), change
             verdicts, when = inner(customer, timeline, as_of, memo)
-            return verdicts, _earliest(change, when)
+            return verdicts, earliest(change, when)
 
         return watch_restricted
     return _watch_own(policy)
@@ -149,7 +143,7 @@ def _watch_own(policy: Policy) -> Watch:
     ) -> tuple[tuple[Verdict, ...], dt.date | None]:
         verdicts = tuple(due_verdicts(policy, customer, timeline, as_of))
         if says is None:
-            return verdicts, as_of + _ONE_DAY
+            return verdicts, as_of + ONE_DAY
         change = says(customer, timeline, as_of)
         if change is not None and (
             isinstance(change, dt.datetime) or not isinstance(change, dt.date) or change <= as_of
