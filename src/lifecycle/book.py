@@ -230,9 +230,9 @@ def _extend(
     customers: Mapping[str, Customer],
     grouped: Mapping[str, list[Touchpoint]],
 ) -> None:
-    """Add each customer's new touchpoints (from `_group`) to its timeline in *timelines*."""
+    """Add each customer's new touchpoints (from `_group`: checked) to its timeline."""
     for cid, new in grouped.items():
-        timelines[cid] = Timeline([*timelines[cid], *new], timezone=customers[cid].timezone)
+        timelines[cid] = timelines[cid]._extended(new, customers[cid].timezone)
 
 
 def _rezone(timelines: dict[str, Timeline], changed: Mapping[str, Customer]) -> None:

@@ -12,8 +12,12 @@ The result is always the agenda the engine would give for the whole book.
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Set as AbstractSet
+from itertools import compress
+from operator import attrgetter, not_
 from typing import Generic, TypeVar, overload
 
 from lifecycle._gc import collector_paused
@@ -26,11 +30,15 @@ from lifecycle.policies._time import earliest
 from lifecycle.policies._watch import Reads, Watch, reads, watch
 from lifecycle.policy import Verdict
 from lifecycle.timeline import Timeline
-from lifecycle.touchpoints import Touchpoint
+from lifecycle.touchpoints import Direction, Kind, Touchpoint
 
 __all__ = ["IncrementalAgenda"]
 
 T = TypeVar("T", Action, HeldBack)
+
+#: How many mixes of new touchpoints' kinds and directions to remember which
+#: policies look at (few occur; the bound only keeps odd streams in check).
+_LOOKS_KEPT = 1024
 
 
 class _State:
@@ -49,50 +57,169 @@ class _State:
         self.wake: dt.date | None = None
 
 
+#: An item's place in the agenda: priority, due date, customer id, policy.
+Place = tuple[int, dt.date, str, str]
+
+
 class _Ordered(Generic[T]):
     """Actions (or held-back actions) in agenda order, cheap to change a few of.
 
     Bucketed by (priority, due), each bucket sorted by (customer id, policy):
     changing one customer's entries costs a search in small lists, and the
     whole order is the buckets read in key order.
+
+    The agendas given out keep seeing it as it was when they were made
+    (`snapshot`): each is made into one list when first read, and until then
+    is told of every change made after it. Making that list every day instead
+    would cost a quiet day more than all its other work: millions of
+    references copied, then walked again by the cyclic collector.
     """
 
-    __slots__ = ("_buckets", "_key", "_order")
+    __slots__ = ("_buckets", "_latest", "_length", "_open", "_place", "_same")
 
-    def __init__(self, key: Callable[[T], Action]) -> None:
+    def __init__(self, place: Callable[[T], Place], same: Callable[[T], object]) -> None:
+        self._place: Callable[[T], Place] = place
+        # All an item shows but its overdue days, which change every day.
+        self._same: Callable[[T], object] = same
         self._buckets: dict[tuple[int, dt.date], tuple[list[tuple[str, str]], list[T]]] = {}
-        self._key: Callable[[T], Action] = key
-        self._order: list[T] | None = []
+        # Snapshots not yet read, which must be told of every change.
+        self._open: list[weakref.ref[_Snapshot[T]]] = []
+        self._latest: _Snapshot[T] | None = None
+        self._length = 0
 
-    def add(self, items: Iterable[T]) -> None:
-        for item in items:
-            action = self._key(item)
-            bucket = self._buckets.setdefault((action.priority, action.due), ([], []))
-            names, values = bucket
-            where = (action.customer_id, action.policy)
+    def update(self, old: list[T], new: list[T]) -> list[T]:
+        """Replace one customer's items *old* by *new*, keeping the old ones alike to new ones.
+
+        Returns *new*, with each item that differs from an old one only in
+        overdue days swapped for the old one (which stays where it is).
+        """
+        if not old:
+            self.replace((), new)
+            return new
+        same, place = self._same, self._place
+        was = {place(item)[3]: item for item in old}  # by policy
+        put: list[T] = []
+        kept: list[T] = []
+        for item in new:
+            policy = place(item)[3]
+            known = was.get(policy)
+            if known is not None and same(known) == same(item):
+                del was[policy]
+                kept.append(known)
+            else:
+                put.append(item)
+                kept.append(item)
+        self.replace(list(was.values()), put)
+        return kept
+
+    def replace(self, old: Sequence[T], new: Sequence[T]) -> None:
+        """Take the items *old* out and put the items *new* in."""
+        if not old and not new:
+            return
+        self._latest = None
+        self._length += len(new) - len(old)
+        for ref in self._open:
+            snapshot = ref()
+            if snapshot is not None:
+                snapshot._note(old, new)
+        buckets, place = self._buckets, self._place
+        for item in old:
+            priority, due, customer_id, policy = place(item)
+            names, values = buckets[priority, due]
+            i = bisect_left(names, (customer_id, policy))
+            del names[i], values[i]
+            if not names:
+                del buckets[priority, due]
+        for item in new:
+            priority, due, customer_id, policy = place(item)
+            names, values = buckets.setdefault((priority, due), ([], []))
+            where = (customer_id, policy)
             i = bisect_left(names, where)
             names.insert(i, where)
             values.insert(i, item)
-            self._order = None
 
-    def remove(self, items: Iterable[T]) -> None:
-        for item in items:
-            action = self._key(item)
-            key = (action.priority, action.due)
-            names, values = self._buckets[key]
-            i = bisect_left(names, (action.customer_id, action.policy))
-            del names[i], values[i]
-            if not names:
-                del self._buckets[key]
-            self._order = None
+    def snapshot(self) -> _Snapshot[T]:
+        """The items as they are now, whatever changes later."""
+        if self._latest is None:
+            self._open = [ref for ref in self._open if (s := ref()) is not None and s.open]
+            self._latest = _Snapshot(self, self._length)
+            self._open.append(weakref.ref(self._latest))
+        return self._latest
 
     def ordered(self) -> list[T]:
-        if self._order is None:
-            order: list[T] = []
-            for key in sorted(self._buckets):
-                order.extend(self._buckets[key][1])
-            self._order = order
-        return self._order
+        """The items in order, as a new list."""
+        order: list[T] = []
+        for key in sorted(self._buckets):
+            order.extend(self._buckets[key][1])
+        return order
+
+
+class _Snapshot(Generic[T]):
+    """An `_Ordered` as it was: as it is, less what was put in since, plus what was taken out."""
+
+    __slots__ = ("__weakref__", "_added", "_items", "_length", "_live", "_removed")
+
+    def __init__(self, live: _Ordered[T], length: int) -> None:
+        self._live: _Ordered[T] = live
+        self._length = length
+        self._added: set[int] = set()  # ids of the items put in since
+        self._removed: dict[int, T] = {}  # the items taken out since, by id
+        self._items: list[T] | None = None
+
+    def __len__(self) -> int:
+        return self._length
+
+    @property
+    def open(self) -> bool:
+        """Whether it is still to be read (and so told of changes)."""
+        return self._items is None
+
+    def _note(self, old: Sequence[T], new: Sequence[T]) -> None:
+        if self._items is not None:
+            return
+        added, removed = self._added, self._removed
+        for item in old:
+            if id(item) in added:  # put in after this snapshot: never in it
+                added.discard(id(item))
+            else:
+                removed[id(item)] = item
+        added.update(map(id, new))
+
+    def items(self) -> list[T]:
+        """The items in order (made into a list on the first call)."""
+        if self._items is None:
+            live = self._live
+            self._items = _merge(
+                live.ordered(), self._added, list(self._removed.values()), live._place
+            )
+            self._added, self._removed = set(), {}
+        return self._items
+
+
+def _merge(
+    items: list[T], without: AbstractSet[int], extra: list[T], place: Callable[[T], Place]
+) -> list[T]:
+    """*items* (in order of *place*) less those whose id is in *without*, with *extra*, in order."""
+    if without:
+        # C-level throughout: there may be millions of items.
+        items = list(compress(items, map(not_, map(without.__contains__, map(id, items)))))
+    if not extra:
+        return items
+    extra.sort(key=place)
+    if len(extra) * len(items).bit_length() > len(items):
+        items.extend(extra)
+        items.sort(key=place)  # two runs in order: the sort merges them
+        return items
+    # Few to put back: find each one's place by binary search, and splice.
+    merged: list[T] = []
+    start = 0
+    for item in extra:
+        i = bisect_left(items, place(item), start, key=place)
+        merged += items[start:i]
+        merged.append(item)
+        start = i
+    merged += items[start:]
+    return merged
 
 
 class _Dated(Sequence[T]):
@@ -106,8 +233,10 @@ class _Dated(Sequence[T]):
 
     __slots__ = ("_as_of", "_items", "_redate")
 
-    def __init__(self, items: list[T], as_of: dt.date, redate: Callable[[T, dt.date], T]) -> None:
-        self._items: list[T] = items
+    def __init__(
+        self, items: _Snapshot[T], as_of: dt.date, redate: Callable[[T, dt.date], T]
+    ) -> None:
+        self._items: _Snapshot[T] = items
         self._as_of = as_of
         self._redate: Callable[[T, dt.date], T] = redate
 
@@ -120,12 +249,12 @@ class _Dated(Sequence[T]):
     def __getitem__(self, index: slice) -> tuple[T, ...]: ...
     def __getitem__(self, index: int | slice) -> T | tuple[T, ...]:
         if isinstance(index, slice):
-            return tuple(self._redate(item, self._as_of) for item in self._items[index])
-        return self._redate(self._items[index], self._as_of)
+            return tuple(self._redate(item, self._as_of) for item in self._items.items()[index])
+        return self._redate(self._items.items()[index], self._as_of)
 
     def __iter__(self) -> Iterator[T]:
         redate, as_of = self._redate, self._as_of
-        return (redate(item, as_of) for item in self._items)
+        return (redate(item, as_of) for item in self._items.items())
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Sequence) or isinstance(other, str):
@@ -144,12 +273,11 @@ def _held_redated(held: HeldBack, as_of: dt.date) -> HeldBack:
     return held if action is held.action else HeldBack(action, held.reason)
 
 
-def _action_of(held: HeldBack) -> Action:
-    return held.action
-
-
-def _same(action: Action) -> Action:
-    return action
+_action_order = attrgetter("priority", "due", "customer_id", "policy")
+_held_order = attrgetter("action.priority", "action.due", "action.customer_id", "action.policy")
+_ACTION_SHOWS = ("policy", "due", "priority", "reason", "channel", "facts")
+_action_same = attrgetter(*_ACTION_SHOWS)
+_held_same = attrgetter(*(f"action.{name}" for name in _ACTION_SHOWS), "reason")
 
 
 class IncrementalAgenda:
@@ -200,7 +328,9 @@ class IncrementalAgenda:
         "_engine",
         "_held",
         "_ids",
+        "_looks",
         "_members",
+        "_none_looking",
         "_reads",
         "_skipped",
         "_states",
@@ -215,13 +345,15 @@ class IncrementalAgenda:
         self._as_of = check_date("as_of", as_of)
         self._members: list[Watch] = [watch(p) for p in engine.policies]
         self._reads: list[Reads] = [reads(p) for p in engine.policies]
+        self._none_looking = [False] * len(self._reads)
+        self._looks: dict[tuple[frozenset[Kind], frozenset[Direction]], list[bool]] = {}
         self._customers: dict[str, Customer] = {}
         self._timelines: dict[str, Timeline] = {}
         self._ids: set[str] = set()
         self._states: dict[str, _State] = {}
         self._calendar: dict[dt.date, set[str]] = {}
-        self._actions: _Ordered[Action] = _Ordered(_same)
-        self._held: _Ordered[HeldBack] = _Ordered(_action_of)
+        self._actions: _Ordered[Action] = _Ordered(_action_order, _action_same)
+        self._held: _Ordered[HeldBack] = _Ordered(_held_order, _held_same)
         self._skipped: dict[str, Skipped] = {}
         # Customers touched since the last agenda: True if the customer itself
         # changed (work out everything), False if only touchpoints came.
@@ -319,8 +451,8 @@ class IncrementalAgenda:
         skipped = tuple(self._skipped[cid] for cid in sorted(self._skipped))
         return Agenda(
             as_of,
-            _Dated(self._actions.ordered(), as_of, redated),
-            _Dated(self._held.ordered(), as_of, _held_redated),
+            _Dated(self._actions.snapshot(), as_of, redated),
+            _Dated(self._held.snapshot(), as_of, _held_redated),
             skipped,
         )
 
@@ -357,8 +489,7 @@ class IncrementalAgenda:
             visible = state.visible = timeline.until(as_of)
             state.shows_until = timeline.next_date(as_of)
             if not everything:
-                known = {tp.id for tp in before}
-                seen = [tp for tp in visible if tp.id not in known]
+                seen = visible._new_since(before)
             was_skipped = state.skip is not None
             state.skip = engine._skip(customer, visible, as_of)
             everything = everything or (was_skipped and state.skip is None)
@@ -368,19 +499,28 @@ class IncrementalAgenda:
             state.changes = [None] * len(members)
         else:
             memo: dict[object, object] = {}
-            found, changes, looks = state.found, state.changes, self._reads
+            found, changes = state.found, state.changes
+            looks = self._looking(seen)
             for i, member in enumerate(members):
                 change = changes[i]
-                if (
-                    everything
-                    or (change is not None and change <= as_of)
-                    or (seen and looks[i].any_of(seen))
-                ):
+                if everything or (change is not None and change <= as_of) or looks[i]:
                     found[i], changes[i] = member(customer, visible, as_of, memo)
         self._show(cid, state, customer, as_of)
         wake = state.wake = earliest(state.shows_until, *state.changes)
         if wake is not None:
             self._calendar.setdefault(wake, set()).add(cid)
+
+    def _looking(self, seen: list[Touchpoint]) -> list[bool]:
+        """For each policy, whether it looks at any of *seen* (kept by kinds and directions)."""
+        if not seen:
+            return self._none_looking
+        sort = (frozenset([tp.kind for tp in seen]), frozenset([tp.direction for tp in seen]))
+        looks = self._looks.get(sort)
+        if looks is None:
+            if len(self._looks) >= _LOOKS_KEPT:
+                self._looks.clear()
+            looks = self._looks[sort] = [r.any_of(seen) for r in self._reads]
+        return looks
 
     def _show(self, cid: str, state: _State, customer: Customer, as_of: dt.date) -> None:
         """Put the customer's actions (or its skip) where the agenda reads them."""
@@ -395,27 +535,5 @@ class IncrementalAgenda:
                 engine = self._engine
                 engine._check_unique(verdicts)
                 kept, over = engine._actions(customer, state.visible, verdicts, as_of, engine.cap)
-        if _alike(state.actions, kept) and _alike(
-            [h.action for h in state.held], [h.action for h in over]
-        ):
-            return  # nothing the agenda shows has changed, but for overdue days
-        self._actions.remove(state.actions)
-        self._held.remove(state.held)
-        state.actions, state.held = kept, over
-        self._actions.add(kept)
-        self._held.add(over)
-
-
-def _alike(old: Sequence[Action], new: Sequence[Action]) -> bool:
-    """Whether two lists of a customer's actions differ at most in ``overdue_days``.
-
-    Held-back reasons name the actions kept, so they agree when those do.
-    """
-    if len(old) != len(new):
-        return False
-    for a, b in zip(old, new, strict=True):
-        if (a.policy, a.due, a.reason, a.channel) != (b.policy, b.due, b.reason, b.channel) or (
-            a.facts != b.facts
-        ):
-            return False
-    return True
+        state.actions = self._actions.update(state.actions, kept)
+        state.held = self._held.update(state.held, over)

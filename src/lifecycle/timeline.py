@@ -71,6 +71,15 @@ class _Index:
             self.kinds = "".join([_kind_code(tp.kind) for tp in items])
         self.directions = "".join(map(_DIRECTION_CODES.__getitem__, map(_direction, items)))
 
+    def __add__(self, later: _Index) -> _Index:
+        """This index followed by *later* (whose touchpoints all come after these)."""
+        joined = object.__new__(_Index)
+        joined.items = self.items + later.items
+        joined.days = self.days + later.days
+        joined.kinds = self.kinds + later.kinds
+        joined.directions = self.directions + later.directions
+        return joined
+
 
 class Timeline:
     """One customer's touchpoints in time order (ties broken by touchpoint id).
@@ -135,6 +144,41 @@ class Timeline:
         timeline = object.__new__(cls)
         timeline._build(zone, touchpoints)
         return timeline
+
+    def _extended(self, touchpoints: Iterable[Touchpoint], zone: ZoneInfo) -> Timeline:
+        """A timeline in *zone* of these and more of the customer's touchpoints (ids new).
+
+        New touchpoints usually come after all the others: then only they are
+        indexed, and joined to this timeline's index.
+        """
+        more = tuple(sorted(touchpoints, key=_sort_key))
+        index, mine = self._index, self.touchpoints
+        if (
+            zone != self.timezone
+            or len(mine) != len(index.items)  # a view: its index holds others too
+            or (mine and more and _sort_key(more[0]) <= _sort_key(mine[-1]))
+        ):
+            return Timeline._checked([*mine, *more], zone)
+        joined = index + _Index(more, zone)
+        timeline = object.__new__(Timeline)
+        timeline._init(zone, joined, 0, len(joined.items))
+        return timeline
+
+    def _new_since(self, earlier: Timeline) -> list[Touchpoint]:
+        """The touchpoints of this view not in *earlier*, a view of some of them.
+
+        When *earlier*'s last touchpoint has as many before it here as there,
+        those are *earlier*'s (touchpoints are only ever added), and the
+        new ones are all after it: no need to compare ids.
+        """
+        items, count = self._index.items, len(earlier)
+        if not count:
+            return list(self)
+        last = self._start + count - 1
+        if last < self._stop and items[last] is earlier._index.items[earlier._stop - 1]:
+            return list(items[last + 1 : self._stop])
+        known = {tp.id for tp in earlier}
+        return [tp for tp in self if tp.id not in known]
 
     def _build(self, zone: ZoneInfo, touchpoints: Iterable[Touchpoint]) -> None:
         items = tuple(sorted(touchpoints, key=_sort_key))
