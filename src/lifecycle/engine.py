@@ -197,6 +197,31 @@ def redated(action: Action, as_of: dt.date) -> Action:
     return copy
 
 
+def _action(customer: Customer, channel: Channel | None, due: Verdict, as_of: dt.date) -> Action:
+    """The action for a *due* verdict on *as_of*, suggesting *channel*."""
+    return Action(
+        customer_id=customer.id,
+        policy=due.policy,
+        due=due.due,  # type: ignore[arg-type]  # a due verdict has a due date
+        priority=due.priority,
+        overdue_days=due.overdue_days(as_of),
+        reason=due.reason,
+        facts=due.facts,
+        channel=channel,
+    )
+
+
+def _capped(actions: list[Action], cap: int | None) -> tuple[list[Action], list[HeldBack]]:
+    """One customer's actions in agenda order: those kept, and those over *cap* (held back)."""
+    actions.sort(key=_customer_order)
+    if cap is None or len(actions) <= cap:
+        return actions, []
+    kept, over = actions[:cap], actions[cap:]
+    names = ", ".join(a.policy for a in kept)
+    why = f"cap of {cap} actions per customer reached; kept {names}"
+    return kept, [HeldBack(a, why) for a in over]
+
+
 def _suggest(customer: Customer, timeline: Timeline) -> Channel | None:
     if customer.preferred_channel is not None:
         return customer.preferred_channel
@@ -207,6 +232,7 @@ def _suggest(customer: Customer, timeline: Timeline) -> Channel | None:
 
 
 _channel_of = attrgetter("channel")
+_customer_order = attrgetter("priority", "due", "policy")  # one customer's actions
 _customer_id = attrgetter("customer_id")
 
 
@@ -313,26 +339,7 @@ class Engine:
         if not due:
             return [], []
         channel = _suggest(customer, visible)
-        actions = [
-            Action(
-                customer_id=customer.id,
-                policy=v.policy,
-                due=v.due,  # type: ignore[arg-type]  # a due verdict has a due date
-                priority=v.priority,
-                overdue_days=v.overdue_days(as_of),
-                reason=v.reason,
-                facts=v.facts,
-                channel=channel,
-            )
-            for v in due
-        ]
-        actions.sort(key=lambda a: (a.priority, a.due, a.policy))
-        if cap is None or len(actions) <= cap:
-            return actions, []
-        kept, over = actions[:cap], actions[cap:]
-        names = ", ".join(a.policy for a in kept)
-        why = f"cap of {cap} actions per customer reached; kept {names}"
-        return kept, [HeldBack(a, why) for a in over]
+        return _capped([_action(customer, channel, v, as_of) for v in due], cap)
 
     # -- the book ---------------------------------------------------------------
 

@@ -12,6 +12,7 @@ The result is always the agenda the engine would give for the whole book.
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import weakref
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -24,13 +25,23 @@ from lifecycle._gc import collector_paused
 from lifecycle._validate import check_date
 from lifecycle.book import Book, Timelines, _by_id, _extend, _group, _rezone
 from lifecycle.customers import Customer
-from lifecycle.engine import Action, Agenda, Engine, HeldBack, Skipped, redated
+from lifecycle.engine import (
+    Action,
+    Agenda,
+    Engine,
+    HeldBack,
+    Skipped,
+    _action,
+    _capped,
+    _suggest,
+    redated,
+)
 from lifecycle.errors import DuplicateIdError, InvalidValueError
 from lifecycle.policies._time import earliest
 from lifecycle.policies._watch import Reads, Watch, reads, watch
 from lifecycle.policy import Verdict
 from lifecycle.timeline import Timeline
-from lifecycle.touchpoints import Direction, Kind, Touchpoint
+from lifecycle.touchpoints import Channel, Direction, Kind, Touchpoint
 
 __all__ = ["IncrementalAgenda"]
 
@@ -41,19 +52,40 @@ T = TypeVar("T", Action, HeldBack)
 _LOOKS_KEPT = 1024
 
 
+class _Unknown(enum.Enum):
+    UNKNOWN = enum.auto()
+
+
+_UNKNOWN = _Unknown.UNKNOWN
+
+
 class _State:
     """One customer's working: what it shows on a date, and when that may change."""
 
-    __slots__ = ("actions", "changes", "found", "held", "shows_until", "skip", "visible", "wake")
+    __slots__ = (
+        "actions",
+        "changes",
+        "channel",
+        "found",
+        "held",
+        "made",
+        "shows_until",
+        "skip",
+        "visible",
+        "wake",
+    )
 
     def __init__(self, members: int) -> None:
         self.visible = Timeline(())
+        self.channel: Channel | _Unknown | None = _UNKNOWN  # the channel actions suggest
         self.shows_until: dt.date | None = None
         self.skip: Skipped | None = None
         self.found: list[tuple[Verdict, ...]] = [()] * members
         self.changes: list[dt.date | None] = [None] * members
         self.actions: list[Action] = []
         self.held: list[HeldBack] = []
+        # Each due verdict (kept alive here, so ids are not reused) and its action.
+        self.made: dict[int, tuple[Verdict, Action]] = {}
         self.wake: dt.date | None = None
 
 
@@ -75,42 +107,25 @@ class _Ordered(Generic[T]):
     references copied, then walked again by the cyclic collector.
     """
 
-    __slots__ = ("_buckets", "_latest", "_length", "_open", "_place", "_same")
+    __slots__ = ("_buckets", "_latest", "_length", "_open", "_place")
 
-    def __init__(self, place: Callable[[T], Place], same: Callable[[T], object]) -> None:
+    def __init__(self, place: Callable[[T], Place]) -> None:
         self._place: Callable[[T], Place] = place
-        # All an item shows but its overdue days, which change every day.
-        self._same: Callable[[T], object] = same
         self._buckets: dict[tuple[int, dt.date], tuple[list[tuple[str, str]], list[T]]] = {}
         # Snapshots not yet read, which must be told of every change.
         self._open: list[weakref.ref[_Snapshot[T]]] = []
         self._latest: _Snapshot[T] | None = None
         self._length = 0
 
-    def update(self, old: list[T], new: list[T]) -> list[T]:
-        """Replace one customer's items *old* by *new*, keeping the old ones alike to new ones.
-
-        Returns *new*, with each item that differs from an old one only in
-        overdue days swapped for the old one (which stays where it is).
-        """
-        if not old:
-            self.replace((), new)
-            return new
-        same, place = self._same, self._place
-        was = {place(item)[3]: item for item in old}  # by policy
-        put: list[T] = []
-        kept: list[T] = []
-        for item in new:
-            policy = place(item)[3]
-            known = was.get(policy)
-            if known is not None and same(known) == same(item):
-                del was[policy]
-                kept.append(known)
-            else:
-                put.append(item)
-                kept.append(item)
-        self.replace(list(was.values()), put)
-        return kept
+    def update(self, old: list[T], new: list[T]) -> None:
+        """Replace one customer's items *old* by *new*: those in both (the same objects) stay."""
+        if len(old) == len(new) and all(a is b for a, b in zip(old, new, strict=True)):
+            return
+        both = {id(item) for item in old}.intersection(map(id, new))
+        self.replace(
+            [item for item in old if id(item) not in both],
+            [item for item in new if id(item) not in both],
+        )
 
     def replace(self, old: Sequence[T], new: Sequence[T]) -> None:
         """Take the items *old* out and put the items *new* in."""
@@ -275,9 +290,6 @@ def _held_redated(held: HeldBack, as_of: dt.date) -> HeldBack:
 
 _action_order = attrgetter("priority", "due", "customer_id", "policy")
 _held_order = attrgetter("action.priority", "action.due", "action.customer_id", "action.policy")
-_ACTION_SHOWS = ("policy", "due", "priority", "reason", "channel", "facts")
-_action_same = attrgetter(*_ACTION_SHOWS)
-_held_same = attrgetter(*(f"action.{name}" for name in _ACTION_SHOWS), "reason")
 
 
 class IncrementalAgenda:
@@ -333,6 +345,7 @@ class IncrementalAgenda:
         "_none_looking",
         "_reads",
         "_skipped",
+        "_skipped_order",
         "_states",
         "_timelines",
     )
@@ -352,9 +365,10 @@ class IncrementalAgenda:
         self._ids: set[str] = set()
         self._states: dict[str, _State] = {}
         self._calendar: dict[dt.date, set[str]] = {}
-        self._actions: _Ordered[Action] = _Ordered(_action_order, _action_same)
-        self._held: _Ordered[HeldBack] = _Ordered(_held_order, _held_same)
+        self._actions: _Ordered[Action] = _Ordered(_action_order)
+        self._held: _Ordered[HeldBack] = _Ordered(_held_order)
         self._skipped: dict[str, Skipped] = {}
+        self._skipped_order: tuple[Skipped, ...] | None = None
         # Customers touched since the last agenda: True if the customer itself
         # changed (work out everything), False if only touchpoints came.
         self._dirty: dict[str, bool] = {}
@@ -448,12 +462,13 @@ class IncrementalAgenda:
         for cid in sorted(due):
             self._refresh(cid, as_of, everything=dirty.get(cid, False))
         self._dirty.clear()
-        skipped = tuple(self._skipped[cid] for cid in sorted(self._skipped))
+        if self._skipped_order is None:
+            self._skipped_order = tuple(self._skipped[cid] for cid in sorted(self._skipped))
         return Agenda(
             as_of,
             _Dated(self._actions.snapshot(), as_of, redated),
             _Dated(self._held.snapshot(), as_of, _held_redated),
-            skipped,
+            self._skipped_order,
         )
 
     def _woken(self, as_of: dt.date) -> set[str]:
@@ -487,6 +502,7 @@ class IncrementalAgenda:
         ):
             before = state.visible
             visible = state.visible = timeline.until(as_of)
+            state.channel = _UNKNOWN
             state.shows_until = timeline.next_date(as_of)
             if not everything:
                 seen = visible._new_since(before)
@@ -523,17 +539,39 @@ class IncrementalAgenda:
         return looks
 
     def _show(self, cid: str, state: _State, customer: Customer, as_of: dt.date) -> None:
-        """Put the customer's actions (or its skip) where the agenda reads them."""
-        self._skipped.pop(cid, None)
+        """Put the customer's actions (or its skip) where the agenda reads them.
+
+        An action whose verdict was not asked again is the same object as
+        before (its overdue days are counted as it is read), and so stays in
+        its place in the agenda's order.
+        """
+        if self._skipped.get(cid) != state.skip:
+            self._skipped_order = None
+            if state.skip is None:
+                del self._skipped[cid]
+            else:
+                self._skipped[cid] = state.skip
         kept: list[Action] = []
         over: list[HeldBack] = []
-        if state.skip is not None:
-            self._skipped[cid] = state.skip
-        else:
-            verdicts = [v for found in state.found for v in found]
-            if verdicts:
-                engine = self._engine
-                engine._check_unique(verdicts)
-                kept, over = engine._actions(customer, state.visible, verdicts, as_of, engine.cap)
-        state.actions = self._actions.update(state.actions, kept)
-        state.held = self._held.update(state.held, over)
+        made: dict[int, tuple[Verdict, Action]] = {}
+        verdicts = [] if state.skip is not None else [v for f in state.found for v in f]
+        if verdicts:  # all due
+            self._engine._check_unique(verdicts)
+            channel = state.channel
+            if channel is _UNKNOWN:  # worked out once per visible timeline
+                channel = state.channel = _suggest(customer, state.visible)
+            before = state.made
+            for verdict in verdicts:
+                known = before.get(id(verdict))
+                if known is None or known[1].channel != channel:
+                    made[id(verdict)] = (verdict, _action(customer, channel, verdict, as_of))
+                else:
+                    made[id(verdict)] = known
+            kept, over = _capped([action for _, action in made.values()], self._engine.cap)
+            if over and state.held:
+                held = {(id(h.action), h.reason): h for h in state.held}
+                over = [held.get((id(h.action), h.reason), h) for h in over]
+        state.made = made
+        self._actions.update(state.actions, kept)
+        self._held.update(state.held, over)
+        state.actions, state.held = kept, over
