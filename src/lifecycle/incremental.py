@@ -487,44 +487,70 @@ class IncrementalAgenda:
 
         A policy is asked again when its next date of change has come, or when
         a touchpoint it looks at has come into view (new, or its date reached).
+        The customer's actions are made again only if a verdict, the skip or
+        the channel to suggest has changed.
         """
-        engine, members = self._engine, self._members
-        customer, timeline = self._customers[cid], self._timelines[cid]
+        members = self._members
+        customer = self._customers[cid]
         state = self._states.get(cid)
         if state is None:
             state = self._states[cid] = _State(len(members))
             everything = True
         seen: list[Touchpoint] = []
+        altered = everything
         if (
             everything
             or cid in self._dirty
             or (state.shows_until is not None and state.shows_until <= as_of)
         ):
-            before = state.visible
-            visible = state.visible = timeline.until(as_of)
-            state.channel = _UNKNOWN
-            state.shows_until = timeline.next_date(as_of)
-            if not everything:
-                seen = visible._new_since(before)
-            was_skipped = state.skip is not None
-            state.skip = engine._skip(customer, visible, as_of)
-            everything = everything or (was_skipped and state.skip is None)
-        visible = state.visible
+            seen, everything, altered = self._see(
+                cid, state, customer, as_of, everything=everything
+            )
         if state.skip is not None:
             state.found = [()] * len(members)
             state.changes = [None] * len(members)
         else:
             memo: dict[object, object] = {}
-            found, changes = state.found, state.changes
+            visible, found, changes = state.visible, state.found, state.changes
             looks = self._looking(seen)
             for i, member in enumerate(members):
                 change = changes[i]
                 if everything or (change is not None and change <= as_of) or looks[i]:
-                    found[i], changes[i] = member(customer, visible, as_of, memo)
-        self._show(cid, state, customer, as_of)
+                    verdicts, changes[i] = member(customer, visible, as_of, memo)
+                    # An equal verdict (they do not depend on the date) keeps the old one.
+                    if verdicts != found[i]:
+                        found[i], altered = verdicts, True
+        if altered:
+            self._show(cid, state, customer, as_of)
         wake = state.wake = earliest(state.shows_until, *state.changes)
         if wake is not None:
             self._calendar.setdefault(wake, set()).add(cid)
+
+    def _see(
+        self, cid: str, state: _State, customer: Customer, as_of: dt.date, *, everything: bool
+    ) -> tuple[list[Touchpoint], bool, bool]:
+        """Bring what the customer's policies see up to *as_of*.
+
+        Returns the touchpoints come into view, whether to ask every policy
+        again (a skip lifted), and whether the skip or channel changed.
+        """
+        timeline = self._timelines[cid]
+        before = state.visible
+        visible = state.visible = timeline.until(as_of)
+        state.shows_until = timeline.next_date(as_of)
+        seen = [] if everything else visible._new_since(before)
+        altered = everything
+        skip = self._engine._skip(customer, visible, as_of)
+        if skip != state.skip:
+            everything = everything or state.skip is not None
+            altered, state.skip = True, skip
+        if state.made:  # its actions suggest a channel, which may change with the timeline
+            channel = _suggest(customer, visible)
+            altered = altered or channel != state.channel
+            state.channel = channel
+        else:
+            state.channel = _UNKNOWN
+        return seen, everything, altered
 
     def _looking(self, seen: list[Touchpoint]) -> list[bool]:
         """For each policy, whether it looks at any of *seen* (kept by kinds and directions)."""

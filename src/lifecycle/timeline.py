@@ -152,13 +152,15 @@ class Timeline:
         indexed, and joined to this timeline's index.
         """
         more = tuple(sorted(touchpoints, key=_sort_key))
-        index, mine = self._index, self.touchpoints
+        index = self._index
+        items = index.items
         if (
-            zone != self.timezone
-            or len(mine) != len(index.items)  # a view: its index holds others too
-            or (mine and more and _sort_key(more[0]) <= _sort_key(mine[-1]))
+            zone is not self.timezone
+            or self._start != 0
+            or self._stop != len(items)  # a view: its index holds others too
+            or (items and more and _sort_key(more[0]) <= _sort_key(items[-1]))
         ):
-            return Timeline._checked([*mine, *more], zone)
+            return Timeline._checked([*self, *more], zone)
         joined = index + _Index(more, zone)
         timeline = object.__new__(Timeline)
         timeline._init(zone, joined, 0, len(joined.items))
