@@ -70,6 +70,13 @@ def _touchpoints(
     return made
 
 
+def _report(times: dict[str, list[float]]) -> None:
+    for name, found in times.items():
+        shown = ", ".join(f"{t:.3f}" for t in found)
+        label = name if name == "read all" else f"{name} new"
+        print(f"a day, {label:>12}: median {statistics.median(found):.3f} s  ({shown})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folder", type=Path)
@@ -121,9 +128,7 @@ def main() -> None:
         f"agenda of {len(agenda):,} actions, {len(agenda.held_back):,} held back; "
         f"{count:,} read in 'read all'"
     )
-    for name, found in times.items():
-        shown = ", ".join(f"{t:.3f}" for t in found)
-        print(f"a day, {name:>9} new: median {statistics.median(found):.3f} s  ({shown})")
+    _report(times)
 
     snapshot = live.book
     began = time.perf_counter()

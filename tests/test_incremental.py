@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import pickle
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from hypothesis import strategies as st
 
 import lifecycle as lc
 import lifecycle.testing as lct
+from lifecycle.incremental import _action_order, _merge, _Ordered
 from lifecycle.policies._watch import EVERYTHING, Reads, reads, watch
 
 AS_OF = dt.date(2026, 11, 2)
@@ -80,7 +82,10 @@ def _replay(engine: lc.Engine, book: lc.Book, stream: Iterable[tuple[str, object
     live = lc.IncrementalAgenda(engine, book, AS_OF)
     day = AS_OF
     assert live.agenda(day) == engine.agenda(book, day)
-    for what, value in stream:
+    # Every other agenda is first read at the end, after all the changes since:
+    # an agenda given out does not change.
+    unread: list[tuple[lc.Agenda, lc.Agenda]] = []
+    for step, (what, value) in enumerate(stream):
         if what == "days":
             day += dt.timedelta(days=value)  # type: ignore[arg-type]
         elif what == "add":
@@ -90,9 +95,15 @@ def _replay(engine: lc.Engine, book: lc.Book, stream: Iterable[tuple[str, object
             live.update(value)  # type: ignore[arg-type]
             book = book.with_customers(value)  # type: ignore[arg-type]
         agenda = live.agenda(day)
+        if step % 2:
+            unread.append((agenda, engine.agenda(book, day)))
+            continue
         assert agenda == engine.agenda(book, day)
         assert list(agenda.actions) == list(engine.agenda(book, day).actions)
         assert live.book == book
+    assert live.book == book
+    for agenda, full in unread:
+        assert agenda == full
 
 
 @given(st.data())
@@ -215,6 +226,17 @@ def test_a_complaint_today_is_on_tomorrows_agenda() -> None:
     assert after == ENGINE.agenda(live.book, later)
 
 
+def test_many_mixes_of_new_kinds(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Which policies look at a mix of kinds is remembered, up to a bound.
+    monkeypatch.setattr("lifecycle.incremental._LOOKS_KEPT", 1)
+    live = lc.IncrementalAgenda(ENGINE, lc.sample_book(), as_of=lc.SAMPLE_AS_OF)
+    day = lc.SAMPLE_AS_OF
+    for n, kind in enumerate(["complaint", "complaint", "inquiry", "purchase"]):
+        day += dt.timedelta(days=1)
+        live.add([_touch(f"T-new-{n}", "C009", day, kind=kind)])
+        assert live.agenda(day) == ENGINE.agenda(live.book, day)
+
+
 def test_only_dated_changes_are_worked_out_again(monkeypatch: pytest.MonkeyPatch) -> None:
     book = lc.Book(
         [_customer(contract_end=dt.date(2027, 1, 31)), _customer("c-2", name="Grace")],
@@ -237,6 +259,56 @@ def test_only_dated_changes_are_worked_out_again(monkeypatch: pytest.MonkeyPatch
     worked.clear()
     live.agenda(dt.date(2026, 12, 2))
     assert worked == ["c-2"]
+
+
+def test_a_customer_changed_early_is_not_woken_by_its_old_date(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    book = lc.Book([_customer(contract_end=dt.date(2027, 1, 31))], [])
+    live = lc.IncrementalAgenda(ENGINE, book, as_of=dt.date(2026, 11, 1))
+    live.update([_customer(contract_end=dt.date(2027, 6, 30))])  # renewal due 1 May 2027 now
+    live.agenda(dt.date(2026, 11, 2))
+    worked: list[str] = []
+    refresh = lc.IncrementalAgenda._refresh
+
+    def counting(self: lc.IncrementalAgenda, cid: str, as_of: dt.date, *, everything: bool) -> None:
+        worked.append(cid)
+        refresh(self, cid, as_of, everything=everything)
+
+    monkeypatch.setattr(lc.IncrementalAgenda, "_refresh", counting)
+    agenda = live.agenda(dt.date(2026, 12, 2))  # the date of the renewal before the change
+    assert worked == []
+    assert agenda == ENGINE.agenda(live.book, dt.date(2026, 12, 2))
+
+
+def test_an_agenda_given_out_does_not_change() -> None:
+    def act(cid: str) -> lc.Action:
+        return lc.Action(
+            customer_id=cid, policy="p", due=dt.date(2026, 1, 1), priority=1,
+            overdue_days=0, reason="r",
+        )  # fmt: skip
+
+    order: _Ordered[lc.Action] = _Ordered(_action_order)
+    a, b, c, d = act("a"), act("b"), act("c"), act("d")
+    order.update([], [a, b])
+    first = order.snapshot()
+    order.update([], [c])
+    second = order.snapshot()
+    order.update([c], [])  # put in after the first, taken out before it is read
+    order.update([a], [d])
+    assert second.items() == [a, b, c]  # read: told of no more changes
+    order.update([b], [])
+    assert first.items() == [a, b]
+    assert order.snapshot().items() == [d]
+    assert (len(first), len(second)) == (2, 3)
+
+
+def test_merging_an_order_with_changes() -> None:
+    items = list(range(0, 100, 2))
+    removed = {id(items[3]), id(items[40])}
+    for extra in ([51], list(range(1, 100, 4))):  # a few put in by search, many by sorting
+        merged = _merge(list(items), removed, list(extra), lambda n: n)  # type: ignore[arg-type, return-value]
+        assert merged == sorted({*items, *extra} - {6, 80})
 
 
 def test_touchpoints_dated_ahead_show_on_their_date() -> None:
@@ -279,6 +351,7 @@ def test_actions_are_dated_as_they_are_read() -> None:
     assert agenda.held_back == full.held_back and len(agenda.held_back) == 2
     assert agenda.held_back[0].action.overdue_days == full.held_back[0].action.overdue_days
     assert hash(agenda) == hash(full)
+    assert pickle.loads(pickle.dumps(agenda)) == full  # as tuples
     assert repr(agenda.actions) == repr(full.actions)
     assert agenda.actions != "not a sequence of actions"
     assert agenda.actions != (full.actions[0], full.actions[0])
