@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 
 import lifecycle as lc
 import lifecycle.testing as lct
-from lifecycle.incremental import _action_order, _merge, _Ordered
+from lifecycle.engine import _order
+from lifecycle.incremental import _merge, _Ordered
 from lifecycle.policies._watch import EVERYTHING, Reads, reads, watch
 
 AS_OF = dt.date(2026, 11, 2)
@@ -243,14 +244,7 @@ def test_only_dated_changes_are_worked_out_again(monkeypatch: pytest.MonkeyPatch
         [_touch("T1", "c-1", dt.date(2026, 10, 1), kind="purchase")],
     )
     live = lc.IncrementalAgenda(ENGINE, book, as_of=dt.date(2026, 11, 1))
-    worked: list[str] = []
-    refresh = lc.IncrementalAgenda._refresh
-
-    def counting(self: lc.IncrementalAgenda, cid: str, as_of: dt.date, *, everything: bool) -> None:
-        worked.append(cid)
-        refresh(self, cid, as_of, everything=everything)
-
-    monkeypatch.setattr(lc.IncrementalAgenda, "_refresh", counting)
+    worked = _count_refreshes(monkeypatch)
     live.agenda(dt.date(2026, 11, 2))
     assert worked == []  # nothing comes due on 2 November
     live.agenda(dt.date(2026, 12, 2))  # renewal due on 2 December (60 days before 31 January)
@@ -261,13 +255,8 @@ def test_only_dated_changes_are_worked_out_again(monkeypatch: pytest.MonkeyPatch
     assert worked == ["c-2"]
 
 
-def test_a_customer_changed_early_is_not_woken_by_its_old_date(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    book = lc.Book([_customer(contract_end=dt.date(2027, 1, 31))], [])
-    live = lc.IncrementalAgenda(ENGINE, book, as_of=dt.date(2026, 11, 1))
-    live.update([_customer(contract_end=dt.date(2027, 6, 30))])  # renewal due 1 May 2027 now
-    live.agenda(dt.date(2026, 11, 2))
+def _count_refreshes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Note each customer an incremental agenda works out again, in the list returned."""
     worked: list[str] = []
     refresh = lc.IncrementalAgenda._refresh
 
@@ -276,6 +265,17 @@ def test_a_customer_changed_early_is_not_woken_by_its_old_date(
         refresh(self, cid, as_of, everything=everything)
 
     monkeypatch.setattr(lc.IncrementalAgenda, "_refresh", counting)
+    return worked
+
+
+def test_a_customer_changed_early_is_not_woken_by_its_old_date(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    book = lc.Book([_customer(contract_end=dt.date(2027, 1, 31))], [])
+    live = lc.IncrementalAgenda(ENGINE, book, as_of=dt.date(2026, 11, 1))
+    live.update([_customer(contract_end=dt.date(2027, 6, 30))])  # renewal due 1 May 2027 now
+    live.agenda(dt.date(2026, 11, 2))
+    worked = _count_refreshes(monkeypatch)
     agenda = live.agenda(dt.date(2026, 12, 2))  # the date of the renewal before the change
     assert worked == []
     assert agenda == ENGINE.agenda(live.book, dt.date(2026, 12, 2))
@@ -288,7 +288,7 @@ def test_an_agenda_given_out_does_not_change() -> None:
             overdue_days=0, reason="r",
         )  # fmt: skip
 
-    order: _Ordered[lc.Action] = _Ordered(_action_order)
+    order: _Ordered[lc.Action] = _Ordered(_order)
     a, b, c, d = act("a"), act("b"), act("c"), act("d")
     order.update([], [a, b])
     first = order.snapshot()

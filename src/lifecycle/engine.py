@@ -425,8 +425,9 @@ class Engine:
         )
 
 
-def _order(action: Action) -> tuple[int, dt.date, str, str]:
-    return (action.priority, action.due, action.customer_id, action.policy)
+#: Agenda order: by priority, then due date, then customer id, then policy.
+_ORDER_FIELDS = ("priority", "due", "customer_id", "policy")
+_order = attrgetter(*_ORDER_FIELDS)
 
 
 def _sort(items: list[Action] | list[HeldBack], path: str = "") -> None:
@@ -436,5 +437,5 @@ def _sort(items: list[Action] | list[HeldBack], path: str = "") -> None:
     to the first: no key tuple per action (an agenda may hold hundreds of
     thousands of them).
     """
-    for field in ("policy", "customer_id", "due", "priority"):
+    for field in reversed(_ORDER_FIELDS):
         items.sort(key=attrgetter(path + field))

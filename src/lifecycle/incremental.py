@@ -26,6 +26,7 @@ from lifecycle._validate import check_date
 from lifecycle.book import Book, Timelines, _by_id, _extend, _group, _rezone
 from lifecycle.customers import Customer
 from lifecycle.engine import (
+    _ORDER_FIELDS,
     Action,
     Agenda,
     Engine,
@@ -33,6 +34,7 @@ from lifecycle.engine import (
     Skipped,
     _action,
     _capped,
+    _order,
     _suggest,
     redated,
 )
@@ -288,8 +290,7 @@ def _held_redated(held: HeldBack, as_of: dt.date) -> HeldBack:
     return held if action is held.action else HeldBack(action, held.reason)
 
 
-_action_order = attrgetter("priority", "due", "customer_id", "policy")
-_held_order = attrgetter("action.priority", "action.due", "action.customer_id", "action.policy")
+_held_order = attrgetter(*(f"action.{field}" for field in _ORDER_FIELDS))
 
 
 class IncrementalAgenda:
@@ -365,7 +366,7 @@ class IncrementalAgenda:
         self._ids: set[str] = set()
         self._states: dict[str, _State] = {}
         self._calendar: dict[dt.date, set[str]] = {}
-        self._actions: _Ordered[Action] = _Ordered(_action_order)
+        self._actions: _Ordered[Action] = _Ordered(_order)
         self._held: _Ordered[HeldBack] = _Ordered(_held_order)
         self._skipped: dict[str, Skipped] = {}
         self._skipped_order: tuple[Skipped, ...] | None = None
