@@ -211,14 +211,23 @@ def _action(customer: Customer, channel: Channel | None, due: Verdict, as_of: dt
     )
 
 
-def _capped(actions: list[Action], cap: int | None) -> tuple[list[Action], list[HeldBack]]:
-    """One customer's actions in agenda order: those kept, and those over *cap* (held back)."""
+def _capped(
+    actions: list[Action], cap: int | None, before: Sequence[HeldBack] = ()
+) -> tuple[list[Action], list[HeldBack]]:
+    """One customer's actions in agenda order: those kept, and those over *cap* (held back).
+
+    A held-back action of *before* still held back for the same reason is
+    given again as it is (the incremental agenda keeps what did not change).
+    """
     actions.sort(key=_customer_order)
     if cap is None or len(actions) <= cap:
         return actions, []
     kept, over = actions[:cap], actions[cap:]
     names = ", ".join(a.policy for a in kept)
     why = f"cap of {cap} actions per customer reached; kept {names}"
+    if before and before[0].reason == why:
+        held = {id(h.action): h for h in before}
+        return kept, [held.get(id(a)) or HeldBack(a, why) for a in over]
     return kept, [HeldBack(a, why) for a in over]
 
 

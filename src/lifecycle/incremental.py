@@ -39,7 +39,6 @@ from lifecycle.engine import (
     redated,
 )
 from lifecycle.errors import DuplicateIdError, InvalidValueError
-from lifecycle.policies._time import earliest
 from lifecycle.policies._watch import Reads, Watch, reads, watch
 from lifecycle.policy import Verdict
 from lifecycle.timeline import Timeline
@@ -79,15 +78,16 @@ class _State:
 
     def __init__(self, members: int) -> None:
         self.visible = Timeline(())
-        self.channel: Channel | _Unknown | None = _UNKNOWN  # the channel actions suggest
+        # The channel its actions suggest (worked out once per visible timeline).
+        self.channel: Channel | _Unknown | None = _UNKNOWN
         self.shows_until: dt.date | None = None
         self.skip: Skipped | None = None
         self.found: list[tuple[Verdict, ...]] = [()] * members
         self.changes: list[dt.date | None] = [None] * members
+        # For each policy, the actions of its due verdicts.
+        self.made: list[tuple[Action, ...]] = [()] * members
         self.actions: list[Action] = []
         self.held: list[HeldBack] = []
-        # Each due verdict (kept alive here, so ids are not reused) and its action.
-        self.made: dict[int, tuple[Verdict, Action]] = {}
         self.wake: dt.date | None = None
 
 
@@ -100,7 +100,9 @@ class _Ordered(Generic[T]):
 
     Bucketed by (priority, due), each bucket sorted by (customer id, policy):
     changing one customer's entries costs a search in small lists, and the
-    whole order is the buckets read in key order.
+    whole order is the buckets read in key order. A bucket keeps its items'
+    customer ids (plain strings: a search reads one object per step) beside
+    the items; a customer's items in one bucket are next to each other.
 
     The agendas given out keep seeing it as it was when they were made
     (`snapshot`): each is made into one list when first read, and until then
@@ -113,21 +115,26 @@ class _Ordered(Generic[T]):
 
     def __init__(self, place: Callable[[T], Place]) -> None:
         self._place: Callable[[T], Place] = place
-        self._buckets: dict[tuple[int, dt.date], tuple[list[tuple[str, str]], list[T]]] = {}
+        self._buckets: dict[tuple[int, dt.date], tuple[list[str], list[T]]] = {}
         # Snapshots not yet read, which must be told of every change.
         self._open: list[weakref.ref[_Snapshot[T]]] = []
         self._latest: _Snapshot[T] | None = None
         self._length = 0
 
-    def update(self, old: list[T], new: list[T]) -> None:
-        """Replace one customer's items *old* by *new*: those in both (the same objects) stay."""
-        if len(old) == len(new) and all(a is b for a, b in zip(old, new, strict=True)):
-            return
+    def update(self, old: list[T], new: list[T]) -> list[T]:
+        """Replace one customer's items *old* by *new*, and return the ones now in.
+
+        Those in both (the same objects) stay; if the two are equal, *old*
+        stays and is returned.
+        """
+        if old == new:  # compares the same objects first, without looking inside
+            return old
         both = {id(item) for item in old}.intersection(map(id, new))
         self.replace(
             [item for item in old if id(item) not in both],
             [item for item in new if id(item) not in both],
         )
+        return new
 
     def replace(self, old: Sequence[T], new: Sequence[T]) -> None:
         """Take the items *old* out and put the items *new* in."""
@@ -139,18 +146,21 @@ class _Ordered(Generic[T]):
                 snapshot._note(old, new)
         buckets, place = self._buckets, self._place
         for item in old:
-            priority, due, customer_id, policy = place(item)
+            priority, due, customer_id, _ = place(item)
             names, values = buckets[priority, due]
-            i = bisect_left(names, (customer_id, policy))
+            i = bisect_left(names, customer_id)
+            while values[i] is not item:
+                i += 1
             del names[i], values[i]
             if not names:
                 del buckets[priority, due]
         for item in new:
             priority, due, customer_id, policy = place(item)
             names, values = buckets.setdefault((priority, due), ([], []))
-            where = (customer_id, policy)
-            i = bisect_left(names, where)
-            names.insert(i, where)
+            i = bisect_left(names, customer_id)
+            while i < len(names) and names[i] == customer_id and place(values[i])[3] < policy:
+                i += 1
+            names.insert(i, customer_id)
             values.insert(i, item)
 
     def snapshot(self) -> _Snapshot[T]:
@@ -499,42 +509,71 @@ class IncrementalAgenda:
             state = self._states[cid] = _State(len(members))
             everything = True
         seen: list[Touchpoint] = []
-        altered = everything
+        altered = recolour = everything
         if (
             everything
             or cid in self._dirty
             or (state.shows_until is not None and state.shows_until <= as_of)
         ):
-            seen, everything, altered = self._see(
+            seen, everything, altered, recolour = self._see(
                 cid, state, customer, as_of, everything=everything
             )
+        changed: Sequence[int] = []  # the policies whose verdicts changed
         if state.skip is not None:
             state.found = [()] * len(members)
+            state.made = [()] * len(members)
             state.changes = [None] * len(members)
         else:
-            memo: dict[object, object] = {}
-            visible, found, changes = state.visible, state.found, state.changes
-            looks = self._looking(seen)
-            for i, member in enumerate(members):
-                change = changes[i]
-                if everything or (change is not None and change <= as_of) or looks[i]:
-                    verdicts, changes[i] = member(customer, visible, as_of, memo)
-                    # An equal verdict (they do not depend on the date) keeps the old one.
-                    if verdicts != found[i]:
-                        found[i], altered = verdicts, True
-        if altered:
-            self._show(cid, state, customer, as_of)
-        wake = state.wake = earliest(state.shows_until, *state.changes)
-        if wake is not None:
+            changed = self._ask(state, customer, as_of, seen, everything=everything)
+            if recolour:
+                changed = range(len(members))
+        if altered or changed:
+            self._show(cid, state, customer, as_of, changed)
+        days = [c for c in state.changes if c]
+        if state.shows_until:
+            days.append(state.shows_until)
+        if days:
+            wake = state.wake = min(days)
             self._calendar.setdefault(wake, set()).add(cid)
+        else:
+            state.wake = None
+
+    def _ask(
+        self,
+        state: _State,
+        customer: Customer,
+        as_of: dt.date,
+        seen: list[Touchpoint],
+        *,
+        everything: bool,
+    ) -> list[int]:
+        """Ask again the policies whose date has come or that look at *seen*: those changed."""
+        members, found, changes = self._members, state.found, state.changes
+        if everything:
+            asked: Iterable[int] = range(len(members))
+        elif seen:
+            looks = self._looking(seen)
+            asked = [i for i, c in enumerate(changes) if looks[i] or (c and c <= as_of)]
+        else:
+            asked = [i for i, c in enumerate(changes) if c and c <= as_of]
+        memo: dict[object, object] = {}
+        changed = []
+        for i in asked:
+            verdicts, changes[i] = members[i](customer, state.visible, as_of, memo)
+            # An equal verdict (they do not depend on the date) keeps the old one.
+            if verdicts != found[i]:
+                found[i] = verdicts
+                changed.append(i)
+        return changed
 
     def _see(
         self, cid: str, state: _State, customer: Customer, as_of: dt.date, *, everything: bool
-    ) -> tuple[list[Touchpoint], bool, bool]:
+    ) -> tuple[list[Touchpoint], bool, bool, bool]:
         """Bring what the customer's policies see up to *as_of*.
 
         Returns the touchpoints come into view, whether to ask every policy
-        again (a skip lifted), and whether the skip or channel changed.
+        again (a skip lifted), whether the skip or channel changed, and
+        whether every action must be made again (the channel changed).
         """
         timeline = self._timelines[cid]
         before = state.visible
@@ -546,13 +585,15 @@ class IncrementalAgenda:
         if skip != state.skip:
             everything = everything or state.skip is not None
             altered, state.skip = True, skip
-        if state.made:  # its actions suggest a channel, which may change with the timeline
+        recolour = everything
+        if state.actions or state.held:  # they suggest a channel, which may change
             channel = _suggest(customer, visible)
-            altered = altered or channel != state.channel
-            state.channel = channel
+            if channel != state.channel:
+                altered = recolour = True
+                state.channel = channel
         else:
             state.channel = _UNKNOWN
-        return seen, everything, altered
+        return seen, everything, altered, recolour
 
     def _looking(self, seen: list[Touchpoint]) -> list[bool]:
         """For each policy, whether it looks at any of *seen* (kept by kinds and directions)."""
@@ -566,12 +607,14 @@ class IncrementalAgenda:
             looks = self._looks[sort] = [r.any_of(seen) for r in self._reads]
         return looks
 
-    def _show(self, cid: str, state: _State, customer: Customer, as_of: dt.date) -> None:
+    def _show(
+        self, cid: str, state: _State, customer: Customer, as_of: dt.date, changed: Iterable[int]
+    ) -> None:
         """Put the customer's actions (or its skip) where the agenda reads them.
 
-        An action whose verdict was not asked again is the same object as
-        before (its overdue days are counted as it is read), and so stays in
-        its place in the agenda's order.
+        Only the actions of the *changed* policies are made again; the others
+        are the same objects as before (their overdue days are counted as they
+        are read), and so keep their place in the agenda's order.
         """
         if self._skipped.get(cid) != state.skip:
             self._skipped_order = None
@@ -579,27 +622,20 @@ class IncrementalAgenda:
                 del self._skipped[cid]
             else:
                 self._skipped[cid] = state.skip
-        kept: list[Action] = []
-        over: list[HeldBack] = []
-        made: dict[int, tuple[Verdict, Action]] = {}
-        verdicts = [] if state.skip is not None else [v for f in state.found for v in f]
-        if verdicts:  # all due
-            self._engine._check_unique(verdicts)
+        found, made, engine = state.found, state.made, self._engine
+        remade = False
+        for i in changed:
+            verdicts = found[i]
+            if not verdicts:
+                made[i] = ()
+                continue
             channel = state.channel
-            if channel is _UNKNOWN:  # worked out once per visible timeline
+            if channel is _UNKNOWN:
                 channel = state.channel = _suggest(customer, state.visible)
-            before = state.made
-            for verdict in verdicts:
-                known = before.get(id(verdict))
-                if known is None or known[1].channel != channel:
-                    made[id(verdict)] = (verdict, _action(customer, channel, verdict, as_of))
-                else:
-                    made[id(verdict)] = known
-            kept, over = _capped([action for _, action in made.values()], self._engine.cap)
-            if over and state.held:
-                held = {(id(h.action), h.reason): h for h in state.held}
-                over = [held.get((id(h.action), h.reason), h) for h in over]
-        state.made = made
-        self._actions.update(state.actions, kept)
-        self._held.update(state.held, over)
-        state.actions, state.held = kept, over
+            made[i] = tuple([_action(customer, channel, v, as_of) for v in verdicts])
+            remade = True
+        if remade and engine._check_names:
+            engine._check_unique([v for verdicts in found for v in verdicts])
+        kept, over = _capped([a for m in made for a in m], engine.cap, state.held)
+        state.actions = self._actions.update(state.actions, kept)
+        state.held = self._held.update(state.held, over)

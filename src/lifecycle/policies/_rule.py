@@ -50,6 +50,11 @@ class RulePolicy:
     recurs: Recurrence | None
     expires: Offset | None
     description: str
+    # Whether the anchor never looks at the date (asked on every `watch`).
+    _date_free: bool = attrs.field(init=False, eq=False, hash=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "_date_free", date_free(self.anchor))
 
     def verdicts(self, customer: Customer, timeline: Timeline, as_of: dt.date) -> tuple[Verdict]:
         """Return this policy's one verdict for *customer* as of *as_of*."""
@@ -90,7 +95,7 @@ class RulePolicy:
         """
         timeline, as_of = context.timeline, context.as_of
         # A built-in anchor never looks at the date; one of your own might.
-        change = None if date_free(self.anchor) else as_of + ONE_DAY
+        change = None if self._date_free else as_of + ONE_DAY
         anchored = self.anchor.resolve(context)
         if anchored is None:
             return None, change
