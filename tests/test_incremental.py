@@ -541,3 +541,40 @@ def test_which_touchpoints_a_policy_looks_at() -> None:
     tagged = lc.policy("t", priority=1, anchor=lc.since(), when=lc.tagged("vip", kind="nps"))
     assert reads(tagged).kinds == {lc.Kind.NPS}
     assert EVERYTHING.any_of([]) and not Reads(frozenset()).any_of([_touch("T", "c", AS_OF)])
+
+
+def test_one_customers_actions_on_the_same_day_and_priority_keep_their_order() -> None:
+    """Actions that share a priority and a due date are ordered by customer, then policy.
+
+    Each changes on its own (one is fulfilled, one is held back then kept again)
+    and the order stays the engine's.
+    """
+    purchase = lc.first("purchase")
+    policies = [
+        lc.policy("b_call", priority=2, anchor=purchase, offset=lc.days(7),
+                  fulfilled_by=lc.fulfilled_by("onboarding")),
+        lc.policy("a_mail", priority=2, anchor=purchase, offset=lc.days(7)),
+        lc.policy("c_note", priority=2, anchor=purchase, offset=lc.days(7),
+                  fulfilled_by=lc.fulfilled_by("check_in")),
+    ]  # fmt: skip
+    engine = lc.Engine(policies, cap=2)
+    day = dt.date(2026, 3, 1)
+    people = [_customer("c-2"), _customer("c-1"), _customer("c-10")]
+    bought = [_touch(f"p-{c.id}", c.id, day, kind="purchase") for c in people]
+    live = lc.IncrementalAgenda(engine, lc.Book(people, bought), as_of=day)
+    due = day + dt.timedelta(days=7)
+    agenda = live.agenda(due)
+    assert [(a.customer_id, a.policy) for a in agenda] == [
+        ("c-1", "a_mail"), ("c-1", "b_call"), ("c-10", "a_mail"), ("c-10", "b_call"),
+        ("c-2", "a_mail"), ("c-2", "b_call"),
+    ]  # fmt: skip
+    assert [h.action.policy for h in agenda.held_back] == ["c_note"] * 3
+    live.add([_touch("o-1", "c-10", due, kind="onboarding")])
+    live.add([_touch("k-1", "c-2", due, kind="check_in")])
+    for later in (due, due + dt.timedelta(days=1)):
+        agenda = live.agenda(later)
+        assert agenda == engine.agenda(live.book, later)
+    assert [(a.customer_id, a.policy) for a in agenda if a.customer_id != "c-1"] == [
+        ("c-10", "a_mail"), ("c-10", "c_note"), ("c-2", "a_mail"), ("c-2", "b_call"),
+    ]  # fmt: skip
+    assert [h.action.customer_id for h in agenda.held_back] == ["c-1"]

@@ -251,3 +251,32 @@ def test_queries_for_a_kind_no_timeline_holds_find_nothing():
     assert timeline.select(unseen) == () and timeline.count(unseen) == 0
     assert timeline.last("purchase", where=lambda t: False) is None
     assert timeline.last("purchase", where=lambda t: True) == timeline[0]
+
+
+@given(lct.timelines(), st.data())
+def test_extending_a_timeline_leaves_the_one_it_came_from(
+    timeline: lc.Timeline, data: st.DataObject
+) -> None:
+    """New touchpoints go to the end of a shared index: no timeline made before sees them.
+
+    Extending the same timeline twice (the second time it is no longer the
+    index's last) gives two timelines apart, each equal to one built whole.
+    """
+    items, zone = list(timeline), timeline.timezone
+    cut = data.draw(st.integers(0, len(items)), label="cut")
+    branch = data.draw(st.integers(cut, len(items)), label="branch")
+    base = lc.Timeline(items[:cut], timezone=zone)
+    whole = base._extended(items[cut:], zone)
+    other = base._extended(items[cut:branch], zone)
+    longer = whole._extended([], zone)
+    assert whole == timeline
+    assert base == lc.Timeline(items[:cut], timezone=zone)
+    assert other == lc.Timeline(items[:branch], timezone=zone)
+    assert longer == timeline
+    for kind in {tp.kind for tp in items}:
+        assert base.count(kind) == sum(tp.kind == kind for tp in items[:cut])
+        assert other.last(kind) == next(
+            (tp for tp in reversed(items[:branch]) if tp.kind == kind), None
+        )
+    assert base.local_dates() == tuple(tp.local_date(zone) for tp in items[:cut])
+    assert base.next_date(dt.date.min) == (items[0].local_date(zone) if cut else None)

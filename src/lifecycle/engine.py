@@ -299,6 +299,8 @@ class Engine:
     # -- one customer -----------------------------------------------------------
 
     def _skip(self, customer: Customer, visible: Timeline, as_of: dt.date) -> Skipped | None:
+        # Looks at the customer and at touchpoints of CHURN_KINDS only: the
+        # incremental agenda asks again only when one of those changes.
         if customer.do_not_contact:
             return Skipped(
                 customer.id, "do_not_contact", f"{customer.id} asked not to be contacted"

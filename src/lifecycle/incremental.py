@@ -39,6 +39,7 @@ from lifecycle.engine import (
     redated,
 )
 from lifecycle.errors import DuplicateIdError, InvalidValueError
+from lifecycle.policies._conditions import CHURN_KINDS
 from lifecycle.policies._watch import Reads, Watch, reads, watch
 from lifecycle.policy import Verdict
 from lifecycle.timeline import Timeline
@@ -575,24 +576,25 @@ class IncrementalAgenda:
         again (a skip lifted), whether the skip or channel changed, and
         whether every action must be made again (the channel changed).
         """
-        timeline = self._timelines[cid]
         before = state.visible
-        visible = state.visible = timeline.until(as_of)
-        state.shows_until = timeline.next_date(as_of)
+        visible, state.shows_until = self._timelines[cid]._until_next(as_of)
+        state.visible = visible
         seen = [] if everything else visible._new_since(before)
-        altered = everything
-        skip = self._engine._skip(customer, visible, as_of)
-        if skip != state.skip:
-            everything = everything or state.skip is not None
-            altered, state.skip = True, skip
-        recolour = everything
-        if state.actions or state.held:  # they suggest a channel, which may change
-            channel = _suggest(customer, visible)
-            if channel != state.channel:
-                altered = recolour = True
-                state.channel = channel
-        else:
-            state.channel = _UNKNOWN
+        altered = recolour = everything
+        # Whether it is skipped changes with the customer or with the kinds it looks at.
+        if everything or any(tp.kind in CHURN_KINDS for tp in seen):
+            skip = self._engine._skip(customer, visible, as_of)
+            if skip != state.skip:
+                everything = recolour = everything or state.skip is not None
+                altered, state.skip = True, skip
+        if everything or seen:  # the channel to suggest may have changed
+            if state.actions or state.held:
+                channel = _suggest(customer, visible)
+                if channel != state.channel:
+                    altered = recolour = True
+                    state.channel = channel
+            else:
+                state.channel = _UNKNOWN
         return seen, everything, altered, recolour
 
     def _looking(self, seen: list[Touchpoint]) -> list[bool]:

@@ -86,7 +86,8 @@ class _Index:
         if zone is not UTC:
             instants = map(methodcaller("astimezone", zone), instants)
         self.days.extend(map(_toordinal, instants))
-        self.kinds += "".join([_kind_code(tp.kind) for tp in later])
+        codes = _KIND_CODES
+        self.kinds += "".join([codes.get(tp.kind) or _kind_code(tp.kind) for tp in later])
         self.directions += "".join([_DIRECTION_CODES[tp.direction] for tp in later])
         items = self.items
         if isinstance(items, tuple):  # as built; later appends are in place
@@ -299,6 +300,13 @@ class Timeline:
         if position >= self._stop:
             return None
         return dt.date.fromordinal(self._index.days[position])
+
+    def _until_next(self, day: dt.date) -> tuple[Timeline, dt.date | None]:
+        """`until` (*day*) and `next_date` (*day*) with one search."""
+        days, stop = self._index.days, self._stop
+        position = bisect_right(days, day.toordinal(), self._start, stop)
+        later = dt.date.fromordinal(days[position]) if position < stop else None
+        return self._view(self._start, position), later
 
     def since(self, when: dt.date | dt.datetime) -> Timeline:
         """Keep touchpoints from *when* on, inclusive (a local date or an instant)."""
