@@ -1,12 +1,15 @@
 """Benchmark the incremental agenda: new touchpoints, then the next day's agenda.
 
 Usage: python benchmarks/incremental.py FOLDER [--batches 1000,10000,100000] [--rounds R]
+                                       [--every-day N]
 
 Loads the book in FOLDER (see synthetic.py), builds a `lifecycle.IncrementalAgenda`
 on the synthetic reference date, then moves one day at a time: R rounds of a
-day with no new touchpoints and of each smaller batch, then R days of the
-largest batch. Each day makes that many new touchpoints for random customers,
-dated that day (outside the timing), and times ``add`` + ``agenda(day)``.
+day with no new touchpoints and of each smaller batch; then N days in a row
+of 10,000 new touchpoints ("every day": a daily job in its steady state, where
+the follow-ups of the days before come due too); then R days of the largest
+batch. Each day makes that many new touchpoints for random customers, dated
+that day (outside the timing), and times ``add`` + ``agenda(day)``.
 Also times reading every action of a no-touchpoint day's agenda (each is made
 as it is read) and one full evaluation by the engine for comparison.
 Reports medians.
@@ -72,9 +75,21 @@ def _touchpoints(
 
 def _report(times: dict[str, list[float]]) -> None:
     for name, found in times.items():
+        if not found:
+            continue
         shown = ", ".join(f"{t:.3f}" for t in found)
-        label = name if name == "read all" else f"{name} new"
+        label = name if name in {"read all", "every day"} else f"{name} new"
         print(f"a day, {label:>12}: median {statistics.median(found):.3f} s  ({shown})")
+
+
+def _plan(batches: list[int], rounds: int, every_day: int) -> list[tuple[int, str]]:
+    """The days to run: how many new touchpoints each, and the label it reports under."""
+    plan: list[tuple[int, str]] = []
+    for _ in range(rounds):
+        plan += [(b, f"{b:,}" if b else "none") for b in [0, *batches] if b < max(batches)]
+    plan += [(10_000, "every day")] * every_day
+    plan += [(max(batches), f"{max(batches):,}")] * rounds
+    return plan
 
 
 def main() -> None:
@@ -82,6 +97,7 @@ def main() -> None:
     parser.add_argument("folder", type=Path)
     parser.add_argument("--batches", default="1000,10000,100000")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--every-day", type=int, default=7, metavar="N")
     args = parser.parse_args()
     batches = [int(b) for b in args.batches.split(",")]
     rng = random.Random(7)
@@ -103,23 +119,23 @@ def main() -> None:
     gc.freeze()
 
     # One day at a time, as a daily job runs: first the rounds of a day with no
-    # new touchpoints and of the smaller batches, then the days of the largest
-    # batch (whose aftermath, many actions coming due two or three days later,
-    # would weigh on the days after them).
+    # new touchpoints and of the smaller batches, then 10,000 new touchpoints
+    # day after day (the steady state of a busy book), then the days of the
+    # largest batch (whose aftermath, many actions coming due two or three days
+    # later, would weigh on the days after them).
+    plan = _plan(batches, args.rounds, args.every_day)
     times: dict[str, list[float]] = {"none": [], "read all": []}
-    times.update({f"{b:,}": [] for b in batches})
-    plan = [0, *[b for b in batches if b < max(batches)]] * args.rounds
-    plan += [max(batches)] * args.rounds
+    times.update({label: [] for _, label in plan})
     made = 0
     count = 0
-    for size in plan:
+    for size, label in plan:
         day += dt.timedelta(days=1)
         new = _touchpoints(ids, size, day, rng, made)
         made += size
         began = time.perf_counter()
         live.add(new)
         agenda = live.agenda(day)
-        times[f"{size:,}" if size else "none"].append(time.perf_counter() - began)
+        times[label].append(time.perf_counter() - began)
         if size == 0:
             began = time.perf_counter()
             count = sum(1 for _ in agenda) + sum(1 for _ in agenda.held_back)
