@@ -79,8 +79,8 @@ class _Index:
     def append(self, later: list[Touchpoint], zone: ZoneInfo) -> None:
         """Put *later* (touchpoints that all come after these) at the end.
 
-        In place: a timeline of 1,000,000 customers' touchpoints that gets a
-        few new ones each day would otherwise copy (and touch) every older one.
+        In place: joining copies would touch every older touchpoint of the
+        customer again, for each new one (a large book gets thousands a day).
         """
         instants = map(_at, later)
         if zone is not UTC:
