@@ -444,7 +444,11 @@ class IncrementalAgenda:
         self._customers.update(changed)
         self._dirty.update(dict.fromkeys(changed, True))
 
-    @collector_paused()
+    # Not with the collector paused, unlike building: a day makes few objects,
+    # and the collector's small passes over them while they are fresh cost no
+    # more than one pass at the end, which also left them all for its next pass
+    # over the older generation (at 1,000,000 customers, 0.12 s a day later on,
+    # against 0.01 s; with 100,000 new touchpoints a day, the same either way).
     def agenda(self, as_of: dt.date) -> Agenda:
         """Return the agenda for *as_of*: the same as the engine's for the book as it is now.
 
