@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -11,6 +13,7 @@ from hypothesis import strategies as st
 
 import lifecycle as lc
 import lifecycle.testing as lct
+from lifecycle.timeline import _Index
 
 UTC = dt.UTC
 
@@ -280,3 +283,38 @@ def test_extending_a_timeline_leaves_the_one_it_came_from(
         )
     assert base.local_dates() == tuple(tp.local_date(zone) for tp in items[:cut])
     assert base.next_date(dt.date.min) == (items[0].local_date(zone) if cut else None)
+
+
+def test_threads_extending_one_timeline_each_get_their_own(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Threads extending the same timeline at once: none sees another's touchpoints.
+
+    Growing an index is made slow (it lets the other threads run), so that
+    without the lock they would all find it ending where the timeline ends.
+    """
+    grow = _Index.append
+
+    def slow(index: _Index, later: list[lc.Touchpoint], zone: ZoneInfo) -> None:
+        time.sleep(0.01)
+        grow(index, later, zone)
+
+    monkeypatch.setattr(_Index, "append", slow)
+    first = [tp(f"t{d}", day(d)) for d in range(1, 4)]
+    base = lc.Timeline(first)
+    made: dict[int, lc.Timeline] = {}
+    start = threading.Barrier(4)
+
+    def extend(n: int) -> None:
+        start.wait()
+        made[n] = base._extended([tp(f"n{n}", day(10 + n))], base.timezone)
+
+    threads = [threading.Thread(target=extend, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert {n: [t.id for t in timeline] for n, timeline in made.items()} == {
+        n: ["t1", "t2", "t3", f"n{n}"] for n in range(4)
+    }
+    assert list(base) == first

@@ -8,6 +8,7 @@ after that is a binary search or a slice, and narrowing it (`until`, `since`,
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator
@@ -37,6 +38,9 @@ _toordinal = methodcaller("toordinal")
 # `str.find` over a short string rather than a loop in Python. Codes are handed
 # out as kinds are first seen; a kind keeps its code for the life of the process.
 _KIND_CODES: dict[Kind, str] = {}
+# Held while an index is checked to end where a timeline ends and then grown:
+# two threads extending one book must not both append to the same index.
+_GROWING = threading.Lock()
 _DIRECTION_CODES = {Direction.INBOUND: "i", Direction.OUTBOUND: "o"}
 
 
@@ -167,19 +171,20 @@ class Timeline:
         """
         more = sorted(touchpoints, key=_sort_key)
         index = self._index
-        items = index.items
-        if (
-            zone is not self.timezone
-            or self._start != 0
-            # A view, or a timeline already extended: its index holds others too.
-            or self._stop != len(items)
-            or (items and more and _sort_key(more[0]) <= _sort_key(items[-1]))
-        ):
-            return Timeline._checked([*self, *more], zone)
-        index.append(more, zone)
-        timeline = object.__new__(Timeline)
-        timeline._init(zone, index, 0, len(index.items))
-        return timeline
+        with _GROWING:
+            items = index.items
+            if (
+                zone is self.timezone
+                and self._start == 0
+                # Not a view, nor a timeline already extended (its index holds others too).
+                and self._stop == len(items)
+                and not (items and more and _sort_key(more[0]) <= _sort_key(items[-1]))
+            ):
+                index.append(more, zone)
+                timeline = object.__new__(Timeline)
+                timeline._init(zone, index, 0, len(index.items))
+                return timeline
+        return Timeline._checked([*self, *more], zone)
 
     def _new_since(self, earlier: Timeline) -> list[Touchpoint]:
         """The touchpoints of this view not in *earlier*, a view of some of them.
