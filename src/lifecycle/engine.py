@@ -22,7 +22,7 @@ from lifecycle.book import Book, Timelines
 from lifecycle.customers import Customer
 from lifecycle.errors import InvalidValueError
 from lifecycle.policies._combine import policy_set
-from lifecycle.policies._conditions import churning_cancellation
+from lifecycle.policies._conditions import CHURN_KINDS, churning_cancellation
 from lifecycle.policies._rule import RulePolicy
 from lifecycle.policy import Policy, Status, Verdict
 from lifecycle.timeline import Timeline
@@ -298,9 +298,11 @@ class Engine:
 
     # -- one customer -----------------------------------------------------------
 
+    #: The touchpoint kinds `_skip` looks at (besides the customer): the
+    #: incremental agenda asks it again only when one of these comes into view.
+    _SKIP_KINDS = CHURN_KINDS
+
     def _skip(self, customer: Customer, visible: Timeline, as_of: dt.date) -> Skipped | None:
-        # Looks at the customer and at touchpoints of CHURN_KINDS only: the
-        # incremental agenda asks again only when one of those changes.
         if customer.do_not_contact:
             return Skipped(
                 customer.id, "do_not_contact", f"{customer.id} asked not to be contacted"

@@ -39,7 +39,7 @@ from lifecycle.engine import (
     redated,
 )
 from lifecycle.errors import DuplicateIdError, InvalidValueError
-from lifecycle.policies._conditions import CHURN_KINDS
+from lifecycle.policies._time import earliest
 from lifecycle.policies._watch import Reads, Watch, reads, watch
 from lifecycle.policy import Verdict
 from lifecycle.timeline import Timeline
@@ -532,14 +532,9 @@ class IncrementalAgenda:
                 changed = range(len(members))
         if altered or changed:
             self._show(cid, state, customer, as_of, changed)
-        days = [c for c in state.changes if c]  # a date is always true
-        if state.shows_until is not None:
-            days.append(state.shows_until)
-        if days:
-            wake = state.wake = min(days)
+        wake = state.wake = earliest(state.shows_until, *state.changes)
+        if wake is not None:
             self._calendar.setdefault(wake, set()).add(cid)
-        else:
-            state.wake = None
 
     def _ask(
         self,
@@ -584,7 +579,7 @@ class IncrementalAgenda:
         seen = [] if everything else visible._new_since(before)
         altered = recolour = everything
         # Whether it is skipped changes with the customer or with the kinds it looks at.
-        if everything or any(tp.kind in CHURN_KINDS for tp in seen):
+        if everything or any(tp.kind in Engine._SKIP_KINDS for tp in seen):
             skip = self._engine._skip(customer, visible, as_of)
             if skip != state.skip:
                 everything = recolour = everything or state.skip is not None

@@ -39,7 +39,7 @@ from pyspark.sql import types as T
 
 from lifecycle._validate import check_date
 from lifecycle.book import Book
-from lifecycle.engine import Agenda, Engine
+from lifecycle.engine import _ORDER_FIELDS, Agenda, Engine
 from lifecycle.errors import BookFormatError, InvalidValueError
 from lifecycle.io._rows import (
     TOUCHPOINT_COLUMNS,
@@ -244,7 +244,7 @@ def agenda(
         )
     )
     every = parts.unionByName(twice)
-    order = ("priority", "due", "customer_id", "policy")
+    order = _ORDER_FIELDS
     return SparkAgenda(
         actions=every.where(F.col("part") == "action").select(*ACTION_COLUMNS).orderBy(*order),
         held_back=every.where(F.col("part") == "held")

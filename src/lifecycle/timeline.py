@@ -11,7 +11,7 @@ import datetime as dt
 import threading
 from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from operator import attrgetter, methodcaller
 from typing import NoReturn, overload
 from zoneinfo import ZoneInfo
@@ -51,6 +51,21 @@ def _kind_code(kind: Kind) -> str:
     return code
 
 
+def _columns(items: Sequence[Touchpoint], zone: ZoneInfo) -> tuple[array[int], str, str]:
+    """Each touchpoint's local date (as an ordinal), kind code and direction code."""
+    # map() pipelines of C-level callables: a book holds millions of touchpoints.
+    instants = map(_at, items)
+    if zone is not UTC:  # instants are stored in UTC already
+        instants = map(methodcaller("astimezone", zone), instants)
+    days = array("i", map(_toordinal, instants))
+    try:
+        kinds = "".join(map(_KIND_CODES.__getitem__, map(_kind, items)))
+    except KeyError:  # a kind seen for the first time
+        kinds = "".join([_kind_code(tp.kind) for tp in items])
+    directions = "".join(map(_DIRECTION_CODES.__getitem__, map(_direction, items)))
+    return days, kinds, directions
+
+
 class _Index:
     """The shared data behind a timeline and all its views.
 
@@ -69,16 +84,7 @@ class _Index:
 
     def __init__(self, items: tuple[Touchpoint, ...], zone: ZoneInfo) -> None:
         self.items = items
-        # map() pipelines of C-level callables: a book holds millions of touchpoints.
-        instants = map(_at, items)
-        if zone is not UTC:  # instants are stored in UTC already
-            instants = map(methodcaller("astimezone", zone), instants)
-        self.days = array("i", map(_toordinal, instants))
-        try:
-            self.kinds = "".join(map(_KIND_CODES.__getitem__, map(_kind, items)))
-        except KeyError:  # a kind seen for the first time
-            self.kinds = "".join([_kind_code(tp.kind) for tp in items])
-        self.directions = "".join(map(_DIRECTION_CODES.__getitem__, map(_direction, items)))
+        self.days, self.kinds, self.directions = _columns(items, zone)
 
     def append(self, later: list[Touchpoint], zone: ZoneInfo) -> None:
         """Put *later* (touchpoints that all come after these) at the end.
@@ -86,13 +92,10 @@ class _Index:
         In place: joining copies would touch every older touchpoint of the
         customer again, for each new one (a large book gets thousands a day).
         """
-        instants = map(_at, later)
-        if zone is not UTC:
-            instants = map(methodcaller("astimezone", zone), instants)
-        self.days.extend(map(_toordinal, instants))
-        codes = _KIND_CODES
-        self.kinds += "".join([codes.get(tp.kind) or _kind_code(tp.kind) for tp in later])
-        self.directions += "".join([_DIRECTION_CODES[tp.direction] for tp in later])
+        days, kinds, directions = _columns(later, zone)
+        self.days += days
+        self.kinds += kinds
+        self.directions += directions
         items = self.items
         if isinstance(items, tuple):  # as built; later appends are in place
             items = self.items = list(items)
@@ -300,11 +303,7 @@ class Timeline:
         Raises:
             InvalidValueError: if *after* is not a date.
         """
-        check_date("after", after)
-        position = self._cut(after, after=True)
-        if position >= self._stop:
-            return None
-        return dt.date.fromordinal(self._index.days[position])
+        return self._until_next(check_date("after", after))[1]
 
     def _until_next(self, day: dt.date) -> tuple[Timeline, dt.date | None]:
         """`until` (*day*) and `next_date` (*day*) with one search."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Literal, Protocol
 
 import attrs
@@ -218,11 +218,15 @@ def anchor_kinds(anchor: Anchor) -> frozenset[Kind] | None:
             return None
         return after | {anchor.kind}
     if isinstance(anchor, _Latest):
-        found: frozenset[Kind] = frozenset()
-        for part in anchor.anchors:
-            kinds = anchor_kinds(part)
-            if kinds is None:
-                return None
-            found |= kinds
-        return found
+        return union_kinds(anchor_kinds(part) for part in anchor.anchors)
     return None
+
+
+def union_kinds(parts: Iterable[frozenset[Kind] | None]) -> frozenset[Kind] | None:
+    """All the kinds *parts* look at (``None``, any kind, if one of them may look at any)."""
+    found: frozenset[Kind] = frozenset()
+    for kinds in parts:
+        if kinds is None:
+            return None
+        found |= kinds
+    return found

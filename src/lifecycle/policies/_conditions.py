@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 import attrs
 from dateutil.relativedelta import relativedelta
 
 from lifecycle.errors import InvalidValueError
 from lifecycle.health import DEFAULT_HEALTH, HealthModel
-from lifecycle.policies._anchors import Anchor, anchor_kinds, date_free
+from lifecycle.policies._anchors import Anchor, anchor_kinds, date_free, union_kinds
 from lifecycle.policies._time import ONE_DAY, earliest
 from lifecycle.policy import Context
 from lifecycle.stages import DEFAULT_LIFECYCLE, Lifecycle
@@ -58,15 +58,6 @@ def _never(context: Context) -> None:
     """For a test that looks only at the customer and its timeline, never the date."""
 
 
-def _union(parts: Iterable[frozenset[Kind] | None]) -> frozenset[Kind] | None:
-    found: frozenset[Kind] = frozenset()
-    for kinds in parts:
-        if kinds is None:
-            return None
-        found |= kinds
-    return found
-
-
 @attrs.frozen
 class _Test(_Combinable):
     test: Callable[[Context], bool]
@@ -102,7 +93,7 @@ class _All(_Combinable):
     @property
     def kinds(self) -> frozenset[Kind] | None:
         """The touchpoint kinds the parts look at (``None``: any)."""
-        return _union(part.kinds for part in self.parts)
+        return union_kinds(part.kinds for part in self.parts)
 
 
 @attrs.frozen
@@ -123,7 +114,7 @@ class _Any(_Combinable):
     @property
     def kinds(self) -> frozenset[Kind] | None:
         """The touchpoint kinds the parts look at (``None``: any)."""
-        return _union(part.kinds for part in self.parts)
+        return union_kinds(part.kinds for part in self.parts)
 
 
 @attrs.frozen
