@@ -29,9 +29,8 @@ def _touch(
     tid: str, cid: str, day: dt.date, kind: str = "check_in", **more: object
 ) -> lc.Touchpoint:
     at = dt.datetime.combine(day, dt.time(9), tzinfo=UTC)
-    return lc.Touchpoint(
-        id=tid, customer_id=cid, kind=kind, channel="email", direction="inbound", at=at, **more
-    )
+    fields: dict[str, object] = {"channel": "email", "direction": "inbound", **more}
+    return lc.Touchpoint(id=tid, customer_id=cid, kind=kind, at=at, **fields)  # type: ignore[arg-type]
 
 
 def _customer(cid: str = "c-1", **more: object) -> lc.Customer:
@@ -253,6 +252,28 @@ def test_only_dated_changes_are_worked_out_again(monkeypatch: pytest.MonkeyPatch
     worked.clear()
     live.agenda(dt.date(2026, 12, 2))
     assert worked == ["c-2"]
+
+
+def test_a_touchpoint_that_can_only_fulfil_asks_only_customers_with_an_action_due() -> None:
+    # Any outbound touchpoint closes a detractor recovery; it cannot open one.
+    detractor = _touch("T1", "c-1", dt.date(2026, 10, 25), kind="nps", score=3)
+    book = lc.Book([_customer(), _customer("c-2", name="Grace")], [detractor])
+    live = lc.IncrementalAgenda(ENGINE, book, as_of=AS_OF)
+    assert [a.policy for a in live.agenda(AS_OF).for_customer("c-1")] == ["detractor_recovery"]
+    asked: list[str] = []
+    recovery = live._members[1]  # the starter pack's detractor_recovery
+
+    def counting(customer, *args):  # type: ignore[no-untyped-def]
+        asked.append(customer.id)
+        return recovery(customer, *args)
+
+    live._members[1] = counting
+    day = AS_OF + dt.timedelta(days=1)
+    live.add([_touch(f"T-{cid}", cid, day, direction="outbound") for cid in ("c-1", "c-2")])
+    agenda = live.agenda(day)
+    assert asked == ["c-1"]  # c-2 has nothing to close
+    assert not [a for a in agenda.for_customer("c-1") if a.policy == "detractor_recovery"]
+    assert agenda == ENGINE.agenda(live.book, day)
 
 
 def _count_refreshes(monkeypatch: pytest.MonkeyPatch) -> list[str]:

@@ -235,6 +235,20 @@ def test_queries_on_views_match_a_scan_of_the_view(
     assert view.any(kind, direction=direction, where=test) == bool(matching)
 
 
+@given(lct.timelines(), instants, instants)
+def test_indexing_a_view_is_indexing_its_touchpoints(
+    timeline: lc.Timeline, a: dt.datetime, b: dt.datetime
+):
+    """view[i] is view.touchpoints[i] for every i, and out of range is an IndexError."""
+    view = timeline.since(a).until(b)
+    expected = view.touchpoints
+    for i in range(-len(expected), len(expected)):
+        assert view[i] is expected[i]
+    for i in (len(expected), -len(expected) - 1):
+        with pytest.raises(IndexError, match="out of range"):
+            view[i]
+
+
 def test_queries_for_a_kind_no_timeline_holds_find_nothing():
     """A kind never seen anywhere, and a predicate nothing meets, give empty answers."""
     timeline = lc.Timeline(

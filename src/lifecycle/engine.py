@@ -219,7 +219,8 @@ def _capped(
     A held-back action of *before* still held back for the same reason is
     given again as it is (the incremental agenda keeps what did not change).
     """
-    actions.sort(key=_customer_order)
+    if len(actions) > 1:  # most customers have one action or none
+        actions.sort(key=_customer_order)
     if cap is None or len(actions) <= cap:
         return actions, []
     kept, over = actions[:cap], actions[cap:]
@@ -236,7 +237,7 @@ def _suggest(customer: Customer, timeline: Timeline) -> Channel | None:
         return customer.preferred_channel
     if not timeline:
         return None
-    counts: Counter[Channel] = Counter(map(_channel_of, timeline))
+    counts: Counter[Channel] = Counter(map(_channel_of, timeline.touchpoints))  # C-level
     return min(counts, key=lambda c: (-counts[c], _CHANNEL_ORDER[c]))
 
 

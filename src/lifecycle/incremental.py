@@ -53,6 +53,10 @@ T = TypeVar("T", Action, HeldBack)
 #: policies look at (few occur; the bound only keeps odd streams in check).
 _LOOKS_KEPT = 1024
 
+#: How new touchpoints bear on a policy: not at all; only as fulfilment (they
+#: may close a due action, and change nothing else); or in any way.
+_BLIND, _CLOSING, _SHAPING = 0, 1, 2
+
 
 class _Unknown(enum.Enum):
     UNKNOWN = enum.auto()
@@ -130,6 +134,9 @@ class _Ordered(Generic[T]):
         """
         if old == new:  # compares the same objects first, without looking inside
             return old
+        if not (old and new):  # the usual case: nothing to keep
+            self.replace(old, new)
+            return new
         both = {id(item) for item in old}.intersection(map(id, new))
         self.replace(
             [item for item in old if id(item) not in both],
@@ -368,8 +375,10 @@ class IncrementalAgenda:
         self._engine = engine
         self._as_of = check_date("as_of", as_of)
         self._members: list[Watch] = [watch(p) for p in engine.policies]
-        self._reads: list[Reads] = [reads(p) for p in engine.policies]
-        self._looks: dict[tuple[frozenset[Kind], frozenset[Direction]], list[bool]] = {}
+        self._reads: list[tuple[Reads, Reads]] = [
+            (reads(p), reads(p, closing=False)) for p in engine.policies
+        ]
+        self._looks: dict[tuple[frozenset[Kind], frozenset[Direction]], list[int]] = {}
         self._customers: dict[str, Customer] = {}
         self._timelines: dict[str, Timeline] = {}
         self._ids: set[str] = set()
@@ -426,8 +435,8 @@ class IncrementalAgenda:
         """
         grouped = _group(touchpoints, self._customers, self._ids)
         _extend(self._timelines, self._customers, grouped)
-        for cid, new in grouped.items():
-            self._ids.update(tp.id for tp in new)
+        self._ids.update([tp.id for new in grouped.values() for tp in new])
+        for cid in grouped:
             self._dirty.setdefault(cid, False)
 
     def update(self, customers: Iterable[Customer]) -> None:
@@ -501,7 +510,8 @@ class IncrementalAgenda:
         """Work one customer out again on *as_of*: all of it, or what may have changed.
 
         A policy is asked again when its next date of change has come, or when
-        a touchpoint it looks at has come into view (new, or its date reached).
+        a touchpoint it looks at has come into view (new, or its date reached);
+        one it looks at only as fulfilment, only when it has an action due.
         The customer's actions are made again only if a verdict, the skip or
         the channel to suggest has changed.
         """
@@ -551,7 +561,13 @@ class IncrementalAgenda:
             asked: Iterable[int] = range(len(members))
         elif seen:
             looks = self._looking(seen)
-            asked = [i for i, c in enumerate(changes) if looks[i] or (c and c <= as_of)]
+            asked = [
+                i
+                for i, c in enumerate(changes)
+                if looks[i] == _SHAPING
+                or (looks[i] and found[i])  # only a due action can be closed
+                or (c and c <= as_of)
+            ]
         else:
             asked = [i for i, c in enumerate(changes) if c and c <= as_of]
         memo: dict[object, object] = {}
@@ -594,14 +610,17 @@ class IncrementalAgenda:
                 state.channel = _UNKNOWN
         return seen, everything, altered, recolour
 
-    def _looking(self, seen: list[Touchpoint]) -> list[bool]:
-        """For each policy, whether it looks at any of *seen* (kept by kinds and directions)."""
+    def _looking(self, seen: list[Touchpoint]) -> list[int]:
+        """For each policy, how *seen* bears on it (`_SHAPING`...; kept by kinds and directions)."""
         sort = (frozenset([tp.kind for tp in seen]), frozenset([tp.direction for tp in seen]))
         looks = self._looks.get(sort)
         if looks is None:
             if len(self._looks) >= _LOOKS_KEPT:
                 self._looks.clear()
-            looks = self._looks[sort] = [r.any_of(seen) for r in self._reads]
+            looks = self._looks[sort] = [
+                _SHAPING if shaping.any_of(seen) else _CLOSING if any_.any_of(seen) else _BLIND
+                for any_, shaping in self._reads
+            ]
         return looks
 
     def _show(

@@ -8,6 +8,7 @@ after that is a binary search or a slice, and narrowing it (`until`, `since`,
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import threading
 from array import array
 from bisect import bisect_left, bisect_right
@@ -80,9 +81,7 @@ class _Index:
 
     __slots__ = ("days", "directions", "items", "kinds")
 
-    items: tuple[Touchpoint, ...] | list[Touchpoint]
-
-    def __init__(self, items: tuple[Touchpoint, ...], zone: ZoneInfo) -> None:
+    def __init__(self, items: list[Touchpoint], zone: ZoneInfo) -> None:
         self.items = items
         self.days, self.kinds, self.directions = _columns(items, zone)
 
@@ -96,10 +95,7 @@ class _Index:
         self.days += days
         self.kinds += kinds
         self.directions += directions
-        items = self.items
-        if isinstance(items, tuple):  # as built; later appends are in place
-            items = self.items = list(items)
-        items += later
+        self.items += later
 
 
 class Timeline:
@@ -206,7 +202,8 @@ class Timeline:
         return [tp for tp in self if tp.id not in known]
 
     def _build(self, zone: ZoneInfo, touchpoints: Iterable[Touchpoint]) -> None:
-        items = tuple(sorted(touchpoints, key=_sort_key))
+        # A list, not a tuple: appending to it later (see `_Index.append`) needs no copy.
+        items = sorted(touchpoints, key=_sort_key)
         self._init(zone, _Index(items, zone), 0, len(items))
 
     def _init(self, zone: ZoneInfo, index: _Index, start: int, stop: int) -> None:
@@ -251,7 +248,14 @@ class Timeline:
     @overload
     def __getitem__(self, i: slice) -> tuple[Touchpoint, ...]: ...
     def __getitem__(self, i: int | slice) -> Touchpoint | tuple[Touchpoint, ...]:
-        return self.touchpoints[i]
+        if isinstance(i, slice):
+            return self.touchpoints[i]
+        # One touchpoint without copying the others (a view may hold thousands).
+        position = operator.index(i)
+        size = self._stop - self._start
+        if not -size <= position < size:
+            raise IndexError(f"timeline index {i!r} out of range for {size} touchpoints")
+        return self._index.items[self._start + position % size]
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Timeline):

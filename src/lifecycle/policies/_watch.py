@@ -66,14 +66,22 @@ EVERYTHING = Reads(None)
 _NOTHING = Reads(frozenset())
 
 
-def reads(policy: Policy) -> Reads:
-    """Return which touchpoints *policy* looks at (`EVERYTHING` when it cannot tell)."""
+def reads(policy: Policy, *, closing: bool = True) -> Reads:
+    """Return which touchpoints *policy* looks at (`EVERYTHING` when it cannot tell).
+
+    Without *closing*, leave out those it looks at only to see whether an
+    action was fulfilled. Such a touchpoint can close a due action, but it
+    cannot make a verdict due, nor move the date a verdict that is not due may
+    change (that date comes from the anchor, the condition, the offset, the
+    recurrence and the expiry): a customer with nothing due need not be asked
+    again for it.
+    """
     if isinstance(policy, RulePolicy):
         found = Reads(anchor_kinds(policy.anchor))
         if policy.when is not None:
             found |= Reads(policy.when.kinds)
         fulfilment = policy.fulfilled_by
-        if fulfilment is not None:
+        if fulfilment is not None and closing:
             if fulfilment.kinds:
                 found |= Reads(frozenset(fulfilment.kinds))
             elif fulfilment.direction is not None:
@@ -84,10 +92,10 @@ def reads(policy: Policy) -> Reads:
     if isinstance(policy, PolicySet):
         found = _NOTHING
         for member in policy.policies:
-            found |= reads(member)
+            found |= reads(member, closing=closing)
         return found
     if isinstance(policy, Restricted):
-        return Reads(policy.condition.kinds) | reads(policy.policy)
+        return Reads(policy.condition.kinds) | reads(policy.policy, closing=closing)
     return EVERYTHING
 
 
