@@ -237,7 +237,7 @@ def _suggest(customer: Customer, timeline: Timeline) -> Channel | None:
         return customer.preferred_channel
     if not timeline:
         return None
-    counts: Counter[Channel] = Counter(map(_channel_of, timeline.touchpoints))  # C-level
+    counts: Counter[Channel] = Counter(map(_channel_of, timeline))
     return min(counts, key=lambda c: (-counts[c], _CHANNEL_ORDER[c]))
 
 

@@ -13,6 +13,7 @@ import threading
 from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import islice
 from operator import attrgetter, methodcaller
 from typing import NoReturn, overload
 from zoneinfo import ZoneInfo
@@ -236,8 +237,8 @@ class Timeline:
         return self._stop > self._start
 
     def __iter__(self) -> Iterator[Touchpoint]:
-        items = self._index.items
-        return (items[i] for i in range(self._start, self._stop))
+        # C-level, without copying: the index only grows past this view's stop.
+        return islice(self._index.items, self._start, self._stop)
 
     def __reversed__(self) -> Iterator[Touchpoint]:
         items = self._index.items
