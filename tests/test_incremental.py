@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import pickle
+import weakref
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from hypothesis import strategies as st
 
 import lifecycle as lc
 import lifecycle.testing as lct
+from lifecycle._gc import collector_paused
 from lifecycle.engine import _order
 from lifecycle.incremental import _merge, _Ordered
 from lifecycle.policies._watch import EVERYTHING, Reads, reads, watch
@@ -322,6 +324,18 @@ def test_an_agenda_given_out_does_not_change() -> None:
     assert first.items() == [a, b]
     assert order.snapshot().items() == [d]
     assert (len(first), len(second)) == (2, 3)
+
+
+def test_an_agenda_given_out_makes_no_reference_cycle() -> None:
+    # A process that freezes its objects (gc.freeze) never collects cycles:
+    # a snapshot dropped unread must go by reference counting alone.
+    order: _Ordered[lc.Action] = _Ordered(_order)
+    snapshot = order.snapshot()
+    assert order.snapshot() is snapshot  # given again while nothing changes
+    gone = weakref.ref(snapshot)
+    with collector_paused():
+        del snapshot
+        assert gone() is None
 
 
 def test_merging_an_order_with_changes() -> None:

@@ -123,7 +123,11 @@ class _Ordered(Generic[T]):
         self._buckets: dict[tuple[int, dt.date], tuple[list[str], list[T]]] = {}
         # Snapshots not yet read, which must be told of every change.
         self._open: list[weakref.ref[_Snapshot[T]]] = []
-        self._latest: _Snapshot[T] | None = None
+        # The snapshot to give again while nothing changes. Held weakly, as
+        # `_open` is: the snapshot holds this order until read, and a cycle
+        # would outlive the incremental agenda in a process that freezes its
+        # objects (`gc.freeze`, as the Large books page advises).
+        self._latest: weakref.ref[_Snapshot[T]] | None = None
         self._length = 0
 
     def update(self, old: list[T], new: list[T]) -> list[T]:
@@ -173,11 +177,13 @@ class _Ordered(Generic[T]):
 
     def snapshot(self) -> _Snapshot[T]:
         """The items as they are now, whatever changes later."""
-        if self._latest is None:
+        latest = None if self._latest is None else self._latest()
+        if latest is None:
             self._open = [ref for ref in self._open if (s := ref()) is not None and s.open]
-            self._latest = _Snapshot(self, self._length)
-            self._open.append(weakref.ref(self._latest))
-        return self._latest
+            latest = _Snapshot(self, self._length)
+            self._latest = weakref.ref(latest)
+            self._open.append(self._latest)
+        return latest
 
     def ordered(self) -> list[T]:
         """The items in order, as a new list."""
@@ -433,11 +439,14 @@ class IncrementalAgenda:
             UnknownCustomerError: if a touchpoint names a customer not in the book.
             InvalidValueError: for something that is not a `Touchpoint`.
         """
-        grouped = _group(touchpoints, self._customers, self._ids)
-        _extend(self._timelines, self._customers, grouped)
-        self._ids.update([tp.id for new in grouped.values() for tp in new])
-        for cid in grouped:
-            self._dirty.setdefault(cid, False)
+        # A list and a timeline per touched customer, no cycles, the lists gone
+        # at the end: the collector's passes over them would find nothing.
+        with collector_paused():
+            grouped = _group(touchpoints, self._customers, self._ids)
+            _extend(self._timelines, self._customers, grouped)
+            self._ids.update([tp.id for new in grouped.values() for tp in new])
+            for cid in grouped:
+                self._dirty.setdefault(cid, False)
 
     def update(self, customers: Iterable[Customer]) -> None:
         """Take new customers, or changed ones (replaced by id), as `Book.with_customers` does.
