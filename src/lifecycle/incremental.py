@@ -427,6 +427,9 @@ class IncrementalAgenda:
     def __repr__(self) -> str:
         return f"IncrementalAgenda({len(self)} customers, as_of={self._as_of.isoformat()})"
 
+    # A list and a timeline per touched customer, no cycles, the lists gone at
+    # the end: the collector's passes over them would find nothing.
+    @collector_paused()
     def add(self, touchpoints: Iterable[Touchpoint]) -> None:
         """Take new touchpoints; their customers are worked out again on the next `agenda`.
 
@@ -439,14 +442,11 @@ class IncrementalAgenda:
             UnknownCustomerError: if a touchpoint names a customer not in the book.
             InvalidValueError: for something that is not a `Touchpoint`.
         """
-        # A list and a timeline per touched customer, no cycles, the lists gone
-        # at the end: the collector's passes over them would find nothing.
-        with collector_paused():
-            grouped = _group(touchpoints, self._customers, self._ids)
-            _extend(self._timelines, self._customers, grouped)
-            self._ids.update([tp.id for new in grouped.values() for tp in new])
-            for cid in grouped:
-                self._dirty.setdefault(cid, False)
+        grouped = _group(touchpoints, self._customers, self._ids)
+        _extend(self._timelines, self._customers, grouped)
+        self._ids.update([tp.id for new in grouped.values() for tp in new])
+        for cid in grouped:
+            self._dirty.setdefault(cid, False)
 
     def update(self, customers: Iterable[Customer]) -> None:
         """Take new customers, or changed ones (replaced by id), as `Book.with_customers` does.
