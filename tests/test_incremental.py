@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import pickle
+import unittest.mock
 import weakref
 from collections.abc import Iterable
 from pathlib import Path
@@ -18,7 +19,7 @@ import lifecycle as lc
 import lifecycle.testing as lct
 from lifecycle._gc import collector_paused
 from lifecycle.engine import _order
-from lifecycle.incremental import _merge, _Ordered
+from lifecycle.incremental import _merge, _Ordered, _Snapshot
 from lifecycle.policies._watch import EVERYTHING, Reads, reads, watch
 
 AS_OF = dt.date(2026, 11, 2)
@@ -336,6 +337,62 @@ def test_an_agenda_given_out_makes_no_reference_cycle() -> None:
     with collector_paused():
         del snapshot
         assert gone() is None
+
+
+def _act(cid: str, policy: str = "p", priority: int = 1, day: int = 1) -> lc.Action:
+    return lc.Action(
+        customer_id=cid, policy=policy, due=dt.date(2026, 1, day), priority=priority,
+        overdue_days=0, reason="r",
+    )  # fmt: skip
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from("abcd"),
+            st.lists(st.tuples(st.sampled_from("pqr"), st.integers(1, 2), st.integers(1, 3))),
+            st.none() | st.integers(0, 12),
+            st.integers(0, 12),
+        ),
+        max_size=12,
+    ),
+    st.sampled_from([1, 4]),
+)
+def test_a_snapshot_read_in_part_is_the_first_part_of_the_whole(
+    steps: list[tuple[str, list[tuple[str, int, int]], int | None, int]], share: int
+) -> None:
+    # Each step changes one customer's items, may take a snapshot (and read its
+    # first part at once), and reads the first part of an earlier snapshot.
+    order: _Ordered[lc.Action] = _Ordered(_order)
+    held: dict[str, list[lc.Action]] = {}
+    taken: list[tuple[_Snapshot[lc.Action], list[lc.Action]]] = []
+    with unittest.mock.patch("lifecycle.incremental._WHOLE_FROM", share):
+        for cid, wanted, snap, read in steps:
+            unique = {policy: (policy, priority, day) for policy, priority, day in wanted}
+            new = [_act(cid, *item) for item in unique.values()]
+            held[cid] = order.update(held.get(cid, []), new)
+            assert order._keys == sorted(order._buckets)  # kept in order, none left over
+            if snap is not None:
+                taken.append((order.snapshot(), sorted(order.ordered(), key=_order)))
+                if snap % 2:  # read at once, or only after later changes
+                    assert taken[-1][0].head(snap)[:snap] == taken[-1][1][:snap]
+            if taken:
+                snapshot, expected = taken[read % len(taken)]
+                first = snapshot.head(read)
+                assert first == expected[: len(first)] and len(first) >= min(read, len(expected))
+        for snapshot, expected in taken:
+            assert snapshot.items() == expected == snapshot.head(1)[: len(expected)]
+
+
+@given(st.data())
+def test_an_agenda_given_out_reads_as_a_tuple(data: st.DataObject) -> None:
+    live = lc.IncrementalAgenda(ENGINE, lc.sample_book(), lc.SAMPLE_AS_OF)
+    later = lc.SAMPLE_AS_OF + dt.timedelta(days=data.draw(st.integers(0, 40)))
+    actions, full = live.agenda(later).actions, ENGINE.agenda(live.book, later).actions
+    assert len(full) > 8
+    for _ in range(3):
+        index = data.draw(st.slices(len(full) + 2) | st.integers(-len(full), len(full) - 1))
+        assert actions[index] == full[index]
 
 
 def test_merging_an_order_with_changes() -> None:
