@@ -7,6 +7,7 @@ import pickle
 import unittest.mock
 import weakref
 from collections.abc import Iterable
+from operator import attrgetter
 from pathlib import Path
 
 import attrs
@@ -106,6 +107,8 @@ def _replay(engine: lc.Engine, book: lc.Book, stream: Iterable[tuple[str, object
         assert live.book == book
     assert live.book == book
     for agenda, full in unread:
+        for cid in book.customer_ids:  # found without reading the agenda whole
+            assert agenda.for_customer(cid) == full.for_customer(cid)
         assert agenda == full
 
 
@@ -312,7 +315,7 @@ def test_an_agenda_given_out_does_not_change() -> None:
             overdue_days=0, reason="r",
         )  # fmt: skip
 
-    order: _Ordered[lc.Action] = _Ordered(_order)
+    order: _Ordered[lc.Action] = _Ordered(_order, attrgetter("customer_id"))
     a, b, c, d = act("a"), act("b"), act("c"), act("d")
     order.update([], [a, b])
     first = order.snapshot()
@@ -330,7 +333,7 @@ def test_an_agenda_given_out_does_not_change() -> None:
 def test_an_agenda_given_out_makes_no_reference_cycle() -> None:
     # A process that freezes its objects (gc.freeze) never collects cycles:
     # a snapshot dropped unread must go by reference counting alone.
-    order: _Ordered[lc.Action] = _Ordered(_order)
+    order: _Ordered[lc.Action] = _Ordered(_order, attrgetter("customer_id"))
     snapshot = order.snapshot()
     assert order.snapshot() is snapshot  # given again while nothing changes
     gone = weakref.ref(snapshot)
@@ -363,7 +366,7 @@ def test_a_snapshot_read_in_part_is_the_first_part_of_the_whole(
 ) -> None:
     # Each step changes one customer's items, may take a snapshot (and read its
     # first part at once), and reads the first part of an earlier snapshot.
-    order: _Ordered[lc.Action] = _Ordered(_order)
+    order: _Ordered[lc.Action] = _Ordered(_order, attrgetter("customer_id"))
     held: dict[str, list[lc.Action]] = {}
     taken: list[tuple[_Snapshot[lc.Action], list[lc.Action]]] = []
     with unittest.mock.patch("lifecycle.incremental._WHOLE_FROM", share):
@@ -380,19 +383,42 @@ def test_a_snapshot_read_in_part_is_the_first_part_of_the_whole(
                 snapshot, expected = taken[read % len(taken)]
                 first = snapshot.head(read)
                 assert first == expected[: len(first)] and len(first) >= min(read, len(expected))
+                ours = [item for item in expected if item.customer_id == cid]
+                assert snapshot.of_customer(cid) == ours
         for snapshot, expected in taken:
-            assert snapshot.items() == expected == snapshot.head(1)[: len(expected)]
+            for _ in range(2):  # as it was left (perhaps still open), then read whole
+                for cid in "abcd":
+                    ours = [item for item in expected if item.customer_id == cid]
+                    assert snapshot.of_customer(cid) == ours
+                assert snapshot.items() == expected == snapshot.head(1)[: len(expected)]
 
 
+def test_only_a_few_agendas_given_out_are_kept_up_to_date() -> None:
+    order: _Ordered[lc.Action] = _Ordered(_order, attrgetter("customer_id"))
+    order.update([], [_act(f"z{n}", day=28) for n in range(8)])  # enough to read in part
+    taken = []
+    for day in range(1, 13):
+        order.update([], [_act(f"c{day:02}", day=day), _act(f"d{day:02}", day=day)])
+        taken.append((order.snapshot(), order.ordered()))
+        assert taken[-1][0].head(1) == taken[-1][1][:1]  # read in part: still open
+    assert [snapshot.open for snapshot, _ in taken] == [False] * 4 + [True] * 8
+    for snapshot, expected in taken:
+        assert snapshot.items() == expected
+
+
+@settings(max_examples=30)  # each builds an incremental agenda; each reads it five ways
 @given(st.data())
 def test_an_agenda_given_out_reads_as_a_tuple(data: st.DataObject) -> None:
     live = lc.IncrementalAgenda(ENGINE, lc.sample_book(), lc.SAMPLE_AS_OF)
     later = lc.SAMPLE_AS_OF + dt.timedelta(days=data.draw(st.integers(0, 40)))
     actions, full = live.agenda(later).actions, ENGINE.agenda(live.book, later).actions
     assert len(full) > 8
-    for _ in range(3):
+    for _ in range(5):
         index = data.draw(st.slices(len(full) + 2) | st.integers(-len(full), len(full) - 1))
         assert actions[index] == full[index]
+    agenda, whole = live.agenda(later), ENGINE.agenda(live.book, later)
+    for cid in live.book.customer_ids:
+        assert agenda.for_customer(cid) == whole.for_customer(cid)
 
 
 def test_merging_an_order_with_changes() -> None:

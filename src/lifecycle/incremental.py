@@ -63,6 +63,10 @@ _BLIND, _CLOSING, _SHAPING = 0, 1, 2
 #: that first part is put in order; reading more puts the whole of it in order.
 _WHOLE_FROM = 4
 
+#: How many agendas given out may be kept up to date with changes (unread, or
+#: read only in part) before the oldest is read whole.
+_OPEN_KEPT = 8
+
 
 class _Unknown(enum.Enum):
     UNKNOWN = enum.auto()
@@ -122,10 +126,11 @@ class _Ordered(Generic[T]):
     millions of references copied, then walked again by the cyclic collector.
     """
 
-    __slots__ = ("_buckets", "_keys", "_latest", "_length", "_open", "_place")
+    __slots__ = ("_buckets", "_customer", "_keys", "_latest", "_length", "_open", "_place")
 
-    def __init__(self, place: Callable[[T], Place]) -> None:
+    def __init__(self, place: Callable[[T], Place], customer: Callable[[T], str]) -> None:
         self._place: Callable[[T], Place] = place
+        self._customer: Callable[[T], str] = customer  # an item's customer id, quickly
         self._buckets: dict[tuple[int, dt.date], tuple[list[str], list[T]]] = {}
         # The buckets' keys in order, kept so (thousands: sorting them took
         # most of the time to read an agenda's first actions).
@@ -194,6 +199,12 @@ class _Ordered(Generic[T]):
         latest = None if self._latest is None else self._latest()
         if latest is None:
             self._open = [ref for ref in self._open if (s := ref()) is not None and s.open]
+            # Each change costs every open snapshot a note, and each keeps
+            # what it is told was taken out: past a few, read the oldest whole.
+            while len(self._open) >= _OPEN_KEPT:
+                oldest = self._open.pop(0)()
+                if oldest is not None:
+                    oldest.items()
             latest = _Snapshot(self, self._length)
             self._latest = weakref.ref(latest)
             self._open.append(self._latest)
@@ -221,14 +232,37 @@ class _Ordered(Generic[T]):
         place = self._place
         return _merge(taken, frozenset(), nsmallest(count, extra, key=place), place)[:count]
 
+    def of_customer(self, customer_id: str) -> list[T]:
+        """One customer's items, in order: a search in each bucket."""
+        found: list[T] = []
+        for key in self._keys:
+            names, values = self._buckets[key]
+            i = bisect_left(names, customer_id)
+            while i < len(names) and names[i] == customer_id:
+                found.append(values[i])
+                i += 1
+        return found
+
 
 class _Snapshot(Generic[T]):
     """An `_Ordered` as it was: as it is, less what was put in since, plus what was taken out."""
 
-    __slots__ = ("__weakref__", "_added", "_head", "_items", "_length", "_live", "_removed")
+    __slots__ = (
+        "__weakref__",
+        "_added",
+        "_customer",
+        "_head",
+        "_items",
+        "_length",
+        "_live",
+        "_place",
+        "_removed",
+    )
 
     def __init__(self, live: _Ordered[T], length: int) -> None:
         self._live: _Ordered[T] | None = live  # until read whole
+        self._place: Callable[[T], Place] = live._place
+        self._customer: Callable[[T], str] = live._customer
         self._length = length
         self._added: set[int] = set()  # ids of the items put in since
         self._removed: dict[int, T] = {}  # the items taken out since, by id
@@ -260,9 +294,20 @@ class _Snapshot(Generic[T]):
         live = self._live
         if live is not None:
             removed = list(self._removed.values())
-            self._items = _merge(live.ordered(), self._added, removed, live._place)
+            self._items = _merge(live.ordered(), self._added, removed, self._place)
             self._live, self._added, self._removed, self._head = None, set(), {}, []
         return self._items
+
+    def of_customer(self, customer_id: str) -> list[T]:
+        """One customer's items, in order, without putting them all in order."""
+        live, customer = self._live, self._customer
+        if live is None:  # C-level throughout: there may be millions of items
+            return list(compress(self._items, map(customer_id.__eq__, map(customer, self._items))))
+        added = self._added
+        found = [item for item in live.of_customer(customer_id) if id(item) not in added]
+        found += [item for item in self._removed.values() if customer(item) == customer_id]
+        found.sort(key=self._place)
+        return found
 
     def head(self, stop: int) -> list[T]:
         """The items in order, or only a first part of them at least *stop* long.
@@ -348,6 +393,12 @@ class _Dated(Sequence[T]):
     def __iter__(self) -> Iterator[T]:
         redate, as_of = self._redate, self._as_of
         return (redate(item, as_of) for item in self._items.items())
+
+    def _of_customer(self, customer_id: str) -> tuple[T, ...]:
+        """One customer's items (what `Agenda.for_customer` reads), dated."""
+        return tuple(
+            self._redate(item, self._as_of) for item in self._items.of_customer(customer_id)
+        )
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Sequence) or isinstance(other, str):
@@ -445,8 +496,8 @@ class IncrementalAgenda:
         self._ids: set[str] = set()
         self._states: dict[str, _State] = {}
         self._calendar: dict[dt.date, set[str]] = {}
-        self._actions: _Ordered[Action] = _Ordered(_order)
-        self._held: _Ordered[HeldBack] = _Ordered(_held_order)
+        self._actions: _Ordered[Action] = _Ordered(_order, attrgetter("customer_id"))
+        self._held: _Ordered[HeldBack] = _Ordered(_held_order, attrgetter("action.customer_id"))
         self._skipped: dict[str, Skipped] = {}
         self._skipped_order: tuple[Skipped, ...] | None = None
         # Customers touched since the last agenda: True if the customer itself
