@@ -10,8 +10,8 @@ of 10,000 new touchpoints ("every day": a daily job in its steady state, where
 the follow-ups of the days before come due too); then R days of the largest
 batch. Each day makes that many new touchpoints for random customers, dated
 that day (outside the timing), and times ``add`` + ``agenda(day)``.
-Also times reading the first 100 actions of each "every day" agenda (its
-order is put together on the first read), reading every action of a
+Also times reading the first 100 actions of each "every day" agenda (only
+those are put in order), reading every action of a
 no-touchpoint day's agenda (each is made as it is read), and one full
 evaluation by the engine for comparison.
 Reports medians.

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import pickle
+import threading
+import time
 import unittest.mock
 import weakref
 from collections.abc import Iterable
@@ -391,6 +393,30 @@ def test_a_snapshot_read_in_part_is_the_first_part_of_the_whole(
                     ours = [item for item in expected if item.customer_id == cid]
                     assert snapshot.of_customer(cid) == ours
                 assert snapshot.items() == expected == snapshot.head(1)[: len(expected)]
+
+
+def test_an_agenda_given_out_can_be_read_while_the_agenda_changes() -> None:
+    def customer_of(action: lc.Action) -> str:
+        time.sleep(0)  # let the other thread run in the middle of a read
+        return action.customer_id
+
+    order: _Ordered[lc.Action] = _Ordered(_order, customer_of)
+    first = [_act(f"z{n:03}", day=28) for n in range(100)]
+    order.update([], first)
+    snapshot = order.snapshot()
+    assert snapshot.head(1) == first[:1]  # read in part: told of each change
+
+    def change_each() -> None:
+        for action in first:
+            order.update([action], [attrs.evolve(action, reason="changed")])
+            time.sleep(0)
+
+    writer = threading.Thread(target=change_each)
+    writer.start()
+    while writer.is_alive():
+        assert snapshot.of_customer("z050") == [first[50]]
+    writer.join()
+    assert snapshot.head(2) == first[:2] and snapshot.items() == first
 
 
 def test_only_a_few_agendas_given_out_are_kept_up_to_date() -> None:

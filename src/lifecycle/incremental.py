@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import operator
+import threading
 import weakref
 from bisect import bisect_left, insort
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -126,7 +127,16 @@ class _Ordered(Generic[T]):
     millions of references copied, then walked again by the cyclic collector.
     """
 
-    __slots__ = ("_buckets", "_customer", "_keys", "_latest", "_length", "_open", "_place")
+    __slots__ = (
+        "_buckets",
+        "_customer",
+        "_keys",
+        "_latest",
+        "_length",
+        "_lock",
+        "_open",
+        "_place",
+    )
 
     def __init__(self, place: Callable[[T], Place], customer: Callable[[T], str]) -> None:
         self._place: Callable[[T], Place] = place
@@ -143,6 +153,9 @@ class _Ordered(Generic[T]):
         # objects (`gc.freeze`, as the Large books page advises).
         self._latest: weakref.ref[_Snapshot[T]] | None = None
         self._length = 0
+        # Agendas given out may be read in other threads while this changes:
+        # a change, and a read of an open snapshot (which reads this), take it.
+        self._lock = threading.RLock()
 
     def update(self, old: list[T], new: list[T]) -> list[T]:
         """Replace one customer's items *old* by *new*, and return the ones now in.
@@ -164,35 +177,36 @@ class _Ordered(Generic[T]):
 
     def replace(self, old: Sequence[T], new: Sequence[T]) -> None:
         """Take the items *old* out and put the items *new* in."""
-        self._latest = None
-        self._length += len(new) - len(old)
-        for ref in self._open:
-            snapshot = ref()
-            if snapshot is not None:
-                snapshot._note(old, new)
-        buckets, keys, place = self._buckets, self._keys, self._place
-        for item in old:
-            priority, due, customer_id, _ = place(item)
-            names, values = buckets[priority, due]
-            i = bisect_left(names, customer_id)
-            while values[i] is not item:
-                i += 1
-            del names[i], values[i]
-            if not names:
-                del buckets[priority, due]
-                del keys[bisect_left(keys, (priority, due))]
-        for item in new:
-            priority, due, customer_id, policy = place(item)
-            bucket = buckets.get((priority, due))
-            if bucket is None:
-                bucket = buckets[priority, due] = ([], [])
-                insort(keys, (priority, due))
-            names, values = bucket
-            i = bisect_left(names, customer_id)
-            while i < len(names) and names[i] == customer_id and place(values[i])[3] < policy:
-                i += 1
-            names.insert(i, customer_id)
-            values.insert(i, item)
+        with self._lock:
+            self._latest = None
+            self._length += len(new) - len(old)
+            for ref in self._open:
+                snapshot = ref()
+                if snapshot is not None:
+                    snapshot._note(old, new)
+            buckets, keys, place = self._buckets, self._keys, self._place
+            for item in old:
+                priority, due, customer_id, _ = place(item)
+                names, values = buckets[priority, due]
+                i = bisect_left(names, customer_id)
+                while values[i] is not item:
+                    i += 1
+                del names[i], values[i]
+                if not names:
+                    del buckets[priority, due]
+                    del keys[bisect_left(keys, (priority, due))]
+            for item in new:
+                priority, due, customer_id, policy = place(item)
+                bucket = buckets.get((priority, due))
+                if bucket is None:
+                    bucket = buckets[priority, due] = ([], [])
+                    insort(keys, (priority, due))
+                names, values = bucket
+                i = bisect_left(names, customer_id)
+                while i < len(names) and names[i] == customer_id and place(values[i])[3] < policy:
+                    i += 1
+                names.insert(i, customer_id)
+                values.insert(i, item)
 
     def snapshot(self) -> _Snapshot[T]:
         """The items as they are now, whatever changes later."""
@@ -293,21 +307,26 @@ class _Snapshot(Generic[T]):
         """The items in order (made into a list on the first call)."""
         live = self._live
         if live is not None:
-            removed = list(self._removed.values())
-            self._items = _merge(live.ordered(), self._added, removed, self._place)
-            self._live, self._added, self._removed, self._head = None, set(), {}, []
+            with live._lock:
+                if self._live is not None:  # not read whole in another thread meanwhile
+                    removed = list(self._removed.values())
+                    self._items = _merge(live.ordered(), self._added, removed, self._place)
+                    self._live, self._added, self._removed, self._head = None, set(), {}, []
         return self._items
 
     def of_customer(self, customer_id: str) -> list[T]:
         """One customer's items, in order, without putting them all in order."""
         live, customer = self._live, self._customer
-        if live is None:  # C-level throughout: there may be millions of items
-            return list(compress(self._items, map(customer_id.__eq__, map(customer, self._items))))
-        added = self._added
-        found = [item for item in live.of_customer(customer_id) if id(item) not in added]
-        found += [item for item in self._removed.values() if customer(item) == customer_id]
-        found.sort(key=self._place)
-        return found
+        if live is not None:
+            with live._lock:
+                if self._live is not None:
+                    added = self._added
+                    found = [i for i in live.of_customer(customer_id) if id(i) not in added]
+                    found += [i for i in self._removed.values() if customer(i) == customer_id]
+                    found.sort(key=self._place)
+                    return found
+        # C-level throughout: there may be millions of items.
+        return list(compress(self._items, map(customer_id.__eq__, map(customer, self._items))))
 
     def head(self, stop: int) -> list[T]:
         """The items in order, or only a first part of them at least *stop* long.
@@ -321,10 +340,13 @@ class _Snapshot(Generic[T]):
         live = self._live
         if live is None or stop * _WHOLE_FROM >= self._length:
             return self.items()
-        if stop > len(self._head):
-            count = max(stop, 2 * len(self._head))
-            self._head = live.first(count, self._added, self._removed.values())
-        return self._head
+        with live._lock:
+            if self._live is None:  # read whole in another thread meanwhile
+                return self._items
+            if stop > len(self._head):
+                count = max(stop, 2 * len(self._head))
+                self._head = live.first(count, self._added, self._removed.values())
+            return self._head
 
 
 def _merge(
