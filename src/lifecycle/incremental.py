@@ -212,13 +212,13 @@ class _Ordered(Generic[T]):
         """The items as they are now, whatever changes later."""
         latest = None if self._latest is None else self._latest()
         if latest is None:
-            self._open = [ref for ref in self._open if (s := ref()) is not None and s.open]
+            snapshots = [s for ref in self._open if (s := ref()) is not None and s.open]
             # Each change costs every open snapshot a note, and each keeps
             # what it is told was taken out: past a few, read the oldest whole.
-            while len(self._open) >= _OPEN_KEPT:
-                oldest = self._open.pop(0)()
-                if oldest is not None:
-                    oldest.items()
+            excess = max(0, len(snapshots) + 1 - _OPEN_KEPT)
+            for oldest in snapshots[:excess]:
+                oldest.items()
+            self._open = [weakref.ref(s) for s in snapshots[excess:]]
             latest = _Snapshot(self, self._length)
             self._latest = weakref.ref(latest)
             self._open.append(self._latest)
@@ -269,6 +269,7 @@ class _Snapshot(Generic[T]):
         "_items",
         "_length",
         "_live",
+        "_lock",
         "_place",
         "_removed",
     )
@@ -277,6 +278,7 @@ class _Snapshot(Generic[T]):
         self._live: _Ordered[T] | None = live  # until read whole
         self._place: Callable[[T], Place] = live._place
         self._customer: Callable[[T], str] = live._customer
+        self._lock = live._lock  # its reads while open read the live order
         self._length = length
         self._added: set[int] = set()  # ids of the items put in since
         self._removed: dict[int, T] = {}  # the items taken out since, by id
@@ -305,27 +307,26 @@ class _Snapshot(Generic[T]):
 
     def items(self) -> list[T]:
         """The items in order (made into a list on the first call)."""
-        live = self._live
-        if live is not None:
-            with live._lock:
-                if self._live is not None:  # not read whole in another thread meanwhile
-                    removed = list(self._removed.values())
-                    self._items = _merge(live.ordered(), self._added, removed, self._place)
-                    self._live, self._added, self._removed, self._head = None, set(), {}, []
-        return self._items
+        with self._lock:
+            live = self._live
+            if live is not None:
+                removed = list(self._removed.values())
+                self._items = _merge(live.ordered(), self._added, removed, self._place)
+                self._live, self._added, self._removed, self._head = None, set(), {}, []
+            return self._items
 
     def of_customer(self, customer_id: str) -> list[T]:
         """One customer's items, in order, without putting them all in order."""
-        live, customer = self._live, self._customer
-        if live is not None:
-            with live._lock:
-                if self._live is not None:
-                    added = self._added
-                    found = [i for i in live.of_customer(customer_id) if id(i) not in added]
-                    found += [i for i in self._removed.values() if customer(i) == customer_id]
-                    found.sort(key=self._place)
-                    return found
-        # C-level throughout: there may be millions of items.
+        customer = self._customer
+        with self._lock:
+            live = self._live
+            if live is not None:
+                added = self._added
+                found = [i for i in live.of_customer(customer_id) if id(i) not in added]
+                found += [i for i in self._removed.values() if customer(i) == customer_id]
+                found.sort(key=self._place)
+                return found
+        # Read whole: the list no longer changes. C-level: millions of items.
         return list(compress(self._items, map(customer_id.__eq__, map(customer, self._items))))
 
     def head(self, stop: int) -> list[T]:
@@ -337,12 +338,10 @@ class _Snapshot(Generic[T]):
         collector. Those read grow the part kept twice over, so reading page
         after page costs no more than reading all at once.
         """
-        live = self._live
-        if live is None or stop * _WHOLE_FROM >= self._length:
-            return self.items()
-        with live._lock:
-            if self._live is None:  # read whole in another thread meanwhile
-                return self._items
+        with self._lock:
+            live = self._live
+            if live is None or stop * _WHOLE_FROM >= self._length:
+                return self.items()
             if stop > len(self._head):
                 count = max(stop, 2 * len(self._head))
                 self._head = live.first(count, self._added, self._removed.values())
