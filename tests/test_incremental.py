@@ -310,15 +310,16 @@ def test_a_customer_changed_early_is_not_woken_by_its_old_date(
     assert agenda == ENGINE.agenda(live.book, dt.date(2026, 12, 2))
 
 
-def test_an_agenda_given_out_does_not_change() -> None:
-    def act(cid: str) -> lc.Action:
-        return lc.Action(
-            customer_id=cid, policy="p", due=dt.date(2026, 1, 1), priority=1,
-            overdue_days=0, reason="r",
-        )  # fmt: skip
+def _act(cid: str, policy: str = "p", priority: int = 1, day: int = 1) -> lc.Action:
+    return lc.Action(
+        customer_id=cid, policy=policy, due=dt.date(2026, 1, day), priority=priority,
+        overdue_days=0, reason="r",
+    )  # fmt: skip
 
+
+def test_an_agenda_given_out_does_not_change() -> None:
     order: _Ordered[lc.Action] = _Ordered(_order, attrgetter("customer_id"))
-    a, b, c, d = act("a"), act("b"), act("c"), act("d")
+    a, b, c, d = _act("a"), _act("b"), _act("c"), _act("d")
     order.update([], [a, b])
     first = order.snapshot()
     order.update([], [c])
@@ -342,13 +343,6 @@ def test_an_agenda_given_out_makes_no_reference_cycle() -> None:
     with collector_paused():
         del snapshot
         assert gone() is None
-
-
-def _act(cid: str, policy: str = "p", priority: int = 1, day: int = 1) -> lc.Action:
-    return lc.Action(
-        customer_id=cid, policy=policy, due=dt.date(2026, 1, day), priority=priority,
-        overdue_days=0, reason="r",
-    )  # fmt: skip
 
 
 @given(
@@ -437,12 +431,12 @@ def test_only_a_few_agendas_given_out_are_kept_up_to_date() -> None:
 def test_an_agenda_given_out_reads_as_a_tuple(data: st.DataObject) -> None:
     live = lc.IncrementalAgenda(ENGINE, lc.sample_book(), lc.SAMPLE_AS_OF)
     later = lc.SAMPLE_AS_OF + dt.timedelta(days=data.draw(st.integers(0, 40)))
-    actions, full = live.agenda(later).actions, ENGINE.agenda(live.book, later).actions
+    agenda, whole = live.agenda(later), ENGINE.agenda(live.book, later)
+    actions, full = agenda.actions, whole.actions
     assert len(full) > 8
     for _ in range(5):
         index = data.draw(st.slices(len(full) + 2) | st.integers(-len(full), len(full) - 1))
         assert actions[index] == full[index]
-    agenda, whole = live.agenda(later), ENGINE.agenda(live.book, later)
     for cid in live.book.customer_ids:
         assert agenda.for_customer(cid) == whole.for_customer(cid)
 

@@ -406,7 +406,7 @@ class _Dated(Sequence[T]):
             # From the front, forwards: only the first part need be put in order.
             front = (start is None or start >= 0) and (step is None or step > 0)
             read = items.head(stop) if front and stop is not None and stop >= 0 else items.items()
-            return tuple(self._redate(item, self._as_of) for item in read[index])
+            return self._dated(read[index])
         index = operator.index(index)
         read = items.head(index + 1) if index >= 0 else items.items()
         return self._redate(read[index], self._as_of)
@@ -417,9 +417,11 @@ class _Dated(Sequence[T]):
 
     def _of_customer(self, customer_id: str) -> tuple[T, ...]:
         """One customer's items (what `Agenda.for_customer` reads), dated."""
-        return tuple(
-            self._redate(item, self._as_of) for item in self._items.of_customer(customer_id)
-        )
+        return self._dated(self._items.of_customer(customer_id))
+
+    def _dated(self, items: Iterable[T]) -> tuple[T, ...]:
+        redate, as_of = self._redate, self._as_of
+        return tuple(redate(item, as_of) for item in items)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Sequence) or isinstance(other, str):
