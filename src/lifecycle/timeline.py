@@ -92,6 +92,14 @@ class _Index:
         In place: joining copies would touch every older touchpoint of the
         customer again, for each new one (a large book gets thousands a day).
         """
+        if len(later) == 1:  # the usual case: no pipelines to set up for one
+            touchpoint = later[0]
+            at = touchpoint.at if zone is UTC else touchpoint.at.astimezone(zone)
+            self.days.append(at.toordinal())
+            self.kinds += _kind_code(touchpoint.kind)
+            self.directions += _DIRECTION_CODES[touchpoint.direction]
+            self.items.append(touchpoint)
+            return
         days, kinds, directions = _columns(later, zone)
         self.days += days
         self.kinds += kinds

@@ -63,7 +63,8 @@ class _TouchpointAnchor:
         if found is None:
             return None
         touchpoint, day = found
-        return Anchored(day, self.name, touchpoint, show_kind=self.kind is None)
+        # show_kind, positional: attrs' __init__ takes keywords more slowly (a hot path).
+        return Anchored(day, self.name, touchpoint, self.kind is None)
 
 
 def _touchpoint_anchor(

