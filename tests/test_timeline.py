@@ -297,6 +297,28 @@ def test_extending_a_timeline_leaves_the_one_it_came_from(
         )
     assert base.local_dates() == tuple(tp.local_date(zone) for tp in items[:cut])
     assert base.next_date(dt.date.min) == (items[0].local_date(zone) if cut else None)
+    # The columns appended (for one touchpoint, or for many) are those of a
+    # timeline built whole: local dates, kind codes, direction codes.
+    one = base._extended(items[cut : cut + 1], zone)
+    for grown, upto in ((whole, len(items)), (other, branch), (one, cut + 1)):
+        kept = items[:upto]
+        assert grown.local_dates() == tuple(tp.local_date(zone) for tp in kept)
+        for kind in {tp.kind for tp in items}:
+            assert grown.count(kind) == sum(tp.kind == kind for tp in kept)
+        for direction in lc.Direction:
+            assert grown.last(direction=direction) == next(
+                (tp for tp in reversed(kept) if tp.direction == direction), None
+            )
+
+
+def test_one_touchpoint_appended_is_dated_in_the_customers_zone() -> None:
+    """A touchpoint at 02:00 UTC on 1 March is on 28 February in New York."""
+    zone = ZoneInfo("America/New_York")
+    base = lc.Timeline([tp("t1", day(1))], timezone=zone)
+    late = tp("t2", dt.datetime(2026, 3, 1, 2, tzinfo=dt.UTC))
+    grown = base._extended([late], zone)
+    assert grown.local_dates()[-1] == dt.date(2026, 2, 28)
+    assert grown.until(dt.date(2026, 2, 28))[-1] == late
 
 
 def test_threads_extending_one_timeline_each_get_their_own(
