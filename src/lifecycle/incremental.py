@@ -703,19 +703,13 @@ class IncrementalAgenda:
         """Ask again the policies whose date has come or that look at *seen*: those changed."""
         members, found, changes = self._members, state.found, state.changes
         if everything:
-            asked: Iterable[int] = range(len(members))
-        elif seen:
+            asked: Sequence[int] = range(len(members))
+        elif seen:  # what the touchpoints bear on (only a due action can be closed)
             shaping, closing = self._looking(seen)
+            picked = [*shaping, *[i for i in closing if found[i]]]
             if state.wake is not None and state.wake <= as_of:  # a date has come too
-                asked = [
-                    i
-                    for i, c in enumerate(changes)
-                    if i in shaping
-                    or (i in closing and found[i])  # only a due action can be closed
-                    or (c and c <= as_of)
-                ]
-            else:  # the usual case: only what the touchpoints bear on
-                asked = [*shaping, *[i for i in closing if found[i]]]
+                picked += [i for i, c in enumerate(changes) if c and c <= as_of and i not in picked]
+            asked = picked
         else:
             asked = [i for i, c in enumerate(changes) if c and c <= as_of]
         memo: dict[object, object] = {}

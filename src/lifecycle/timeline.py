@@ -55,6 +55,11 @@ def _kind_code(kind: Kind) -> str:
 
 def _columns(items: Sequence[Touchpoint], zone: ZoneInfo) -> tuple[array[int], str, str]:
     """Each touchpoint's local date (as an ordinal), kind code and direction code."""
+    if len(items) == 1:  # the usual new touchpoint: no pipelines to set up for one
+        (touchpoint,) = items
+        at = touchpoint.at if zone is UTC else touchpoint.at.astimezone(zone)
+        code = _kind_code(touchpoint.kind)
+        return array("i", [at.toordinal()]), code, _DIRECTION_CODES[touchpoint.direction]
     # map() pipelines of C-level callables: a book holds millions of touchpoints.
     instants = map(_at, items)
     if zone is not UTC:  # instants are stored in UTC already
@@ -92,14 +97,6 @@ class _Index:
         In place: joining copies would touch every older touchpoint of the
         customer again, for each new one (a large book gets thousands a day).
         """
-        if len(later) == 1:  # the usual case: no pipelines to set up for one
-            touchpoint = later[0]
-            at = touchpoint.at if zone is UTC else touchpoint.at.astimezone(zone)
-            self.days.append(at.toordinal())
-            self.kinds += _kind_code(touchpoint.kind)
-            self.directions += _DIRECTION_CODES[touchpoint.direction]
-            self.items.append(touchpoint)
-            return
         days, kinds, directions = _columns(later, zone)
         self.days += days
         self.kinds += kinds
