@@ -333,6 +333,23 @@ def test_an_agenda_given_out_does_not_change() -> None:
     assert (len(first), len(second)) == (2, 3)
 
 
+def test_a_customer_with_several_items_in_one_place_keeps_them_in_order_of_policy() -> None:
+    # Same customer, priority and due date: held together, in order of policy.
+    order: _Ordered[lc.Action] = _Ordered(_order, attrgetter("customer_id"))
+    p, q, r, other = _act("b", "p"), _act("b", "q"), _act("b", "r"), _act("a", "z")
+    order.update([], [r, p])
+    order.update([], [other])
+    order.update([r, p], [q, r, p])
+    assert order.ordered() == [other, p, q, r]
+    assert order.of_customer("b") == [p, q, r]
+    order.update([q, r, p], [r, p])  # one of three taken out
+    assert order.ordered() == [other, p, r]
+    order.update([r, p], [r])  # one of two: the other stays alone
+    assert order.ordered() == [other, r] and order.of_customer("b") == [r]
+    order.update([r], [])
+    assert order.ordered() == [other] and order._keys == sorted(order._buckets)
+
+
 def test_an_agenda_given_out_makes_no_reference_cycle() -> None:
     # A process that freezes its objects (gc.freeze) never collects cycles:
     # a snapshot dropped unread must go by reference counting alone.

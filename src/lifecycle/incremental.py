@@ -22,7 +22,7 @@ from collections.abc import Set as AbstractSet
 from heapq import nsmallest
 from itertools import compress, islice
 from operator import attrgetter, not_
-from typing import Generic, TypeVar, overload
+from typing import Generic, TypeVar, cast, overload
 
 from lifecycle._gc import collector_paused
 from lifecycle._validate import check_date
@@ -111,14 +111,42 @@ class _State:
 Place = tuple[int, dt.date, str, str]
 
 
+class _Bucket(Generic[T]):
+    """The items of one (priority, due) place: by customer id, put in order when read."""
+
+    __slots__ = ("members", "order")
+
+    def __init__(self) -> None:
+        # A customer's item, or its items (several policies with the same
+        # priority and due date) in order of policy.
+        self.members: dict[str, T | list[T]] = {}
+        self.order: list[T] | None = None  # the items in order, once read
+
+    def ordered(self) -> list[T]:
+        """The items by customer id (then policy), kept until the next change."""
+        order = self.order
+        if order is None:
+            order = []
+            members = self.members
+            for customer_id in sorted(members):
+                found = members[customer_id]
+                if type(found) is list:
+                    order += found
+                else:
+                    order.append(found)  # type: ignore[arg-type]
+            self.order = order
+        return order
+
+
 class _Ordered(Generic[T]):
     """Actions (or held-back actions) in agenda order, cheap to change a few of.
 
-    Bucketed by (priority, due), each bucket sorted by (customer id, policy):
-    changing one customer's entries costs a search in small lists, and the
-    whole order is the buckets read in key order. A bucket keeps its items'
-    customer ids (plain strings: a search reads one object per step) beside
-    the items; a customer's items in one bucket are next to each other.
+    Bucketed by (priority, due), each bucket keyed by customer id and put in
+    order (customer id, then policy) only when read: changing one customer's
+    entries costs a look-up or two, not a search in a list and a shift of
+    its tail (at 1,000,000 customers a bucket holds hundreds of items, each
+    step of a search a string in a different place in memory). The whole
+    order is the buckets read in key order.
 
     The agendas given out keep seeing it as it was when they were made
     (`snapshot`): each is made into one list when read past its first part,
@@ -141,7 +169,7 @@ class _Ordered(Generic[T]):
     def __init__(self, place: Callable[[T], Place], customer: Callable[[T], str]) -> None:
         self._place: Callable[[T], Place] = place
         self._customer: Callable[[T], str] = customer  # an item's customer id, quickly
-        self._buckets: dict[tuple[int, dt.date], tuple[list[str], list[T]]] = {}
+        self._buckets: dict[tuple[int, dt.date], _Bucket[T]] = {}
         # The buckets' keys in order, kept so (thousands: sorting them took
         # most of the time to read an agenda's first actions).
         self._keys: list[tuple[int, dt.date]] = []
@@ -187,26 +215,36 @@ class _Ordered(Generic[T]):
             buckets, keys, place = self._buckets, self._keys, self._place
             for item in old:
                 priority, due, customer_id, _ = place(item)
-                names, values = buckets[priority, due]
-                i = bisect_left(names, customer_id)
-                while values[i] is not item:
-                    i += 1
-                del names[i], values[i]
-                if not names:
-                    del buckets[priority, due]
-                    del keys[bisect_left(keys, (priority, due))]
+                bucket = buckets[priority, due]
+                bucket.order = None
+                members = bucket.members
+                found = members[customer_id]
+                if found is item:
+                    del members[customer_id]
+                    if not members:
+                        del buckets[priority, due]
+                        del keys[bisect_left(keys, (priority, due))]
+                else:  # one of the customer's several items here
+                    several = cast("list[T]", found)
+                    several[:] = [other for other in several if other is not item]
+                    if len(several) == 1:
+                        members[customer_id] = several[0]
             for item in new:
                 priority, due, customer_id, policy = place(item)
-                bucket = buckets.get((priority, due))
-                if bucket is None:
-                    bucket = buckets[priority, due] = ([], [])
+                into = buckets.get((priority, due))
+                if into is None:
+                    into = buckets[priority, due] = _Bucket()
                     insort(keys, (priority, due))
-                names, values = bucket
-                i = bisect_left(names, customer_id)
-                while i < len(names) and names[i] == customer_id and place(values[i])[3] < policy:
-                    i += 1
-                names.insert(i, customer_id)
-                values.insert(i, item)
+                into.order = None
+                members = into.members
+                found = members.setdefault(customer_id, item)
+                if found is not item:  # the customer has an item here already
+                    several = found if isinstance(found, list) else [found]
+                    i = 0
+                    while i < len(several) and place(several[i])[3] < policy:
+                        i += 1
+                    several.insert(i, item)
+                    members[customer_id] = several
 
     def snapshot(self) -> _Snapshot[T]:
         """The items as they are now, whatever changes later."""
@@ -227,15 +265,17 @@ class _Ordered(Generic[T]):
     def ordered(self) -> list[T]:
         """The items in order, as a new list."""
         order: list[T] = []
+        buckets = self._buckets
         for key in self._keys:
-            order.extend(self._buckets[key][1])
+            order += buckets[key].ordered()
         return order
 
     def first(self, count: int, without: AbstractSet[int], extra: Iterable[T]) -> list[T]:
         """The first *count* items in order, less those whose id is in *without*, with *extra*."""
         taken: list[T] = []
+        buckets = self._buckets
         for key in self._keys:
-            values = self._buckets[key][1]
+            values = buckets[key].ordered()
             need = count - len(taken)
             if without:
                 taken += islice((item for item in values if id(item) not in without), need)
@@ -247,14 +287,17 @@ class _Ordered(Generic[T]):
         return _merge(taken, frozenset(), nsmallest(count, extra, key=place), place)[:count]
 
     def of_customer(self, customer_id: str) -> list[T]:
-        """One customer's items, in order: a search in each bucket."""
+        """One customer's items, in order: a look-up in each bucket."""
         found: list[T] = []
+        buckets = self._buckets
         for key in self._keys:
-            names, values = self._buckets[key]
-            i = bisect_left(names, customer_id)
-            while i < len(names) and names[i] == customer_id:
-                found.append(values[i])
-                i += 1
+            here = buckets[key].members.get(customer_id)
+            if here is None:
+                continue
+            if type(here) is list:
+                found += here
+            else:
+                found.append(here)  # type: ignore[arg-type]
         return found
 
 
