@@ -233,9 +233,15 @@ def redated(action: Action, as_of: dt.date) -> Action:
     overdue = (as_of - action.due).days
     if overdue == action.overdue_days:
         return action
-    a = action
     return _new_action(
-        a.customer_id, a.policy, a.due, a.priority, overdue, a.reason, a.facts, a.channel
+        action.customer_id,
+        action.policy,
+        action.due,
+        action.priority,
+        overdue,
+        action.reason,
+        action.facts,
+        action.channel,
     )
 
 
