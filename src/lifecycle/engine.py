@@ -247,13 +247,12 @@ def redated(action: Action, as_of: dt.date) -> Action:
 
 def _action(customer: Customer, channel: Channel | None, due: Verdict, as_of: dt.date) -> Action:
     """The action for a *due* verdict on *as_of*, suggesting *channel*."""
-    when: dt.date = due.due  # type: ignore[assignment]  # a due verdict has a due date
     return _new_action(
         customer.id,
         due.policy,
-        when,
+        due.due,  # type: ignore[arg-type]  # a due verdict has a due date
         due.priority,
-        (as_of - when).days,
+        due.overdue_days(as_of),
         due.reason,
         due.facts,
         channel,

@@ -292,12 +292,8 @@ class _Ordered(Generic[T]):
         buckets = self._buckets
         for key in self._keys:
             here = buckets[key].members.get(customer_id)
-            if here is None:
-                continue
-            if type(here) is list:
-                found += here
-            else:
-                found.append(here)  # type: ignore[arg-type]
+            if here is not None:
+                found += here if isinstance(here, list) else [here]
         return found
 
 
