@@ -249,6 +249,15 @@ def test_forecast_lists_what_comes_due_each_day():
         ENGINE.forecast(book, D, D - dt.timedelta(days=1))
 
 
+def test_forecast_sees_a_touchpoint_dated_ahead_from_its_day():
+    """A purchase dated inside the range counts from its day: its follow-up is listed."""
+    welcome = lc.policy("welcome_call", priority=2, anchor=lc.first("purchase"), offset=lc.days(2))
+    book = lc.Book([customer("c")], [touch("p", "c", -5, "purchase")])
+    forecast = lc.Engine([welcome]).forecast(book, D, D + dt.timedelta(days=10))
+    by_day = {day: [a.policy for a in actions] for day, actions in forecast.days.items() if actions}
+    assert by_day == {D + dt.timedelta(days=7): ["welcome_call"]}
+
+
 @given(BOOKS, DATES)
 def test_forecast_agrees_with_the_daily_agendas(book: lc.Book, start: dt.date):
     """What the forecast lists for a day is what that day's uncapped agenda has due that day."""

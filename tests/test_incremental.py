@@ -185,20 +185,44 @@ def _extra_policies() -> st.SearchStrategy[lc.Policy]:
     )
 
 
-@settings(max_examples=40)
-@given(st.data())
-def test_incremental_equals_full_evaluation_with_any_policies(data: st.DataObject) -> None:
+def _any_policies(data: st.DataObject) -> list[lc.Policy]:
     generated = data.draw(st.lists(lct.policies(), max_size=3, unique_by=lambda p: p.name))
     extra = data.draw(st.lists(_extra_policies(), max_size=2, unique_by=_name))
     names = {p.name for p in generated}
-    extra = [p for p in extra if _name(p) not in names]
+    return [*generated, *(p for p in extra if _name(p) not in names)]
+
+
+@settings(max_examples=40)
+@given(st.data())
+def test_incremental_equals_full_evaluation_with_any_policies(data: st.DataObject) -> None:
     engine = lc.Engine(
-        [*generated, *extra],
+        _any_policies(data),
         cap=data.draw(st.none() | st.integers(1, 3)),
         skip_churned=data.draw(st.booleans()),
     )
     book = data.draw(lct.books(min_date=LOW, max_date=HIGH, max_customers=3))
     _replay(engine, book, data.draw(events(book)))
+
+
+@settings(max_examples=30)  # each works out up to 61 agendas
+@given(st.data())
+def test_the_forecast_is_what_each_days_agenda_brings_due_with_any_policies(
+    data: st.DataObject,
+) -> None:
+    # The forecast works a customer out only on its dates of change; whatever
+    # comes due between two of them would be missed.
+    policies, skip_churned = _any_policies(data), data.draw(st.booleans())
+    engine = lc.Engine(
+        policies, cap=data.draw(st.none() | st.integers(1, 3)), skip_churned=skip_churned
+    )
+    uncapped = lc.Engine(policies, cap=None, skip_churned=skip_churned)
+    book = data.draw(lct.books(min_date=LOW, max_date=HIGH, max_customers=3))
+    start = data.draw(lct.local_dates(min_value=LOW, max_value=HIGH))
+    forecast = engine.forecast(
+        book, start, start + dt.timedelta(days=data.draw(st.integers(0, 60)))
+    )
+    for day, actions in forecast.days.items():
+        assert list(actions) == [a for a in uncapped.agenda(book, day) if a.due == day]
 
 
 @given(lct.policies(), lct.customers(min_date=LOW, max_date=HIGH), st.data())
@@ -561,8 +585,11 @@ def test_bad_calls_say_what_is_wrong(call, error, words) -> None:  # type: ignor
 
 @pytest.mark.parametrize("answer", [AS_OF, "2027-01-01", dt.datetime(2027, 1, 1, tzinfo=UTC)])
 def test_an_own_next_change_must_be_a_later_date(answer: object) -> None:
+    engine, book = lc.Engine([_Wrong(answer)]), lc.Book([_customer()])
     with pytest.raises(lc.InvalidValueError, match="next_change"):
-        lc.IncrementalAgenda(lc.Engine([_Wrong(answer)]), lc.Book([_customer()]), AS_OF)
+        lc.IncrementalAgenda(engine, book, AS_OF)
+    with pytest.raises(lc.InvalidValueError, match="next_change"):
+        engine.forecast(book, AS_OF, AS_OF + dt.timedelta(days=7))
 
 
 def test_bad_construction() -> None:
@@ -570,6 +597,8 @@ def test_bad_construction() -> None:
         lc.IncrementalAgenda("engine", lc.Book(), AS_OF)  # type: ignore[arg-type]
     with pytest.raises(lc.InvalidValueError, match="share a name"):
         lc.IncrementalAgenda(lc.Engine([_Twice()]), lc.Book([_customer()]), AS_OF)
+    with pytest.raises(lc.InvalidValueError, match="share a name"):
+        lc.Engine([_Twice()]).forecast(lc.Book([_customer()]), AS_OF, AS_OF)
     stream = [(_customer(), lc.Timeline([])), (_customer(), lc.Timeline([]))]
 
     class Repeats:

@@ -24,6 +24,8 @@ from lifecycle.errors import InvalidValueError
 from lifecycle.policies._combine import policy_set
 from lifecycle.policies._conditions import CHURN_KINDS, churning_cancellation
 from lifecycle.policies._rule import RulePolicy
+from lifecycle.policies._time import ONE_DAY, earliest
+from lifecycle.policies._watch import watch
 from lifecycle.policy import Policy, Status, Verdict
 from lifecycle.timeline import Timeline
 from lifecycle.touchpoints import Channel
@@ -379,7 +381,7 @@ class Engine:
         self._check_unique(verdicts)
         return verdicts
 
-    def _check_unique(self, verdicts: list[Verdict]) -> None:
+    def _check_unique(self, verdicts: Sequence[Verdict]) -> None:
         if not self._check_names:
             return
         names = [v.policy for v in verdicts]
@@ -463,25 +465,39 @@ class Engine:
         agenda, before the cap (the workload, whatever the cap lets through),
         assuming no new touchpoints.
 
+        A customer is worked out only on the days its verdicts may change
+        (see `lifecycle.next_change`): between two such days its due verdicts
+        stay the same, so none comes due. A policy of your own without a
+        ``next_change`` method is asked every day.
+
         Raises:
-            InvalidValueError: if *end* is before *start*.
+            InvalidValueError: if *end* is before *start*, or a policy's own
+                ``next_change`` gives something other than a later date.
         """
         check_period(start, end)
         days: dict[dt.date, list[Action]] = {}
         day = start
         while day <= end:
             days[day] = []
-            day += dt.timedelta(days=1)
+            day += ONE_DAY
+        policies = watch(self._policies)
         for customer, timeline in book.items():
-            for day, bucket in days.items():
-                visible = timeline.until(day)
-                if self._skip(customer, visible, day) is not None:
-                    continue
-                verdicts = [
-                    v for v in self._verdicts(customer, visible, day, only_due=True) if v.due == day
-                ]
-                uncapped, _ = self._actions(customer, visible, verdicts, day, None)
-                bucket.extend(uncapped)
+            day = start
+            while day <= end:
+                visible, shows = timeline._until_next(day)
+                # What the customer's policies see, and so whether it is
+                # skipped, holds until the next touchpoint comes into view.
+                after = shows
+                if self._skip(customer, visible, day) is None:
+                    verdicts, change = policies(customer, visible, day, {})
+                    after = earliest(after, change)
+                    self._check_unique(verdicts)
+                    due = [v for v in verdicts if v.due == day]
+                    uncapped, _ = self._actions(customer, visible, due, day, None)
+                    days[day].extend(uncapped)
+                if after is None:
+                    break
+                day = max(after, day + ONE_DAY)  # a date too early is only asked again
         return Forecast(
             start, end, FrozenDict({d: tuple(sorted(a, key=_order)) for d, a in days.items()})
         )
