@@ -473,6 +473,17 @@ class Engine:
         Raises:
             InvalidValueError: if *end* is before *start*, or a policy's own
                 ``next_change`` gives something other than a later date.
+
+        Examples:
+            >>> import datetime as dt
+            >>> import lifecycle as lc
+            >>> engine = lc.Engine(lc.starter_pack())
+            >>> start = lc.SAMPLE_AS_OF
+            >>> week = engine.forecast(lc.sample_book(), start, start + dt.timedelta(days=6))
+            >>> [len(actions) for actions in week.days.values()]
+            [7, 0, 1, 4, 2, 4, 3]
+            >>> week.counts()[dt.date(2026, 11, 7)]["promoter_referral"]
+            2
         """
         check_period(start, end)
         days: dict[dt.date, list[Action]] = {}
