@@ -258,6 +258,17 @@ def test_forecast_sees_a_touchpoint_dated_ahead_from_its_day():
     assert by_day == {D + dt.timedelta(days=7): ["welcome_call"]}
 
 
+def test_forecast_lists_a_churned_customer_again_once_it_buys_again():
+    """Skipped as churned until a purchase dated inside the range; then its follow-up counts."""
+    back = lc.policy("welcome_back", priority=2, anchor=lc.last("purchase"), offset=lc.days(2))
+    book = lc.Book(
+        [customer("c")], [touch("x", "c", 10, "cancellation"), touch("p", "c", -3, "purchase")]
+    )
+    forecast = lc.Engine([back]).forecast(book, D, D + dt.timedelta(days=10))
+    by_day = {day: [a.policy for a in actions] for day, actions in forecast.days.items() if actions}
+    assert by_day == {D + dt.timedelta(days=5): ["welcome_back"]}
+
+
 @given(BOOKS, DATES)
 def test_forecast_agrees_with_the_daily_agendas(book: lc.Book, start: dt.date):
     """What the forecast lists for a day is what that day's uncapped agenda has due that day."""
