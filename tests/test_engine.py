@@ -235,11 +235,16 @@ def test_explain_a_skipped_customer():
     assert "skipped: c asked not to be contacted" in str(explanation)
 
 
+def _policies_by_day(forecast: lc.Forecast) -> dict[dt.date, list[str]]:
+    """The policies of the actions listed on each day that lists any."""
+    return {day: [a.policy for a in actions] for day, actions in forecast.days.items() if actions}
+
+
 def test_forecast_lists_what_comes_due_each_day():
     """forecast: each action appears on the day it comes due, before the cap."""
     book = lc.Book([customer("c")], [touch("p", "c", 3, "purchase")])
     forecast = ENGINE.forecast(book, D, D + dt.timedelta(days=30))
-    by_day = {day: [a.policy for a in actions] for day, actions in forecast.days.items() if actions}
+    by_day = _policies_by_day(forecast)
     assert by_day == {
         D + dt.timedelta(days=4): ["welcome"],
         D + dt.timedelta(days=27): ["onboarding_review"],
@@ -254,7 +259,7 @@ def test_forecast_sees_a_touchpoint_dated_ahead_from_its_day():
     welcome = lc.policy("welcome_call", priority=2, anchor=lc.first("purchase"), offset=lc.days(2))
     book = lc.Book([customer("c")], [touch("p", "c", -5, "purchase")])
     forecast = lc.Engine([welcome]).forecast(book, D, D + dt.timedelta(days=10))
-    by_day = {day: [a.policy for a in actions] for day, actions in forecast.days.items() if actions}
+    by_day = _policies_by_day(forecast)
     assert by_day == {D + dt.timedelta(days=7): ["welcome_call"]}
 
 
@@ -265,7 +270,7 @@ def test_forecast_lists_a_churned_customer_again_once_it_buys_again():
         [customer("c")], [touch("x", "c", 10, "cancellation"), touch("p", "c", -3, "purchase")]
     )
     forecast = lc.Engine([back]).forecast(book, D, D + dt.timedelta(days=10))
-    by_day = {day: [a.policy for a in actions] for day, actions in forecast.days.items() if actions}
+    by_day = _policies_by_day(forecast)
     assert by_day == {D + dt.timedelta(days=5): ["welcome_back"]}
 
 
