@@ -159,21 +159,8 @@ def _name(policy: object) -> str:
 
 
 def _extra_policies() -> st.SearchStrategy[lc.Policy]:
-    """Blocks the policies() strategy leaves out: dated windows, rules, health, own policies."""
-    tags = st.integers(1, 60).map(lambda n: lc.tagged("vip", within_days=n))
-    ruled = lc.every(rule=rrule(MONTHLY, bymonthday=1))
+    """What policies() does not make: restricted policies and policies of one's own."""
     return st.one_of(
-        tags.map(lambda cond: lc.policy("tag_window", priority=4, anchor=lc.since(), when=cond)),
-        st.just(
-            lc.policy(
-                "monthly_rule", priority=5, anchor=lc.since(), recurs=ruled, expires=lc.days(9)
-            )
-        ),
-        st.just(
-            lc.policy(
-                "health_watch", priority=6, anchor=lc.since(), when=lc.health_is("at_risk", "watch")
-            )
-        ),
         st.just(
             lc.restrict(
                 lc.policy("quiet_tagged", priority=7, anchor=lc.last(), offset=lc.days(20)),

@@ -228,6 +228,10 @@ def test_condition_building_blocks():
     assert (
         lc.tagged("billing", within_days=90).description == "tagged 'billing' in the last 90 days"
     )
+    assert (
+        lc.tagged("billing", within_days=9, kind="nps").description
+        == "tagged 'billing' on nps touchpoints in the last 9 days"
+    )
     assert lc.in_stage("prospect")(context(nps))
     assert not lc.in_stage("active", "advocate")(context(nps))
     with pytest.raises(lc.UnknownStageError):

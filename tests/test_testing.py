@@ -192,6 +192,35 @@ def test_failing_books_shrink_to_few_customers_and_simple_dates():
     assert all(tp.at.year <= 2024 for tp in book.touchpoints())
 
 
+def _described(policy: lc.RulePolicy) -> str:
+    return " ".join(part.description for part in (policy.when, policy.recurs) if part is not None)
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        "segment is set",
+        "tagged 'vip' in the last",
+        "tagged 'vip' on",
+        "health is",
+        "churned",
+        "rule",
+    ],
+)
+def test_policies_make_every_condition_and_recurrence(block: str):
+    """Each kind of condition and recurrence the docstring names is generated."""
+    find(
+        lct.policies(),
+        lambda p: block in _described(p),
+        settings=settings(database=None, max_examples=2_000, phases=[Phase.generate]),
+    )
+
+
+def test_tags_draw_the_tag_policies_look_for():
+    """A generated tag condition can hold: touchpoints carry "vip" now and then."""
+    assert find(lct.tags(), lambda tags: "vip" in tags) == frozenset({"vip"})
+
+
 # -- registered with Hypothesis --------------------------------------------------------
 
 

@@ -329,7 +329,8 @@ def tagged(
     within = "" if within_days is None else f" in the last {within_days} days"
     the_kind = None if kind is None else to_kind(kind)
     looks_at = None if the_kind is None else frozenset({the_kind})
-    return _Test(test, f"tagged {tag!r}{within}", changes, looks_at)
+    on = "" if the_kind is None else f" on {the_kind.name} touchpoints"
+    return _Test(test, f"tagged {tag!r}{on}{within}", changes, looks_at)
 
 
 def health_is(*bands: str, model: HealthModel | None = None) -> Condition:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from dateutil.rrule import MO, MONTHLY, WEEKLY, rrule
 from hypothesis import strategies as st
 
+from lifecycle.health import DEFAULT_HEALTH
 from lifecycle.policies import (
     Anchor,
     Condition,
@@ -13,12 +15,15 @@ from lifecycle.policies import (
     Offset,
     Recurrence,
     RulePolicy,
+    attribute,
+    churned,
     contract_end,
     days,
     every,
     exists,
     first,
     fulfilled_by,
+    health_is,
     in_stage,
     last,
     latest,
@@ -35,6 +40,7 @@ from lifecycle.policies import (
     years,
 )
 from lifecycle.policies._anchors import _FieldAnchor
+from lifecycle.testing._strategies import _VIP
 from lifecycle.touchpoints import Direction, Kind, to_kind
 
 _POLICY_NAMES = st.from_regex(r"[a-z][a-z0-9_]{0,15}", fullmatch=True)
@@ -69,13 +75,20 @@ def _offsets() -> st.SearchStrategy[Offset]:
 
 
 def _conditions(kinds: st.SearchStrategy[Kind]) -> st.SearchStrategy[Condition]:
+    bands = st.sampled_from([*DEFAULT_HEALTH.band_names, "unknown"])
     simple = st.one_of(
         st.integers(0, 10).map(lambda n: score(at_most=n)),
         st.integers(0, 10).map(lambda n: score(at_least=n)),
         kinds.map(lambda k: exists(first(k))),
         st.sampled_from(["smb", "mid", "enterprise"]).map(segment),
-        st.just(tagged("vip")),
+        st.just(attribute("segment")),
+        st.just(tagged(_VIP)),
+        # A window moves with the date: the condition changes with no new touchpoint.
+        st.integers(1, 60).map(lambda n: tagged(_VIP, within_days=n)),
+        kinds.map(lambda k: tagged(_VIP, kind=k)),
         st.sampled_from(["onboarding", "active", "at_risk"]).map(in_stage),
+        st.lists(bands, min_size=1, max_size=2, unique=True).map(lambda b: health_is(*b)),
+        st.just(churned()),
     )
     return st.one_of(
         simple,
@@ -111,6 +124,13 @@ def _recurrences() -> st.SearchStrategy[Recurrence]:
         st.integers(1, 2).map(lambda n: every(years=n)),
         st.integers(1, 12).map(lambda n: every(months=n)),
         st.integers(7, 365).map(lambda n: every(days=n)),
+        # Rules: on fixed days of the month or week, some with an end.
+        st.builds(
+            lambda day, count: every(rule=rrule(MONTHLY, bymonthday=day, count=count)),
+            st.sampled_from([1, 15, 31, -1]),
+            st.none() | st.integers(1, 4),
+        ),
+        st.integers(1, 4).map(lambda n: every(rule=rrule(WEEKLY, interval=n, byweekday=MO))),
     )
 
 
@@ -124,9 +144,12 @@ def policies(
 
     Every block appears: anchors on touchpoints (first, last, by direction,
     after another), on ``since`` and ``contract_end``, the latest of two;
-    offsets in days, weeks, months and years; conditions combined with ``&``,
-    ``|`` and ``~``; fulfilment windows of each kind; recurrence; expiry. A
-    failing policy shrinks towards "on the first such touchpoint, no
+    offsets in days, weeks, months and years; conditions on scores, earlier
+    touchpoints, attributes, tags (in a window of days, or of a kind), the
+    stage, health bands and churn, combined with ``&``, ``|`` and ``~``;
+    fulfilment windows of each kind; recurrence by a step or by an ``rrule``;
+    expiry. The tag looked for is ``"vip"``, which `tags` draws now and then.
+    A failing policy shrinks towards "on the first such touchpoint, no
     condition, nothing fulfils it".
 
     Args:

@@ -203,10 +203,16 @@ def customer_ids() -> st.SearchStrategy[str]:
     )
 
 
+#: A tag drawn now and then among the random labels, so that the conditions
+#: on a tag that `policies` makes (``tagged("vip")``) sometimes hold.
+_VIP = "vip"
+
+
 @_shared
 def tags() -> st.SearchStrategy[frozenset[str]]:
-    """Generate tag sets (labels without ';' or edge spaces)."""
-    return st.frozensets(_label_text().filter(lambda s: ";" not in s), max_size=3)
+    """Generate tag sets: labels without ';' or edge spaces, now and then ``"vip"``."""
+    labels = _label_text().filter(lambda s: ";" not in s)
+    return st.frozensets(st.just(_VIP) | labels, max_size=3)
 
 
 @_shared
