@@ -200,6 +200,7 @@ def _described(policy: lc.RulePolicy) -> str:
     "block",
     [
         "segment is set",
+        "segment is smb",
         "tagged 'vip' in the last",
         "tagged 'vip' on",
         "health is",
@@ -216,9 +217,12 @@ def test_policies_make_every_condition_and_recurrence(block: str):
     )
 
 
-def test_tags_draw_the_tag_policies_look_for():
-    """A generated tag condition can hold: touchpoints carry "vip" now and then."""
+def test_tags_and_attributes_draw_what_policies_look_for():
+    """Generated tag and segment conditions can hold: "vip" tags and segments are drawn."""
     assert find(lct.tags(), lambda tags: "vip" in tags) == frozenset({"vip"})
+    for segment in ("smb", "mid", "enterprise"):
+        found = find(lct.attributes(), lambda a, s=segment: a.get("segment") == s)
+        assert found == {"segment": segment}
 
 
 # -- registered with Hypothesis --------------------------------------------------------

@@ -16,9 +16,11 @@ sys.path.insert(0, str(Path(__file__).parent))
 import broken_policies as broken
 import crm_policies as crm
 
-# A small, repeatable budget: enough to find each bug, quick in CI.
+# A small, repeatable budget, quick in CI, with a margin: the narrowest bug
+# here (DueAWeekEarly needs a purchase 23 to 29 days back) was found in 50 of
+# 60 random runs of 60 examples, and in 28 of 30 runs of 100.
 KIT = settings(
-    max_examples=60,
+    max_examples=100,
     deadline=None,
     derandomize=True,
     database=None,

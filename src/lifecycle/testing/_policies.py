@@ -40,7 +40,7 @@ from lifecycle.policies import (
     years,
 )
 from lifecycle.policies._anchors import _FieldAnchor
-from lifecycle.testing._strategies import _VIP
+from lifecycle.testing._strategies import _SEGMENTS, _VIP
 from lifecycle.touchpoints import Direction, Kind, to_kind
 
 _POLICY_NAMES = st.from_regex(r"[a-z][a-z0-9_]{0,15}", fullmatch=True)
@@ -80,7 +80,7 @@ def _conditions(kinds: st.SearchStrategy[Kind]) -> st.SearchStrategy[Condition]:
         st.integers(0, 10).map(lambda n: score(at_most=n)),
         st.integers(0, 10).map(lambda n: score(at_least=n)),
         kinds.map(lambda k: exists(first(k))),
-        st.sampled_from(["smb", "mid", "enterprise"]).map(segment),
+        st.sampled_from(_SEGMENTS).map(segment),
         st.just(attribute("segment")),
         st.just(tagged(_VIP)),
         # A window moves with the date: the condition changes with no new touchpoint.
@@ -148,7 +148,8 @@ def policies(
     touchpoints, attributes, tags (in a window of days, or of a kind), the
     stage, health bands and churn, combined with ``&``, ``|`` and ``~``;
     fulfilment windows of each kind; recurrence by a step or by an ``rrule``;
-    expiry. The tag looked for is ``"vip"``, which `tags` draws now and then.
+    expiry. The tag looked for is ``"vip"``, which `tags` draws now and then,
+    and the segments those `attributes` draws.
     A failing policy shrinks towards "on the first such touchpoint, no
     condition, nothing fulfils it".
 

@@ -215,11 +215,24 @@ def tags() -> st.SearchStrategy[frozenset[str]]:
     return st.frozensets(st.just(_VIP) | labels, max_size=3)
 
 
+#: The segments drawn now and then, so that the conditions on a segment that
+#: `policies` makes (``segment("smb")``) sometimes hold.
+_SEGMENTS = ("smb", "mid", "enterprise")
+
+
 @_shared
 def attributes() -> st.SearchStrategy[dict[str, str]]:
-    """Generate custom attributes: up to two names (not field names) with non-empty values."""
-    names = _label_text(max_size=8).filter(lambda s: s not in RESERVED_COLUMNS)
-    return st.dictionaries(names, st.text(min_size=1, max_size=8), max_size=2)
+    """Generate custom attributes: up to two names (not field names) with non-empty values.
+
+    Now and then a ``segment`` too (``smb``, ``mid`` or ``enterprise``).
+    """
+    names = _label_text(max_size=8).filter(lambda s: s not in RESERVED_COLUMNS | {"segment"})
+    others = st.dictionaries(names, st.text(min_size=1, max_size=8), max_size=2)
+    return st.builds(_with_segment, st.none() | st.sampled_from(_SEGMENTS), others)
+
+
+def _with_segment(segment: str | None, others: dict[str, str]) -> dict[str, str]:
+    return others if segment is None else {"segment": segment, **others}
 
 
 def customers(
