@@ -391,6 +391,32 @@ def test_fulfilment_is_skipped_when_the_day_has_no_room_left():
     )
 
 
+def test_fulfilment_tells_the_closed_action_from_the_one_the_touchpoint_starts():
+    """On the day of any last contact, fulfilled by a later one: each contact starts a new action.
+
+    The touchpoint that closes the action anchored on the complaint starts
+    another one, due the same day; that is not the closed action still due.
+    (Found by the thorough profile over generated policies.)
+    """
+    same_day = lc.policy(
+        "same_day",
+        priority=1,
+        anchor=lc.last(),
+        fulfilled_by=lc.fulfilled_by(since=lc.since_anchor(inclusive=False)),
+    )
+    complaint = lc.Book(
+        [lc.Customer(id="a", name="A", since=dt.date(2025, 1, 1))],
+        [_tp("t1", "a", dt.datetime(2026, 3, 2, 12, tzinfo=dt.UTC), kind="complaint")],
+    )
+    lct.check_laws(same_day, complaint, DAY, laws=["fulfilment"])
+    # A closing touchpoint that does not close it is still caught.
+    never = lc.policy("never_closed", priority=1, anchor=lc.first("complaint"))
+    with pytest.raises(lct.PolicyContractError, match="still due after an outbound check_in"):
+        lct.check_laws(
+            never, complaint, DAY, laws=["fulfilment"], fulfil=lambda v: ("check_in", "outbound")
+        )
+
+
 def test_planted_ids_step_aside_for_random_ones():
     """A random id equal to a planted one makes the planted one take a prime."""
     from lifecycle.testing._books import _unique  # noqa: PLC0415

@@ -302,12 +302,16 @@ def _fulfilment(trial: _Trial) -> None:
                 continue
             book = trial.book.with_touchpoints([done])
             after = book.timeline(customer.id).until(as_of)
-            # The same action: same policy, same due date. (A new action the
-            # touchpoint itself starts, due on another day, is another action.)
+            # The same action: same policy, same due date. A new action the
+            # touchpoint itself starts is another one: due on another day, or
+            # anchored on that touchpoint ("on the day of the last contact").
             again = [
                 v
                 for v in trial.policy.verdicts(customer, after, as_of)
-                if v.policy == verdict.policy and v.status is Status.DUE and v.due == verdict.due
+                if v.policy == verdict.policy
+                and v.status is Status.DUE
+                and v.due == verdict.due
+                and v.facts.get("anchor_touchpoint") != done.id
             ]
             if again:
                 raise trial.fail(
@@ -407,7 +411,8 @@ LAWS: tuple[Law, ...] = (
     Law(
         "fulfilment",
         "Doing what a due action asks (the touchpoint that fulfils it, at the end of the "
-        "as-of day) removes the action: no verdict of that policy stays due on that due date; "
+        "as-of day) removes the action: no verdict of that policy stays due on that due date, "
+        "but one anchored on that touchpoint (a new action it starts); "
         "a fulfilment window that opens only after the due date breaks it.",
         _fulfilment,
     ),

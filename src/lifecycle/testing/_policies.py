@@ -148,10 +148,10 @@ def policies(
     touchpoints, attributes, tags (in a window of days, or of a kind), the
     stage, health bands and churn, combined with ``&``, ``|`` and ``~``;
     fulfilment windows of each kind; recurrence by a step or by an ``rrule``;
-    expiry. The tag looked for is ``"vip"``, which `tags` draws now and then,
-    and the segments those `attributes` draws.
-    A failing policy shrinks towards "on the first such touchpoint, no
-    condition, nothing fulfils it".
+    expiry. The tag looked for is ``"vip"`` and the segments smb, mid and
+    enterprise, which `tags` and `attributes` draw now and then. A failing
+    policy shrinks towards "on the first such touchpoint, no condition,
+    nothing fulfils it".
 
     Args:
         names: Strategy for the policy's name (default: short snake_case names).

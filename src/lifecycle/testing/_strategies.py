@@ -226,7 +226,7 @@ def attributes() -> st.SearchStrategy[dict[str, str]]:
 
     Now and then a ``segment`` too (``smb``, ``mid`` or ``enterprise``).
     """
-    names = _label_text(max_size=8).filter(lambda s: s not in RESERVED_COLUMNS | {"segment"})
+    names = _label_text(max_size=8).filter(lambda s: s not in RESERVED_COLUMNS and s != "segment")
     others = st.dictionaries(names, st.text(min_size=1, max_size=8), max_size=2)
     return st.builds(_with_segment, st.none() | st.sampled_from(_SEGMENTS), others)
 
