@@ -205,6 +205,7 @@ def _described(policy: lc.RulePolicy) -> str:
         "tagged 'vip' on",
         "health is",
         "churned",
+        "stage is advocate",
         "rule",
     ],
 )

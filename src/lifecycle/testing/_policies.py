@@ -40,6 +40,7 @@ from lifecycle.policies import (
     years,
 )
 from lifecycle.policies._anchors import _FieldAnchor
+from lifecycle.stages import DEFAULT_LIFECYCLE
 from lifecycle.testing._strategies import _SEGMENTS, _VIP
 from lifecycle.touchpoints import Direction, Kind, to_kind
 
@@ -76,6 +77,9 @@ def _offsets() -> st.SearchStrategy[Offset]:
 
 def _conditions(kinds: st.SearchStrategy[Kind]) -> st.SearchStrategy[Condition]:
     bands = st.sampled_from([*DEFAULT_HEALTH.band_names, "unknown"])
+    stages = st.lists(
+        st.sampled_from(DEFAULT_LIFECYCLE.stages), min_size=1, max_size=2, unique=True
+    )
     simple = st.one_of(
         st.integers(0, 10).map(lambda n: score(at_most=n)),
         st.integers(0, 10).map(lambda n: score(at_least=n)),
@@ -86,7 +90,7 @@ def _conditions(kinds: st.SearchStrategy[Kind]) -> st.SearchStrategy[Condition]:
         # A window moves with the date: the condition changes with no new touchpoint.
         st.integers(1, 60).map(lambda n: tagged(_VIP, within_days=n)),
         kinds.map(lambda k: tagged(_VIP, kind=k)),
-        st.sampled_from(["onboarding", "active", "at_risk"]).map(in_stage),
+        stages.map(lambda chosen: in_stage(*chosen)),
         st.lists(bands, min_size=1, max_size=2, unique=True).map(lambda b: health_is(*b)),
         st.just(churned()),
     )
