@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from dateutil.rrule import MO, MONTHLY, WEEKLY, rrule
 from hypothesis import strategies as st
@@ -75,11 +75,15 @@ def _offsets() -> st.SearchStrategy[Offset]:
     )
 
 
+def _one_or_two(
+    values: Sequence[str], make: Callable[..., Condition]
+) -> st.SearchStrategy[Condition]:
+    """A condition on one or two of *values* (``make("a")`` or ``make("a", "b")``)."""
+    chosen = st.lists(st.sampled_from(values), min_size=1, max_size=2, unique=True)
+    return chosen.map(lambda names: make(*names))
+
+
 def _conditions(kinds: st.SearchStrategy[Kind]) -> st.SearchStrategy[Condition]:
-    bands = st.sampled_from([*DEFAULT_HEALTH.band_names, "unknown"])
-    stages = st.lists(
-        st.sampled_from(DEFAULT_LIFECYCLE.stages), min_size=1, max_size=2, unique=True
-    )
     simple = st.one_of(
         st.integers(0, 10).map(lambda n: score(at_most=n)),
         st.integers(0, 10).map(lambda n: score(at_least=n)),
@@ -90,8 +94,8 @@ def _conditions(kinds: st.SearchStrategy[Kind]) -> st.SearchStrategy[Condition]:
         # A window moves with the date: the condition changes with no new touchpoint.
         st.integers(1, 60).map(lambda n: tagged(_VIP, within_days=n)),
         kinds.map(lambda k: tagged(_VIP, kind=k)),
-        stages.map(lambda chosen: in_stage(*chosen)),
-        st.lists(bands, min_size=1, max_size=2, unique=True).map(lambda b: health_is(*b)),
+        _one_or_two(DEFAULT_LIFECYCLE.stages, in_stage),
+        _one_or_two([*DEFAULT_HEALTH.band_names, "unknown"], health_is),
         st.just(churned()),
     )
     return st.one_of(
