@@ -256,6 +256,39 @@ def test_every_generated_policy_keeps_the_contract(policy: lc.RulePolicy, data: 
     lct.check_laws(policy, book, as_of)
 
 
+@given(
+    st.lists(lct.policies(), min_size=1, max_size=3, unique_by=lambda p: p.name),
+    lct.conditions(),
+    st.data(),
+)
+def test_every_restricted_set_of_generated_policies_keeps_the_contract(
+    members: list[lc.RulePolicy], condition: lc.Condition, data: st.DataObject
+):
+    """Sets and restriction keep every law their members keep."""
+    policy = lc.restrict(lc.policy_set(members), condition)
+    as_of = data.draw(lct.local_dates(min_value=dt.date(2024, 1, 1)), label="as_of")
+    book = data.draw(
+        lct.books(max_customers=2, max_touchpoints=8, situations=True, as_of=as_of), label="book"
+    )
+    lct.check_laws(policy, book, as_of)
+
+
+@given(lct.conditions(kinds=["referral"]))
+def test_conditions_look_only_at_the_kinds_given(condition: lc.Condition):
+    # Besides churn, which looks at cancellations and renewals of its own.
+    allowed = {lc.Kind.REFERRAL, *(lc.churned().kinds or ())}
+    assert condition.kinds is None or condition.kinds <= allowed
+
+
+def test_conditions_make_touchpoint_conditions_of_the_kinds_given():
+    found = find(
+        lct.conditions(kinds=["referral"]),
+        lambda c: c.kinds is not None and lc.Kind.REFERRAL in c.kinds,
+        settings=settings(database=None),
+    )
+    assert "referral" in found.description
+
+
 def test_the_starter_pack_keeps_the_contract():
     """The nine starter policies, together, obey every law on generated books."""
     lct.check_policy(lc.starter_pack(), settings=settings(max_examples=40, database=None))

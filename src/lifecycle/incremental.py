@@ -2,11 +2,12 @@
 
 Stewardship runs every day, and most customers do not change between two
 days. An `IncrementalAgenda` works out every customer once, then keeps, for
-each customer and policy, the first date its verdict may change (see
-`lifecycle.next_change`). Moving to a later date works out again only the
-customers whose date has come, and only the policies whose date has come;
-new touchpoints and customer changes work out again the customers they touch.
-The result is always the agenda the engine would give for the whole book.
+each customer and policy, the first date its due verdicts may change (see
+`lifecycle.next_change`, which may give an earlier date). Moving to a later
+date works out again only the customers whose date has come, and only the
+policies whose date has come; new touchpoints and customer changes work out
+again the customers they touch. The result is always the agenda the engine
+would give for the whole book.
 """
 
 from __future__ import annotations

@@ -99,8 +99,15 @@ def reads(policy: Policy, *, closing: bool = True) -> Reads:
     return EVERYTHING
 
 
-def watch(policy: Policy) -> Watch:
-    """Return a function giving *policy*'s due verdicts and the date they may next change."""
+def watch(policy: Policy, *, every_verdict: bool = False) -> Watch:
+    """Return a function giving *policy*'s due verdicts and the date they may next change.
+
+    The date is that of the due verdicts, which is all an agenda needs. With
+    *every_verdict*, it is that of all the verdicts, what `next_change`
+    promises. The two differ where a restriction's condition fails: nothing
+    is due, but each verdict tells what the policy's would be, which changes
+    on the policy's own dates.
+    """
     if isinstance(policy, RulePolicy):
         rule = policy
 
@@ -113,7 +120,7 @@ def watch(policy: Policy) -> Watch:
 
         return watch_rule
     if isinstance(policy, PolicySet):
-        members = [watch(member) for member in policy.policies]
+        members = [watch(member, every_verdict=every_verdict) for member in policy.policies]
 
         def watch_set(
             customer: Customer, timeline: Timeline, as_of: dt.date, memo: dict[object, object]
@@ -128,7 +135,7 @@ def watch(policy: Policy) -> Watch:
 
         return watch_set
     if isinstance(policy, Restricted):
-        inner, condition = watch(policy.policy), policy.condition
+        inner, condition = watch(policy.policy, every_verdict=every_verdict), policy.condition
 
         def watch_restricted(
             customer: Customer, timeline: Timeline, as_of: dt.date, memo: dict[object, object]
@@ -136,6 +143,8 @@ def watch(policy: Policy) -> Watch:
             context = Context(customer, timeline, as_of)
             change = condition.next_change(context)
             if not condition(context):
+                if every_verdict:  # each verdict tells what the policy's would be
+                    change = earliest(change, inner(customer, timeline, as_of, memo)[1])
                 return (), change
             verdicts, when = inner(customer, timeline, as_of, memo)
             return verdicts, earliest(change, when)
@@ -191,4 +200,4 @@ def next_change(
         >>> lc.next_change(lc.starter_pack(), ada, lc.Timeline([]), dt.date(2026, 6, 1))
         datetime.date(2027, 3, 1)
     """
-    return watch(policy)(customer, timeline, as_of, {})[1]
+    return watch(policy, every_verdict=True)(customer, timeline, as_of, {})[1]

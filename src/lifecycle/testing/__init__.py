@@ -22,7 +22,7 @@ from lifecycle.testing._contract import (
     check_laws,
     check_policy,
 )
-from lifecycle.testing._policies import policies
+from lifecycle.testing._policies import conditions, policies
 from lifecycle.testing._strategies import (
     EDGE_ZONES,
     attributes,
@@ -53,6 +53,7 @@ __all__ = [
     "channels",
     "check_laws",
     "check_policy",
+    "conditions",
     "customer_ids",
     "customers",
     "directions",

@@ -83,6 +83,33 @@ def _one_or_two(
     return chosen.map(lambda names: make(*names))
 
 
+def conditions(*, kinds: Sequence[Kind | str] | None = None) -> st.SearchStrategy[Condition]:
+    """Generate conditions built from the public building blocks.
+
+    The conditions `policies` puts in a policy's ``when``: on scores, earlier
+    touchpoints, attributes and segments, tags (in a window of days, or of a
+    kind), the stage, health bands and churn, each alone, negated with ``~``
+    or two combined with ``&`` or ``|``. Use it for what policies cannot say
+    of themselves, such as ``restrict(my_policies, condition)``. A failing
+    condition shrinks towards a simple score condition.
+
+    Args:
+        kinds: The kinds touchpoint conditions use (default: the standard kinds).
+
+    Examples:
+        >>> from hypothesis import find
+        >>> import lifecycle as lc
+        >>> found = find(conditions(), lambda c: "vip" in c.description)
+        >>> isinstance(found, lc.Condition)
+        True
+    """
+    return _conditions(_kinds(kinds))
+
+
+def _kinds(kinds: Sequence[Kind | str] | None) -> st.SearchStrategy[Kind]:
+    return st.sampled_from([to_kind(k) for k in kinds] if kinds else list(Kind.standard()))
+
+
 def _conditions(kinds: st.SearchStrategy[Kind]) -> st.SearchStrategy[Condition]:
     simple = st.one_of(
         st.integers(0, 10).map(lambda n: score(at_most=n)),
@@ -156,8 +183,9 @@ def policies(
     touchpoints, attributes, tags (in a window of days, or of a kind), the
     stage, health bands and churn, combined with ``&``, ``|`` and ``~``;
     fulfilment windows of each kind; recurrence by a step or by an ``rrule``;
-    expiry. The tag looked for is ``"vip"`` and the segments smb, mid and
-    enterprise, which `tags` and `attributes` draw now and then. A failing
+    expiry (the conditions are those of `conditions`). The tag looked for is
+    ``"vip"`` and the segments smb, mid and enterprise, which `tags` and
+    `attributes` draw now and then. A failing
     policy shrinks towards "on the first such touchpoint, no condition,
     nothing fulfils it".
 
@@ -173,7 +201,7 @@ def policies(
         >>> found.fulfilled_by.description in ("touchpoint", "referral")
         True
     """
-    chosen = st.sampled_from([to_kind(k) for k in kinds] if kinds else list(Kind.standard()))
+    chosen = _kinds(kinds)
     return st.builds(
         lambda name, priority, anchored, offset, when, recurs, expires: policy(
             name,
