@@ -185,9 +185,8 @@ def policies(
     fulfilment windows of each kind; recurrence by a step or by an ``rrule``;
     expiry (the conditions are those of `conditions`). The tag looked for is
     ``"vip"`` and the segments smb, mid and enterprise, which `tags` and
-    `attributes` draw now and then. A failing
-    policy shrinks towards "on the first such touchpoint, no condition,
-    nothing fulfils it".
+    `attributes` draw now and then. A failing policy shrinks towards "on the
+    first such touchpoint, no condition, nothing fulfils it".
 
     Args:
         names: Strategy for the policy's name (default: short snake_case names).
