@@ -187,7 +187,10 @@ def next_change(
     Earlier than needed is allowed (the verdicts are simply worked out again);
     later is a bug. A policy of your own is asked through its
     ``next_change(customer, timeline, as_of)`` method when it has one, and is
-    otherwise taken to change every day.
+    otherwise taken to change every day. All verdicts count, not only due
+    ones: a restricted policy whose condition fails changes when its
+    policy's verdicts do, since its own say what they would be (an
+    `IncrementalAgenda` only waits for the condition there).
 
     Raises:
         InvalidValueError: if a policy's own ``next_change`` gives something
