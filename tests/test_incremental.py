@@ -125,8 +125,6 @@ def test_incremental_equals_full_evaluation_with_the_starter_pack(data: st.DataO
 class _Monthly:
     """A policy of one's own without next_change: asked again every day."""
 
-    name = "monthly"
-
     def verdicts(
         self, customer: lc.Customer, timeline: lc.Timeline, as_of: dt.date
     ) -> list[lc.Verdict]:
@@ -140,8 +138,6 @@ class _Monthly:
 
 class _Quarterly(_Monthly):
     """One that says when it changes: the first day of the next quarter."""
-
-    name = "quarterly"
 
     def verdicts(
         self, customer: lc.Customer, timeline: lc.Timeline, as_of: dt.date
@@ -158,13 +154,9 @@ class _Quarterly(_Monthly):
         return dt.date(as_of.year + (month > 12), (month - 1) % 12 + 1, 1)
 
 
-def _names(policy: object) -> frozenset[str]:
-    """The names of the verdicts *policy* gives (a restricted set gives its members')."""
-    if isinstance(policy, lc.Restricted):
-        return _names(policy.policy)
-    if isinstance(policy, lc.PolicySet):
-        return frozenset(name for member in policy for name in _names(member))
-    return frozenset([policy.name])  # type: ignore[attr-defined]  # a rule, or a class above
+def _names(policy: lc.Policy) -> frozenset[str]:
+    """The names of the verdicts *policy* gives: each of these gives as many, whoever asks."""
+    return frozenset(v.policy for v in policy.verdicts(_customer(), lc.Timeline(), AS_OF))
 
 
 def _extra_policies() -> st.SearchStrategy[lc.Policy]:
@@ -179,9 +171,10 @@ def _any_policies(data: st.DataObject) -> list[lc.Policy]:
     names: set[str] = set()
     generated = data.draw(st.lists(lct.policies(), max_size=3))
     for policy in [*generated, *data.draw(st.lists(_extra_policies(), max_size=2))]:
-        if not names & _names(policy):  # the engine refuses two policies of one name
+        gives = _names(policy)
+        if not names & gives:  # the engine refuses two policies of one name
             chosen.append(policy)
-            names |= _names(policy)
+            names |= gives
     return chosen
 
 
