@@ -23,7 +23,7 @@ import lifecycle.testing as lct
 from lifecycle._gc import collector_paused
 from lifecycle.engine import _order
 from lifecycle.incremental import _merge, _Ordered, _Snapshot
-from lifecycle.policies._watch import EVERYTHING, Reads, reads, watch
+from lifecycle.policies import EVERYTHING, Reads, evaluator
 
 AS_OF = dt.date(2026, 11, 2)
 ENGINE = lc.Engine(lc.starter_pack())
@@ -272,20 +272,39 @@ def test_only_dated_changes_are_worked_out_again(monkeypatch: pytest.MonkeyPatch
     assert worked == ["c-2"]
 
 
+@attrs.frozen
+class _Counting:
+    """An evaluator that notes each customer it is asked about, then asks its policy."""
+
+    policy: lc.RulePolicy
+    asked: list[str]
+
+    @property
+    def names(self) -> tuple[str, ...] | None:
+        return self.policy.names
+
+    def verdicts(self, customer, timeline, as_of):  # type: ignore[no-untyped-def]
+        return self.policy.verdicts(customer, timeline, as_of)
+
+    def evaluate(self, context: lc.Context, *, due_only: bool, changes: bool):  # type: ignore[no-untyped-def]
+        self.asked.append(context.customer.id)
+        return self.policy.evaluate(context, due_only=due_only, changes=changes)
+
+    def reads(self, *, closing: bool) -> Reads:
+        return self.policy.reads(closing=closing)
+
+
 def test_a_touchpoint_that_can_only_fulfil_asks_only_customers_with_an_action_due() -> None:
     # Any outbound touchpoint closes a detractor recovery; it cannot open one.
     detractor = _touch("T1", "c-1", dt.date(2026, 10, 25), kind="nps", score=3)
     book = lc.Book([_customer(), _customer("c-2", name="Grace")], [detractor])
-    live = lc.IncrementalAgenda(ENGINE, book, as_of=AS_OF)
-    assert [a.policy for a in live.agenda(AS_OF).for_customer("c-1")] == ["detractor_recovery"]
     asked: list[str] = []
-    recovery = live._members[1]  # the starter pack's detractor_recovery
-
-    def counting(customer, *args):  # type: ignore[no-untyped-def]
-        asked.append(customer.id)
-        return recovery(customer, *args)
-
-    live._members[1] = counting
+    pack = list(lc.starter_pack())
+    pack[1] = _Counting(pack[1], asked)  # the starter pack's detractor_recovery
+    engine = lc.Engine(pack)
+    live = lc.IncrementalAgenda(engine, book, as_of=AS_OF)
+    assert [a.policy for a in live.agenda(AS_OF).for_customer("c-1")] == ["detractor_recovery"]
+    asked.clear()
     day = AS_OF + dt.timedelta(days=1)
     live.add([_touch(f"T-{cid}", cid, day, direction="outbound") for cid in ("c-1", "c-2")])
     agenda = live.agenda(day)
@@ -656,8 +675,9 @@ def test_next_change_of_recurrences() -> None:
         "never", priority=5, anchor=lc.since(), recurs=lc.every(rule=rrule(MONTHLY, count=0))
     )
     assert lc.next_change(never, ada, nothing, dt.date(2026, 4, 20)) is None
-    member = watch(lc.policy_set(ruled, _Quarterly()))
-    found, change = member(ada, nothing, dt.date(2026, 2, 20), {})
+    member = evaluator(lc.policy_set(ruled, _Quarterly()))
+    context = lc.Context(ada, nothing, dt.date(2026, 2, 20), memo={})
+    found, change = member.evaluate(context, due_only=True, changes=True)
     assert [v.policy for v in found] == ["monthly", "quarterly"]
     assert change == dt.date(2026, 3, 15)
 
@@ -685,38 +705,43 @@ def test_next_change_of_a_restricted_policy() -> None:
     # need not ask again without new touchpoints.
     left = dt.date(2026, 11, 20)
     assert lc.next_change(vip, ada, tagged, left) == dt.date(2026, 12, 19)
-    assert watch(vip)(ada, tagged, left, {}) == ((), None)
+    context = lc.Context(ada, tagged, left, memo={})
+    assert evaluator(vip).evaluate(context, due_only=True, changes=True) == ((), None)
     would = "not tagged 'vip' in the last 30 days (would be: last touchpoint"
-    assert next(vip.verdicts(ada, tagged, left)).reason.startswith(would)
+    assert vip.verdicts(ada, tagged, left)[0].reason.startswith(would)
     live = lc.IncrementalAgenda(lc.Engine([vip]), lc.Book([ada], tagged), AS_OF)
     assert len(live.agenda(dt.date(2026, 12, 19))) == 0
 
 
+def _reads(policy: lc.Policy) -> Reads:
+    return evaluator(policy).reads(closing=True)
+
+
 def test_which_touchpoints_a_policy_looks_at() -> None:
-    kinds = reads(lc.starter_pack()).kinds
+    kinds = _reads(lc.starter_pack()).kinds
     assert kinds is None  # reconnect looks at the last touchpoint of any kind
     welcome = lc.starter_pack().policies[3]
-    assert reads(welcome) == Reads(frozenset({lc.Kind.PURCHASE, lc.Kind.ONBOARDING}))
+    assert _reads(welcome) == Reads(frozenset({lc.Kind.PURCHASE, lc.Kind.ONBOARDING}))
     detractor = lc.starter_pack().policies[1]
-    assert reads(detractor) == Reads(frozenset({lc.Kind.NPS}), frozenset({lc.Direction.OUTBOUND}))
+    assert _reads(detractor) == Reads(frozenset({lc.Kind.NPS}), frozenset({lc.Direction.OUTBOUND}))
     anyone = lc.policy("any", priority=1, anchor=lc.since(), fulfilled_by=lc.fulfilled_by())
-    assert reads(anyone) == EVERYTHING
+    assert _reads(anyone) == EVERYTHING
     smb = lc.restrict(welcome, lc.segment("smb") & ~lc.churned())
-    assert reads(smb).kinds == {
+    assert _reads(smb).kinds == {
         lc.Kind.PURCHASE,
         lc.Kind.ONBOARDING,
         lc.Kind.CANCELLATION,
         lc.Kind.RENEWAL,
     }
-    assert reads(lc.restrict(welcome, lc.segment("smb") | lc.in_stage("active"))) == EVERYTHING
-    assert reads(lc.restrict(welcome, ~lc.health_is("at_risk"))) == EVERYTHING
-    assert reads(_Monthly()) == EVERYTHING
+    assert _reads(lc.restrict(welcome, lc.segment("smb") | lc.in_stage("active"))) == EVERYTHING
+    assert _reads(lc.restrict(welcome, ~lc.health_is("at_risk"))) == EVERYTHING
+    assert _reads(_Monthly()) == EVERYTHING
     latest = lc.policy("l", priority=1, anchor=lc.latest(lc.first("purchase"), lc.last()))
-    assert reads(latest) == EVERYTHING
+    assert _reads(latest) == EVERYTHING
     after = lc.policy("a", priority=1, anchor=lc.first("nps", after=lc.last()))
-    assert reads(after) == EVERYTHING
+    assert _reads(after) == EVERYTHING
     tagged = lc.policy("t", priority=1, anchor=lc.since(), when=lc.tagged("vip", kind="nps"))
-    assert reads(tagged).kinds == {lc.Kind.NPS}
+    assert _reads(tagged).kinds == {lc.Kind.NPS}
     assert EVERYTHING.any_of([]) and not Reads(frozenset()).any_of([_touch("T", "c", AS_OF)])
 
 

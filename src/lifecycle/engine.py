@@ -19,20 +19,18 @@ from lifecycle._frozendict import FrozenDict
 from lifecycle._gc import collector_paused
 from lifecycle._validate import check_count, check_date, check_period, slot_setters
 from lifecycle.book import Book, Timelines
+from lifecycle.churn import CHURN_KINDS, churning_cancellation
 from lifecycle.customers import Customer
 from lifecycle.errors import InvalidValueError
-from lifecycle.policies._combine import policy_set
-from lifecycle.policies._conditions import CHURN_KINDS, churning_cancellation
-from lifecycle.policies._rule import RulePolicy
-from lifecycle.policies._time import ONE_DAY, earliest
-from lifecycle.policies._watch import watch
-from lifecycle.policy import Policy, Status, Verdict
+from lifecycle.policies import earliest, evaluator, policy_set
+from lifecycle.policy import Context, Policy, Status, Verdict
 from lifecycle.timeline import Timeline
 from lifecycle.touchpoints import Channel
 
 __all__ = ["Action", "Agenda", "Engine", "Explanation", "Forecast", "HeldBack", "Skipped"]
 
 _CHANNEL_ORDER = {c: i for i, c in enumerate(Channel)}
+_ONE_DAY = dt.timedelta(days=1)
 
 
 @attrs.frozen(kw_only=True, weakref_slot=False)
@@ -326,11 +324,10 @@ class Engine:
         if cap is not None:
             check_count("cap", cap, minimum=1)
         self._policies = policy_set(policies)
-        names = [getattr(p, "name", None) for p in self._policies]
-        known = [n for n in names if isinstance(n, str)]
-        # Names are checked here, once. A RulePolicy's verdicts always carry its
-        # name; any other policy's verdicts are checked as they come.
-        self._check_names = not all(isinstance(p, RulePolicy) for p in self._policies)
+        # Names are checked here, once, when every policy can tell them;
+        # otherwise the verdicts are checked as they come.
+        self._check_names = self._policies.names is None
+        known = [n for p in self._policies for n in evaluator(p).names or ()]
         if len(set(known)) != len(known):
             twice = sorted({n for n in known if known.count(n) > 1})
             raise InvalidValueError(
@@ -372,12 +369,9 @@ class Engine:
 
     def _verdicts(
         self, customer: Customer, visible: Timeline, as_of: dt.date, *, only_due: bool = False
-    ) -> list[Verdict]:
-        policies = self._policies
-        if only_due:
-            verdicts = list(policies.due_verdicts(customer, visible, as_of))
-        else:
-            verdicts = list(policies.verdicts(customer, visible, as_of))
+    ) -> tuple[Verdict, ...]:
+        context = Context(customer, visible, as_of, None, {})
+        verdicts = self._policies.evaluate(context, due_only=only_due, changes=False)[0]
         self._check_unique(verdicts)
         return verdicts
 
@@ -490,8 +484,8 @@ class Engine:
         day = start
         while day <= end:
             days[day] = []
-            day += ONE_DAY
-        policies = watch(self._policies)
+            day += _ONE_DAY
+        policies = self._policies
         for customer, timeline in book.items():
             day = start
             while day <= end:
@@ -500,7 +494,8 @@ class Engine:
                 # skipped, holds until the next touchpoint comes into view.
                 after = shows
                 if self._skip(customer, visible, day) is None:
-                    verdicts, change = policies(customer, visible, day, {})
+                    context = Context(customer, visible, day, None, {})
+                    verdicts, change = policies.evaluate(context, due_only=True, changes=True)
                     after = earliest(after, change)
                     self._check_unique(verdicts)
                     due = [v for v in verdicts if v.due == day]
@@ -508,7 +503,7 @@ class Engine:
                     days[day].extend(uncapped)
                 if after is None:
                     break
-                day = max(after, day + ONE_DAY)  # a date too early is only asked again
+                day = max(after, day + _ONE_DAY)  # a date too early is only asked again
         return Forecast(
             start, end, FrozenDict({d: tuple(sorted(a, key=_order)) for d, a in days.items()})
         )

@@ -43,9 +43,8 @@ from lifecycle.engine import (
     redated,
 )
 from lifecycle.errors import DuplicateIdError, InvalidValueError
-from lifecycle.policies._time import earliest
-from lifecycle.policies._watch import Reads, Watch, reads, watch
-from lifecycle.policy import Verdict
+from lifecycle.policies import Evaluator, Reads, earliest, evaluator
+from lifecycle.policy import Context, Verdict
 from lifecycle.timeline import Timeline
 from lifecycle.touchpoints import Channel, Direction, Kind, Touchpoint
 
@@ -549,9 +548,9 @@ class IncrementalAgenda:
             raise InvalidValueError("engine", engine, "must be a lifecycle.Engine")
         self._engine = engine
         self._as_of = check_date("as_of", as_of)
-        self._members: list[Watch] = [watch(p) for p in engine.policies]
+        self._members: list[Evaluator] = [evaluator(p) for p in engine.policies]
         self._reads: list[tuple[Reads, Reads]] = [
-            (reads(p), reads(p, closing=False)) for p in engine.policies
+            (m.reads(closing=True), m.reads(closing=False)) for m in self._members
         ]
         self._looks: dict[_Sort, tuple[tuple[int, ...], tuple[int, ...]]] = {}
         self._customers: dict[str, Customer] = {}
@@ -752,10 +751,10 @@ class IncrementalAgenda:
             asked = picked
         else:
             asked = [i for i, c in enumerate(changes) if c and c <= as_of]
-        memo: dict[object, object] = {}
+        context = Context(customer, state.visible, as_of, None, {})
         changed = []
         for i in asked:
-            verdicts, changes[i] = members[i](customer, state.visible, as_of, memo)
+            verdicts, changes[i] = members[i].evaluate(context, due_only=True, changes=True)
             # An equal verdict (they do not depend on the date) keeps the old one.
             if verdicts != found[i]:
                 found[i] = verdicts

@@ -19,8 +19,8 @@ import attrs
 from lifecycle._frozendict import FrozenDict
 from lifecycle._validate import check_date, check_period
 from lifecycle.book import Book
+from lifecycle.churn import churning_cancellation
 from lifecycle.errors import InvalidValueError
-from lifecycle.policies._conditions import churning_cancellation
 from lifecycle.timeline import Timeline
 from lifecycle.touchpoints import Direction, Kind
 

@@ -17,6 +17,14 @@ from lifecycle.policies._conditions import (
     segment,
     tagged,
 )
+from lifecycle.policies._evaluation import (
+    EVERYTHING,
+    Evaluation,
+    Evaluator,
+    Reads,
+    evaluator,
+    next_change,
+)
 from lifecycle.policies._fulfilment import (
     Fulfilment,
     Since,
@@ -26,18 +34,30 @@ from lifecycle.policies._fulfilment import (
     since_due,
 )
 from lifecycle.policies._rule import RulePolicy, policy
-from lifecycle.policies._time import Offset, Recurrence, days, every, months, weeks, years
+from lifecycle.policies._time import (
+    Offset,
+    Recurrence,
+    days,
+    earliest,
+    every,
+    months,
+    weeks,
+    years,
+)
 from lifecycle.policies._toml import ENTRY_POINT_GROUP, load_policies, parse_policies
-from lifecycle.policies._watch import next_change
 from lifecycle.policies.starter import starter_pack
 
 __all__ = [
     "ENTRY_POINT_GROUP",
+    "EVERYTHING",
     "Anchor",
     "Condition",
+    "Evaluation",
+    "Evaluator",
     "Fulfilment",
     "Offset",
     "PolicySet",
+    "Reads",
     "Recurrence",
     "Restricted",
     "RulePolicy",
@@ -49,6 +69,8 @@ __all__ = [
     "condition",
     "contract_end",
     "days",
+    "earliest",
+    "evaluator",
     "every",
     "exists",
     "first",

@@ -10,26 +10,18 @@ import attrs
 from lifecycle.customers import Customer
 from lifecycle.errors import InvalidValueError
 from lifecycle.policies._conditions import Condition
-from lifecycle.policies._rule import RulePolicy
+from lifecycle.policies._evaluation import (
+    NOTHING,
+    Evaluation,
+    Evaluator,
+    Reads,
+    evaluator,
+)
+from lifecycle.policies._time import earliest
 from lifecycle.policy import Context, Policy, Status, Verdict
 from lifecycle.timeline import Timeline
 
 __all__ = ["PolicySet", "Restricted", "policy_set", "restrict"]
-
-
-def due_verdicts(
-    policy: Policy, customer: Customer, timeline: Timeline, as_of: dt.date
-) -> Iterable[Verdict]:
-    """Return *policy*'s due verdicts: its own ``due_verdicts`` if it has one, else filtered.
-
-    ``due_verdicts`` is an optional, cheaper companion of ``verdicts`` that the
-    engine uses when a policy offers it; it must give exactly the due verdicts.
-    """
-    fast = getattr(policy, "due_verdicts", None)
-    if fast is not None:
-        found: Iterable[Verdict] = fast(customer, timeline, as_of)
-        return found
-    return [v for v in policy.verdicts(customer, timeline, as_of) if v.status is Status.DUE]
 
 
 def _check(policies: Iterable[object]) -> tuple[Policy, ...]:
@@ -52,29 +44,56 @@ class PolicySet:
     """
 
     policies: tuple[Policy, ...]
+    _members: tuple[Evaluator, ...] = attrs.field(init=False, eq=False, hash=False, repr=False)
+    _names: tuple[str, ...] | None = attrs.field(init=False, eq=False, hash=False, repr=False)
 
-    def verdicts(self, customer: Customer, timeline: Timeline, as_of: dt.date) -> Iterator[Verdict]:
-        """Yield every member's verdicts."""
-        # One memo for all members: an anchor several policies share is looked up once.
+    def __attrs_post_init__(self) -> None:
+        members = tuple(evaluator(p) for p in self.policies)
+        object.__setattr__(self, "_members", members)
+        known = [member.names for member in members]
+        names = None if None in known else tuple(n for names in known for n in names or ())
+        object.__setattr__(self, "_names", names)
+
+    @property
+    def names(self) -> tuple[str, ...] | None:
+        """Its members' verdict names, in order (``None`` if a member cannot tell)."""
+        return self._names
+
+    def verdicts(
+        self, customer: Customer, timeline: Timeline, as_of: dt.date
+    ) -> tuple[Verdict, ...]:
+        """Return every member's verdicts, in order."""
         context = Context(customer, timeline, as_of, memo={})
-        for member in self.policies:
-            if isinstance(member, RulePolicy):
-                yield member.verdict(context)
-            else:
-                yield from member.verdicts(customer, timeline, as_of)
+        return self.evaluate(context, due_only=False, changes=False)[0]
 
     def due_verdicts(
         self, customer: Customer, timeline: Timeline, as_of: dt.date
-    ) -> Iterator[Verdict]:
-        """Yield only the due verdicts: the same as filtering `verdicts`, but cheaper."""
+    ) -> tuple[Verdict, ...]:
+        """Return only the due verdicts: the same as filtering `verdicts`, but cheaper."""
         context = Context(customer, timeline, as_of, memo={})
-        for member in self.policies:
-            if isinstance(member, RulePolicy):
-                found = member.verdict(context, only_due=True)
-                if found is not None:
-                    yield found
-            else:
-                yield from due_verdicts(member, customer, timeline, as_of)
+        return self.evaluate(context, due_only=True, changes=False)[0]
+
+    def evaluate(self, context: Context, *, due_only: bool, changes: bool) -> Evaluation:
+        """Ask every member (see `lifecycle.policies.Evaluator`); the earliest change counts."""
+        if context.memo is None:
+            # One memo for all members: an anchor several policies share is looked up once.
+            context = Context(context.customer, context.timeline, context.as_of, memo={})
+        found: list[Verdict] = []
+        change = None
+        for member in self._members:
+            verdicts, when = member.evaluate(context, due_only=due_only, changes=changes)
+            if verdicts:
+                found.extend(verdicts)
+            if when is not None:
+                change = earliest(change, when)
+        return tuple(found), change
+
+    def reads(self, *, closing: bool) -> Reads:
+        """What its members read, together."""
+        found = NOTHING
+        for member in self._members:
+            found |= member.reads(closing=closing)
+        return found
 
     def __iter__(self) -> Iterator[Policy]:
         return iter(self.policies)
@@ -120,27 +139,62 @@ class Restricted:
 
     policy: Policy
     condition: Condition
+    _inner: Evaluator = attrs.field(init=False, eq=False, hash=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "_inner", evaluator(self.policy))
+
+    @property
+    def names(self) -> tuple[str, ...] | None:
+        """Its policy's verdict names."""
+        return self._inner.names
 
     def due_verdicts(
         self, customer: Customer, timeline: Timeline, as_of: dt.date
-    ) -> Iterator[Verdict]:
-        """Yield the policy's due verdicts where the condition holds."""
-        if self.condition(Context(customer, timeline, as_of)):
-            yield from due_verdicts(self.policy, customer, timeline, as_of)
+    ) -> tuple[Verdict, ...]:
+        """Return the policy's due verdicts where the condition holds."""
+        context = Context(customer, timeline, as_of)
+        return self.evaluate(context, due_only=True, changes=False)[0]
 
-    def verdicts(self, customer: Customer, timeline: Timeline, as_of: dt.date) -> Iterator[Verdict]:
-        """Yield the policy's verdicts, turned into not-applicable where the condition fails."""
-        holds = self.condition(Context(customer, timeline, as_of))
-        for verdict in self.policy.verdicts(customer, timeline, as_of):
-            if holds or verdict.status is Status.NOT_APPLICABLE:
-                yield verdict
-            else:
-                yield attrs.evolve(
-                    verdict,
-                    status=Status.NOT_APPLICABLE,
-                    due=None,
-                    reason=f"not {self.condition.description} (would be: {verdict.reason})",
-                )
+    def verdicts(
+        self, customer: Customer, timeline: Timeline, as_of: dt.date
+    ) -> tuple[Verdict, ...]:
+        """Return the policy's verdicts, turned into not-applicable where the condition fails."""
+        context = Context(customer, timeline, as_of)
+        return self.evaluate(context, due_only=False, changes=False)[0]
+
+    def evaluate(self, context: Context, *, due_only: bool, changes: bool) -> Evaluation:
+        """Ask the policy where the condition holds (see `lifecycle.policies.Evaluator`).
+
+        Where it fails, nothing is due, and each verdict says what the
+        policy's would be: so all verdicts change on the policy's own dates
+        too, while the due ones (none) change only with the condition.
+        """
+        condition = self.condition
+        bare = Context(context.customer, context.timeline, context.as_of, None, context.memo)
+        change = condition.next_change(bare) if changes else None
+        if condition(bare):
+            verdicts, when = self._inner.evaluate(context, due_only=due_only, changes=changes)
+            return verdicts, earliest(change, when)
+        if due_only:
+            return (), change
+        verdicts, when = self._inner.evaluate(context, due_only=False, changes=changes)
+        why = condition.description
+        return tuple(
+            verdict
+            if verdict.status is Status.NOT_APPLICABLE
+            else attrs.evolve(
+                verdict,
+                status=Status.NOT_APPLICABLE,
+                due=None,
+                reason=f"not {why} (would be: {verdict.reason})",
+            )
+            for verdict in verdicts
+        ), earliest(change, when)
+
+    def reads(self, *, closing: bool) -> Reads:
+        """What the condition and the policy read."""
+        return Reads(self.condition.kinds) | self._inner.reads(closing=closing)
 
 
 def restrict(policy: Policy, condition: Condition) -> Restricted:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 import attrs
 from dateutil.relativedelta import relativedelta
 
+from lifecycle.churn import CHURN_KINDS, churning_cancellation
 from lifecycle.errors import InvalidValueError
 from lifecycle.health import DEFAULT_HEALTH, HealthModel
 from lifecycle.policies._anchors import Anchor, anchor_kinds, date_free, union_kinds
@@ -361,23 +362,6 @@ def health_is(*bands: str, model: HealthModel | None = None) -> Condition:
         return found.band in wanted
 
     return _Test(test, f"health is {' or '.join(bands)}")
-
-
-#: The kinds that decide whether a customer has churned.
-CHURN_KINDS = frozenset({Kind.CANCELLATION, Kind.PURCHASE, Kind.RENEWAL})
-
-
-def churning_cancellation(timeline: Timeline) -> Touchpoint | None:
-    """Return the cancellation that makes the customer churned, or ``None`` if it is not."""
-    cancelled = timeline.last(Kind.CANCELLATION)
-    if cancelled is None:
-        return None
-    for kind in (Kind.PURCHASE, Kind.RENEWAL):
-        other = timeline.last(kind)
-        # "After" compares instants: a purchase at the same instant keeps the customer.
-        if other is not None and other.at >= cancelled.at:
-            return None
-    return cancelled
 
 
 def _is_churned(context: Context) -> bool:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import overload
 
 import attrs
 
 from lifecycle._validate import check_id, check_priority
 from lifecycle.customers import Customer
-from lifecycle.policies._anchors import Anchor, date_free
+from lifecycle.policies._anchors import Anchor, anchor_kinds, date_free
 from lifecycle.policies._conditions import Condition
+from lifecycle.policies._evaluation import EVERYTHING, Evaluation, Reads
 from lifecycle.policies._fulfilment import Fulfilment
 from lifecycle.policies._time import ONE_DAY, Offset, Recurrence, earliest
 from lifecycle.policy import Anchored, Context, Status, Verdict
@@ -50,22 +50,27 @@ class RulePolicy:
     recurs: Recurrence | None
     expires: Offset | None
     description: str
-    # Whether the anchor never looks at the date (asked on every `watch`).
+    # Whether the anchor never looks at the date (asked on every evaluation with changes).
     _date_free: bool = attrs.field(init=False, eq=False, hash=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         object.__setattr__(self, "_date_free", date_free(self.anchor))
 
+    @property
+    def names(self) -> tuple[str]:
+        """The name its one verdict carries (see `lifecycle.policies.Evaluator`)."""
+        return (self.name,)
+
     def verdicts(self, customer: Customer, timeline: Timeline, as_of: dt.date) -> tuple[Verdict]:
         """Return this policy's one verdict for *customer* as of *as_of*."""
-        return (self.verdict(Context(customer, timeline, as_of)),)
+        context = Context(customer, timeline, as_of)
+        return self.evaluate(context, due_only=False, changes=False)[0]  # type: ignore[return-value]
 
     def due_verdicts(
         self, customer: Customer, timeline: Timeline, as_of: dt.date
     ) -> tuple[Verdict, ...]:
         """Return the verdict if it is due, else nothing (what the engine's agenda needs)."""
-        found = self.verdict(Context(customer, timeline, as_of), only_due=True)
-        return () if found is None else (found,)
+        return self.evaluate(Context(customer, timeline, as_of), due_only=True, changes=False)[0]
 
     def next_change(self, customer: Customer, timeline: Timeline, as_of: dt.date) -> dt.date | None:
         """Return the first date after *as_of* on which this policy's verdict may differ.
@@ -86,81 +91,65 @@ class RulePolicy:
             >>> renewal.next_change(ada, lc.Timeline([]), dt.date(2026, 6, 1))
             datetime.date(2026, 11, 1)
         """
-        return self.watch(Context(customer, timeline, as_of))[1]
+        return self.evaluate(Context(customer, timeline, as_of), due_only=False, changes=True)[1]
 
-    def watch(self, context: Context) -> tuple[Verdict | None, dt.date | None]:
-        """Return the verdict if it is due (else ``None``) and the date it may next change.
+    def reads(self, *, closing: bool) -> Reads:
+        """Which touchpoints it looks at (see `lifecycle.policies.Evaluator`)."""
+        found = Reads(anchor_kinds(self.anchor))
+        if self.when is not None:
+            found |= Reads(self.when.kinds)
+        fulfilment = self.fulfilled_by
+        if fulfilment is not None and closing:
+            if fulfilment.kinds:
+                found |= Reads(frozenset(fulfilment.kinds))
+            elif fulfilment.direction is not None:
+                found |= Reads(frozenset(), frozenset({fulfilment.direction}))
+            else:
+                found = EVERYTHING
+        return found
 
-        One pass for both, what an `IncrementalAgenda` needs; see `next_change`.
+    def evaluate(self, context: Context, *, due_only: bool, changes: bool) -> Evaluation:  # noqa: PLR0911, PLR0912 - one exit per outcome
+        """Return the verdict (see `Status`) and, with *changes*, the date it may next change.
+
+        The one path from anchor to condition, due date and closing touchpoint
+        for every question asked of the policy (see `lifecycle.policies.Evaluator`).
+        With *due_only* it stops as soon as the verdict cannot be due,
+        without writing a reason.
         """
         timeline, as_of = context.timeline, context.as_of
         # A built-in anchor never looks at the date; one of your own might.
-        change = None if self._date_free else as_of + ONE_DAY
+        change = None if not changes or self._date_free else as_of + ONE_DAY
         anchored = self.anchor.resolve(context)
         if anchored is None:
-            return None, change
-        if self.when is not None:
+            if due_only:
+                return (), change
+            reason = f"no {self.anchor.description}"
+            return (self._verdict(Status.NOT_APPLICABLE, None, reason, {}),), change
+        when = self.when
+        if when is not None:
             anchored_context = Context(context.customer, timeline, as_of, anchored, context.memo)
-            change = earliest(change, self.when.next_change(anchored_context))
-            if not self.when(anchored_context):
-                return None, change
+            if changes:
+                change = earliest(change, when.next_change(anchored_context))
+            if not when(anchored_context):
+                if due_only:
+                    return (), change
+                label = anchored.label
+                reason = f"{label}: not {when.description}"
+                facts = self._facts(anchored, label)
+                return (self._verdict(Status.NOT_APPLICABLE, None, reason, facts),), change
         due, occurrence = self._due_date(anchored, as_of)
-        if self.recurs is not None:
+        if changes and self.recurs is not None:
             # The occurrence counted moves on once the next one has come and is due.
             following = self.recurs.following(anchored.date, occurrence)
             if following is not None:
                 change = earliest(change, max(following, self.offset.apply(following)))
         if due > as_of:
-            return None, earliest(change, due)
-        # As in `verdict`: fulfilled or expired stays so until the due date moves.
+            if changes:
+                change = earliest(change, due)
+            if due_only:
+                return (), change
         done, last_day = self._closing(timeline, anchored, due)
-        if done is not None:
-            return None, change
-        if last_day is not None:
-            if as_of > last_day:
-                return None, change
-            change = earliest(change, last_day + ONE_DAY)
-        verdict = self._explained(
-            status=Status.DUE,
-            anchored=anchored,
-            due=due,
-            occurrence=occurrence,
-            done=None,
-            last_day=last_day,
-            timeline=timeline,
-        )
-        return verdict, change
-
-    @overload
-    def verdict(self, context: Context) -> Verdict: ...
-    @overload
-    def verdict(self, context: Context, *, only_due: bool) -> Verdict | None: ...
-    def verdict(  # noqa: PLR0911 - one early exit per outcome
-        self, context: Context, *, only_due: bool = False
-    ) -> Verdict | None:
-        """Return the verdict for the context's customer (see `Status` for the outcomes).
-
-        With *only_due*, return ``None`` as soon as the verdict cannot be due,
-        without writing its reason: the one path serves both explain and agenda.
-        """
-        timeline, as_of = context.timeline, context.as_of
-        anchored = self.anchor.resolve(context)
-        if anchored is None:
-            if only_due:
-                return None
-            return self._verdict(Status.NOT_APPLICABLE, None, f"no {self.anchor.description}", {})
-        if self.when is not None and not self.when(
-            Context(context.customer, timeline, as_of, anchored, context.memo)
-        ):
-            if only_due:
-                return None
-            label = anchored.label
-            reason = f"{label}: not {self.when.description}"
-            return self._verdict(Status.NOT_APPLICABLE, None, reason, self._facts(anchored, label))
-        due, occurrence = self._due_date(anchored, as_of)
-        if only_due and due > as_of:
-            return None
-        done, last_day = self._closing(timeline, anchored, due)
+        # Fulfilled or expired stays so until the due date moves.
         if done is not None:
             status = Status.FULFILLED
         elif due > as_of:
@@ -169,9 +158,11 @@ class RulePolicy:
             status = Status.EXPIRED
         else:
             status = Status.DUE
-        if only_due and status is not Status.DUE:
-            return None
-        return self._explained(
+            if changes and last_day is not None:
+                change = earliest(change, last_day + ONE_DAY)
+        if due_only and status is not Status.DUE:
+            return (), change
+        verdict = self._explained(
             status=status,
             anchored=anchored,
             due=due,
@@ -180,6 +171,7 @@ class RulePolicy:
             last_day=last_day,
             timeline=timeline,
         )
+        return (verdict,), change
 
     def _closing(
         self, timeline: Timeline, anchored: Anchored, due: dt.date
