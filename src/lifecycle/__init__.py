@@ -14,9 +14,10 @@ Examples:
 
 from lifecycle import metrics as metrics  # the module: lifecycle.metrics.nps(...)
 from lifecycle._version import __version__
+from lifecycle.agenda import Action, Agenda, HeldBack, Skipped
 from lifecycle.book import Book, Timelines
 from lifecycle.customers import Customer
-from lifecycle.engine import Action, Agenda, Engine, Explanation, Forecast, HeldBack, Skipped
+from lifecycle.engine import Engine, Explanation, Forecast
 from lifecycle.errors import (
     BookFormatError,
     BookOrderError,

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator
 from operator import itemgetter
 from typing import Any, Literal, NamedTuple, TextIO
 
-from lifecycle.engine import Action, Agenda, HeldBack, Skipped
+from lifecycle.agenda import Action, Agenda, HeldBack, Skipped
 
 __all__ = ["CSV_HEADER", "Rendered", "render", "write"]
 

@@ -10,14 +10,25 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from operator import attrgetter
 
 import attrs
 
 from lifecycle._frozendict import FrozenDict
 from lifecycle._gc import collector_paused
-from lifecycle._validate import check_count, check_date, check_period, slot_setters
+from lifecycle._validate import check_count, check_date, check_period
+from lifecycle.agenda import (
+    Action,
+    Agenda,
+    HeldBack,
+    Skipped,
+    action_for,
+    agenda_key,
+    capped,
+    sort_in_agenda_order,
+    suggest_channel,
+)
 from lifecycle.book import Book, Timelines
 from lifecycle.churn import CHURN_KINDS, churning_cancellation
 from lifecycle.customers import Customer
@@ -25,107 +36,9 @@ from lifecycle.errors import InvalidValueError
 from lifecycle.policies import earliest, evaluator, policy_set
 from lifecycle.policy import Context, Policy, Status, Verdict
 from lifecycle.timeline import Timeline
-from lifecycle.touchpoints import Channel
 
 __all__ = ["Action", "Agenda", "Engine", "Explanation", "Forecast", "HeldBack", "Skipped"]
-
-_CHANNEL_ORDER = {c: i for i, c in enumerate(Channel)}
 _ONE_DAY = dt.timedelta(days=1)
-
-
-@attrs.frozen(kw_only=True, weakref_slot=False)
-class Action:
-    """A proactive action due for one customer, with the reason it is due.
-
-    Attributes:
-        customer_id: Whom to contact.
-        policy: The policy that asks for it.
-        due: The due date.
-        priority: The policy's priority (1 is the most urgent).
-        overdue_days: Days past the due date on the agenda's date (0: due today).
-        reason: A sentence naming the touchpoints or fields it was worked out from.
-        facts: The structured facts behind the reason.
-        channel: The suggested channel: the customer's preferred one, else the
-            one it uses most (``None`` when neither is known).
-    """
-
-    customer_id: str
-    policy: str
-    due: dt.date
-    priority: int
-    overdue_days: int
-    reason: str
-    facts: Mapping[str, object] = attrs.field(factory=FrozenDict)
-    channel: Channel | None = None
-
-
-@attrs.frozen(weakref_slot=False)
-class HeldBack:
-    """An action over the per-customer cap: not on today's agenda, but not lost.
-
-    Attributes:
-        action: The action held back.
-        reason: Why, naming the actions kept instead.
-    """
-
-    action: Action
-    reason: str
-
-
-@attrs.frozen
-class Skipped:
-    """A customer the agenda leaves out on purpose.
-
-    Attributes:
-        customer_id: The customer.
-        reason: ``"do_not_contact"`` or ``"churned"``.
-        detail: A sentence saying why.
-    """
-
-    customer_id: str
-    reason: str
-    detail: str
-
-
-@attrs.frozen
-class Agenda:
-    """The actions due on one date, in order, with what was held back or skipped.
-
-    Iterating an agenda gives its actions: by priority, then due date, then
-    customer id (code-point order), then policy name.
-
-    Attributes:
-        as_of: The date the agenda is for.
-        actions: The actions to take: a tuple, or from an `IncrementalAgenda`
-            a sequence that makes each action as it is read (equal to the tuple).
-        held_back: Actions over the cap, with why (a tuple or such a sequence).
-        skipped: Customers left out (do not contact, churned), with why.
-    """
-
-    as_of: dt.date
-    actions: Sequence[Action]
-    held_back: Sequence[HeldBack]
-    skipped: tuple[Skipped, ...]
-
-    def __iter__(self) -> Iterator[Action]:
-        return iter(self.actions)
-
-    def __len__(self) -> int:
-        return len(self.actions)
-
-    def __getitem__(self, index: int) -> Action:
-        return self.actions[index]
-
-    def for_customer(self, customer_id: str) -> tuple[Action, ...]:
-        """Return the actions for one customer."""
-        # An incremental agenda's actions find the customer's before making
-        # any: making every action to read a few would cost seconds.
-        of_customer: Callable[[str], tuple[Action, ...]] | None = getattr(
-            self.actions, "_of_customer", None
-        )
-        if of_customer is not None:
-            return of_customer(customer_id)
-        return tuple(a for a in self.actions if a.customer_id == customer_id)
 
 
 @attrs.frozen
@@ -185,115 +98,6 @@ class Forecast:
         return {day: Counter(a.policy for a in actions) for day, actions in self.days.items()}
 
 
-_new = object.__new__
-(
-    _SET_CUSTOMER_ID,
-    _SET_POLICY,
-    _SET_DUE,
-    _SET_PRIORITY,
-    _SET_OVERDUE,
-    _SET_REASON,
-    _SET_FACTS,
-    _SET_CHANNEL,
-) = slot_setters(
-    Action, "customer_id", "policy", "due", "priority", "overdue_days", "reason", "facts", "channel"
-)
-
-
-def _new_action(  # noqa: PLR0917 - one positional value per field, on a hot path
-    customer_id: str,
-    policy: str,
-    due: dt.date,
-    priority: int,
-    overdue_days: int,
-    reason: str,
-    facts: Mapping[str, object],
-    channel: Channel | None,
-) -> Action:
-    """An `Action` of values the caller vouches for, through its slots' own setters.
-
-    Half the time of attrs' ``__init__`` with keywords (``Action`` takes only
-    keywords): an agenda makes one per due verdict, and again per overdue
-    day as it is read.
-    """
-    action = _new(Action)
-    _SET_CUSTOMER_ID(action, customer_id)
-    _SET_POLICY(action, policy)
-    _SET_DUE(action, due)
-    _SET_PRIORITY(action, priority)
-    _SET_OVERDUE(action, overdue_days)
-    _SET_REASON(action, reason)
-    _SET_FACTS(action, facts)
-    _SET_CHANNEL(action, channel)
-    return action
-
-
-def redated(action: Action, as_of: dt.date) -> Action:
-    """Return *action* as it stands on *as_of*: its ``overdue_days`` counted to that date."""
-    overdue = (as_of - action.due).days
-    if overdue == action.overdue_days:
-        return action
-    return _new_action(
-        action.customer_id,
-        action.policy,
-        action.due,
-        action.priority,
-        overdue,
-        action.reason,
-        action.facts,
-        action.channel,
-    )
-
-
-def _action(customer: Customer, channel: Channel | None, due: Verdict, as_of: dt.date) -> Action:
-    """The action for a *due* verdict on *as_of*, suggesting *channel*."""
-    return _new_action(
-        customer.id,
-        due.policy,
-        due.due,  # type: ignore[arg-type]  # a due verdict has a due date
-        due.priority,
-        due.overdue_days(as_of),
-        due.reason,
-        due.facts,
-        channel,
-    )
-
-
-def _capped(
-    actions: list[Action], cap: int | None, before: Sequence[HeldBack] = ()
-) -> tuple[list[Action], list[HeldBack]]:
-    """One customer's actions in agenda order: those kept, and those over *cap* (held back).
-
-    A held-back action of *before* still held back for the same reason is
-    given again as it is (the incremental agenda keeps what did not change).
-    """
-    if len(actions) > 1:  # most customers have one action or none
-        actions.sort(key=_customer_order)
-    if cap is None or len(actions) <= cap:
-        return actions, []
-    kept, over = actions[:cap], actions[cap:]
-    names = ", ".join(a.policy for a in kept)
-    why = f"cap of {cap} actions per customer reached; kept {names}"
-    if before and before[0].reason == why:
-        held = {id(h.action): h for h in before}
-        return kept, [held.get(id(a)) or HeldBack(a, why) for a in over]
-    return kept, [HeldBack(a, why) for a in over]
-
-
-def _suggest(customer: Customer, timeline: Timeline) -> Channel | None:
-    if customer.preferred_channel is not None:
-        return customer.preferred_channel
-    if not timeline:
-        return None
-    counts: Counter[Channel] = Counter(map(_channel_of, timeline))
-    return min(counts, key=lambda c: (-counts[c], _CHANNEL_ORDER[c]))
-
-
-_channel_of = attrgetter("channel")
-_customer_order = attrgetter("priority", "due", "policy")  # one customer's actions
-_customer_id = attrgetter("customer_id")
-
-
 class Engine:
     """Works out the agenda: which proactive actions are due, for whom and why.
 
@@ -346,11 +150,17 @@ class Engine:
 
     # -- one customer -----------------------------------------------------------
 
-    #: The touchpoint kinds `_skip` looks at (besides the customer): the
+    #: The touchpoint kinds `skip` looks at (besides the customer): an
     #: incremental agenda asks it again only when one of these comes into view.
-    _SKIP_KINDS = CHURN_KINDS
+    SKIP_KINDS = CHURN_KINDS
 
-    def _skip(self, customer: Customer, visible: Timeline, as_of: dt.date) -> Skipped | None:
+    def skip(self, customer: Customer, visible: Timeline) -> Skipped | None:
+        """Return why the agenda leaves *customer* out, or ``None`` if it does not.
+
+        Args:
+            customer: The customer.
+            visible: Its timeline, cut at the agenda's date.
+        """
         if customer.do_not_contact:
             return Skipped(
                 customer.id, "do_not_contact", f"{customer.id} asked not to be contacted"
@@ -372,10 +182,18 @@ class Engine:
     ) -> tuple[Verdict, ...]:
         context = Context(customer, visible, as_of, None, {})
         verdicts = self._policies.evaluate(context, due_only=only_due, changes=False)[0]
-        self._check_unique(verdicts)
+        self.check_names(verdicts)
         return verdicts
 
-    def _check_unique(self, verdicts: Sequence[Verdict]) -> None:
+    def check_names(self, verdicts: Sequence[Verdict]) -> None:
+        """Check that no two of one customer's *verdicts* share a policy name.
+
+        Needed only where a policy of your own cannot tell its names up front
+        (the engine checks the others once, when it is made).
+
+        Raises:
+            InvalidValueError: naming the names given twice.
+        """
         if not self._check_names:
             return
         names = [v.policy for v in verdicts]
@@ -396,8 +214,8 @@ class Engine:
         due = [v for v in verdicts if v.status is Status.DUE]
         if not due:
             return [], []
-        channel = _suggest(customer, visible)
-        return _capped([_action(customer, channel, v, as_of) for v in due], cap)
+        channel = suggest_channel(customer, visible)
+        return capped([action_for(customer, channel, v, as_of) for v in due], cap)
 
     # -- the book ---------------------------------------------------------------
 
@@ -422,7 +240,7 @@ class Engine:
         skipped: list[Skipped] = []
         for customer, timeline in book.items():
             visible = timeline.until(as_of)
-            skip = self._skip(customer, visible, as_of)
+            skip = self.skip(customer, visible)
             if skip is not None:
                 skipped.append(skip)
                 continue
@@ -430,9 +248,9 @@ class Engine:
             kept, over = self._actions(customer, visible, verdicts, as_of, self.cap)
             actions.extend(kept)
             held.extend(over)
-        _sort(actions)
-        _sort(held, "action.")
-        skipped.sort(key=_customer_id)  # a streamed book need not come in id order
+        sort_in_agenda_order(actions)
+        sort_in_agenda_order(held, "action.")
+        skipped.sort(key=attrgetter("customer_id"))  # a streamed book need not come in id order
         return Agenda(as_of, tuple(actions), tuple(held), tuple(skipped))
 
     def explain(self, book: Book, customer_id: str, as_of: dt.date) -> Explanation:
@@ -445,7 +263,7 @@ class Engine:
         customer = book.customer(customer_id)
         visible = book.timeline(customer_id).until(as_of)
         verdicts = self._verdicts(customer, visible, as_of)
-        skip = self._skip(customer, visible, as_of)
+        skip = self.skip(customer, visible)
         kept, over = (
             ([], []) if skip else self._actions(customer, visible, verdicts, as_of, self.cap)
         )
@@ -493,11 +311,11 @@ class Engine:
                 # What the customer's policies see, and so whether it is
                 # skipped, holds until the next touchpoint comes into view.
                 after = shows
-                if self._skip(customer, visible, day) is None:
+                if self.skip(customer, visible) is None:
                     context = Context(customer, visible, day, None, {})
                     verdicts, change = policies.evaluate(context, due_only=True, changes=True)
                     after = earliest(after, change)
-                    self._check_unique(verdicts)
+                    self.check_names(verdicts)
                     due = [v for v in verdicts if v.due == day]
                     uncapped, _ = self._actions(customer, visible, due, day, None)
                     days[day].extend(uncapped)
@@ -505,21 +323,5 @@ class Engine:
                     break
                 day = max(after, day + _ONE_DAY)  # a date too early is only asked again
         return Forecast(
-            start, end, FrozenDict({d: tuple(sorted(a, key=_order)) for d, a in days.items()})
+            start, end, FrozenDict({d: tuple(sorted(a, key=agenda_key)) for d, a in days.items()})
         )
-
-
-#: Agenda order: by priority, then due date, then customer id, then policy.
-_ORDER_FIELDS = ("priority", "due", "customer_id", "policy")
-_order = attrgetter(*_ORDER_FIELDS)
-
-
-def _sort(items: list[Action] | list[HeldBack], path: str = "") -> None:
-    """Sort actions (or, with *path* ``"action."``, held-back ones) in agenda order.
-
-    The same order as ``sort(key=_order)``, by stable sorts from the last key
-    to the first: no key tuple per action (an agenda may hold hundreds of
-    thousands of them).
-    """
-    for field in reversed(_ORDER_FIELDS):
-        items.sort(key=attrgetter(path + field))

@@ -27,21 +27,21 @@ from typing import Generic, TypeVar, cast, overload
 
 from lifecycle._gc import collector_paused
 from lifecycle._validate import check_date
-from lifecycle.book import Book, Timelines, _by_id, _extend, _group, _rezone
-from lifecycle.customers import Customer
-from lifecycle.engine import (
-    _ORDER_FIELDS,
+from lifecycle.agenda import (
+    ORDER_FIELDS,
     Action,
     Agenda,
-    Engine,
     HeldBack,
     Skipped,
-    _action,
-    _capped,
-    _order,
-    _suggest,
+    action_for,
+    agenda_key,
+    capped,
     redated,
+    suggest_channel,
 )
+from lifecycle.book import Book, Timelines, _by_id, _extend, _group, _rezone
+from lifecycle.customers import Customer
+from lifecycle.engine import Engine
 from lifecycle.errors import DuplicateIdError, InvalidValueError
 from lifecycle.policies import Evaluator, Reads, earliest, evaluator
 from lifecycle.policy import Context, Verdict
@@ -454,7 +454,7 @@ class _Dated(Sequence[T]):
         redate, as_of = self._redate, self._as_of
         return (redate(item, as_of) for item in self._items.items())
 
-    def _of_customer(self, customer_id: str) -> tuple[T, ...]:
+    def for_customer(self, customer_id: str) -> tuple[T, ...]:
         """One customer's items (what `Agenda.for_customer` reads), dated."""
         return self._dated(self._items.of_customer(customer_id))
 
@@ -482,7 +482,7 @@ def _held_redated(held: HeldBack, as_of: dt.date) -> HeldBack:
     return held if action is held.action else HeldBack(action, held.reason)
 
 
-_held_order = attrgetter(*(f"action.{field}" for field in _ORDER_FIELDS))
+_held_order = attrgetter(*(f"action.{field}" for field in ORDER_FIELDS))
 
 
 class IncrementalAgenda:
@@ -558,7 +558,7 @@ class IncrementalAgenda:
         self._ids: set[str] = set()
         self._states: dict[str, _State] = {}
         self._calendar: dict[dt.date, set[str]] = {}
-        self._actions: _Ordered[Action] = _Ordered(_order, attrgetter("customer_id"))
+        self._actions: _Ordered[Action] = _Ordered(agenda_key, attrgetter("customer_id"))
         self._held: _Ordered[HeldBack] = _Ordered(_held_order, attrgetter("action.customer_id"))
         self._skipped: dict[str, Skipped] = {}
         self._skipped_order: tuple[Skipped, ...] | None = None
@@ -776,14 +776,14 @@ class IncrementalAgenda:
         seen = [] if everything else visible._new_since(before)
         altered = recolour = everything
         # Whether it is skipped changes with the customer or with the kinds it looks at.
-        if everything or any(tp.kind in Engine._SKIP_KINDS for tp in seen):
-            skip = self._engine._skip(customer, visible, as_of)
+        if everything or any(tp.kind in Engine.SKIP_KINDS for tp in seen):
+            skip = self._engine.skip(customer, visible)
             if skip != state.skip:
                 everything = recolour = everything or state.skip is not None
                 altered, state.skip = True, skip
         if everything or seen:  # the channel to suggest may have changed
             if state.actions or state.held:
-                channel = _suggest(customer, visible)
+                channel = suggest_channel(customer, visible)
                 if channel != state.channel:
                     altered = recolour = True
                     state.channel = channel
@@ -836,11 +836,11 @@ class IncrementalAgenda:
                 continue
             channel = state.channel
             if channel is _UNKNOWN:
-                channel = state.channel = _suggest(customer, state.visible)
-            made[i] = tuple([_action(customer, channel, v, as_of) for v in verdicts])
+                channel = state.channel = suggest_channel(customer, state.visible)
+            made[i] = tuple([action_for(customer, channel, v, as_of) for v in verdicts])
             remade = True
-        if remade and engine._check_names:
-            engine._check_unique([v for verdicts in found for v in verdicts])
-        kept, over = _capped([a for m in made for a in m], engine.cap, state.held)
+        if remade:
+            engine.check_names([v for verdicts in found for v in verdicts])
+        kept, over = capped([a for m in made for a in m], engine.cap, state.held)
         state.actions = self._actions.update(state.actions, kept)
         state.held = self._held.update(state.held, over)

@@ -38,8 +38,9 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from lifecycle._validate import check_date
+from lifecycle.agenda import ORDER_FIELDS, Agenda
 from lifecycle.book import Book
-from lifecycle.engine import _ORDER_FIELDS, Agenda, Engine
+from lifecycle.engine import Engine
 from lifecycle.errors import BookFormatError, InvalidValueError
 from lifecycle.io._rows import (
     TOUCHPOINT_COLUMNS,
@@ -244,7 +245,7 @@ def agenda(
         )
     )
     every = parts.unionByName(twice)
-    order = _ORDER_FIELDS
+    order = ORDER_FIELDS
     return SparkAgenda(
         actions=every.where(F.col("part") == "action").select(*ACTION_COLUMNS).orderBy(*order),
         held_back=every.where(F.col("part") == "held")

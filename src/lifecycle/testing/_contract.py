@@ -12,9 +12,10 @@ import hypothesis
 from hypothesis import HealthCheck, Phase, given
 from hypothesis import strategies as st
 
+from lifecycle.agenda import Agenda
 from lifecycle.book import Book
 from lifecycle.customers import Customer
-from lifecycle.engine import Agenda, Engine
+from lifecycle.engine import Engine
 from lifecycle.errors import InvalidValueError
 from lifecycle.policies import PolicySet, RulePolicy, next_change, policy_set, starter_pack
 from lifecycle.policy import Policy, Status, Verdict

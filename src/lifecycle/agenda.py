@@ -1,0 +1,272 @@
+"""The agenda: actions due, in one order, with what was held back or skipped and why.
+
+One customer's due verdicts become actions here, the same way on every path
+that works out an agenda (the engine, its forecast, the incremental agenda,
+streamed books, Spark): each action suggests a channel, at most `cap` are
+kept per customer and the rest held back with the reason, and the whole
+agenda is put in one order (`ORDER_FIELDS`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
+from operator import attrgetter
+from typing import Protocol, runtime_checkable
+
+import attrs
+
+from lifecycle._frozendict import FrozenDict
+from lifecycle._validate import slot_setters
+from lifecycle.customers import Customer
+from lifecycle.policy import Verdict
+from lifecycle.timeline import Timeline
+from lifecycle.touchpoints import Channel
+
+__all__ = [
+    "ORDER_FIELDS",
+    "Action",
+    "Agenda",
+    "ByCustomer",
+    "HeldBack",
+    "Skipped",
+    "action_for",
+    "agenda_key",
+    "capped",
+    "new_action",
+    "redated",
+    "sort_in_agenda_order",
+    "suggest_channel",
+]
+
+_CHANNEL_ORDER = {c: i for i, c in enumerate(Channel)}
+
+
+@runtime_checkable
+class ByCustomer(Protocol):
+    """A sequence of actions that finds one customer's without reading the others."""
+
+    def for_customer(self, customer_id: str) -> tuple[Action, ...]:
+        """Return the customer's actions, in agenda order."""
+        ...  # pragma: no cover - a protocol has no body
+
+
+@attrs.frozen(kw_only=True, weakref_slot=False)
+class Action:
+    """A proactive action due for one customer, with the reason it is due.
+
+    Attributes:
+        customer_id: Whom to contact.
+        policy: The policy that asks for it.
+        due: The due date.
+        priority: The policy's priority (1 is the most urgent).
+        overdue_days: Days past the due date on the agenda's date (0: due today).
+        reason: A sentence naming the touchpoints or fields it was worked out from.
+        facts: The structured facts behind the reason.
+        channel: The suggested channel: the customer's preferred one, else the
+            one it uses most (``None`` when neither is known).
+    """
+
+    customer_id: str
+    policy: str
+    due: dt.date
+    priority: int
+    overdue_days: int
+    reason: str
+    facts: Mapping[str, object] = attrs.field(factory=FrozenDict)
+    channel: Channel | None = None
+
+
+@attrs.frozen(weakref_slot=False)
+class HeldBack:
+    """An action over the per-customer cap: not on today's agenda, but not lost.
+
+    Attributes:
+        action: The action held back.
+        reason: Why, naming the actions kept instead.
+    """
+
+    action: Action
+    reason: str
+
+
+@attrs.frozen
+class Skipped:
+    """A customer the agenda leaves out on purpose.
+
+    Attributes:
+        customer_id: The customer.
+        reason: ``"do_not_contact"`` or ``"churned"``.
+        detail: A sentence saying why.
+    """
+
+    customer_id: str
+    reason: str
+    detail: str
+
+
+@attrs.frozen
+class Agenda:
+    """The actions due on one date, in order, with what was held back or skipped.
+
+    Iterating an agenda gives its actions: by priority, then due date, then
+    customer id (code-point order), then policy name.
+
+    Attributes:
+        as_of: The date the agenda is for.
+        actions: The actions to take: a tuple, or from an `IncrementalAgenda`
+            a sequence that makes each action as it is read (equal to the tuple).
+        held_back: Actions over the cap, with why (a tuple or such a sequence).
+        skipped: Customers left out (do not contact, churned), with why.
+    """
+
+    as_of: dt.date
+    actions: Sequence[Action]
+    held_back: Sequence[HeldBack]
+    skipped: tuple[Skipped, ...]
+
+    def __iter__(self) -> Iterator[Action]:
+        return iter(self.actions)
+
+    def __len__(self) -> int:
+        return len(self.actions)
+
+    def __getitem__(self, index: int) -> Action:
+        return self.actions[index]
+
+    def for_customer(self, customer_id: str) -> tuple[Action, ...]:
+        """Return the actions for one customer."""
+        actions = self.actions
+        if isinstance(actions, ByCustomer):
+            # An incremental agenda's actions find the customer's before making any.
+            return actions.for_customer(customer_id)
+        return tuple(a for a in actions if a.customer_id == customer_id)
+
+
+_new = object.__new__
+(
+    _SET_CUSTOMER_ID,
+    _SET_POLICY,
+    _SET_DUE,
+    _SET_PRIORITY,
+    _SET_OVERDUE,
+    _SET_REASON,
+    _SET_FACTS,
+    _SET_CHANNEL,
+) = slot_setters(
+    Action, "customer_id", "policy", "due", "priority", "overdue_days", "reason", "facts", "channel"
+)
+
+
+def new_action(  # noqa: PLR0917 - one positional value per field, on a hot path
+    customer_id: str,
+    policy: str,
+    due: dt.date,
+    priority: int,
+    overdue_days: int,
+    reason: str,
+    facts: Mapping[str, object],
+    channel: Channel | None,
+) -> Action:
+    """Return an `Action` of values the caller vouches for, through its slots' own setters.
+
+    Half the time of attrs' ``__init__`` with keywords (``Action`` takes only
+    keywords): an agenda makes one per due verdict, and again per overdue
+    day as it is read.
+    """
+    action = _new(Action)
+    _SET_CUSTOMER_ID(action, customer_id)
+    _SET_POLICY(action, policy)
+    _SET_DUE(action, due)
+    _SET_PRIORITY(action, priority)
+    _SET_OVERDUE(action, overdue_days)
+    _SET_REASON(action, reason)
+    _SET_FACTS(action, facts)
+    _SET_CHANNEL(action, channel)
+    return action
+
+
+def redated(action: Action, as_of: dt.date) -> Action:
+    """Return *action* as it stands on *as_of*: its ``overdue_days`` counted to that date."""
+    overdue = (as_of - action.due).days
+    if overdue == action.overdue_days:
+        return action
+    return new_action(
+        action.customer_id,
+        action.policy,
+        action.due,
+        action.priority,
+        overdue,
+        action.reason,
+        action.facts,
+        action.channel,
+    )
+
+
+def action_for(customer: Customer, channel: Channel | None, due: Verdict, as_of: dt.date) -> Action:
+    """Return the action for a *due* verdict on *as_of*, suggesting *channel*."""
+    return new_action(
+        customer.id,
+        due.policy,
+        due.due,  # type: ignore[arg-type]  # a due verdict has a due date
+        due.priority,
+        due.overdue_days(as_of),
+        due.reason,
+        due.facts,
+        channel,
+    )
+
+
+def capped(
+    actions: list[Action], cap: int | None, before: Sequence[HeldBack] = ()
+) -> tuple[list[Action], list[HeldBack]]:
+    """Return one customer's actions in agenda order: those kept, and those over *cap*.
+
+    A held-back action of *before* still held back for the same reason is
+    given again as it is (the incremental agenda keeps what did not change).
+    """
+    if len(actions) > 1:  # most customers have one action or none
+        actions.sort(key=_customer_order)
+    if cap is None or len(actions) <= cap:
+        return actions, []
+    kept, over = actions[:cap], actions[cap:]
+    names = ", ".join(a.policy for a in kept)
+    why = f"cap of {cap} actions per customer reached; kept {names}"
+    if before and before[0].reason == why:
+        held = {id(h.action): h for h in before}
+        return kept, [held.get(id(a)) or HeldBack(a, why) for a in over]
+    return kept, [HeldBack(a, why) for a in over]
+
+
+def suggest_channel(customer: Customer, timeline: Timeline) -> Channel | None:
+    """The channel to suggest: the customer's preferred one, else the one it uses most.
+
+    Ties go to the channel listed first in `Channel`; ``None`` when neither is known.
+    """
+    if customer.preferred_channel is not None:
+        return customer.preferred_channel
+    if not timeline:
+        return None
+    counts: Counter[Channel] = Counter(map(_channel_of, timeline))
+    return min(counts, key=lambda c: (-counts[c], _CHANNEL_ORDER[c]))
+
+
+_channel_of = attrgetter("channel")
+_customer_order = attrgetter("priority", "due", "policy")  # one customer's actions
+
+
+#: Agenda order: by priority, then due date, then customer id, then policy.
+ORDER_FIELDS = ("priority", "due", "customer_id", "policy")
+agenda_key = attrgetter(*ORDER_FIELDS)
+
+
+def sort_in_agenda_order(items: list[Action] | list[HeldBack], path: str = "") -> None:
+    """Sort actions (or, with *path* ``"action."``, held-back ones) in agenda order.
+
+    The same order as ``sort(key=agenda_key)``, by stable sorts from the last key
+    to the first: no key tuple per action (an agenda may hold hundreds of
+    thousands of them).
+    """
+    for field in reversed(ORDER_FIELDS):
+        items.sort(key=attrgetter(path + field))
