@@ -121,7 +121,7 @@ class Agenda:
     def for_customer(self, customer_id: str) -> tuple[Action, ...]:
         """Return the actions for one customer."""
         # An incremental agenda's actions find the customer's before making
-        # any: making every action to read a few would cost seconds.
+        # any: making every action to read a few would cost a whole agenda's work.
         of_customer: Callable[[str], tuple[Action, ...]] | None = getattr(
             self.actions, "_of_customer", None
         )
