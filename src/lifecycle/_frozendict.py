@@ -67,7 +67,7 @@ class SmallFrozenDict(Mapping[K, V]):
     """A read-only mapping of a few keys, stored as two tuples (keys shared).
 
     An agenda holds one facts mapping per action, hundreds of thousands of
-    them with the same few keys: a dict each would be about three times the
+    them with the same few keys: a dict each would be several times the
     size. Look-ups scan the keys, which is as quick as hashing for a handful.
     Equal to any mapping with the same items, and shown as a `FrozenDict`.
     """

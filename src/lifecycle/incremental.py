@@ -144,8 +144,8 @@ class _Ordered(Generic[T]):
     Bucketed by (priority, due), each bucket keyed by customer id and put in
     order (customer id, then policy) only when read: changing one customer's
     entries costs a look-up or two, not a search in a list and a shift of
-    its tail (at 1,000,000 customers a bucket holds hundreds of items, each
-    step of a search a string in a different place in memory). The whole
+    its tail (in a large book a bucket holds many items, each step of a
+    search a string in a different place in memory). The whole
     order is the buckets read in key order.
 
     The agendas given out keep seeing it as it was when they were made
@@ -372,8 +372,8 @@ class _Snapshot(Generic[T]):
         """The items in order, or only a first part of them at least *stop* long.
 
         Reading the first few of a large agenda (the day's top actions) then
-        costs a few bucket reads, not a list of every item: at 1,000,000
-        customers, millions of references, walked again by the cyclic
+        costs a few bucket reads, not a list of every item: in a large book,
+        millions of references, walked again by the cyclic
         collector. Those read grow the part kept twice over, so reading page
         after page costs no more than reading all at once.
         """
@@ -498,8 +498,7 @@ class IncrementalAgenda:
     It is the one stateful object of the library: the state is the point (it
     is a cache of the engine's work). `book` gives an immutable snapshot.
     It holds the whole book in memory, with each customer's due verdicts and
-    dates of change (at 1,000,000 customers the benchmark's process peaked at
-    9.2 GiB, against 6.1 GiB for the book alone).
+    dates of change: more than the book alone (see the performance page).
 
     Args:
         engine: The engine (policies, cap, churn rule).
@@ -633,8 +632,7 @@ class IncrementalAgenda:
     # Not with the collector paused, unlike building: a day makes few objects,
     # and the collector's small passes over them while they are fresh cost no
     # more than one pass at the end, which also left them all for its next pass
-    # over the older generation (at 1,000,000 customers, 0.12 s a day later on,
-    # against 0.01 s; with 100,000 new touchpoints a day, the same either way).
+    # over the older generation, outside the day's work.
     def agenda(self, as_of: dt.date) -> Agenda:
         """Return the agenda for *as_of*: the same as the engine's for the book as it is now.
 
@@ -660,7 +658,7 @@ class IncrementalAgenda:
                 "has reached; it only moves forward (build a new one to look back)",
             )
         # A tuple of strings, the set gone: the collector stops looking at it
-        # after its first pass (at 1,000,000 customers, some 26,000 a day).
+        # after its first pass (a large book wakes many customers a day).
         due = tuple(sorted(self._woken(as_of)))
         self._as_of = as_of
         dirty = self._dirty

@@ -379,10 +379,9 @@ def batched(
 ) -> Iterator[tuple[Customer, Timeline]]:
     """Yield *items*, read ahead *size* at a time.
 
-    Reading one customer and evaluating it in turn costs 15% more than
-    reading a hundred and evaluating them (measured at 100,000 customers:
-    10.7 s -> 9.4 s), as the two kinds of work stop evicting each other from
-    the processor's caches.
+    Reading one customer and evaluating it in turn costs more than reading a
+    hundred and evaluating them, as the two kinds of work stop evicting each
+    other from the processor's caches.
     """
     while chunk := list(itertools.islice(items, size)):
         yield from chunk

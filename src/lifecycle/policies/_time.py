@@ -21,7 +21,7 @@ ONE_DAY = dt.timedelta(days=1)
 def earliest(*days: dt.date | None) -> dt.date | None:
     """Return the earliest of *days* that is set (``None`` if none is)."""
     # A plain loop: asked a few times for each customer worked out, mostly of
-    # two or three dates, where it takes a third of the time of `min` on a list.
+    # two or three dates, where it is cheaper than building a list for `min`.
     found = None
     for day in days:
         if day is not None and (found is None or day < found):
