@@ -21,7 +21,7 @@ from lifecycle._validate import check_count, check_date, check_period, slot_sett
 from lifecycle.book import Book, Timelines
 from lifecycle.customers import Customer
 from lifecycle.errors import InvalidValueError
-from lifecycle.policies._combine import policy_set
+from lifecycle.policies._combine import PolicySet, policy_set
 from lifecycle.policies._conditions import CHURN_KINDS, churning_cancellation
 from lifecycle.policies._rule import RulePolicy
 from lifecycle.policies._time import ONE_DAY, earliest
@@ -296,8 +296,21 @@ _customer_order = attrgetter("priority", "due", "policy")  # one customer's acti
 _customer_id = attrgetter("customer_id")
 
 
+def _policy_set(policies: Iterable[Policy]) -> PolicySet:
+    return policy_set(policies)
+
+
+def _check_cap(instance: object, attribute: object, cap: int | None) -> None:
+    if cap is not None:
+        check_count("cap", cap, minimum=1)
+
+
+@attrs.frozen(repr=False)
 class Engine:
     """Works out the agenda: which proactive actions are due, for whom and why.
+
+    An engine is immutable: make one with other settings with `attrs.evolve`,
+    e.g. ``attrs.evolve(engine, cap=3)``.
 
     Args:
         policies: Any iterable of policies (a `PolicySet` such as the starter
@@ -318,26 +331,23 @@ class Engine:
         ('complaint_follow_up', 1)
     """
 
-    __slots__ = ("_check_names", "_policies", "cap", "skip_churned")
+    _policies: PolicySet = attrs.field(converter=_policy_set, alias="policies")
+    cap: int | None = attrs.field(default=2, kw_only=True, validator=_check_cap)
+    skip_churned: bool = attrs.field(default=True, kw_only=True)
+    _check_names: bool = attrs.field(init=False, eq=False)
 
-    def __init__(
-        self, policies: Iterable[Policy], *, cap: int | None = 2, skip_churned: bool = True
-    ) -> None:
-        if cap is not None:
-            check_count("cap", cap, minimum=1)
-        self._policies = policy_set(policies)
+    def __attrs_post_init__(self) -> None:
         names = [getattr(p, "name", None) for p in self._policies]
         known = [n for n in names if isinstance(n, str)]
         # Names are checked here, once. A RulePolicy's verdicts always carry its
         # name; any other policy's verdicts are checked as they come.
-        self._check_names = not all(isinstance(p, RulePolicy) for p in self._policies)
+        check_names = not all(isinstance(p, RulePolicy) for p in self._policies)
+        object.__setattr__(self, "_check_names", check_names)
         if len(set(known)) != len(known):
             twice = sorted({n for n in known if known.count(n) > 1})
             raise InvalidValueError(
                 "policies", twice, "two policies share a name; names must be unique"
             )
-        self.cap = cap
-        self.skip_churned = skip_churned
 
     @property
     def policies(self) -> tuple[Policy, ...]:
