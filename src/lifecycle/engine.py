@@ -312,9 +312,10 @@ class Engine:
     An engine is immutable: make one with other settings with `attrs.evolve`,
     e.g. ``attrs.evolve(engine, cap=3)``.
 
-    Args:
-        policies: Any iterable of policies (a `PolicySet` such as the starter
-            pack, a list, or your own objects meeting the `Policy` protocol).
+    Attributes:
+        policies: The policies, in the order given: any iterable of them (a
+            `PolicySet` such as the starter pack, a list, or your own objects
+            meeting the `Policy` protocol), kept as a tuple.
         cap: At most this many actions per customer on one agenda (``None``:
             no cap). The rest are held back, never silently lost.
         skip_churned: Leave churned customers out (the starter pack's rule).
