@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = sorted([ROOT / "README.md", *(ROOT / "docs").rglob("*.md")])
@@ -24,6 +25,31 @@ def test_the_docs_have_examples():
     assert sum(len(python_blocks(p)) for p in PAGES) >= 15
 
 
+@pytest.fixture
+def hypothesis_defaults():
+    """Hypothesis' own default settings, as in a project with no profile of its own.
+
+    The suite's profile (tests/conftest.py) has no deadline; an example that
+    needs one off would fail once pasted into a project. Only the example
+    database is off, so that the docs leave nothing behind.
+    """
+    suite = settings.default
+    settings.register_profile("docs-suite", suite)
+    settings.register_profile("docs-default", settings.get_profile("default"), database=None)
+    settings.load_profile("docs-default")
+    yield settings.default
+    settings.load_profile("docs-suite")
+
+
+def test_the_docs_run_under_hypothesis_defaults(hypothesis_defaults: settings):
+    """Not under the suite's profile: the default deadline and health checks apply."""
+    default = settings.get_profile("default")
+    assert hypothesis_defaults.deadline == default.deadline is not None
+    assert hypothesis_defaults.suppress_health_check == default.suppress_health_check
+    assert hypothesis_defaults.max_examples == default.max_examples
+
+
+@pytest.mark.usefixtures("hypothesis_defaults")
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(ROOT)))
 def test_page_examples_run(page: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys):
     """Each page's python blocks run in order, sharing one namespace, like a reader would."""

@@ -302,6 +302,36 @@ def test_engine_repr_and_policies():
     assert len(ENGINE.policies) == 9
 
 
+def test_an_engine_is_frozen_and_changed_with_evolve():
+    """Setting a field raises; attrs.evolve makes another engine, checked like a new one."""
+    engine = lc.Engine(STARTER)
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        engine.cap = 1  # type: ignore[misc]
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        engine.skip_churned = False  # type: ignore[misc]
+    tighter = attrs.evolve(engine, cap=1)
+    assert (tighter.cap, engine.cap) == (1, 2)
+    assert tighter.policies == engine.policies
+    assert tighter != engine
+    assert attrs.evolve(engine) == engine
+    with pytest.raises(lc.InvalidValueError, match="cap"):
+        attrs.evolve(engine, cap=0)
+
+
+def test_an_incremental_agenda_keeps_the_engine_it_was_built_with():
+    """Evolving the engine afterwards cannot make the incremental agenda disagree."""
+    engine = lc.Engine(STARTER, cap=2)
+    book = lc.sample_book()
+    live = lc.IncrementalAgenda(engine, book, lc.SAMPLE_AS_OF)
+    tighter = attrs.evolve(engine, cap=1)
+    # The change would show: the sample book has customers with two due actions.
+    assert tighter.agenda(book, lc.SAMPLE_AS_OF) != engine.agenda(book, lc.SAMPLE_AS_OF)
+    assert live.engine is engine
+    tomorrow = lc.SAMPLE_AS_OF + dt.timedelta(days=1)
+    for day in (lc.SAMPLE_AS_OF, tomorrow):
+        assert live.agenda(day) == engine.agenda(live.book, day)
+
+
 def test_a_plain_class_meeting_the_protocol_is_a_policy():
     """No base class: a verdicts method is enough."""
 

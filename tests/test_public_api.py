@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import inspect
 import subprocess
 import sys
 import types
+from pathlib import Path
+
+import pytest
 
 import lifecycle as lc
 import lifecycle.testing as lct
@@ -56,3 +60,27 @@ def test_errors_share_one_base():
     errors = [getattr(lc, n) for n in lc.__all__ if n.endswith("Error")]
     assert len(errors) == 12
     assert all(issubclass(e, lc.LifecycleError) for e in errors)
+
+
+def test_load_policies_shows_a_short_signature():
+    """help(lc.load_policies) does not print the whole default lifecycle as a default value."""
+    shown = str(inspect.signature(lc.load_policies))
+    assert len(shown) < 200, shown
+    assert "lifecycle: 'Lifecycle | None' = None" in shown
+
+
+def test_load_policies_uses_the_default_lifecycle_unless_given_one(tmp_path: Path):
+    """None (the default) means DEFAULT_LIFECYCLE; a lifecycle given names its own stages."""
+    file = tmp_path / "team.toml"
+    file.write_text(
+        '[[policy]]\nname = "client_call"\npriority = 2\nanchor = { last = "purchase" }\n'
+        'when = { stage = "client" }\n',
+        encoding="utf-8",
+    )
+    stages = lc.Lifecycle(
+        stages=("lead", "client"), initial="lead", transitions={"lead": ["client"]}
+    )
+    (made,) = lc.load_policies(file, lifecycle=stages)
+    assert made.name == "client_call"
+    with pytest.raises(lc.PolicyFileError, match="is not a stage.*prospect"):
+        lc.load_policies(file)

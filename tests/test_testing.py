@@ -308,6 +308,25 @@ def test_the_starter_pack_keeps_the_contract():
     lct.check_policy(lc.starter_pack(), settings=settings(max_examples=40, database=None))
 
 
+def test_settings_given_to_check_policy_keep_the_kit_settings_they_leave_alone():
+    """settings(max_examples=5) under a profile with a deadline does not bring the deadline back."""
+    from lifecycle.testing._contract import _with_kit_settings  # noqa: PLC0415
+
+    settings.register_profile("kit-suite", settings.default)
+    settings.register_profile("kit-deadline", deadline=dt.timedelta(milliseconds=200))
+    settings.load_profile("kit-deadline")
+    try:
+        inherited = _with_kit_settings(settings(max_examples=5))
+        own = _with_kit_settings(settings(max_examples=5, deadline=dt.timedelta(seconds=2)))
+        bare = _with_kit_settings(None)
+    finally:
+        settings.load_profile("kit-suite")
+    assert (inherited.max_examples, inherited.deadline) == (5, None)
+    assert not inherited.report_multiple_bugs and Phase.explain not in inherited.phases
+    assert (own.max_examples, own.deadline) == (5, dt.timedelta(seconds=2))
+    assert bare.deadline is None
+
+
 def test_laws_are_named_and_described():
     """Every law has a unique name and a sentence; an unknown name is refused."""
     names = [law.name for law in lct.LAWS]

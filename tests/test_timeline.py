@@ -117,6 +117,16 @@ def test_sequence_protocol():
     assert timeline.__eq__(42) is NotImplemented
 
 
+def test_an_empty_view_has_no_customer_id_like_the_empty_timeline_it_equals():
+    """customer_id reads the view's own touchpoints: None before the first, else the owner's."""
+    timeline = lc.Timeline([tp("a", day(2)), tp("b", day(5))])
+    before = timeline.until(dt.date(2026, 1, 1))
+    assert before == lc.Timeline() and before.customer_id is None
+    assert timeline.between(dt.date(2026, 1, 3), dt.date(2026, 1, 4)).customer_id is None
+    assert timeline.since(dt.date(2026, 1, 3)).customer_id == "c-1"
+    assert timeline.until(dt.date(2026, 1, 3)).customer_id == "c-1"
+
+
 def test_timelines_are_immutable():
     """No attribute can be set or deleted."""
     timeline = lc.Timeline()

@@ -33,7 +33,7 @@ from lifecycle.book import Book, Timelines
 from lifecycle.churn import CHURN_KINDS, churning_cancellation
 from lifecycle.customers import Customer
 from lifecycle.errors import InvalidValueError
-from lifecycle.policies import earliest, evaluator, policy_set
+from lifecycle.policies import PolicySet, earliest, evaluator, policy_set
 from lifecycle.policy import Context, Policy, Status, Verdict
 from lifecycle.timeline import Timeline
 
@@ -98,12 +98,26 @@ class Forecast:
         return {day: Counter(a.policy for a in actions) for day, actions in self.days.items()}
 
 
+def _policy_set(policies: Iterable[Policy]) -> PolicySet:
+    return policy_set(policies)
+
+
+def _check_cap(instance: object, attribute: object, cap: int | None) -> None:
+    if cap is not None:
+        check_count("cap", cap, minimum=1)
+
+
+@attrs.frozen(repr=False)
 class Engine:
     """Works out the agenda: which proactive actions are due, for whom and why.
 
-    Args:
-        policies: Any iterable of policies (a `PolicySet` such as the starter
-            pack, a list, or your own objects meeting the `Policy` protocol).
+    An engine is immutable: make one with other settings with `attrs.evolve`,
+    e.g. ``attrs.evolve(engine, cap=3)``.
+
+    Attributes:
+        policies: The policies, in the order given: any iterable of them (a
+            `PolicySet` such as the starter pack, a list, or your own objects
+            meeting the `Policy` protocol), kept as a tuple.
         cap: At most this many actions per customer on one agenda (``None``:
             no cap). The rest are held back, never silently lost.
         skip_churned: Leave churned customers out (the starter pack's rule).
@@ -120,25 +134,21 @@ class Engine:
         ('complaint_follow_up', 1)
     """
 
-    __slots__ = ("_check_names", "_policies", "cap", "skip_churned")
+    _policies: PolicySet = attrs.field(converter=_policy_set, alias="policies")
+    cap: int | None = attrs.field(default=2, kw_only=True, validator=_check_cap)
+    skip_churned: bool = attrs.field(default=True, kw_only=True)
+    _check_names: bool = attrs.field(init=False, eq=False)
 
-    def __init__(
-        self, policies: Iterable[Policy], *, cap: int | None = 2, skip_churned: bool = True
-    ) -> None:
-        if cap is not None:
-            check_count("cap", cap, minimum=1)
-        self._policies = policy_set(policies)
+    def __attrs_post_init__(self) -> None:
         # Names are checked here, once, when every policy can tell them;
         # otherwise the verdicts are checked as they come.
-        self._check_names = self._policies.names is None
+        object.__setattr__(self, "_check_names", self._policies.names is None)
         known = [n for p in self._policies for n in evaluator(p).names or ()]
         if len(set(known)) != len(known):
             twice = sorted({n for n in known if known.count(n) > 1})
             raise InvalidValueError(
                 "policies", twice, "two policies share a name; names must be unique"
             )
-        self.cap = cap
-        self.skip_churned = skip_churned
 
     @property
     def policies(self) -> tuple[Policy, ...]:

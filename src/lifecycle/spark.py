@@ -1,7 +1,7 @@
 """Apache Spark: the same policies and the same engine, one customer per group.
 
 For books beyond one machine. Install the extra (``pip install
-'lifecycle[spark]'``: PySpark, pandas and PyArrow) and give `agenda` a
+'customer-lifecycle[spark]'``: PySpark, pandas and PyArrow) and give `agenda` a
 DataFrame of customers and one of touchpoints, with the columns of
 ``customers.csv`` and ``touchpoints.csv`` as text (see `read_frames`). Spark
 groups both by customer and runs `lifecycle.Engine` on each group

@@ -285,9 +285,27 @@ class Timeline:
 
     @property
     def customer_id(self) -> str | None:
-        """The customer these touchpoints belong to (``None`` when empty)."""
-        items = self._index.items
-        return items[0].customer_id if items else None
+        """The customer these touchpoints belong to (``None`` when empty).
+
+        Read from this view's own touchpoints, so an empty view, such as
+        ``timeline.until(day)`` before the first one, gives ``None`` like the
+        empty timeline it equals.
+
+        Examples:
+            >>> import datetime as dt
+            >>> from lifecycle import Touchpoint
+            >>> bought = Touchpoint(id="t1", customer_id="c-1", kind="purchase",
+            ...                     channel="web", direction="inbound",
+            ...                     at=dt.datetime(2026, 1, 9, 12, tzinfo=dt.UTC))
+            >>> timeline = Timeline([bought])
+            >>> timeline.customer_id
+            'c-1'
+            >>> print(timeline.until(dt.date(2026, 1, 1)).customer_id)
+            None
+        """
+        if self._stop == self._start:
+            return None
+        return self._index.items[self._start].customer_id
 
     def local_dates(self) -> tuple[dt.date, ...]:
         """The local date of each touchpoint, in the timeline's zone and order."""

@@ -463,14 +463,15 @@ def load_policies(
     path: str | os.PathLike[str],
     *,
     kinds: Iterable[Kind] = (),
-    lifecycle: Lifecycle = DEFAULT_LIFECYCLE,
+    lifecycle: Lifecycle | None = None,
 ) -> PolicySet:
     """Build policies from a TOML policy file, with the same blocks as the Python API.
 
     Args:
         path: The ``.toml`` file.
         kinds: Custom kinds the file may name, besides the standard ones.
-        lifecycle: The lifecycle whose stages ``stage`` conditions name.
+        lifecycle: The lifecycle whose stages ``stage`` conditions name
+            (``None``: `DEFAULT_LIFECYCLE`).
 
     Raises:
         PolicyFileError: listing every problem in the file at once, each with
@@ -489,4 +490,5 @@ def load_policies(
         raise PolicyFileError(
             str(file), [PolicyProblem(None, None, None, f"cannot be read: {e}")]
         ) from None
-    return parse_policies(text, source=str(file), kinds=kinds, lifecycle=lifecycle)
+    chosen = DEFAULT_LIFECYCLE if lifecycle is None else lifecycle
+    return parse_policies(text, source=str(file), kinds=kinds, lifecycle=chosen)

@@ -1,7 +1,7 @@
 """Hypothesis strategies for `lifecycle` objects, for your own property-based tests.
 
-Requires Hypothesis (``pip install lifecycle[testing]``); importing `lifecycle`
-itself never imports it.
+Requires Hypothesis (``pip install customer-lifecycle[testing]``); importing
+`lifecycle` itself never imports it.
 
 Examples:
     >>> from hypothesis import given

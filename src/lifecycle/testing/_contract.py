@@ -484,8 +484,9 @@ def check_laws(
         law._check(trial)
 
 
-#: The settings `check_policy` adds to the current profile: no deadline (an
-#: agenda over a book takes as long as it takes) and one bug reported, shrunk.
+#: The settings `check_policy` adds to the current profile, or to the settings
+#: given where they keep the profile's value: no deadline (an agenda over a book
+#: takes as long as it takes) and one bug reported, shrunk.
 _KIT_SETTINGS: dict[str, Any] = {
     "deadline": None,
     # The explain phase replays a failure many times over; the message says enough.
@@ -493,6 +494,23 @@ _KIT_SETTINGS: dict[str, Any] = {
     "report_multiple_bugs": False,
     "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large],
 }
+
+
+def _with_kit_settings(given: hypothesis.settings | None) -> hypothesis.settings:
+    """*given* (or the current profile), with the kit's settings where it keeps the profile's.
+
+    ``settings(max_examples=20)`` inherits the profile's deadline; without
+    this, passing it would bring back the deadline the kit turns off.
+    """
+    if given is None:
+        return hypothesis.settings(**_KIT_SETTINGS)
+    profile = hypothesis.settings()
+    kept = {
+        name: value
+        for name, value in _KIT_SETTINGS.items()
+        if getattr(given, name) == getattr(profile, name)
+    }
+    return hypothesis.settings(given, **kept)
 
 
 def check_policy(
@@ -528,8 +546,10 @@ def check_policy(
             direction of a touchpoint that fulfils it (``None``: nothing does).
             Building-block policies need none: their ``fulfilled_by`` says it.
         laws: Check only these laws (names from `LAWS`).
-        settings: Hypothesis settings (default: the current profile, without
-            a deadline, reporting one bug).
+        settings: Hypothesis settings (default: the current profile). Where
+            they keep the profile's deadline, phases, health checks or
+            multiple-bug report, the kit's apply instead: no deadline, one
+            bug reported. Set one of these to another value to keep yours.
 
     Raises:
         PolicyContractError: naming the law broken, the shrunk book and the date.
@@ -546,7 +566,7 @@ def check_policy(
         if dates is not None
         else local_dates(min_value=dt.date(2024, 1, 1), max_value=dt.date(2026, 12, 31))
     )
-    chosen = settings if settings is not None else hypothesis.settings(**_KIT_SETTINGS)
+    chosen = _with_kit_settings(settings)
 
     @chosen
     @given(st.data())
