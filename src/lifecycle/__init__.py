@@ -20,6 +20,7 @@ from lifecycle.engine import Action, Agenda, Engine, Explanation, Forecast, Held
 from lifecycle.errors import (
     BookFormatError,
     BookOrderError,
+    BookWriteError,
     DuplicateIdError,
     InvalidValueError,
     LifecycleError,
@@ -115,6 +116,7 @@ __all__ = [
     "BookFormatError",
     "BookOrderError",
     "BookReport",
+    "BookWriteError",
     "Channel",
     "ClockRule",
     "Condition",
