@@ -42,7 +42,7 @@ from lifecycle.engine import (
     _suggest,
     redated,
 )
-from lifecycle.errors import DuplicateIdError, InvalidValueError
+from lifecycle.errors import DuplicateIdError, InvalidValueError, UnknownCustomerError
 from lifecycle.policies._time import earliest
 from lifecycle.policies._watch import Reads, Watch, reads, watch
 from lifecycle.policy import Verdict
@@ -498,6 +498,12 @@ class IncrementalAgenda:
 
     It is the one stateful object of the library: the state is the point (it
     is a cache of the engine's work). `book` gives an immutable snapshot.
+
+    It is safe to share between threads: one lock is held by every method
+    that changes it (`add`, `update`, `forget`, `agenda`) and by `book`, so
+    several threads may add touchpoints at once, and each call sees every
+    change made before it, whole. The calls are then taken one at a time.
+    An agenda it gave out may be read in any thread while it changes.
     It holds the whole book in memory, with each customer's due verdicts and
     dates of change (at 1,000,000 customers the benchmark's process peaked at
     9.2 GiB, against 6.1 GiB for the book alone).
@@ -534,6 +540,7 @@ class IncrementalAgenda:
         "_engine",
         "_held",
         "_ids",
+        "_lock",
         "_looks",
         "_members",
         "_reads",
@@ -549,6 +556,8 @@ class IncrementalAgenda:
             raise InvalidValueError("engine", engine, "must be a lifecycle.Engine")
         self._engine = engine
         self._as_of = check_date("as_of", as_of)
+        # Re-entrant: a policy of one's own may read `book` while being asked.
+        self._lock = threading.RLock()
         self._members: list[Watch] = [watch(p) for p in engine.policies]
         self._reads: list[tuple[Reads, Reads]] = [
             (reads(p), reads(p, closing=False)) for p in engine.policies
@@ -587,8 +596,9 @@ class IncrementalAgenda:
     @property
     def book(self) -> Book:
         """The book as it is now: the first one, with every touchpoint and customer change."""
-        customers = {cid: self._customers[cid] for cid in sorted(self._customers)}
-        return Book._from_parts(customers, dict(self._timelines))
+        with self._lock:
+            customers = {cid: self._customers[cid] for cid in sorted(self._customers)}
+            return Book._from_parts(customers, dict(self._timelines))
 
     def __len__(self) -> int:
         return len(self._customers)
@@ -611,11 +621,13 @@ class IncrementalAgenda:
             UnknownCustomerError: if a touchpoint names a customer not in the book.
             InvalidValueError: for something that is not a `Touchpoint`.
         """
-        grouped = _group(touchpoints, self._customers, self._ids)
-        _extend(self._timelines, self._customers, grouped)
-        self._ids.update([tp.id for new in grouped.values() for tp in new])
-        for cid in grouped:
-            self._dirty.setdefault(cid, False)
+        touchpoints = list(touchpoints)  # read before the lock: it may be a slow generator
+        with self._lock:
+            grouped = _group(touchpoints, self._customers, self._ids)
+            _extend(self._timelines, self._customers, grouped)
+            self._ids.update([tp.id for new in grouped.values() for tp in new])
+            for cid in grouped:
+                self._dirty.setdefault(cid, False)
 
     def update(self, customers: Iterable[Customer]) -> None:
         """Take new customers, or changed ones (replaced by id), as `Book.with_customers` does.
@@ -627,9 +639,49 @@ class IncrementalAgenda:
             InvalidValueError: for something that is not a `Customer`.
         """
         changed = _by_id(customers)
-        _rezone(self._timelines, changed)
-        self._customers.update(changed)
-        self._dirty.update(dict.fromkeys(changed, True))
+        with self._lock:
+            _rezone(self._timelines, changed)
+            self._customers.update(changed)
+            self._dirty.update(dict.fromkeys(changed, True))
+
+    def forget(self, customer_id: str) -> None:
+        """Erase a customer: its row, its timeline and its actions are gone at once.
+
+        The next `agenda` (and `book`) is the one for the book without the
+        customer, as `Book.without_customers` gives it. Agendas given out
+        before still hold the customer's actions (they never change): let
+        them go too.
+
+        Raises:
+            UnknownCustomerError: if no customer has this id.
+
+        Examples:
+            >>> import lifecycle as lc
+            >>> engine = lc.Engine(lc.starter_pack())
+            >>> live = lc.IncrementalAgenda(engine, lc.sample_book(), as_of=lc.SAMPLE_AS_OF)
+            >>> live.forget("C009")
+            >>> "C009" in live.book, live.agenda(lc.SAMPLE_AS_OF).for_customer("C009")
+            (False, ())
+        """
+        with self._lock:
+            try:
+                self._customers.pop(customer_id)
+            except (KeyError, TypeError):
+                raise UnknownCustomerError(customer_id) from None
+            timeline = self._timelines.pop(customer_id)
+            self._ids.difference_update([tp.id for tp in timeline])
+            self._dirty.pop(customer_id, None)
+            state = self._states.pop(customer_id, None)
+            if state is not None:
+                self._actions.update(state.actions, [])
+                self._held.update(state.held, [])
+            if self._skipped.pop(customer_id, None) is not None:
+                self._skipped_order = None
+            for day in [d for d, woken in self._calendar.items() if customer_id in woken]:
+                woken = self._calendar[day]
+                woken.discard(customer_id)
+                if not woken:
+                    del self._calendar[day]
 
     # Not with the collector paused, unlike building: a day makes few objects,
     # and the collector's small passes over them while they are fresh cost no
@@ -653,6 +705,10 @@ class IncrementalAgenda:
                 look back).
         """
         check_date("as_of", as_of)
+        with self._lock:
+            return self._agenda(as_of)
+
+    def _agenda(self, as_of: dt.date) -> Agenda:
         if as_of < self._as_of:
             raise InvalidValueError(
                 "as_of",
