@@ -158,3 +158,62 @@ def test_adding_touchpoints_one_by_one_equals_building_at_once(book: lc.Book):
         start = start.with_touchpoints([touchpoint])
     assert start == book
     assert start.touchpoint_count == book.touchpoint_count
+
+
+# -- erasure ----------------------------------------------------------------------
+
+
+@given(lct.books(max_customers=5), st.data())
+def test_without_customers_is_the_book_built_without_them(book: lc.Book, data: st.DataObject):
+    """Nothing of the customers left out remains; the rest is as it was."""
+    gone = data.draw(st.lists(st.sampled_from(book.customer_ids), unique=True)) if book else []
+    kept = [c for c in book if c.id not in gone]
+    expected = lc.Book(kept, [tp for tp in book.touchpoints() if tp.customer_id not in gone])
+    smaller = book.without_customers(gone)
+    assert smaller == expected
+    assert not any(cid in smaller for cid in gone)
+    assert smaller.customer_ids == tuple(c.id for c in kept)
+    # Their touchpoints cannot come back without them.
+    again = [tp for tp in book.touchpoints() if tp.customer_id in gone]
+    if again:
+        with pytest.raises(lc.UnknownCustomerError):
+            smaller.with_touchpoints(again)
+    assert smaller.with_touchpoints([]) is smaller
+
+
+def test_without_customers_frees_their_touchpoint_ids():
+    book = lc.Book([customer("a"), customer("b")], [touch("t1", "a"), touch("t2", "b")])
+    book = book.with_touchpoints([touch("t3", "b", 2)])  # its touchpoint ids are known now
+    smaller = book.without_customers(["b", "b"])
+    assert smaller.customer_ids == ("a",)
+    assert [tp.id for tp in smaller.touchpoints()] == ["t1"]
+    assert [tp.id for tp in smaller.with_touchpoints([touch("t2", "a")]).touchpoints()] == [
+        "t1",
+        "t2",
+    ]
+    with pytest.raises(lc.DuplicateIdError):
+        smaller.with_touchpoints([touch("t1", "a")])
+    assert book.without_customers([]) is book
+    assert len(book) == 2  # the old book is unchanged
+
+
+@pytest.mark.parametrize(
+    ("ids", "error", "message"),
+    [
+        (["x"], lc.UnknownCustomerError, "no customer with id 'x' in the book (unknown: 'x'; no "),
+        (
+            ["a", "z", "y"],
+            lc.UnknownCustomerError,
+            "no customer with id 'y' in the book (unknown: 'y', 'z'; no customer was left out)",
+        ),
+        ("a", lc.InvalidValueError, "customer_ids='a': must be ids (a list of them), not a"),
+        ([["a"]], lc.InvalidValueError, "customer_ids=[['a']]: must be an iterable of"),
+        (3, lc.InvalidValueError, "customer_ids=3: must be an iterable of customer ids"),
+    ],
+)
+def test_without_unknown_customers_says_which(ids: object, error: type, message: str):
+    book = lc.Book([customer("a"), customer("b")], [touch("t1", "a")])
+    with pytest.raises(error) as caught:
+        book.without_customers(ids)  # type: ignore[arg-type]
+    assert str(caught.value).startswith(message)
+    assert len(book) == 2

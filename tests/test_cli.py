@@ -320,3 +320,164 @@ def test_metrics_for_the_sample_book():
     status, out, err = run("metrics", "--from", "2026-12-01")
     assert (status, out) == (1, "")
     assert "--from='2026-12-01': is after --to 2026-11-02" in err
+
+
+# -- CSV formula injection (OWASP): text cells a spreadsheet could run ------------------
+
+_HOSTILE_IDS = ["=1+1", "+44", "-2", "@SUM(A1)", "plain", "a=b", "'quoted"]
+
+
+def _hostile_book(folder: Path) -> Path:
+    customers = [lc.Customer(id=cid, name="Ada", since=dt.date(2025, 1, 6)) for cid in _HOSTILE_IDS]
+    complaints = [
+        lc.Touchpoint(id=f"t{n}", customer_id=cid, kind="complaint", channel="phone",
+                      direction="inbound", at=dt.datetime(2026, 10, 1, 9, tzinfo=dt.UTC))
+        for n, cid in enumerate(_HOSTILE_IDS)
+    ]  # fmt: skip
+    lc.write_book(lc.Book(customers, complaints), folder)
+    return folder
+
+
+def test_agenda_csv_cells_a_spreadsheet_could_run_get_a_quote(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import csv as csv_module  # noqa: PLC0415
+
+    from lifecycle import _scale  # noqa: PLC0415
+
+    book = str(_hostile_book(tmp_path))
+    args = ("due", "--book", book, "--as-of", "2026-11-02", "--format", "csv")
+    status, out, _ = run(*args)
+    assert status == 0
+    ids = [row[0] for row in csv_module.reader(io.StringIO(out))][1:]
+    assert sorted(ids) == sorted(["'=1+1", "'+44", "'-2", "'@SUM(A1)", "plain", "a=b", "'quoted"])
+    status, raw, _ = run(*args, "--raw-csv")
+    assert sorted(row[0] for row in csv_module.reader(io.StringIO(raw)) if row[0] in ids) == [
+        "'quoted",
+        "a=b",
+        "plain",
+    ]  # the others differ
+    assert sorted(row[0] for row in csv_module.reader(io.StringIO(raw))) == sorted(
+        ["customer_id", *_HOSTILE_IDS]
+    )
+    # Only the neutralised cells differ (each line starts with its customer id).
+    changed = [
+        as_is for neutral, as_is in zip(out.splitlines(), raw.splitlines(), strict=True)
+        if neutral != as_is and neutral == "'" + as_is
+    ]  # fmt: skip
+    assert len(changed) == 4
+    assert len(out) == len(raw) + 4
+    # JSON keeps values as they are; --raw-csv does not change it (nor the table).
+    _, data, _ = run("due", "--book", book, "--as-of", "2026-11-02", "--format", "json")
+    assert sorted(a["customer_id"] for a in json.loads(data)["actions"]) == sorted(_HOSTILE_IDS)
+    assert run("due", "--book", book, "--format", "json", "--raw-csv") == run(
+        "due", "--book", book, "--format", "json"
+    )
+    # A large book (streamed, by several processes) gives the same bytes.
+    monkeypatch.setattr(_scale, "STREAM_BYTES", 0)
+    assert run(*args) == (0, out, "")
+    assert run(*args, "--raw-csv") == (0, raw, "")
+
+
+class _Hostile:
+    """A policy whose own name and reason a spreadsheet could run."""
+
+    def __init__(self, name: str, reason: str) -> None:
+        self.name, self.reason = name, reason
+
+    def verdicts(
+        self, customer: lc.Customer, timeline: lc.Timeline, as_of: dt.date
+    ) -> list[lc.Verdict]:
+        return [
+            lc.Verdict(policy=self.name, priority=-3, status=lc.Status.DUE, due=as_of,
+                       reason=self.reason)
+        ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("text", "neutral"),
+    [
+        ("=cmd|' /C calc'!A0", "'=cmd|' /C calc'!A0"),
+        ("+1", "'+1"),
+        ("-1", "'-1"),
+        ("@SUM(1)", "'@SUM(1)"),
+        ("\tcall", "'\tcall"),
+        ("\rcall", "'\rcall"),
+        ("call = now", "call = now"),
+        ("", ""),
+    ],
+)
+def test_policy_names_and_reasons_are_neutralised_too(text: str, neutral: str) -> None:
+    import csv as csv_module  # noqa: PLC0415
+
+    from lifecycle import _agenda_output  # noqa: PLC0415
+
+    engine = lc.Engine([_Hostile("@policy", text or "why")])  # type: ignore[list-item]
+    book = lc.Book([lc.Customer(id="c-1", name="Ada", since=dt.date(2025, 1, 6))])
+    agenda = engine.agenda(book, lc.SAMPLE_AS_OF)
+
+    def cells(fmt: _agenda_output.OutputFormat) -> list[list[str]]:
+        out = io.StringIO()
+        runs = _agenda_output.Runs.of([_agenda_output.render(agenda, fmt)])
+        _agenda_output.write(out, fmt, runs, title="", as_of="")
+        return list(csv_module.reader(io.StringIO(out.getvalue())))
+
+    day = lc.SAMPLE_AS_OF.isoformat()
+    assert cells("csv")[1] == ["c-1", "'@policy", day, "-3", "0", neutral or "why"]
+    assert cells("raw-csv")[1] == ["c-1", "@policy", day, "-3", "0", text or "why"]
+
+
+# -- forget: erase customers from a book's files ---------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_forget_rewrites_the_book_without_the_customer(tmp_path: Path, fmt: str) -> None:
+    lc.write_book(lc.sample_book(), tmp_path, format=fmt)  # type: ignore[arg-type]
+    gone = lc.sample_book().timeline("C001")
+    status, out, err = run("forget", "C001", "--book", str(tmp_path))
+    assert (status, err) == (0, "")
+    assert out == f"forgot 1 customer and {len(gone)} touchpoints; rewrote {tmp_path}\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"customers.{fmt}", f"touchpoints.{fmt}"]
+    assert lc.read_book(tmp_path) == lc.sample_book().without_customers(["C001"])
+    for file in tmp_path.iterdir():  # nothing of theirs is left in the files
+        assert "Aurora Lindqvist" not in file.read_text(encoding="utf-8")
+        assert not any(tp.id in file.read_text(encoding="utf-8") for tp in gone)
+    status, out, _ = run("forget", "C002", "C003", "--book", str(tmp_path))
+    assert status == 0 and out.startswith("forgot 2 customers and ")
+
+
+def test_forget_a_customer_without_touchpoints(tmp_path: Path) -> None:
+    lc.write_book(lc.Book([lc.Customer(id="c-1", name="Ada", since=lc.SAMPLE_AS_OF)]), tmp_path)
+    assert run("forget", "c-1", "--book", str(tmp_path)) == (
+        0,
+        f"forgot 1 customer and 0 touchpoints; rewrote {tmp_path}\n",
+        "",
+    )
+
+
+def test_forget_says_what_is_wrong_and_leaves_the_book(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lc.write_book(lc.sample_book(), tmp_path)
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    status, out, err = run("forget", "C001", "nobody", "--book", str(tmp_path))
+    assert (status, out) == (1, "")
+    assert err == (
+        "lifecycle forget: error: no customer with id 'nobody' in the book "
+        "(unknown: 'nobody'; no customer was left out)\n"
+    )
+    assert run("forget", "C001")[0] == 2  # no --book: the sample book is not to be rewritten
+    status, _, err = run("forget", "C001", "--book", str(tmp_path / "missing"))
+    assert status == 1 and "does not exist" in err
+
+    def full(*args: object, **kwargs: object) -> None:
+        raise lc.BookWriteError(str(tmp_path / "touchpoints.csv"), "No space left on device")
+
+    monkeypatch.setattr("lifecycle.cli.write_book", full)
+    status, _, err = run("forget", "C001", "--book", str(tmp_path))
+    assert status == 1
+    assert err == (
+        f"lifecycle forget: error: {tmp_path / 'touchpoints.csv'}: cannot write the book: "
+        "No space left on device\n"
+    )
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import pickle
+import re
+import sys
 import threading
 import time
 import unittest.mock
@@ -504,6 +506,28 @@ def test_touchpoints_dated_ahead_show_on_their_date() -> None:
     assert shown == ENGINE.agenda(book, dt.date(2026, 12, 3))
 
 
+@pytest.mark.parametrize("walk", [False, True])
+def test_a_touchpoint_dated_ahead_counts_on_its_own_local_date(walk: bool) -> None:
+    """Asked exactly on the date: a resolution dated ahead closes the follow-up that day."""
+    ahead = dt.date(2026, 12, 1)
+    book = lc.Book(
+        [_customer(timezone="Pacific/Kiritimati")],  # 09:00 UTC is 23:00 the same local day
+        [
+            _touch("T1", "c-1", dt.date(2026, 10, 1), kind="complaint"),
+            _touch("T2", "c-1", ahead, kind="resolution"),
+        ],
+    )
+    live = lc.IncrementalAgenda(ENGINE, book, as_of=dt.date(2026, 11, 1))
+    days = [ahead - dt.timedelta(days=n) for n in (3, 2, 1, 0)] if walk else [ahead]
+    for day in days:
+        assert live.agenda(day) == ENGINE.agenda(book, day)
+    # The day before, the follow-up is due; on the date, it is not.
+    assert "complaint_follow_up" in {
+        a.policy for a in ENGINE.agenda(book, ahead - dt.timedelta(days=1))
+    }
+    assert "complaint_follow_up" not in {a.policy for a in live.agenda(ahead)}
+
+
 def test_customer_changes_are_taken() -> None:
     book = lc.Book([_customer()], [_touch("T1", "c-1", dt.date(2026, 10, 1), kind="complaint")])
     live = lc.IncrementalAgenda(ENGINE, book, as_of=dt.date(2026, 11, 1))
@@ -780,3 +804,129 @@ def test_one_customers_actions_on_the_same_day_and_priority_keep_their_order() -
         ("c-10", "a_mail"), ("c-10", "c_note"), ("c-2", "a_mail"), ("c-2", "b_call"),
     ]  # fmt: skip
     assert [h.action.customer_id for h in agenda.held_back] == ["c-1"]
+
+
+# -- erasure ------------------------------------------------------------------------
+
+
+@settings(max_examples=40)
+@given(st.data())
+def test_forgetting_customers_equals_a_full_evaluation_without_them(data: st.DataObject) -> None:
+    book = data.draw(
+        lct.books(situations=True, as_of=AS_OF, min_date=LOW, max_date=HIGH, max_customers=4)
+    )
+    live = lc.IncrementalAgenda(ENGINE, book, AS_OF)
+    day = AS_OF
+    live.agenda(day)
+    for what, value in data.draw(events(book)):
+        if what == "days":
+            day += dt.timedelta(days=value)  # type: ignore[arg-type]
+        elif what == "add":  # only for customers not forgotten
+            kept = [tp for tp in value if tp.customer_id in book]  # type: ignore[attr-defined]
+            live.add(kept)
+            book = book.with_touchpoints(kept)
+        else:
+            live.update(value)  # type: ignore[arg-type]
+            book = book.with_customers(value)  # type: ignore[arg-type]
+        if book and data.draw(st.booleans()):
+            if data.draw(st.booleans()):  # sometimes right after a change, before an agenda
+                live.agenda(day)
+            gone = data.draw(st.sampled_from(book.customer_ids))
+            live.forget(gone)
+            book = book.without_customers([gone])
+        assert live.book == book
+        assert live.agenda(day) == ENGINE.agenda(book, day)
+    assert all(cid in book for woken in live._calendar.values() for cid in woken)
+
+
+def test_forget_erases_everything_of_a_customer() -> None:
+    book = lc.Book(
+        [_customer("c-1"), _customer("c-2", do_not_contact=True), _customer("c-3")],
+        [
+            _touch("T1", "c-1", dt.date(2026, 10, 1), kind="complaint"),
+            _touch("T2", "c-2", dt.date(2026, 10, 1), kind="complaint"),
+            _touch("T3", "c-3", dt.date(2026, 12, 1), kind="complaint"),  # ahead: on the calendar
+        ],
+    )
+    live = lc.IncrementalAgenda(ENGINE, book, AS_OF)
+    before = live.agenda(AS_OF)
+    assert [a.customer_id for a in before] == ["c-1"]
+    assert [s.customer_id for s in before.skipped] == ["c-2"]
+    live.forget("c-1")
+    live.forget("c-2")
+    live.forget("c-3")
+    after = live.agenda(AS_OF)
+    assert (len(after), after.skipped, live._calendar, len(live)) == (0, (), {}, 0)
+    assert len(before) == 1  # an agenda given out does not change
+    # Its touchpoint ids are free again, for a customer of the same id come back.
+    live.update([_customer("c-1")])
+    live.forget("c-1")  # forgotten before it was ever worked out
+    live.update([_customer("c-1")])
+    live.add([_touch("T1", "c-1", dt.date(2026, 10, 1), kind="complaint")])
+    assert [a.customer_id for a in live.agenda(AS_OF)] == ["c-1"]
+
+
+@pytest.mark.parametrize("unknown", ["c-9", ["c-1"], None])
+def test_forgetting_an_unknown_customer_says_so(unknown: object) -> None:
+    live = lc.IncrementalAgenda(ENGINE, lc.Book([_customer()]), AS_OF)
+    with pytest.raises(
+        lc.UnknownCustomerError, match=re.escape(f"no customer with id {unknown!r}")
+    ):
+        live.forget(unknown)  # type: ignore[arg-type]
+    assert len(live) == 1
+
+
+# -- several threads ------------------------------------------------------------------
+
+
+def test_several_writer_threads_lose_nothing() -> None:
+    book = lc.sample_book()
+    live = lc.IncrementalAgenda(ENGINE, book, lc.SAMPLE_AS_OF)
+    ids = book.customer_ids[:6]
+    writers, each = 4, 150
+    added = [
+        [
+            _touch(f"w{w}-{i}", ids[i % len(ids)], lc.SAMPLE_AS_OF - dt.timedelta(days=i % 40),
+                   kind=("complaint", "check_in", "purchase", "resolution")[i % 4])
+            for i in range(each)
+        ]
+        for w in range(writers)
+    ]  # fmt: skip
+    failures: list[BaseException] = []
+    start = threading.Barrier(writers + 1)
+    done = threading.Event()
+
+    def write(mine: list[lc.Touchpoint]) -> None:
+        try:
+            start.wait()
+            for tp in mine:
+                live.add([tp])
+        except BaseException as e:  # reported below
+            failures.append(e)
+
+    def read() -> None:
+        try:
+            start.wait()
+            while not done.is_set():
+                live.agenda(lc.SAMPLE_AS_OF)
+                assert len(live.book) == len(book)
+        except BaseException as e:  # reported below
+            failures.append(e)
+
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as can be, to meet every race
+    try:
+        threads = [threading.Thread(target=write, args=(mine,)) for mine in added]
+        reader = threading.Thread(target=read)
+        for thread in [*threads, reader]:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        done.set()
+        reader.join()
+    finally:
+        sys.setswitchinterval(switch)
+    assert failures == []
+    full = book.with_touchpoints([tp for mine in added for tp in mine])
+    assert live.book == full
+    assert live.agenda(lc.SAMPLE_AS_OF) == ENGINE.agenda(full, lc.SAMPLE_AS_OF)

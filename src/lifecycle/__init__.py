@@ -21,6 +21,7 @@ from lifecycle.engine import Engine, Explanation, Forecast
 from lifecycle.errors import (
     BookFormatError,
     BookOrderError,
+    BookWriteError,
     DuplicateIdError,
     InvalidValueError,
     LifecycleError,
@@ -116,6 +117,7 @@ __all__ = [
     "BookFormatError",
     "BookOrderError",
     "BookReport",
+    "BookWriteError",
     "Channel",
     "ClockRule",
     "Condition",

@@ -4,6 +4,13 @@ A large book's agenda is worked out in parts (by several processes, a chunk
 of customers at a time), each part rendered into sorted runs of lines. Here
 the runs are merged into agenda order and written out. A book in memory goes
 the same way as a single part, so both give the same bytes.
+
+CSV is opened by spreadsheets, which run a cell starting with ``=``, ``+``,
+``-`` or ``@`` as a formula (OWASP "CSV injection"): the text cells of the
+``csv`` format (customer ids, policy names, reasons) that start so, or with a
+tab or carriage return, get a leading ``'``. The ``raw-csv`` format writes
+them as they are; numbers and dates are never changed, and JSON keeps every
+value as it is.
 """
 
 from __future__ import annotations
@@ -19,9 +26,10 @@ from typing import Any, Literal, NamedTuple, TextIO
 
 from lifecycle.agenda import Action, Agenda, HeldBack, Skipped
 
-__all__ = ["CSV_HEADER", "Rendered", "render", "write"]
+__all__ = ["CSV_HEADER", "Rendered", "neutralised", "render", "write"]
 
-OutputFormat = Literal["table", "csv", "json"]
+#: ``raw-csv`` is ``csv`` with text cells as they are (see `neutralised`).
+OutputFormat = Literal["table", "csv", "raw-csv", "json"]
 CSV_HEADER = ("customer_id", "policy", "due", "priority", "overdue_days", "reason")
 
 #: The agenda order of an action: priority, due date (ordinal), customer id, policy.
@@ -79,9 +87,10 @@ def render(agenda: Agenda, fmt: OutputFormat) -> Rendered:
     actions: list[tuple[Key, str]]
     held: list[tuple[Key, str]] = []
     skipped: list[tuple[str, str]] = []
-    if fmt == "csv":
+    if fmt in ("csv", "raw-csv"):
         line = csv.writer(_Echo()).writerow
-        actions = [(_key(a), line(_csv_cells(a))) for a in agenda]
+        cells = _raw_cells if fmt == "raw-csv" else _csv_cells
+        actions = [(_key(a), line(cells(a))) for a in agenda]
     elif fmt == "json":
         actions = [(_key(a), _json_item(_action_json(a))) for a in agenda]
         held = [(_key(h.action), _json_item(_held_json(h))) for h in agenda.held_back]
@@ -96,8 +105,32 @@ def render(agenda: Agenda, fmt: OutputFormat) -> Rendered:
     return Rendered(actions, held, skipped)
 
 
-def _csv_cells(a: Action) -> list[object]:
+#: What a spreadsheet may take for the start of a formula (OWASP's list).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralised(text: str) -> str:
+    """*text*, with a ``'`` before it if a spreadsheet could take it for a formula.
+
+    Only for text cells: numbers written by the library (a negative priority)
+    stay numbers.
+    """
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+def _raw_cells(a: Action) -> list[object]:
     return [a.customer_id, a.policy, a.due.isoformat(), a.priority, a.overdue_days, a.reason]
+
+
+def _csv_cells(a: Action) -> list[object]:
+    return [
+        neutralised(a.customer_id),
+        neutralised(a.policy),
+        a.due.isoformat(),
+        a.priority,
+        a.overdue_days,
+        neutralised(a.reason),
+    ]
 
 
 def _held_json(held: HeldBack) -> dict[str, Any]:
@@ -151,7 +184,7 @@ def _merged(runs: list[Iterable[tuple[Any, str]]]) -> Iterator[str]:
 
 def write(out: TextIO, fmt: OutputFormat, runs: Runs, *, title: str, as_of: str) -> None:
     """Write the agenda the runs make up to *out*, in agenda order."""
-    if fmt == "csv":
+    if fmt in ("csv", "raw-csv"):
         out.write(csv.writer(_Echo()).writerow(CSV_HEADER))
         out.writelines(_merged(runs.actions))
     elif fmt == "json":

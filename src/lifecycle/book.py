@@ -31,8 +31,9 @@ class Timelines(Protocol):
 class Book:
     """Customers and their timelines, consistent by construction.
 
-    A book never changes: `with_touchpoints` and `with_customers` return a new
-    book that shares every timeline the change does not touch.
+    A book never changes: `with_touchpoints`, `with_customers` and
+    `without_customers` return a new book that shares every timeline the
+    change does not touch.
 
     Args:
         customers: The customers, in any order.
@@ -210,6 +211,57 @@ class Book:
         _rezone(timelines, changed)
         book = Book._from_parts({cid: merged[cid] for cid in sorted(merged)}, timelines)
         object.__setattr__(book, "_touchpoint_ids", self._touchpoint_ids)
+        return book
+
+    def without_customers(self, customer_ids: Iterable[str]) -> Book:
+        """Return a new book without these customers and every touchpoint of theirs.
+
+        The way to erase a customer (a request under the GDPR's right to
+        erasure, say): nothing of theirs is left in the new book. To erase
+        them from a book's files too, write the new book back with
+        `write_book`, or run ``lifecycle forget``.
+
+        Args:
+            customer_ids: The ids of the customers to leave out (an id given
+                twice counts once).
+
+        Raises:
+            UnknownCustomerError: if an id names no customer of the book (all
+                such ids are named; nothing is left out).
+            InvalidValueError: if *customer_ids* is a single string, or not
+                an iterable of ids.
+
+        Examples:
+            >>> import lifecycle as lc
+            >>> book = lc.sample_book()
+            >>> smaller = book.without_customers(["C001"])
+            >>> len(book) - len(smaller), "C001" in smaller
+            (1, False)
+            >>> smaller.touchpoint_count == book.touchpoint_count - len(book.timeline("C001"))
+            True
+        """
+        if isinstance(customer_ids, str):
+            raise InvalidValueError(
+                "customer_ids", customer_ids, "must be ids (a list of them), not a single string"
+            )
+        try:
+            gone = set(customer_ids)
+        except TypeError:
+            raise InvalidValueError(
+                "customer_ids", customer_ids, "must be an iterable of customer ids"
+            ) from None
+        unknown = sorted((cid for cid in gone if cid not in self._customers), key=repr)
+        if unknown:
+            named = ", ".join(map(repr, unknown))
+            raise UnknownCustomerError(unknown[0], f"unknown: {named}; no customer was left out")
+        if not gone:
+            return self
+        customers = {cid: c for cid, c in self._customers.items() if cid not in gone}
+        timelines = {cid: t for cid, t in self._timelines.items() if cid not in gone}
+        book = Book._from_parts(customers, timelines)
+        if self._touchpoint_ids is not None:
+            left = {tp.id for cid in gone for tp in self._timelines[cid]}
+            object.__setattr__(book, "_touchpoint_ids", self._touchpoint_ids - left)
         return book
 
 

@@ -3,12 +3,13 @@
 Usage::
 
     lifecycle due [--book DIR] [--as-of YYYY-MM-DD] [--policies FILE.toml] [--format table|csv|json]
-                  [--workers N]
+                  [--workers N] [--raw-csv]
     lifecycle explain CUSTOMER_ID [--book DIR] [--as-of YYYY-MM-DD] [--format table|json]
     lifecycle forecast [--days N] [--book DIR] [--as-of YYYY-MM-DD] [--format table|csv|json]
     lifecycle summary [--book DIR] [--as-of YYYY-MM-DD] [--format table|csv|json]
     lifecycle validate [--book DIR] [--policies FILE.toml]
     lifecycle metrics [--book DIR] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--format table|json]
+    lifecycle forget CUSTOMER_ID [CUSTOMER_ID ...] --book DIR
 
 Exit status: 0 on success, 1 for bad data (one message naming the file, line,
 column and value), 2 for bad usage. No traceback reaches the user.
@@ -35,7 +36,7 @@ from lifecycle._version import __version__
 from lifecycle.book import Book
 from lifecycle.engine import Engine, Explanation, Forecast
 from lifecycle.errors import InvalidValueError, LifecycleError, PolicyFileError
-from lifecycle.io import read_book, read_book_report
+from lifecycle.io import read_book, read_book_report, write_book
 from lifecycle.metrics import report as metrics_report
 from lifecycle.policies import load_policies, starter_pack
 from lifecycle.sample import SAMPLE_AS_OF, sample_book
@@ -108,6 +109,12 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="processes for a large book, read as a stream (default: one per core)",
     )
+    due.add_argument(
+        "--raw-csv",
+        action="store_true",
+        help="with --format csv, write cells as they are: no ' before a cell that a "
+        "spreadsheet could run as a formula (=, +, -, @, tab, CR)",
+    )
     explain = commands.add_parser("explain", help="every policy's verdict for one customer")
     explain.add_argument("customer_id", metavar="CUSTOMER_ID")
     common(explain, ("table", "json"))
@@ -144,6 +151,13 @@ def _parser() -> argparse.ArgumentParser:
         help="last day (default: today; for the sample book, its reference date)",
     )
     metrics.add_argument("--format", choices=("table", "json"), default="table")
+    forget = commands.add_parser(
+        "forget", help="erase customers and their touchpoints from a book's files"
+    )
+    forget.add_argument("customer_ids", metavar="CUSTOMER_ID", nargs="+")
+    forget.add_argument(
+        "--book", metavar="DIR", type=Path, required=True, help="folder with the book to rewrite"
+    )
     return parser
 
 
@@ -164,17 +178,20 @@ def _engine(args: argparse.Namespace) -> Engine:
 
 def _due(args: argparse.Namespace, out: TextIO) -> int:
     engine = _engine(args)
+    fmt: _agenda_output.OutputFormat = args.format
+    if fmt == "csv" and args.raw_csv:
+        fmt = "raw-csv"
     if args.book is not None and _scale.large(args.book):
         as_of = args.as_of or dt.date.today()
         title = f"Book {args.book}, as of {as_of.isoformat()}"
-        streamed = _scale.agenda_runs(args.book, engine, as_of, args.format, workers=args.workers)
+        streamed = _scale.agenda_runs(args.book, engine, as_of, fmt, workers=args.workers)
         with streamed as runs:
-            _agenda_output.write(out, args.format, runs, title=title, as_of=as_of.isoformat())
+            _agenda_output.write(out, fmt, runs, title=title, as_of=as_of.isoformat())
         return 0
     book, as_of, title = _load(args)
     agenda = engine.agenda(book, as_of)
-    runs = _agenda_output.Runs.of([_agenda_output.render(agenda, args.format)])
-    _agenda_output.write(out, args.format, runs, title=title, as_of=as_of.isoformat())
+    runs = _agenda_output.Runs.of([_agenda_output.render(agenda, fmt)])
+    _agenda_output.write(out, fmt, runs, title=title, as_of=as_of.isoformat())
     return 0
 
 
@@ -296,6 +313,21 @@ def _metrics(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def _forget(args: argparse.Namespace, out: TextIO) -> int:
+    folder: Path = args.book
+    book = read_book(folder)
+    smaller = book.without_customers(args.customer_ids)
+    # read_book found exactly one of the two formats: write the same one back.
+    write_book(smaller, folder, format="csv" if (folder / "customers.csv").is_file() else "jsonl")
+    gone = len(book) - len(smaller)
+    touchpoints = book.touchpoint_count - smaller.touchpoint_count
+    out.write(
+        f"forgot {gone} customer{'s' if gone != 1 else ''} and {touchpoints} "
+        f"touchpoint{'s' if touchpoints != 1 else ''}; rewrote {folder}\n"
+    )
+    return 0
+
+
 def _hours(value: object) -> str:
     return "-" if value is None else f"{value:.1f} h"
 
@@ -367,6 +399,7 @@ _COMMANDS = {
     "summary": _summary,
     "validate": _validate,
     "metrics": _metrics,
+    "forget": _forget,
 }
 
 

@@ -14,6 +14,7 @@ import attrs
 __all__ = [
     "BookFormatError",
     "BookOrderError",
+    "BookWriteError",
     "DuplicateIdError",
     "InvalidValueError",
     "LifecycleError",
@@ -224,3 +225,29 @@ class PolicyFileError(LifecycleError, ValueError):
         count = len(self.problems)
         heading = f"{path}: {count} problem{'s' if count != 1 else ''}"
         super().__init__("\n  ".join([heading, *(str(p) for p in self.problems)]))
+
+
+class BookWriteError(LifecycleError):
+    """A book could not be written; the files already there are left as they were.
+
+    Raised by `write_book` (and ``lifecycle forget``) for a full disk, a folder
+    it may not write in, or a value the file cannot hold (such as a lone
+    surrogate in a name, which UTF-8 cannot encode).
+
+    Attributes:
+        path: The file (or folder) that could not be written.
+        problem: What went wrong, in words (the cause, without the book's data).
+
+    Examples:
+        >>> err = BookWriteError("book/touchpoints.csv", "No space left on device")
+        >>> print(err)
+        book/touchpoints.csv: cannot write the book: No space left on device
+    """
+
+    def __init__(self, path: str, problem: str) -> None:
+        self.path = path
+        self.problem = problem
+        super().__init__(f"{path}: cannot write the book: {problem}")
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (type(self), (self.path, self.problem))

@@ -42,7 +42,7 @@ from lifecycle.agenda import (
 from lifecycle.book import Book, Timelines, _by_id, _extend, _group, _rezone
 from lifecycle.customers import Customer
 from lifecycle.engine import Engine
-from lifecycle.errors import DuplicateIdError, InvalidValueError
+from lifecycle.errors import DuplicateIdError, InvalidValueError, UnknownCustomerError
 from lifecycle.policies import Evaluator, Reads, earliest, evaluator
 from lifecycle.policy import Context, Verdict
 from lifecycle.timeline import Timeline
@@ -497,6 +497,12 @@ class IncrementalAgenda:
 
     It is the one stateful object of the library: the state is the point (it
     is a cache of the engine's work). `book` gives an immutable snapshot.
+
+    It is safe to share between threads: one lock is held by every method
+    that changes it (`add`, `update`, `forget`, `agenda`) and by `book`, so
+    several threads may add touchpoints at once, and each call sees every
+    change made before it, whole. The calls are then taken one at a time.
+    An agenda it gave out may be read in any thread while it changes.
     It holds the whole book in memory, with each customer's due verdicts and
     dates of change: more than the book alone (see the performance page).
 
@@ -532,6 +538,7 @@ class IncrementalAgenda:
         "_engine",
         "_held",
         "_ids",
+        "_lock",
         "_looks",
         "_members",
         "_reads",
@@ -547,6 +554,8 @@ class IncrementalAgenda:
             raise InvalidValueError("engine", engine, "must be a lifecycle.Engine")
         self._engine = engine
         self._as_of = check_date("as_of", as_of)
+        # Re-entrant: a policy of one's own may read `book` while being asked.
+        self._lock = threading.RLock()
         self._members: list[Evaluator] = [evaluator(p) for p in engine.policies]
         self._reads: list[tuple[Reads, Reads]] = [
             (m.reads(closing=True), m.reads(closing=False)) for m in self._members
@@ -585,8 +594,9 @@ class IncrementalAgenda:
     @property
     def book(self) -> Book:
         """The book as it is now: the first one, with every touchpoint and customer change."""
-        customers = {cid: self._customers[cid] for cid in sorted(self._customers)}
-        return Book._from_parts(customers, dict(self._timelines))
+        with self._lock:
+            customers = {cid: self._customers[cid] for cid in sorted(self._customers)}
+            return Book._from_parts(customers, dict(self._timelines))
 
     def __len__(self) -> int:
         return len(self._customers)
@@ -609,11 +619,13 @@ class IncrementalAgenda:
             UnknownCustomerError: if a touchpoint names a customer not in the book.
             InvalidValueError: for something that is not a `Touchpoint`.
         """
-        grouped = _group(touchpoints, self._customers, self._ids)
-        _extend(self._timelines, self._customers, grouped)
-        self._ids.update([tp.id for new in grouped.values() for tp in new])
-        for cid in grouped:
-            self._dirty.setdefault(cid, False)
+        touchpoints = list(touchpoints)  # read before the lock: it may be a slow generator
+        with self._lock:
+            grouped = _group(touchpoints, self._customers, self._ids)
+            _extend(self._timelines, self._customers, grouped)
+            self._ids.update([tp.id for new in grouped.values() for tp in new])
+            for cid in grouped:
+                self._dirty.setdefault(cid, False)
 
     def update(self, customers: Iterable[Customer]) -> None:
         """Take new customers, or changed ones (replaced by id), as `Book.with_customers` does.
@@ -625,9 +637,49 @@ class IncrementalAgenda:
             InvalidValueError: for something that is not a `Customer`.
         """
         changed = _by_id(customers)
-        _rezone(self._timelines, changed)
-        self._customers.update(changed)
-        self._dirty.update(dict.fromkeys(changed, True))
+        with self._lock:
+            _rezone(self._timelines, changed)
+            self._customers.update(changed)
+            self._dirty.update(dict.fromkeys(changed, True))
+
+    def forget(self, customer_id: str) -> None:
+        """Erase a customer: its row, its timeline and its actions are gone at once.
+
+        The next `agenda` (and `book`) is the one for the book without the
+        customer, as `Book.without_customers` gives it. Agendas given out
+        before still hold the customer's actions (they never change): let
+        them go too.
+
+        Raises:
+            UnknownCustomerError: if no customer has this id.
+
+        Examples:
+            >>> import lifecycle as lc
+            >>> engine = lc.Engine(lc.starter_pack())
+            >>> live = lc.IncrementalAgenda(engine, lc.sample_book(), as_of=lc.SAMPLE_AS_OF)
+            >>> live.forget("C009")
+            >>> "C009" in live.book, live.agenda(lc.SAMPLE_AS_OF).for_customer("C009")
+            (False, ())
+        """
+        with self._lock:
+            try:
+                self._customers.pop(customer_id)
+            except (KeyError, TypeError):
+                raise UnknownCustomerError(customer_id) from None
+            timeline = self._timelines.pop(customer_id)
+            self._ids.difference_update([tp.id for tp in timeline])
+            self._dirty.pop(customer_id, None)
+            state = self._states.pop(customer_id, None)
+            if state is not None:
+                self._actions.update(state.actions, [])
+                self._held.update(state.held, [])
+            if self._skipped.pop(customer_id, None) is not None:
+                self._skipped_order = None
+            for day in [d for d, woken in self._calendar.items() if customer_id in woken]:
+                woken = self._calendar[day]
+                woken.discard(customer_id)
+                if not woken:
+                    del self._calendar[day]
 
     # Not with the collector paused, unlike building: a day makes few objects,
     # and the collector's small passes over them while they are fresh cost no
@@ -650,6 +702,10 @@ class IncrementalAgenda:
                 look back).
         """
         check_date("as_of", as_of)
+        with self._lock:
+            return self._agenda(as_of)
+
+    def _agenda(self, as_of: dt.date) -> Agenda:
         if as_of < self._as_of:
             raise InvalidValueError(
                 "as_of",

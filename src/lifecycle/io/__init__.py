@@ -15,9 +15,9 @@ import attrs
 
 from lifecycle._gc import collector_paused
 from lifecycle.book import Book
-from lifecycle.errors import BookFormatError
+from lifecycle.errors import BookFormatError, BookWriteError
 from lifecycle.io._assemble import assemble
-from lifecycle.io._files import BookFiles, Format, write_rows
+from lifecycle.io._files import BookFiles, Format, Table, write_tables
 from lifecycle.io._rows import (
     CUSTOMER_COLUMNS,
     TOUCHPOINT_COLUMNS,
@@ -234,7 +234,12 @@ def write_book(
     """Write *book* to a folder as ``customers`` and ``touchpoints`` files.
 
     What `write_book` writes, `read_book` reads back as an equal book. The
-    folder is created if needed; each file is replaced atomically.
+    folder is created if needed. The files are replaced together or not at
+    all: each is written to a new temporary file beside it (owner-only,
+    never through a symlink) and flushed to disk, and only when both are
+    written are they renamed into place. If anything fails, the book already
+    in the folder is left as it was and the temporary files are removed. A
+    file's permissions are kept; a new file gets the usual ones (the umask).
 
     Args:
         book: The book to write.
@@ -243,6 +248,9 @@ def write_book(
 
     Raises:
         BookFormatError: for an unknown format.
+        BookWriteError: when a file cannot be written, naming it and the
+            cause: a full disk, a folder it may not write in, or a value
+            UTF-8 cannot encode (such as a lone surrogate in a name).
 
     Examples:
         >>> import tempfile, lifecycle as lc
@@ -254,7 +262,10 @@ def write_book(
     if format not in _FORMATS:
         raise BookFormatError(str(path), f"format {format!r} is not one of: csv, jsonl")
     folder = Path(path)
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise BookWriteError(str(folder), e.strerror or str(e)) from e
     attribute_columns = tuple(sorted({k for c in book for k in c.attributes}))
     if format == "csv":
         customer_rows: Iterable[dict[str, object]] = (
@@ -262,15 +273,18 @@ def write_book(
         )
     else:
         customer_rows = (customer_row(c, tuple(sorted(c.attributes))) for c in book)
-    write_rows(
-        folder / f"customers.{format}",
-        (*CUSTOMER_COLUMNS, *attribute_columns),
-        customer_rows,
-        fmt=format,
-    )
-    write_rows(
-        folder / f"touchpoints.{format}",
-        TOUCHPOINT_COLUMNS,
-        (touchpoint_row(tp) for tp in book.touchpoints()),
+    write_tables(
+        [
+            Table(
+                folder / f"customers.{format}",
+                (*CUSTOMER_COLUMNS, *attribute_columns),
+                customer_rows,
+            ),
+            Table(
+                folder / f"touchpoints.{format}",
+                TOUCHPOINT_COLUMNS,
+                (touchpoint_row(tp) for tp in book.touchpoints()),
+            ),
+        ],
         fmt=format,
     )

@@ -10,18 +10,21 @@ from __future__ import annotations
 
 import codecs
 import csv
+import errno
 import itertools
 import json
 import math
 import operator
 import os
+import secrets
+import stat
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, BinaryIO, Literal, NamedTuple, TextIO
 
 import attrs
 
-from lifecycle.errors import BookFormatError
+from lifecycle.errors import BookFormatError, BookWriteError
 from lifecycle.io._rows import CUSTOMER_REQUIRED, TOUCHPOINT_COLUMNS, TOUCHPOINT_REQUIRED
 from lifecycle.stages import Lifecycle
 from lifecycle.touchpoints import Kind
@@ -340,27 +343,147 @@ def _csv_cell(value: object) -> str:
     return str(value)
 
 
-def write_rows(
-    path: Path, columns: Sequence[str], rows: Iterable[Mapping[str, object]], *, fmt: str
-) -> None:
-    """Write *rows* to *path* as CSV or JSON Lines, replacing the file atomically."""
-    temporary = path.with_name(path.name + ".partial")
+class Table(NamedTuple):
+    """One file of a book to write: where, its columns, and its rows."""
+
+    path: Path
+    columns: Sequence[str]
+    rows: Iterable[Mapping[str, object]]
+
+
+class _Unwritable(Exception):
+    """A row's value the file's encoding cannot hold, with the line it would be on."""
+
+    def __init__(self, line: int, cause: UnicodeEncodeError) -> None:
+        super().__init__(line, cause)
+        self.line = line
+        self.cause = cause
+
+
+def _write_table(handle: TextIO, table: Table, fmt: str) -> None:
+    columns = table.columns
+    line = 1
     try:
-        with temporary.open("w", newline="", encoding="utf-8") as handle:
-            if fmt == "csv":
-                # RFC 4180 line ends: with "\n" alone, a lone "\r" in a note would go unquoted
-                # and split the row when read back.
-                writer = csv.writer(handle, lineterminator="\r\n")
-                writer.writerow(columns)
-                for row in rows:
-                    writer.writerow([_csv_cell(row.get(c)) for c in columns])
-            else:
-                for row in rows:
-                    handle.write(json.dumps(row, ensure_ascii=False))
-                    handle.write("\n")
-        os.replace(temporary, path)
+        if fmt == "csv":
+            # RFC 4180 line ends: with "\n" alone, a lone "\r" in a note would go unquoted
+            # and split the row when read back.
+            writer = csv.writer(handle, lineterminator="\r\n")
+            writer.writerow(columns)
+            for line, row in enumerate(table.rows, start=2):  # noqa: B007 - kept for the error
+                writer.writerow([_csv_cell(row.get(c)) for c in columns])
+        else:
+            for line, row in enumerate(table.rows, start=1):  # noqa: B007 - kept for the error
+                handle.write(json.dumps(row, ensure_ascii=False))
+                handle.write("\n")
+    except UnicodeEncodeError as e:
+        raise _Unwritable(line, e) from e
+
+
+#: Flags for a temporary file: made here and now, never an existing file or a symlink.
+_EXCLUSIVE = os.O_WRONLY | os.O_CREAT | os.O_EXCL
+_EXCLUSIVE |= getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+_TRIES = 100
+
+
+def _token() -> str:
+    return secrets.token_hex(8)
+
+
+def _temporary(path: Path) -> tuple[Path, int]:
+    """Create a new file beside *path*, readable by the owner only; return it and its descriptor.
+
+    A name already taken (by anything, a symlink too) is never opened: another is tried.
+    """
+    for _ in range(_TRIES):
+        temporary = path.with_name(f".{path.name}.{_token()}.partial")
+        try:
+            return temporary, os.open(temporary, _EXCLUSIVE, 0o600)
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, f"no free temporary name after {_TRIES} tries", str(path))
+
+
+_STATUS = Path("/proc/self/status")
+
+
+def _umask() -> int:
+    """The process's umask, read without changing it (``os.umask`` would, for every thread)."""
+    try:
+        with _STATUS.open(encoding="ascii") as status:
+            for text in status:
+                if text.startswith("Umask:"):
+                    return int(text.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    return 0o022
+
+
+def _final_mode(path: Path) -> int:
+    """The mode a file at *path* ends with: the old file's, or a new file's under the umask."""
+    try:
+        found = os.stat(path, follow_symlinks=False)
+    except FileNotFoundError:
+        found = None
+    if found is not None and stat.S_ISREG(found.st_mode):
+        return stat.S_IMODE(found.st_mode)
+    return 0o666 & ~_umask()  # new, or a symlink (replaced by the file, not followed)
+
+
+def write_tables(tables: Sequence[Table], *, fmt: str) -> None:
+    """Write each table to its file as CSV or JSON Lines: all of them, or none.
+
+    Each goes first to a new temporary file in the same folder (created
+    exclusively, owner-only, never through a symlink), flushed to disk; only
+    when all are written are they renamed into place. On any failure the old
+    files are left as they were and the temporary files removed.
+
+    Raises:
+        BookWriteError: naming the file and the cause (a full disk, a folder
+            it may not write in, a value UTF-8 cannot encode).
+    """
+    made: list[tuple[Path, Path]] = []  # (temporary, final), in the order made
+    current = Path()
+    try:
+        for table in tables:  # a rename onto a folder would fail after others were done
+            current = table.path
+            if current.is_dir() and not current.is_symlink():
+                raise IsADirectoryError(errno.EISDIR, "Is a folder, not a file")
+        for table in tables:
+            current = table.path
+            temporary, descriptor = _temporary(current)
+            made.append((temporary, current))
+            with os.fdopen(descriptor, "w", newline="", encoding="utf-8") as handle:
+                _write_table(handle, table, fmt)
+                os.fchmod(handle.fileno(), _final_mode(current))
+                handle.flush()
+                os.fsync(handle.fileno())
+        for temporary, final in made:
+            current = final
+            os.replace(temporary, final)
+        _sync_folder(current.parent)
+    except _Unwritable as e:
+        raise BookWriteError(
+            str(current), f"line {e.line} holds a value UTF-8 cannot encode ({e.cause.reason})"
+        ) from None
+    except OSError as e:
+        raise BookWriteError(str(current), e.strerror or str(e)) from e
     finally:
-        temporary.unlink(missing_ok=True)
+        for temporary, _ in made:
+            temporary.unlink(missing_ok=True)
+
+
+def _sync_folder(folder: Path) -> None:
+    """Flush the renames to disk too, where the system allows a folder to be synced."""
+    try:
+        descriptor = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass  # some file systems cannot sync a folder; the files themselves are synced
+    finally:
+        os.close(descriptor)
 
 
 def raise_error(error: BookFormatError) -> None:
