@@ -45,19 +45,36 @@ from lifecycle.policies._fulfilment import (
     since_due,
 )
 from lifecycle.policies._rule import policy
-from lifecycle.policies._time import Offset, Recurrence, days, every, months, weeks, years
+from lifecycle.policies._time import (
+    MAX_SPAN,
+    Offset,
+    Recurrence,
+    days,
+    every,
+    months,
+    shown,
+    too_long,
+    weeks,
+    years,
+)
 from lifecycle.policy import Policy
 from lifecycle.stages import DEFAULT_LIFECYCLE, Lifecycle
 from lifecycle.touchpoints import Direction, Kind, kind_table, to_direction
 
-__all__ = ["ENTRY_POINT_GROUP", "load_policies", "parse_policies"]
+__all__ = ["ENTRY_POINT_GROUP", "MAX_DEPTH", "load_policies", "parse_policies"]
 
 #: The entry point group a ``use = "name"`` entry looks names up in.
 ENTRY_POINT_GROUP = "lifecycle.policies"
 
 T = TypeVar("T")
 
-_DURATION = re.compile(r"\s*([+-]?\d+)\s+(day|week|month|year)s?\s*\Z")
+_DURATION = re.compile(r"\s*([+-]?)(\d+)\s+(day|week|month|year)s?\s*\Z")
+
+#: How deep tables and arrays may nest in a policy file (a real one needs about ten).
+MAX_DEPTH = 32
+
+# How much of an offending value a message quotes.
+_QUOTED = 80
 
 
 class _Invalid(Exception):
@@ -92,9 +109,15 @@ class _Reader:
             raise _Invalid(
                 key, value, "is not a duration such as '7 days', '-60 days', '3 months' or '1 year'"
             )
-        amount, unit = int(match.group(1)), match.group(2)
+        sign, digits, unit = match.groups()
         if days_only and unit != "day":
             raise _Invalid(key, value, "must be a whole number of days, e.g. '-180 days'")
+        limit = MAX_SPAN[f"{unit}s"]
+        # Compare the digits before converting: a 5,000-digit number is no int to Python.
+        digits = digits.lstrip("0") or "0"
+        if len(digits) > len(str(limit)) or int(digits) > limit:
+            raise _Invalid(key, value, too_long(f"{unit}s"))
+        amount = -int(digits) if sign == "-" else int(digits)
         return {"day": days, "week": weeks, "month": months, "year": years}[unit](amount)
 
     # -- blocks -------------------------------------------------------------------
@@ -241,9 +264,13 @@ class _Reader:
             _only(key, value, ("rrule",))
             text = _text(f"{key}.rrule", value.get("rrule"))
             try:
-                return every(rule=rrulestr(text))  # type: ignore[arg-type]
-            except (ValueError, TypeError) as e:
+                rule = rrulestr(text)
+            except (ValueError, TypeError, OverflowError) as e:
                 raise _Invalid(f"{key}.rrule", text, f"is not an RFC 5545 rule ({e})") from None
+            try:
+                return every(rule=rule)  # type: ignore[arg-type]
+            except LifecycleError as e:
+                raise _Invalid(f"{key}.rrule", text, _problem_of(e)) from None
         step = self.duration(key, value)
         if (
             step.years < 0
@@ -372,6 +399,48 @@ def _only(key: str, table: Mapping[str, object], allowed: Iterable[str]) -> None
             )
 
 
+# -- hostile files ----------------------------------------------------------------------
+
+
+def _too_deep() -> str:
+    return f"nests tables and arrays too deeply (at most {MAX_DEPTH} levels)"
+
+
+def _too_deep_key(data: dict[str, Any]) -> str | None:
+    """The key path (down to a policy's key) under which *data* nests beyond `MAX_DEPTH`."""
+    # Iterative: a recursive walk is what such a file is out to break.
+    stack: list[tuple[object, int, str]] = [(data, 0, "")]
+    while stack:
+        value, depth, key = stack.pop()
+        if depth > MAX_DEPTH:
+            return re.sub(r"^(policy\[\d+\]\.[^.\[]+|[^.\[]+).*", r"\1", key)
+        if isinstance(value, dict):
+            stack.extend((v, depth + 1, f"{key}.{k}" if key else k) for k, v in value.items())
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1, f"{key}[{i}]") for i, v in enumerate(value))
+    return None
+
+
+def _deep_line(text: str) -> int | None:
+    """The line on which brackets first open deeper than `MAX_DEPTH`, roughly counted."""
+    depth = 0
+    for number, line in enumerate(text.splitlines(), start=1):
+        for char in re.sub(r'"[^"]*"|\'[^\']*\'|#.*', "", line):
+            depth += (char in "[{") - (char in "]}")
+            if depth > MAX_DEPTH:
+                return number
+    return None
+
+
+def _quoted(value: object) -> object:
+    """*value*, or the start of it if it is too long to quote in a message."""
+    value = shown(value)
+    if isinstance(value, str):
+        return value if len(value) <= _QUOTED else value[:_QUOTED] + "..."
+    text = repr(value)
+    return value if len(text) <= _QUOTED else text[:_QUOTED] + "..."
+
+
 # -- lines ------------------------------------------------------------------------------
 
 _HEADER = re.compile(r"^\s*\[\[\s*policy\s*\]\]")
@@ -427,6 +496,20 @@ def parse_policies(
         raise PolicyFileError(
             source, [PolicyProblem(line, None, None, f"is not valid TOML: {e}")]
         ) from None
+    except RecursionError:
+        # tomllib parses nested tables and arrays recursively.
+        raise PolicyFileError(
+            source, [PolicyProblem(_deep_line(text), None, None, _too_deep())]
+        ) from None
+    except ValueError as e:  # a number tomllib cannot convert (over 4,300 digits)
+        raise PolicyFileError(
+            source, [PolicyProblem(None, None, None, f"is not valid TOML: {e}")]
+        ) from None
+    deep = _too_deep_key(data)
+    if deep is not None:
+        raise PolicyFileError(
+            source, [PolicyProblem(_line_of(text, deep), deep, None, _too_deep())]
+        )
     reader = _Reader(kind_table(kinds), lifecycle)
     built: list[Policy] = []
     unknown = [k for k in data if k != "policy"]
@@ -452,7 +535,7 @@ def parse_policies(
         raise PolicyFileError(
             source,
             [
-                PolicyProblem(_line_of(text, p.key), p.key, p.value, p.problem)
+                PolicyProblem(_line_of(text, p.key), p.key, _quoted(p.value), p.problem)
                 for p in reader.problems
             ],
         )
