@@ -232,6 +232,8 @@ class _Reader:
         within = None
         if "within" in spec:
             within = self.duration(f"{key}.within", spec["within"], days_only=True).days
+            if within < 0:
+                raise _Invalid(f"{key}.within", spec["within"], "must not be negative")
         kind = self.kind(f"{key}.kind", spec["kind"]) if "kind" in spec else None
         return tagged(_text(f"{key}.tag", spec["tag"]), within_days=within, kind=kind)
 
@@ -307,7 +309,7 @@ class _Reader:
             if required not in table:
                 self.problems.append(_Invalid(f"{key}.{required}", None, "is required"))
         parts = {
-            name: self.attempt(lambda: step(f"{key}.{name}", table[name]))  # noqa: B023
+            name: self.attempt(lambda: _keyed(f"{key}.{name}", table[name], step))  # noqa: B023
             for name, step in steps.items()
             if name in table
         }
@@ -349,6 +351,14 @@ def _checked_policy(key: str, name: object, priority: object, parts: dict[str, A
     except LifecycleError as e:
         field = getattr(e, "field", "name")
         raise _Invalid(f"{key}.{field}", getattr(e, "value", name), _problem_of(e)) from None
+
+
+def _keyed(key: str, value: object, step: Callable[[str, Any], T]) -> T:
+    """Build a policy's part, any building block's complaint told at its key."""
+    try:
+        return step(key, value)
+    except LifecycleError as e:
+        raise _Invalid(key, getattr(e, "value", value), _problem_of(e)) from None
 
 
 def _problem_of(error: LifecycleError) -> str:
