@@ -268,7 +268,8 @@ class _Reader:
             try:
                 rule = rrulestr(text)
             except (ValueError, TypeError, OverflowError) as e:
-                raise _Invalid(f"{key}.rrule", text, f"is not an RFC 5545 rule ({e})") from None
+                why = _quoted(str(e))
+                raise _Invalid(f"{key}.rrule", text, f"is not an RFC 5545 rule ({why})") from None
             try:
                 return every(rule=rule)  # type: ignore[arg-type]
             except LifecycleError as e:
@@ -476,13 +477,16 @@ def _line_of(text: str, key: str) -> int | None:
     start = headers[index]
     stop = headers[index + 1] if index + 1 < len(headers) else len(lines)
     names = [re.sub(r"\[\d+\]$", "", part) for part in rest.split(".") if part]
-    for name in reversed(names):
-        pattern = re.compile(
-            rf"(^|[{{,\s.]){re.escape(name)}\s*=|^\s*\[[^\]]*\b{re.escape(name)}\]"
-        )
-        for i in range(start, stop):
-            if pattern.search(lines[i]):
-                return i + 1
+    patterns = [
+        re.compile(rf"(^|[{{,\s.]){re.escape(name)}\s*=|^\s*\[[^\]]*\b{re.escape(name)}\]")
+        for name in names
+    ]
+    for pattern in reversed(patterns):
+        found = [i for i in range(start, stop) if pattern.search(lines[i])]
+        # A name such as `anchor` may stand at several depths: prefer the line of the top key.
+        within = [i for i in found if patterns[0].search(lines[i])]
+        if within or found:
+            return (within or found)[0] + 1
     return start + 1
 
 
