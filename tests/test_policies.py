@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 from dateutil.relativedelta import relativedelta
-from dateutil.rrule import DAILY, HOURLY, MONTHLY, WEEKLY, YEARLY, rrule, rruleset, rrulestr
+from dateutil.rrule import DAILY, HOURLY, MO, MONTHLY, WEEKLY, YEARLY, rrule, rruleset, rrulestr
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -430,6 +430,11 @@ def test_mixed_step_recurrences_step_back_to_the_right_occurrence():
         (lambda: lc.every(rule=rruleset()), "is a rule set"),
         (lambda: lc.every(rule="FREQ=DAILY"), "must be a dateutil rrule"),  # type: ignore[arg-type]
         (lambda: lc.every(rule=rrule(DAILY, bymonth=4, bymonthday=31)), "matches no date"),
+        (
+            lambda: lc.every(rule=rrule(YEARLY, bymonth=12, byweekday=MO(+9))),
+            "cannot be worked out",
+        ),
+        (lambda: lc.every(rule=rrule(YEARLY, byweekday=MO(+60))), "BYDAY=+60MO is out of range"),
     ],
 )
 def test_python_building_blocks_refuse_what_files_refuse(make: object, problem: str):
@@ -437,6 +442,14 @@ def test_python_building_blocks_refuse_what_files_refuse(make: object, problem: 
     with pytest.raises(lc.InvalidValueError) as info:
         make()  # type: ignore[operator]
     assert problem in str(info.value)
+
+
+def test_a_rule_with_both_count_and_until_is_refused():
+    """RFC 5545 allows one of COUNT and UNTIL; dateutil warns on both, and would on each use."""
+    with pytest.warns(DeprecationWarning):
+        both = rrule(YEARLY, count=2, until=dt.datetime.combine(D, dt.time()))
+    with pytest.raises(lc.InvalidValueError, match="give COUNT or UNTIL, not both"):
+        lc.every(rule=both)
 
 
 def test_a_rule_that_rarely_matches_is_bounded_by_the_horizon():
@@ -482,6 +495,8 @@ def test_recurrences_with_equal_rules_are_equal_and_different_rules_differ():
     assert a == b and hash(a) == hash(b)
     assert a != c
     assert a != lc.every(months=1)
+    assert lc.every(months=1) == lc.every(months=1) != lc.every(months=2)
+    assert hash(lc.every(months=1)) == hash(lc.every(months=1))
     made = lc.policy("p", priority=1, anchor=lc.since(), recurs=a)
     assert made == lc.policy("p", priority=1, anchor=lc.since(), recurs=b)
     assert made != lc.policy("p", priority=1, anchor=lc.since(), recurs=c)

@@ -304,6 +304,9 @@ HOSTILE_FILES: list[tuple[str, str, int | None, str | None, str]] = [
     ("FREQ=HOURLY", rule("FREQ=HOURLY"), 5, "policy[0].recurs.rrule", "FREQ=HOURLY is below a day"),
     ("BYHOUR", rule("FREQ=DAILY;BYHOUR=9"), 5, "policy[0].recurs.rrule", "BYHOUR is not supported (stewardship works in days)"),
     ("a rule that never matches", rule("FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30"), 5, "policy[0].recurs.rrule", "matches no date"),
+    ("BYDAY=+60MO", rule("FREQ=YEARLY;BYDAY=+60MO"), 5, "policy[0].recurs.rrule", "BYDAY=+60MO is out of range"),
+    ("BYMONTH=101", rule("FREQ=YEARLY;BYMONTH=101"), 5, "policy[0].recurs.rrule", "BYMONTH=101 is out of range"),
+    ("COUNT and UNTIL", rule("FREQ=YEARLY;COUNT=2;UNTIL=20300101T000000Z"), 5, "policy[0].recurs.rrule", "give COUNT or UNTIL, not both"),
     ("a rule too long to parse", rule("FREQ=DAILY;COUNT=" + "9" * 5000), 5, "policy[0].recurs.rrule", "is not an RFC 5545 rule"),
 ]  # fmt: skip
 
@@ -345,3 +348,17 @@ def test_the_limits_themselves_load():
         1,
         dt.date(2000, 1, 1),
     )
+
+
+def test_a_building_blocks_own_complaint_is_told_at_its_key(monkeypatch: pytest.MonkeyPatch):
+    """Whatever a building block refuses becomes a problem at the key that gave the value."""
+
+    def refuse(*names: str) -> lc.Condition:
+        raise lc.InvalidValueError("segment", names[0], "is not a segment here")
+
+    monkeypatch.setattr("lifecycle.policies._toml.segment", refuse)
+    with pytest.raises(lc.PolicyFileError) as info:
+        parse_policies(GOOD + 'when = { segment = "a" }\n')
+    (found,) = info.value.problems
+    assert (found.line, found.key, found.value) == (5, "policy[0].when", "a")
+    assert found.problem == "is not a segment here"

@@ -59,6 +59,14 @@ _MAX_INTERVAL = {
     "DAILY": MAX_SPAN["days"],
 }
 _PART = re.compile(r"([A-Z]+)=([^;]*)")
+# RFC 5545's range for each BY part's numbers, in absolute value (BYDAY: its ordinal).
+_BY_RANGES = {
+    "BYMONTH": (1, 12),
+    "BYMONTHDAY": (1, 31),
+    "BYYEARDAY": (1, 366),
+    "BYWEEKNO": (1, 53),
+    "BYDAY": (1, 53),
+}
 
 
 def shown(value: object) -> object:
@@ -341,6 +349,21 @@ def _rule_dates(rule: rrule, until: dt.datetime | None, base: dt.date) -> Iterat
             yield day.replace(year=day.year - _SHIFT)
 
 
+def _check_parts(text: str, parts: dict[str, str]) -> None:
+    """Refuse the parts of a rule that are below a day, not RFC 5545, or out of range."""
+    for part in ("BYHOUR", "BYMINUTE", "BYSECOND", "BYEASTER"):
+        if part in parts:
+            why = "a dateutil extension" if part == "BYEASTER" else "stewardship works in days"
+            raise InvalidValueError("rule", text, f"{part} is not supported ({why})")
+    if "COUNT" in parts and "UNTIL" in parts:
+        raise InvalidValueError("rule", text, "give COUNT or UNTIL, not both (RFC 5545)")
+    for part, (low, high) in _BY_RANGES.items():
+        for item in parts[part].split(",") if part in parts else ():
+            number = int(re.sub(r"[A-Z]+$", "", item) or "1")
+            if not low <= abs(number) <= high:
+                raise InvalidValueError("rule", text, f"{part}={item} is out of range")
+
+
 def _checked_rule(rule: object) -> tuple[rrule, dt.datetime | None]:
     """Return *rule* and its UNTIL as a plain date-time, if it is a rule a policy can use.
 
@@ -362,10 +385,7 @@ def _checked_rule(rule: object) -> tuple[rrule, dt.datetime | None]:
         raise InvalidValueError(
             "rule", text, f"FREQ={freq} is below a day: use YEARLY, MONTHLY, WEEKLY or DAILY"
         )
-    for part in ("BYHOUR", "BYMINUTE", "BYSECOND", "BYEASTER"):
-        if part in parts:
-            why = "a dateutil extension" if part == "BYEASTER" else "stewardship works in days"
-            raise InvalidValueError("rule", text, f"{part} is not supported ({why})")
+    _check_parts(text, parts)
     interval = int(parts.get("INTERVAL", "1"))
     if not 1 <= interval <= _MAX_INTERVAL[freq]:
         raise InvalidValueError(
@@ -379,7 +399,11 @@ def _checked_rule(rule: object) -> tuple[rrule, dt.datetime | None]:
         until = dt.datetime.strptime(parts["UNTIL"], "%Y%m%dT%H%M%S")  # noqa: DTZ007 - a local date
     start = dt.datetime.combine(dt.date(2000, 1, 1), dt.time())
     plain = rule.replace(dtstart=start, until=until)
-    if next(_rule_dates(plain.replace(count=None, until=None), None, start.date()), None) is None:
+    try:
+        found = next(_rule_dates(plain.replace(count=None, until=None), None, start.date()), None)
+    except (ValueError, IndexError) as e:  # dateutil finds some combinations only when it runs
+        raise InvalidValueError("rule", text, f"cannot be worked out ({e})") from None
+    if found is None:
         raise InvalidValueError("rule", text, "matches no date (in 400 years from 2000-01-01)")
     return plain, until
 

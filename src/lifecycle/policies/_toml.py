@@ -265,9 +265,11 @@ class _Reader:
         if isinstance(value, dict):
             _only(key, value, ("rrule",))
             text = _text(f"{key}.rrule", value.get("rrule"))
+            if re.search(r"COUNT=", text, re.I) and re.search(r"UNTIL=", text, re.I):
+                raise _Invalid(f"{key}.rrule", text, "give COUNT or UNTIL, not both (RFC 5545)")
             try:
                 rule = rrulestr(text)
-            except (ValueError, TypeError, OverflowError) as e:
+            except (ValueError, TypeError, OverflowError, IndexError) as e:
                 why = _quoted(str(e))
                 raise _Invalid(f"{key}.rrule", text, f"is not an RFC 5545 rule ({why})") from None
             try:
@@ -440,7 +442,7 @@ def _deep_line(text: str) -> int | None:
             depth += (char in "[{") - (char in "]}")
             if depth > MAX_DEPTH:
                 return number
-    return None
+    return None  # pragma: no cover - tomllib recursed, so brackets nest this deep
 
 
 def _quoted(value: object) -> object:
