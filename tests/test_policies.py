@@ -446,7 +446,7 @@ def test_python_building_blocks_refuse_what_files_refuse(make: object, problem: 
 
 def test_a_rule_with_both_count_and_until_is_refused():
     """RFC 5545 allows one of COUNT and UNTIL; dateutil warns on both, and would on each use."""
-    with pytest.warns(DeprecationWarning):
+    with pytest.warns(DeprecationWarning, match="count.*until"):
         both = rrule(YEARLY, count=2, until=dt.datetime.combine(D, dt.time()))
     with pytest.raises(lc.InvalidValueError, match="give COUNT or UNTIL, not both"):
         lc.every(rule=both)
