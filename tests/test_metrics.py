@@ -166,3 +166,36 @@ def test_metric_properties(book: lc.Book, start: dt.date, span: int):
     cohorts = metrics.cohort_retention(book, end)
     assert sum(c.customers for c in cohorts) == sum(1 for c in book if c.since <= end)
     assert metrics.report(book, start, end)["to"] == end.isoformat()
+
+
+@pytest.mark.parametrize(
+    ("score", "group"),
+    [(0, "detractors"), (6, "detractors"), (7, "passives"), (8, "passives"), (9, "promoters"),
+     (10, "promoters")],
+)  # fmt: skip
+def test_nps_groups_each_answer_at_its_boundary(score: int, group: str):
+    """6 is a detractor, 7 and 8 are passives, 9 a promoter: each boundary on its own."""
+    book = lc.Book(
+        [lc.Customer(id="x", name="X", since=dt.date(2025, 1, 1))],
+        [tp("x1", "x", at(5), "nps", "inbound", score)],
+    )
+    found = metrics.nps(book, START, END)
+    counts = {
+        "detractors": found.detractors,
+        "passives": found.passives,
+        "promoters": found.promoters,
+    }
+    assert counts == {g: int(g == group) for g in counts}
+    assert found.score == {"detractors": -100, "passives": 0, "promoters": 100}[group]
+
+
+def test_retention_counts_a_customer_who_starts_on_the_periods_first_day():
+    """`since` on the first day of the period: in the starting cohort; the day after: not."""
+    book = lc.Book(
+        [
+            lc.Customer(id="on", name="On", since=START),
+            lc.Customer(id="after", name="After", since=START + dt.timedelta(days=1)),
+        ],
+        [],
+    )
+    assert metrics.retention(book, START, END) == metrics.Retention(1, 1, 0)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from dateutil.rrule import MONTHLY, rrule
+from dateutil.relativedelta import relativedelta
+from dateutil.rrule import DAILY, HOURLY, MO, MONTHLY, WEEKLY, YEARLY, rrule, rruleset, rrulestr
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -87,7 +88,7 @@ def test_recurrence_latest_is_the_largest_occurrence_on_or_before(
     """latest(base, D) = (k, base + k steps) for the largest k >= 1 with that date <= D."""
     recurrence = lc.every(**step)
     found = recurrence.latest(base, until)
-    nth = [lc.Offset(**{u: n * k for u, n in step.items()}).apply(base) for k in range(500)]
+    nth = [base + relativedelta(**{u: n * k for u, n in step.items()}) for k in range(500)]
     ks = [k for k in range(1, 500) if nth[k] <= until]
     expected = (max(ks), nth[max(ks)]) if ks else None
     if expected is None or expected[0] < 499:
@@ -399,3 +400,128 @@ def test_mixed_step_recurrences_step_back_to_the_right_occurrence():
     assert recurrence.latest(base, dt.date(2026, 4, 9)) == (1, dt.date(2026, 2, 21))
     # k = 7 is Aug 1 + 140 days = Dec 19.
     assert recurrence.latest(base, dt.date(2026, 12, 31)) == (7, dt.date(2026, 12, 19))
+
+
+# -- bounds and equality (issues 23 and 24) ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("make", "problem"),
+    [
+        (lambda: lc.days(36_526), "days=36526: is too long: at most 36,525 days (100 years)"),
+        (lambda: lc.days(-(10**5000)), "days='a number of about 5001 digits': is too long"),
+        (lambda: lc.weeks(5_218), "weeks=5218: is too long: at most 5,217 weeks"),
+        (lambda: lc.months(-1_201), "months=-1201: is too long: at most 1,200 months"),
+        (lambda: lc.years(101), "years=101: is too long: at most 100 years either way"),
+        (lambda: lc.Offset(years=100, days=1), "together span at most 100 years"),
+        (lambda: lc.every(years=101), "years=101: is too long"),
+        (lambda: lc.every(days=-1), "days=-1: must be a whole number, at least 0"),
+        (lambda: lc.Recurrence(step=lc.Offset()), "must be a positive step"),
+        (lambda: lc.Recurrence(step=lc.days(1), rule=rrule(MONTHLY)), "not both"),
+        (lambda: lc.since_due(days=40_000), "days=40000: is too long"),
+        (lambda: lc.since_anchor(days=1.5), "days=1.5: must be a whole number"),
+        (lambda: lc.tagged("vip", within_days=-1), "within_days=-1: must be at least 0"),
+        (lambda: lc.tagged("vip", within_days=36_526), "within_days=36526: is too long"),
+        (lambda: lc.every(rule=rrulestr("FREQ=DAILY;INTERVAL=0")), "INTERVAL=0 must be from 1"),
+        (lambda: lc.every(rule=rrule(WEEKLY, interval=5_218)), "INTERVAL=5218 must be from 1"),
+        (lambda: lc.every(rule=rrule(HOURLY)), "FREQ=HOURLY is below a day"),
+        (lambda: lc.every(rule=rrule(DAILY, byminute=5)), "BYMINUTE is not supported"),
+        (lambda: lc.every(rule=rrule(YEARLY, byeaster=1)), "BYEASTER is not supported"),
+        (lambda: lc.every(rule=rruleset()), "is a rule set"),
+        (lambda: lc.every(rule="FREQ=DAILY"), "must be a dateutil rrule"),  # type: ignore[arg-type]
+        (lambda: lc.every(rule=rrule(DAILY, bymonth=4, bymonthday=31)), "matches no date"),
+        (
+            lambda: lc.every(rule=rrule(YEARLY, bymonth=12, byweekday=MO(+9))),
+            "cannot be worked out",
+        ),
+        (lambda: lc.every(rule=rrule(YEARLY, byweekday=MO(+60))), "BYDAY=+60MO is out of range"),
+    ],
+)
+def test_python_building_blocks_refuse_what_files_refuse(make: object, problem: str):
+    """The same bounds hold for the Python API, as an InvalidValueError when built."""
+    with pytest.raises(lc.InvalidValueError) as info:
+        make()  # type: ignore[operator]
+    assert problem in str(info.value)
+
+
+def test_a_rule_with_both_count_and_until_is_refused():
+    """RFC 5545 allows one of COUNT and UNTIL; dateutil warns on both, and would on each use."""
+    with pytest.warns(DeprecationWarning, match="count.*until"):
+        both = rrule(YEARLY, count=2, until=dt.datetime.combine(D, dt.time()))
+    with pytest.raises(lc.InvalidValueError, match="give COUNT or UNTIL, not both"):
+        lc.every(rule=both)
+
+
+def test_a_rule_that_rarely_matches_is_bounded_by_the_horizon():
+    """Yearly on 29 February from a 29 February anchor, 100 years apart: the next is 400 years on.
+
+    Found through 2399 at most (nothing after the horizon is looked for), and
+    quickly: the evaluation stops at the horizon instead of running to 9999.
+    """
+    rare = lc.every(rule=rrule(YEARLY, interval=100))
+    base = dt.date(2000, 2, 29)
+    assert rare.first(base) is None
+    assert rare.latest(base, dt.date(2199, 12, 31)) is None
+    assert rare.first(dt.date(2500, 1, 1)) is None  # past the horizon: nothing
+    yearly = lc.every(
+        rule=rrule(
+            YEARLY,
+            bymonth=3,
+            bymonthday=1,
+            until=dt.datetime.combine(dt.date(2030, 1, 1), dt.time()),
+        )
+    )
+    assert yearly.latest(dt.date(2025, 6, 1), dt.date(2199, 1, 1)) == (4, dt.date(2029, 3, 1))
+    assert yearly.following(dt.date(2025, 6, 1), (4, dt.date(2029, 3, 1))) is None
+    assert lc.every(rule=rrule(YEARLY)).latest(dt.date(2399, 1, 1), dt.date(2401, 1, 1)) is None
+
+
+def test_a_rule_with_an_offset_counts_the_latest_occurrence_due():
+    """An rrule's occurrence counts once its due date (offset applied) has come."""
+    monthly = lc.every(rule=rrule(MONTHLY, bymonthday=1))
+    base = dt.date(2026, 1, 15)
+    assert monthly.latest_due(base, dt.date(2026, 4, 5), lc.days(7)) == (2, dt.date(2026, 3, 1))
+    assert monthly.latest_due(base, dt.date(2026, 4, 8), lc.days(7)) == (3, dt.date(2026, 4, 1))
+    assert monthly.latest_due(base, dt.date(2026, 2, 5), lc.days(7)) is None
+
+
+def test_recurrences_with_equal_rules_are_equal_and_different_rules_differ():
+    """Rules compare by their RRULE text (their start is the anchor's, so it does not count)."""
+    a = lc.every(
+        rule=rrulestr("FREQ=MONTHLY;BYMONTHDAY=1", dtstart=dt.datetime.combine(D, dt.time()))
+    )
+    b = lc.every(rule=rrule(MONTHLY, bymonthday=1))
+    c = lc.every(rule=rrule(MONTHLY, bymonthday=2))
+    assert a == b and hash(a) == hash(b)
+    assert a != c
+    assert a != lc.every(months=1)
+    assert lc.every(months=1) == lc.every(months=1) != lc.every(months=2)
+    assert hash(lc.every(months=1)) == hash(lc.every(months=1))
+    made = lc.policy("p", priority=1, anchor=lc.since(), recurs=a)
+    assert made == lc.policy("p", priority=1, anchor=lc.since(), recurs=b)
+    assert made != lc.policy("p", priority=1, anchor=lc.since(), recurs=c)
+
+
+@pytest.mark.parametrize(
+    "kinds", [("renewal", "cancellation"), ("cancellation", "renewal")], ids=["r-c", "c-r"]
+)
+def test_of_several_kinds_the_earliest_touchpoint_closes_the_action(kinds: tuple[str, str]):
+    """A renewal and a cancellation both fulfil: the earlier one is named, whichever kind is first.
+
+    Its id is in the verdict's facts and its kind and date in the reason.
+    """
+    renewal = lc.policy(
+        "renewal",
+        priority=3,
+        anchor=lc.contract_end(),
+        offset=lc.days(-60),
+        fulfilled_by=lc.fulfilled_by(*kinds, since=lc.since_anchor_date(days=-365)),
+    )
+    end = dt.date(2026, 6, 30)
+    for first, second in (("cancellation", "renewal"), ("renewal", "cancellation")):
+        early = touch("t-early", dt.date(2026, 2, 1), first)
+        late = touch("t-late", dt.date(2026, 2, 20), second)
+        verdict = one(renewal, late, early, contract_end=end)
+        assert verdict.status is lc.Status.FULFILLED
+        assert verdict.facts["fulfilled_by"] == "t-early"
+        assert f"fulfilled by {first} on 2026-02-01 (t-early)" in verdict.reason

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
+import json
 from importlib.metadata import EntryPoint
 from pathlib import Path
 
@@ -12,6 +14,7 @@ from hypothesis import strategies as st
 
 import lifecycle as lc
 import lifecycle.testing as lct
+from lifecycle.cli import main
 from lifecycle.policies import parse_policies
 
 STARTER = lc.load_policies(lc.starter_pack_path())
@@ -259,3 +262,103 @@ def test_unreadable_files_are_a_policy_file_error(tmp_path: Path):
     (tmp_path / "latin.toml").write_bytes(b'[[policy]]\nname = "caf\xe9"\n')
     with pytest.raises(lc.PolicyFileError, match="cannot be read"):
         lc.load_policies(tmp_path / "latin.toml")
+
+
+# -- hostile files (issue 23): each refused at load, with what is wrong ----------------------
+
+DEEP = "{ a = " * 330 + "1" + " }" * 330
+DEEPER = "[" * 2000 + "]" * 2000
+
+
+def rule(text: str) -> str:
+    """A file whose one policy recurs by *text*."""
+    return GOOD + f"recurs = {{ rrule = {json.dumps(text)} }}\n"
+
+
+#: (case, file text, line, key, problem) for what an attacker or an unlucky operator writes.
+HOSTILE_FILES: list[tuple[str, str, int | None, str | None, str]] = [
+    ("tables nested 330 deep", GOOD + f"when = {DEEP}\n", 5, None, "nests tables and arrays too deeply (at most 32 levels)"),
+    ("tables nested 40 deep", GOOD + "when = " + "{a=" * 40 + "1" + "}" * 40 + "\n", 5, "policy[0].when", "at most 32 levels"),
+    ("arrays nested 2,000 deep", GOOD + f"when = {DEEPER}\n", 5, None, "nests tables and arrays too deeply"),
+    ("99999999999 days", GOOD + 'offset = "99999999999 days"\n', 5, "policy[0].offset", "is too long: at most 36,525 days (100 years) either way"),
+    ("a 5,000-digit duration", GOOD + f'offset = "{"9" * 5000} days"\n', 5, "policy[0].offset", "is too long: at most 36,525 days"),
+    ("a 5,000-digit number", GOOD + f"description = {'9' * 5000}\n", None, None, "is not valid TOML"),
+    ("999999 years", GOOD + 'offset = "999999 years"\n', 5, "policy[0].offset", "is too long: at most 100 years either way"),
+    ("-2100 years", GOOD + 'offset = "-2100 years"\n', 5, "policy[0].offset", "is too long: at most 100 years either way"),
+    ("1201 months", GOOD + 'offset = "-1201 months"\n', 5, "policy[0].offset", "at most 1,200 months"),
+    ("5218 weeks", GOOD + 'offset = "5218 weeks"\n', 5, "policy[0].offset", "at most 5,217 weeks"),
+    ("a huge expiry", GOOD + 'expires = "99999999 days"\n', 5, "policy[0].expires", "at most 36,525 days"),
+    ("a huge fulfilment window", GOOD + 'fulfilled_by = { since = { due = "-99999999999 days" } }\n', 5, "policy[0].fulfilled_by.since.due", "at most 36,525 days"),
+    ("a huge anchor window", GOOD + 'fulfilled_by = { since = { anchor = "36526 days" } }\n', 5, "policy[0].fulfilled_by.since.anchor", "at most 36,525 days"),
+    ("a huge tag window", GOOD + 'when = { tagged = { tag = "vip", within = "40000 days" } }\n', 5, "policy[0].when.tagged.within", "at most 36,525 days"),
+    ("a negative tag window", GOOD + 'when = { tagged = { tag = "vip", within = "-1 days" } }\n', 5, "policy[0].when.tagged.within", "must not be negative"),
+    ("a step of 101 years", GOOD + 'recurs = "101 years"\n', 5, "policy[0].recurs", "at most 100 years"),
+    ("RDATE", rule("RRULE:FREQ=YEARLY\nRDATE:20200101T000000"), 5, "policy[0].recurs.rrule", "is a rule set: RDATE, EXDATE, EXRULE"),
+    ("EXDATE", rule("RRULE:FREQ=YEARLY\nEXDATE:20200101T000000"), 5, "policy[0].recurs.rrule", "is a rule set"),
+    ("two RRULEs", rule("RRULE:FREQ=YEARLY\nRRULE:FREQ=MONTHLY"), 5, "policy[0].recurs.rrule", "is a rule set"),
+    ("BYEASTER=99999999999", rule("FREQ=YEARLY;BYEASTER=99999999999"), 5, "policy[0].recurs.rrule", "BYEASTER is not supported (a dateutil extension)"),
+    ("INTERVAL=0", rule("FREQ=DAILY;INTERVAL=0"), 5, "policy[0].recurs.rrule", "INTERVAL=0 must be from 1 to 36,525 (100 years)"),
+    ("INTERVAL of 101 years", rule("FREQ=YEARLY;INTERVAL=101"), 5, "policy[0].recurs.rrule", "INTERVAL=101 must be from 1 to 100"),
+    ("FREQ=SECONDLY", rule("FREQ=SECONDLY"), 5, "policy[0].recurs.rrule", "FREQ=SECONDLY is below a day"),
+    ("FREQ=MINUTELY", rule("FREQ=MINUTELY"), 5, "policy[0].recurs.rrule", "FREQ=MINUTELY is below a day"),
+    ("FREQ=HOURLY", rule("FREQ=HOURLY"), 5, "policy[0].recurs.rrule", "FREQ=HOURLY is below a day"),
+    ("BYHOUR", rule("FREQ=DAILY;BYHOUR=9"), 5, "policy[0].recurs.rrule", "BYHOUR is not supported (stewardship works in days)"),
+    ("a rule that never matches", rule("FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30"), 5, "policy[0].recurs.rrule", "matches no date"),
+    ("BYDAY=+60MO", rule("FREQ=YEARLY;BYDAY=+60MO"), 5, "policy[0].recurs.rrule", "BYDAY=+60MO is out of range"),
+    ("BYMONTH=101", rule("FREQ=YEARLY;BYMONTH=101"), 5, "policy[0].recurs.rrule", "BYMONTH=101 is out of range"),
+    ("COUNT and UNTIL", rule("FREQ=YEARLY;COUNT=2;UNTIL=20300101T000000Z"), 5, "policy[0].recurs.rrule", "give COUNT or UNTIL, not both"),
+    ("a rule too long to parse", rule("FREQ=DAILY;COUNT=" + "9" * 5000), 5, "policy[0].recurs.rrule", "is not an RFC 5545 rule"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "key", "problem"),
+    [case[1:] for case in HOSTILE_FILES],
+    ids=[case[0] for case in HOSTILE_FILES],
+)
+def test_every_hostile_file_is_refused_at_load_with_what_is_wrong(
+    tmp_path: Path, text: str, line: int | None, key: str | None, problem: str
+):
+    """Load refuses it (a PolicyFileError with line, key and problem), and validate says so."""
+    path = tmp_path / "policies.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(lc.PolicyFileError) as info:
+        lc.load_policies(path)
+    (found,) = info.value.problems
+    assert (found.line, found.key) == (line, key)
+    assert problem in found.problem
+    assert len(str(info.value)) < 400  # the value is quoted, shortened
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["validate", "--policies", str(path)], out=out, err=err) == 1
+    assert err.getvalue() == ""
+    reported, summary = out.getvalue().splitlines()
+    assert reported.startswith(f"{path}, line {line}" if line else f"{path}, the file")
+    assert problem in reported
+    assert summary == "1 problem found"
+
+
+def test_the_limits_themselves_load():
+    """At the bounds, exactly: 100 years of each unit, and a rule stepping 100 years."""
+    for span in ("36525 days", "-5217 weeks", "1200 months", "-100 years"):
+        (made,) = parse_policies(GOOD + f'offset = "{span}"\nexpires = "{span.lstrip("-")}"\n')
+        assert made.offset.apply(dt.date(2199, 12, 31)).year in range(2099, 2301)
+    (yearly,) = parse_policies(rule("FREQ=YEARLY;INTERVAL=100;UNTIL=20991231T000000Z"))
+    assert yearly.recurs is not None
+    assert yearly.recurs.latest(dt.date(1900, 1, 1), dt.date(2199, 12, 31)) == (
+        1,
+        dt.date(2000, 1, 1),
+    )
+
+
+def test_a_building_blocks_own_complaint_is_told_at_its_key(monkeypatch: pytest.MonkeyPatch):
+    """Whatever a building block refuses becomes a problem at the key that gave the value."""
+
+    def refuse(*names: str) -> lc.Condition:
+        raise lc.InvalidValueError("segment", names[0], "is not a segment here")
+
+    monkeypatch.setattr("lifecycle.policies._toml.segment", refuse)
+    with pytest.raises(lc.PolicyFileError) as info:
+        parse_policies(GOOD + 'when = { segment = "a" }\n')
+    (found,) = info.value.problems
+    assert (found.line, found.key, found.value) == (5, "policy[0].when", "a")
+    assert found.problem == "is not a segment here"

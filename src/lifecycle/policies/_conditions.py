@@ -12,7 +12,7 @@ from lifecycle.churn import CHURN_KINDS, churning_cancellation
 from lifecycle.errors import InvalidValueError
 from lifecycle.health import DEFAULT_HEALTH, HealthModel
 from lifecycle.policies._anchors import Anchor, anchor_kinds, date_free, union_kinds
-from lifecycle.policies._time import ONE_DAY, earliest
+from lifecycle.policies._time import ONE_DAY, check_span, earliest
 from lifecycle.policy import Context
 from lifecycle.stages import DEFAULT_LIFECYCLE, Lifecycle
 from lifecycle.timeline import Timeline
@@ -302,7 +302,12 @@ def tagged(
         within_days: Only touchpoints whose local date is at most this many
             days before the as-of date (default: any time).
         kind: Only touchpoints of this kind.
+
+    Raises:
+        InvalidValueError: if *within_days* is not a whole number from 0 to 36,525.
     """
+    if within_days is not None and check_span("days", within_days, field="within_days") < 0:
+        raise InvalidValueError("within_days", within_days, "must be at least 0")
     window = None if within_days is None else relativedelta(days=within_days)
 
     def carries(touchpoint: Touchpoint) -> bool:

@@ -7,7 +7,7 @@ from typing import Literal
 
 import attrs
 
-from lifecycle.errors import InvalidValueError
+from lifecycle.policies._time import check_span
 from lifecycle.policy import Anchored
 from lifecycle.timeline import Timeline
 from lifecycle.touchpoints import Direction, Kind, Touchpoint, to_direction, to_kind
@@ -53,7 +53,11 @@ def since_anchor(*, inclusive: bool = False, days: int = 0) -> Since:
 
     Args:
         inclusive: Count a touchpoint at the very instant too ("at or after").
-        days: Move the start (negative: earlier), e.g. ``-180`` for "N.at - 180 days".
+        days: Move the start (negative: earlier), e.g. ``-180`` for "N.at - 180 days";
+            at most 36,525 either way.
+
+    Raises:
+        InvalidValueError: if *days* is not a whole number, or is beyond 36,525.
     """
     return Since("anchor", inclusive=inclusive, days=_days(days))
 
@@ -69,9 +73,7 @@ def since_due(*, days: int = 0) -> Since:
 
 
 def _days(value: object) -> int:
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise InvalidValueError("days", value, "must be a whole number")
-    return value
+    return check_span("days", value)
 
 
 @attrs.frozen

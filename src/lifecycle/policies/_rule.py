@@ -230,9 +230,7 @@ class RulePolicy:
         if self.recurs is None:
             return self.offset.apply(anchored.date), None
         # The latest occurrence whose due date has come, else the first one ahead.
-        found = self.recurs.latest(anchored.date, as_of)
-        while found is not None and self.offset.apply(found[1]) > as_of:
-            found = self.recurs.latest(anchored.date, found[1] - dt.timedelta(days=1))
+        found = self.recurs.latest_due(anchored.date, as_of, self.offset)
         found = found or self.recurs.first(anchored.date)
         if found is None:
             return anchored.date, None

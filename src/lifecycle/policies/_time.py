@@ -1,17 +1,100 @@
-"""Offsets and recurrences: calendar arithmetic for due dates (via dateutil)."""
+"""Offsets and recurrences: calendar arithmetic for due dates (via dateutil).
+
+Every span is bounded (`MAX_SPAN`) and every recurrence is one whose
+evaluation is bounded by the days it spans, so that no policy can make date
+arithmetic leave Python's calendar or loop for long.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
+from collections.abc import Iterator
 
 import attrs
 from dateutil.relativedelta import relativedelta
-from dateutil.rrule import rrule
+from dateutil.rrule import rrule, rruleset
 
-from lifecycle._validate import check_count
 from lifecycle.errors import InvalidValueError
 
-__all__ = ["Offset", "Recurrence", "days", "every", "months", "weeks", "years"]
+__all__ = [
+    "MAX_SPAN",
+    "RULE_HORIZON",
+    "Offset",
+    "Recurrence",
+    "days",
+    "every",
+    "months",
+    "weeks",
+    "years",
+]
+
+#: The longest span an offset, expiry, fulfilment window, ``within`` window or
+#: recurrence step may have, before or after: 100 years, in each unit. With
+#: book dates from 1900-01-01 to 2199-12-31, every date a policy works out
+#: then stays far inside Python's calendar (years 1 to 9999). A 100-year span
+#: is 36,525 days, so 5,217 weeks (5,218 weeks would be one day more).
+MAX_SPAN: dict[str, int] = {"days": 36_525, "weeks": 5_217, "months": 1_200, "years": 100}
+
+#: The last date an `rrule` recurrence is evaluated through. An occurrence
+#: matters while its due date (at most 100 years before it) can come on or
+#: before the last book date, 2199-12-31, and the one after that tells when the
+#: verdict next changes. Stopping here bounds the time any rule takes, also a
+#: rule that never matches (``FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30``).
+RULE_HORIZON = dt.date(2399, 12, 31)
+
+# The Gregorian calendar repeats every 400 years, weekdays and ISO weeks
+# included. A rule is evaluated this many 400-year cycles later, where
+# dateutil's own stop (after year 9999) falls just after RULE_HORIZON: dateutil
+# checks a rule's UNTIL only on the dates it finds, so a rule that finds none
+# would otherwise run on to year 9999.
+_SHIFT = dt.MAXYEAR - RULE_HORIZON.year
+assert _SHIFT % 400 == 0
+
+# The largest step of a rule, per frequency, in its own unit (100 years).
+_MAX_INTERVAL = {
+    "YEARLY": MAX_SPAN["years"],
+    "MONTHLY": MAX_SPAN["months"],
+    "WEEKLY": MAX_SPAN["weeks"],
+    "DAILY": MAX_SPAN["days"],
+}
+_PART = re.compile(r"([A-Z]+)=([^;]*)")
+# RFC 5545's range for each BY part's numbers, in absolute value (BYDAY: its ordinal).
+_BY_RANGES = {
+    "BYMONTH": (1, 12),
+    "BYMONTHDAY": (1, 31),
+    "BYYEARDAY": (1, 366),
+    "BYWEEKNO": (1, 53),
+    "BYDAY": (1, 53),
+}
+
+
+def shown(value: object) -> object:
+    """Return *value*, or a short stand-in for a number too long to quote in a message."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**15:
+        digits = int(abs(value).bit_length() * 0.30103) + 1
+        return f"a number of about {digits} digits"
+    return value
+
+
+def check_span(unit: str, value: object, *, field: str | None = None) -> int:
+    """Return *value* if it is a whole number of *unit* of at most `MAX_SPAN` either way.
+
+    Raises:
+        InvalidValueError: naming *field* (default: *unit*).
+    """
+    name = field or unit
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise InvalidValueError(name, value, "must be a whole number")
+    if abs(value) > MAX_SPAN[unit]:
+        raise InvalidValueError(name, shown(value), too_long(unit))
+    return value
+
+
+def too_long(unit: str) -> str:
+    """The problem with a span of *unit* beyond `MAX_SPAN`, in words."""
+    years = "" if unit == "years" else " (100 years)"
+    return f"is too long: at most {MAX_SPAN[unit]:,} {unit}{years} either way"
 
 
 #: One day, the step of every "next date of change".
@@ -48,14 +131,22 @@ class Offset:
         days: Whole days.
     """
 
-    years: int = 0
-    months: int = 0
-    days: int = 0
+    years: int = attrs.field(default=0, validator=lambda _, a, v: check_span(a.name, v))
+    months: int = attrs.field(default=0, validator=lambda _, a, v: check_span(a.name, v))
+    days: int = attrs.field(default=0, validator=lambda _, a, v: check_span(a.name, v))
     _delta: relativedelta | dt.timedelta = attrs.field(init=False, eq=False, hash=False, repr=False)
     #: How the offset reads: ``"7 days after"``, ``"60 days before"``, ``"on"``.
     description: str = attrs.field(init=False, eq=False, hash=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
+        # Months count as 30.4375 days (1,200 months is 36,525 days): 487/16 of a day.
+        total = abs(12 * self.years + self.months) * 487 + abs(self.days) * 16
+        if total > MAX_SPAN["days"] * 16:
+            raise InvalidValueError(
+                "offset",
+                (self.years, self.months, self.days),
+                "is too long: years, months and days together span at most 100 years",
+            )
         # Whole days are exact with timedelta (and far cheaper on a hot path);
         # months and years need relativedelta's calendar rules.
         delta: relativedelta | dt.timedelta = (
@@ -85,35 +176,43 @@ class Offset:
         return moved
 
 
-def _amount(name: str, value: object) -> int:
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise InvalidValueError(name, value, "must be a whole number")
-    return value
-
-
 def days(n: int) -> Offset:
-    """Return an offset of *n* calendar days (negative: before).
+    """Return an offset of *n* calendar days (negative: before), at most 36,525 either way.
+
+    Raises:
+        InvalidValueError: if *n* is not a whole number, or is beyond `MAX_SPAN`.
 
     Examples:
         >>> days(-60).description
         '60 days before'
     """
-    return Offset(days=_amount("days", n))
+    return Offset(days=check_span("days", n))
 
 
 def weeks(n: int) -> Offset:
-    """Return an offset of *n* weeks (7 days each)."""
-    return Offset(days=7 * _amount("weeks", n))
+    """Return an offset of *n* weeks (7 days each), at most 5,217 either way."""
+    return Offset(days=7 * check_span("weeks", n))
 
 
 def months(n: int) -> Offset:
-    """Return an offset of *n* calendar months (month ends are clamped)."""
-    return Offset(months=_amount("months", n))
+    """Return an offset of *n* calendar months (month ends are clamped), at most 1,200."""
+    return Offset(months=check_span("months", n))
 
 
 def years(n: int) -> Offset:
-    """Return an offset of *n* years (29 February becomes 28 February in common years)."""
-    return Offset(years=_amount("years", n))
+    """Return an offset of *n* years (29 February becomes 28 February in common years).
+
+    At most 100 either way.
+    """
+    return Offset(years=check_span("years", n))
+
+
+def rule_text(rule: rrule | None) -> str | None:
+    """The rule's RFC 5545 ``RRULE`` text, without its start: what makes two rules equal."""
+    if rule is None:
+        return None
+    lines = str(rule).splitlines()
+    return next(line for line in lines if line.startswith("RRULE:")).removeprefix("RRULE:")
 
 
 @attrs.frozen
@@ -123,10 +222,28 @@ class Recurrence:
     Build one with `every`. Occurrence *k* (k >= 1) is the anchor date plus
     *k* steps, each computed from the anchor itself, so a 29 February anchor
     gives 28 February in common years and 29 February in leap years.
+
+    Two recurrences are equal when their steps are, or their rules read the
+    same (the ``RRULE`` text, without a start date, which the anchor gives).
     """
 
     step: Offset
-    rule: rrule | None = attrs.field(default=None, eq=False, hash=False)
+    rule: rrule | None = attrs.field(default=None, eq=rule_text)
+    # The rule's UNTIL, as a plain date-time (dateutil keeps it only privately).
+    _until: dt.datetime | None = attrs.field(init=False, eq=False, hash=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        if self.rule is None:
+            step = self.step
+            if min(step.years, step.months, step.days) < 0 or step == Offset():
+                raise InvalidValueError("step", step, "must be a positive step")
+            object.__setattr__(self, "_until", None)
+            return
+        if self.step != Offset():
+            raise InvalidValueError("rule", self.rule, "give either a step or a rule, not both")
+        rule, until = _checked_rule(self.rule)
+        object.__setattr__(self, "rule", rule)
+        object.__setattr__(self, "_until", until)
 
     @property
     def description(self) -> str:
@@ -149,27 +266,51 @@ class Recurrence:
         )
         return moved
 
+    def _occurrences(self, rule: rrule, base: dt.date) -> Iterator[dt.date]:
+        return _rule_dates(rule, self._until, base)
+
     def latest(self, base: dt.date, on_or_before: dt.date) -> tuple[int, dt.date] | None:
         """Return (k, date) of the latest occurrence on or before a date, if any."""
         if self.rule is not None:
-            # rrule works on naive datetimes; here they stand for local dates.
-            start = dt.datetime.combine(base, dt.time())
-            rule = self.rule.replace(dtstart=start)
-            found = rule.before(dt.datetime.combine(on_or_before, dt.time()), inc=True)
-            if found is None or found.date() <= base:
-                return None
-            return len([d for d in rule.between(start, found, inc=True) if d > start]), found.date()
+            found = None
+            for k, day in enumerate(self._occurrences(self.rule, base), start=1):
+                if day > on_or_before:
+                    break
+                found = k, day
+            return found
         k = self._estimate(base, on_or_before)
         while k >= 1 and self._nth(base, k) > on_or_before:
             k -= 1
         return (k, self._nth(base, k)) if k >= 1 else None
 
+    def latest_due(
+        self, base: dt.date, as_of: dt.date, offset: Offset
+    ) -> tuple[int, dt.date] | None:
+        """Return (k, date) of the latest occurrence on or before *as_of* due by then, if any.
+
+        An occurrence is due by *as_of* when *offset* moves it to *as_of* or before.
+        """
+        if self.rule is not None:
+            # One pass over the rule's dates, rather than one per occurrence stepped back.
+            dates = []
+            for day in self._occurrences(self.rule, base):
+                if day > as_of:
+                    break
+                dates.append(day)
+            for k in range(len(dates), 0, -1):
+                if offset.apply(dates[k - 1]) <= as_of:
+                    return k, dates[k - 1]
+            return None
+        found = self.latest(base, as_of)
+        while found is not None and offset.apply(found[1]) > as_of:
+            found = self.latest(base, found[1] - ONE_DAY)
+        return found
+
     def first(self, base: dt.date) -> tuple[int, dt.date] | None:
         """Return (1, date) of the first occurrence after the anchor date."""
         if self.rule is not None:
-            start = dt.datetime.combine(base, dt.time())
-            found = self.rule.replace(dtstart=start).after(start, inc=False)
-            return None if found is None else (1, found.date())
+            found = next(self._occurrences(self.rule, base), None)
+            return None if found is None else (1, found)
         return 1, self._nth(base, 1)
 
     def following(self, base: dt.date, occurrence: tuple[int, dt.date] | None) -> dt.date | None:
@@ -179,11 +320,7 @@ class Recurrence:
             return None if found is None else found[1]
         k, day = occurrence
         if self.rule is not None:
-            start = dt.datetime.combine(base, dt.time())
-            later = self.rule.replace(dtstart=start).after(
-                dt.datetime.combine(day, dt.time()), inc=False
-            )
-            return None if later is None else later.date()
+            return next((d for d in self._occurrences(self.rule, base) if d > day), None)
         return self._nth(base, k + 1)
 
     def _estimate(self, base: dt.date, until: dt.date) -> int:
@@ -196,27 +333,113 @@ class Recurrence:
         return max(0, (until - base).days // step.days) if step.days > 0 else 0
 
 
+def _rule_dates(rule: rrule, until: dt.datetime | None, base: dt.date) -> Iterator[dt.date]:
+    """The rule's dates after *base*, in order, through `RULE_HORIZON` at most."""
+    if base > RULE_HORIZON:
+        return
+    # rrule works on naive datetimes; here they stand for local dates.
+    shifted = base.replace(year=base.year + _SHIFT)
+    if until is not None:
+        later = until.year + _SHIFT
+        until = None if later > dt.MAXYEAR else until.replace(year=later)
+    moved = rule.replace(dtstart=dt.datetime.combine(shifted, dt.time()), until=until)
+    for found in moved:
+        day = found.date()
+        if day > shifted:
+            yield day.replace(year=day.year - _SHIFT)
+
+
+def _check_parts(text: str, parts: dict[str, str]) -> None:
+    """Refuse the parts of a rule that are below a day, not RFC 5545, or out of range."""
+    for part in ("BYHOUR", "BYMINUTE", "BYSECOND", "BYEASTER"):
+        if part in parts:
+            why = "a dateutil extension" if part == "BYEASTER" else "stewardship works in days"
+            raise InvalidValueError("rule", text, f"{part} is not supported ({why})")
+    if "COUNT" in parts and "UNTIL" in parts:
+        raise InvalidValueError("rule", text, "give COUNT or UNTIL, not both (RFC 5545)")
+    for part, (low, high) in _BY_RANGES.items():
+        for item in parts[part].split(",") if part in parts else ():
+            number = int(re.sub(r"[A-Z]+$", "", item) or "1")
+            if not low <= abs(number) <= high:
+                raise InvalidValueError("rule", text, f"{part}={item} is out of range")
+
+
+def _checked_rule(rule: object) -> tuple[rrule, dt.datetime | None]:
+    """Return *rule* and its UNTIL as a plain date-time, if it is a rule a policy can use.
+
+    Refused: rule sets (RDATE, EXDATE, EXRULE, several RRULEs), frequencies
+    below a day and BYHOUR/BYMINUTE/BYSECOND (stewardship works in days),
+    BYEASTER (a dateutil extension, not RFC 5545), an INTERVAL of 0 or beyond
+    100 years, and a rule that matches no date at all.
+    """
+    if isinstance(rule, rruleset):
+        raise InvalidValueError(
+            "rule", rule, "is a rule set: RDATE, EXDATE, EXRULE and more RRULEs are not supported"
+        )
+    if not isinstance(rule, rrule):
+        raise InvalidValueError("rule", rule, "must be a dateutil rrule")
+    text = rule_text(rule) or ""
+    parts = dict(_PART.findall(text))
+    freq = parts["FREQ"]
+    if freq not in _MAX_INTERVAL:
+        raise InvalidValueError(
+            "rule", text, f"FREQ={freq} is below a day: use YEARLY, MONTHLY, WEEKLY or DAILY"
+        )
+    _check_parts(text, parts)
+    interval = int(parts.get("INTERVAL", "1"))
+    if not 1 <= interval <= _MAX_INTERVAL[freq]:
+        raise InvalidValueError(
+            "rule",
+            text,
+            f"INTERVAL={interval} must be from 1 to {_MAX_INTERVAL[freq]:,} (100 years)",
+        )
+    # UNTIL as written (a UTC one counts as a plain date-time: the rule works in days).
+    until = None
+    if "UNTIL" in parts:
+        until = dt.datetime.strptime(parts["UNTIL"], "%Y%m%dT%H%M%S")  # noqa: DTZ007 - a local date
+    start = dt.datetime.combine(dt.date(2000, 1, 1), dt.time())
+    plain = rule.replace(dtstart=start, until=until)
+    try:
+        found = next(_rule_dates(plain.replace(count=None, until=None), None, start.date()), None)
+    except (ValueError, IndexError) as e:  # dateutil finds some combinations only when it runs
+        raise InvalidValueError("rule", text, f"cannot be worked out ({e})") from None
+    if found is None:
+        raise InvalidValueError("rule", text, "matches no date (in 400 years from 2000-01-01)")
+    return plain, until
+
+
 def every(
     *, years: int = 0, months: int = 0, days: int = 0, rule: rrule | None = None
 ) -> Recurrence:
     """Return a recurrence: every so many years, months or days, or a dateutil `rrule`.
 
     With an ``rrule``, its ``dtstart`` is replaced by the anchor date and the
-    occurrences after the anchor date count.
+    occurrences after the anchor date count, through `RULE_HORIZON`. A step
+    spans at most 100 years (see `MAX_SPAN`).
 
     Raises:
-        InvalidValueError: if no positive step (and no rule) is given, or both.
+        InvalidValueError: if no positive step (and no rule) is given, or both;
+            for a step beyond 100 years; for a rule set (RDATE, EXDATE), a
+            frequency below a day, BYHOUR, BYMINUTE, BYSECOND or BYEASTER, an
+            INTERVAL of 0 or beyond 100 years, or a rule that matches no date.
 
     Examples:
         >>> every(years=1).latest(dt.date(2024, 2, 29), dt.date(2027, 3, 1))
         (3, datetime.date(2027, 2, 28))
+        >>> from dateutil.rrule import rrulestr
+        >>> try:
+        ...     every(rule=rrulestr("FREQ=DAILY;INTERVAL=0"))
+        ... except InvalidValueError as e:
+        ...     print(e.problem)
+        INTERVAL=0 must be from 1 to 36,525 (100 years)
     """
     if rule is not None:
         if years or months or days:
             raise InvalidValueError("rule", rule, "give either a step or a rule, not both")
         return Recurrence(step=Offset(), rule=rule)
     for name, value in (("years", years), ("months", months), ("days", days)):
-        check_count(name, value, minimum=0)
+        if check_span(name, value) < 0:
+            raise InvalidValueError(name, value, "must be a whole number, at least 0")
     if not (years or months or days):
         raise InvalidValueError("every", (years, months, days), "needs a positive step")
     return Recurrence(step=Offset(years=years, months=months, days=days))

@@ -45,19 +45,36 @@ from lifecycle.policies._fulfilment import (
     since_due,
 )
 from lifecycle.policies._rule import policy
-from lifecycle.policies._time import Offset, Recurrence, days, every, months, weeks, years
+from lifecycle.policies._time import (
+    MAX_SPAN,
+    Offset,
+    Recurrence,
+    days,
+    every,
+    months,
+    shown,
+    too_long,
+    weeks,
+    years,
+)
 from lifecycle.policy import Policy
 from lifecycle.stages import DEFAULT_LIFECYCLE, Lifecycle
 from lifecycle.touchpoints import Direction, Kind, kind_table, to_direction
 
-__all__ = ["ENTRY_POINT_GROUP", "load_policies", "parse_policies"]
+__all__ = ["ENTRY_POINT_GROUP", "MAX_DEPTH", "load_policies", "parse_policies"]
 
 #: The entry point group a ``use = "name"`` entry looks names up in.
 ENTRY_POINT_GROUP = "lifecycle.policies"
 
 T = TypeVar("T")
 
-_DURATION = re.compile(r"\s*([+-]?\d+)\s+(day|week|month|year)s?\s*\Z")
+_DURATION = re.compile(r"\s*([+-]?)(\d+)\s+(day|week|month|year)s?\s*\Z")
+
+#: How deep tables and arrays may nest in a policy file (a real one needs about ten).
+MAX_DEPTH = 32
+
+# How much of an offending value a message quotes.
+_QUOTED = 80
 
 
 class _Invalid(Exception):
@@ -92,9 +109,15 @@ class _Reader:
             raise _Invalid(
                 key, value, "is not a duration such as '7 days', '-60 days', '3 months' or '1 year'"
             )
-        amount, unit = int(match.group(1)), match.group(2)
+        sign, digits, unit = match.groups()
         if days_only and unit != "day":
             raise _Invalid(key, value, "must be a whole number of days, e.g. '-180 days'")
+        limit = MAX_SPAN[f"{unit}s"]
+        # Compare the digits before converting: a 5,000-digit number is no int to Python.
+        digits = digits.lstrip("0") or "0"
+        if len(digits) > len(str(limit)) or int(digits) > limit:
+            raise _Invalid(key, value, too_long(f"{unit}s"))
+        amount = -int(digits) if sign == "-" else int(digits)
         return {"day": days, "week": weeks, "month": months, "year": years}[unit](amount)
 
     # -- blocks -------------------------------------------------------------------
@@ -209,6 +232,8 @@ class _Reader:
         within = None
         if "within" in spec:
             within = self.duration(f"{key}.within", spec["within"], days_only=True).days
+            if within < 0:
+                raise _Invalid(f"{key}.within", spec["within"], "must not be negative")
         kind = self.kind(f"{key}.kind", spec["kind"]) if "kind" in spec else None
         return tagged(_text(f"{key}.tag", spec["tag"]), within_days=within, kind=kind)
 
@@ -240,10 +265,17 @@ class _Reader:
         if isinstance(value, dict):
             _only(key, value, ("rrule",))
             text = _text(f"{key}.rrule", value.get("rrule"))
+            if re.search(r"COUNT=", text, re.I) and re.search(r"UNTIL=", text, re.I):
+                raise _Invalid(f"{key}.rrule", text, "give COUNT or UNTIL, not both (RFC 5545)")
             try:
-                return every(rule=rrulestr(text))  # type: ignore[arg-type]
-            except (ValueError, TypeError) as e:
-                raise _Invalid(f"{key}.rrule", text, f"is not an RFC 5545 rule ({e})") from None
+                rule = rrulestr(text)
+            except (ValueError, TypeError, OverflowError, IndexError) as e:
+                why = _quoted(str(e))
+                raise _Invalid(f"{key}.rrule", text, f"is not an RFC 5545 rule ({why})") from None
+            try:
+                return every(rule=rule)  # type: ignore[arg-type]
+            except LifecycleError as e:
+                raise _Invalid(f"{key}.rrule", text, _problem_of(e)) from None
         step = self.duration(key, value)
         if (
             step.years < 0
@@ -280,7 +312,7 @@ class _Reader:
             if required not in table:
                 self.problems.append(_Invalid(f"{key}.{required}", None, "is required"))
         parts = {
-            name: self.attempt(lambda: step(f"{key}.{name}", table[name]))  # noqa: B023
+            name: self.attempt(lambda: _keyed(f"{key}.{name}", table[name], step))  # noqa: B023
             for name, step in steps.items()
             if name in table
         }
@@ -322,6 +354,14 @@ def _checked_policy(key: str, name: object, priority: object, parts: dict[str, A
     except LifecycleError as e:
         field = getattr(e, "field", "name")
         raise _Invalid(f"{key}.{field}", getattr(e, "value", name), _problem_of(e)) from None
+
+
+def _keyed(key: str, value: object, step: Callable[[str, Any], T]) -> T:
+    """Build a policy's part, any building block's complaint told at its key."""
+    try:
+        return step(key, value)
+    except LifecycleError as e:
+        raise _Invalid(key, getattr(e, "value", value), _problem_of(e)) from None
 
 
 def _problem_of(error: LifecycleError) -> str:
@@ -372,6 +412,48 @@ def _only(key: str, table: Mapping[str, object], allowed: Iterable[str]) -> None
             )
 
 
+# -- hostile files ----------------------------------------------------------------------
+
+
+def _too_deep() -> str:
+    return f"nests tables and arrays too deeply (at most {MAX_DEPTH} levels)"
+
+
+def _too_deep_key(data: dict[str, Any]) -> str | None:
+    """The key path (down to a policy's key) under which *data* nests beyond `MAX_DEPTH`."""
+    # Iterative: a recursive walk is what such a file is out to break.
+    stack: list[tuple[object, int, str]] = [(data, 0, "")]
+    while stack:
+        value, depth, key = stack.pop()
+        if depth > MAX_DEPTH:
+            return re.sub(r"^(policy\[\d+\]\.[^.\[]+|[^.\[]+).*", r"\1", key)
+        if isinstance(value, dict):
+            stack.extend((v, depth + 1, f"{key}.{k}" if key else k) for k, v in value.items())
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1, f"{key}[{i}]") for i, v in enumerate(value))
+    return None
+
+
+def _deep_line(text: str) -> int | None:
+    """The line on which brackets first open deeper than `MAX_DEPTH`, roughly counted."""
+    depth = 0
+    for number, line in enumerate(text.splitlines(), start=1):
+        for char in re.sub(r'"[^"]*"|\'[^\']*\'|#.*', "", line):
+            depth += (char in "[{") - (char in "]}")
+            if depth > MAX_DEPTH:
+                return number
+    return None  # pragma: no cover - tomllib recursed, so brackets nest this deep
+
+
+def _quoted(value: object) -> object:
+    """*value*, or the start of it if it is too long to quote in a message."""
+    value = shown(value)
+    if isinstance(value, str):
+        return value if len(value) <= _QUOTED else value[:_QUOTED] + "..."
+    text = repr(value)
+    return value if len(text) <= _QUOTED else text[:_QUOTED] + "..."
+
+
 # -- lines ------------------------------------------------------------------------------
 
 _HEADER = re.compile(r"^\s*\[\[\s*policy\s*\]\]")
@@ -397,13 +479,16 @@ def _line_of(text: str, key: str) -> int | None:
     start = headers[index]
     stop = headers[index + 1] if index + 1 < len(headers) else len(lines)
     names = [re.sub(r"\[\d+\]$", "", part) for part in rest.split(".") if part]
-    for name in reversed(names):
-        pattern = re.compile(
-            rf"(^|[{{,\s.]){re.escape(name)}\s*=|^\s*\[[^\]]*\b{re.escape(name)}\]"
-        )
-        for i in range(start, stop):
-            if pattern.search(lines[i]):
-                return i + 1
+    patterns = [
+        re.compile(rf"(^|[{{,\s.]){re.escape(name)}\s*=|^\s*\[[^\]]*\b{re.escape(name)}\]")
+        for name in names
+    ]
+    for pattern in reversed(patterns):
+        found = [i for i in range(start, stop) if pattern.search(lines[i])]
+        # A name such as `anchor` may stand at several depths: prefer the line of the top key.
+        within = [i for i in found if patterns[0].search(lines[i])]
+        if within or found:
+            return (within or found)[0] + 1
     return start + 1
 
 
@@ -427,6 +512,20 @@ def parse_policies(
         raise PolicyFileError(
             source, [PolicyProblem(line, None, None, f"is not valid TOML: {e}")]
         ) from None
+    except RecursionError:
+        # tomllib parses nested tables and arrays recursively.
+        raise PolicyFileError(
+            source, [PolicyProblem(_deep_line(text), None, None, _too_deep())]
+        ) from None
+    except ValueError as e:  # a number tomllib cannot convert (over 4,300 digits)
+        raise PolicyFileError(
+            source, [PolicyProblem(None, None, None, f"is not valid TOML: {e}")]
+        ) from None
+    deep = _too_deep_key(data)
+    if deep is not None:
+        raise PolicyFileError(
+            source, [PolicyProblem(_line_of(text, deep), deep, None, _too_deep())]
+        )
     reader = _Reader(kind_table(kinds), lifecycle)
     built: list[Policy] = []
     unknown = [k for k in data if k != "policy"]
@@ -452,7 +551,7 @@ def parse_policies(
         raise PolicyFileError(
             source,
             [
-                PolicyProblem(_line_of(text, p.key), p.key, p.value, p.problem)
+                PolicyProblem(_line_of(text, p.key), p.key, _quoted(p.value), p.problem)
                 for p in reader.problems
             ],
         )
