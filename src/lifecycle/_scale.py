@@ -288,7 +288,9 @@ def _start_worker(
     whose write end only the parent holds; it reads end-of-file when the
     parent closes it or dies, however it dies, and ends the worker at once.
     On Linux the kernel also kills the worker when the parent dies
-    (``PR_SET_PDEATHSIG``), even if the worker's thread cannot run.
+    (``PR_SET_PDEATHSIG``), even if the worker's thread cannot run; strictly,
+    when the parent's thread that forked it ends: the caller's, which waits
+    in `_run_all` until the workers have ended.
     Interrupts are the parent's to handle: the worker ignores SIGINT (a
     terminal sends it to every process of the group) and dies of SIGTERM.
     """
