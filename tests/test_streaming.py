@@ -6,6 +6,8 @@ import datetime as dt
 import io
 import json
 import mmap
+import os
+import pickle
 import random
 import tempfile
 from pathlib import Path
@@ -347,20 +349,127 @@ def test_the_workers_option_takes_a_number_of_processes(capsys: pytest.CaptureFi
     assert "'0' is not a number of processes from 1 to 64" in capsys.readouterr().err
 
 
-def test_a_worker_that_fails_or_vanishes_fails_the_command():
-    def fails() -> int:
-        raise lc.BookFormatError("f.csv", "is broken", line=2)
+def _answer(job: object, value: int) -> int:
+    return value
 
-    def vanishes() -> int:
-        import os  # noqa: PLC0415
 
-        os._exit(3)
+def _broken(job: object) -> int:
+    raise lc.BookFormatError("f.csv", "is broken", line=2)
 
+
+def _vanishes(job: object) -> int:
+    os._exit(3)
+
+
+def _job(tmp_path: Path) -> object:
+    return _scale._Job(lc.stream_book(lc.sample_path()).files, ENGINE, AS_OF, "csv", tmp_path)
+
+
+def test_a_worker_that_fails_or_vanishes_fails_the_command(tmp_path: Path):
+    job = _job(tmp_path)
     with pytest.raises(lc.BookFormatError, match=r"f.csv, line 2: is broken"):
-        _scale._run_all([lambda: 1, fails])
+        _scale._run_all(job, [(_answer, (1,)), (_broken, ())])
     with pytest.raises(lc.LifecycleError, match="stopped without an answer"):
-        _scale._run_all([lambda: 1, vanishes])
-    assert _scale._run_all([lambda: 1, lambda: 2]) == [1, 2]
+        _scale._run_all(job, [(_answer, (1,)), (_vanishes, ())])
+    assert _scale._run_all(job, [(_answer, (1,)), (_answer, (2,))]) == [1, 2]
+    assert _scale._run_all(job, [(_answer, (3,))]) == [3]
+
+
+class _Overflows:
+    """A policy that fails for one customer, as an agenda at the calendar's end did."""
+
+    def verdicts(
+        self, customer: lc.Customer, timeline: lc.Timeline, as_of: dt.date
+    ) -> list[object]:
+        if customer.id == "c-2":
+            raise OverflowError("date value out of range")
+        return []
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+@pytest.mark.parametrize("order", ["sorted", "unsorted"])
+def test_a_customer_whose_agenda_fails_is_named_by_its_row(
+    tmp_path: Path, streamed_cli: None, small_buckets: None, workers: int, order: str
+):
+    """The worker's error names the file, line and customer, across the process boundary."""
+    customers = CUSTOMERS + "c-3,Bob,2025-01-06\n"
+    rows = _row("t-1", "c-1") + _row("t-2", "c-2") + _row("t-3", "c-3")
+    folder = write(tmp_path / "book", customers, TOUCH_HEADER + rows)
+    if order == "unsorted":
+        (folder / "customers.csv").write_text(
+            "customer_id,name,since\nc-3,Bob,2025-01-06\nc-2,Grace,2025-02-03\nc-1,Ada,2025-01-06\n",
+            encoding="utf-8",
+        )
+    engine = lc.Engine([_Overflows()])
+    with (
+        pytest.raises(lc.BookFormatError) as error,
+        _scale.agenda_runs(folder, engine, AS_OF, "csv", workers=workers),
+    ):
+        pass  # pragma: no cover - never reached
+    assert str(error.value) == (
+        f"{folder / 'customers.csv'}, line 3, column 'customer_id': 'c-2' is a customer "
+        "whose agenda cannot be worked out: OverflowError: date value out of range"
+    )
+
+
+ERRORS = [
+    lc.LifecycleError("plain"),
+    lc.InvalidValueError("score", 11, "is above 10"),
+    lc.NaiveDatetimeError("at", dt.datetime(2026, 1, 1), "has no time zone"),  # noqa: DTZ001
+    lc.UnknownKindError("kind", "fax", "is not a kind"),
+    lc.UnknownStageError("stage", "x", "is not a stage"),
+    lc.ScoreError("score", 11, "is above 10"),
+    lc.DuplicateIdError("customer", "c-1"),
+    lc.UnknownCustomerError("c-9", "in touchpoints.csv"),
+    lc.TransitionError("lead", "churned", ("customer",)),
+    lc.BookFormatError("customers.csv", "is not a date", line=3, column="since", value="x"),
+    lc.BookOrderError("touchpoints.csv", "comes after 'b'", line=4, column="customer_id"),
+    _stream.NoSuchCustomer("touchpoints.csv", "names no customer", line=2, value="c-9"),
+    lc.PolicyFileError("p.toml", [lc.PolicyProblem(4, "policy[0].offset", "7 dayz", "bad")]),
+]
+
+
+@pytest.mark.parametrize("error", ERRORS, ids=lambda e: type(e).__name__)
+def test_every_error_crosses_a_process_boundary_whole(error: lc.LifecycleError):
+    copy = pickle.loads(pickle.dumps(error))
+    assert type(copy) is type(error)
+    assert (str(copy), copy.args, vars(copy)) == (str(error), error.args, vars(error))
+
+
+def test_every_error_class_is_checked_for_pickling():
+    classes = {getattr(lc.errors, name) for name in lc.errors.__all__}
+    exceptions = {c for c in classes if issubclass(c, BaseException)}
+    assert exceptions <= {type(e) for e in ERRORS}
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_temporary_files_are_owner_only_and_removed(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    sample_copy: Path,
+    small_buckets: None,
+    workers: int,
+):
+    """Run and bucket files: 0600 in 0700 folders, whatever the umask allows; gone at the end."""
+    book = tmp_path / "book"
+    for name in ("customers.csv", "touchpoints.csv"):
+        (book / name).parent.mkdir(exist_ok=True)
+        (book / name).write_bytes((sample_copy / name).read_bytes())
+    _shuffle(book, seed=5)
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
+    monkeypatch.setattr(_scale, "CHUNK", 40)
+    old = os.umask(0)
+    try:
+        with _scale.agenda_runs(book, ENGINE, AS_OF, "csv", workers=workers):
+            made = {path: (path.is_dir(), path.stat().st_mode) for path in temporary.rglob("*")}
+    finally:
+        os.umask(old)
+    assert "buckets" in {path.name for path, (folder, _) in made.items() if folder}
+    assert {mode & 0o777 for folder, mode in made.values() if folder} == {0o700}
+    assert {mode & 0o777 for folder, mode in made.values() if not folder} == {0o600}
+    assert list(temporary.iterdir()) == []
 
 
 def test_due_as_json_on_a_streamed_book_with_nothing_held_back_or_skipped(

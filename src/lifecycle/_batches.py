@@ -1,17 +1,27 @@
 """Temporary files of pickled batches: rows spilled to disk and read back in order.
 
 Only files this package wrote, in a private temporary folder it made, are
-ever unpickled.
+ever unpickled. They hold customers' data: only their owner may read them.
 """
 
 from __future__ import annotations
 
+import os
 import pickle
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
 BATCH = 4096
+
+
+def create(file: Path) -> BinaryIO:
+    """Open a new file for writing, readable and writable by its owner only (0600).
+
+    Never an existing file, nor a link planted in its place.
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    return os.fdopen(os.open(file, flags, 0o600), "wb")
 
 
 def dump(batch: list[Any], handle: BinaryIO) -> None:
@@ -23,7 +33,7 @@ def write(items: Iterable[Any], file: Path) -> int:
     """Write *items* to *file* in batches; return how many there were."""
     count = 0
     batch: list[Any] = []
-    with file.open("wb") as handle:
+    with create(file) as handle:
         for item in items:
             batch.append(item)
             if len(batch) == BATCH:

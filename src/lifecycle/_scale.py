@@ -16,25 +16,28 @@ loaded in memory.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import datetime as dt
 import itertools
+import multiprocessing
 import os
-import pickle
-import select
 import signal
+import sys
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
 from lifecycle import _batches
 from lifecycle._agenda_output import OutputFormat, Runs, render
-from lifecycle._gc import collector_paused
 from lifecycle.customers import Customer
 from lifecycle.engine import Engine
-from lifecycle.errors import BookOrderError, LifecycleError
+from lifecycle.errors import BookFormatError, BookOrderError, LifecycleError
 from lifecycle.io import stream_book
-from lifecycle.io._files import BookFiles
+from lifecycle.io._files import BookFiles, Span
 from lifecycle.io._stream import (
     IdRegister,
     NoSuchCustomer,
@@ -55,6 +58,10 @@ STREAM_BYTES = 8 << 20
 #: Customers per run: what one process holds at a time, beside the lines of its runs.
 CHUNK = 20_000
 _MAX_WORKERS = 8
+# Workers are forked, not spawned: the policies a command runs may hold closures
+# (they cannot be pickled), and the id register compares `hash()` values made in
+# different processes, which agree only between a process and its forks.
+_FORK = "fork" in multiprocessing.get_all_start_methods()
 
 
 def large(folder: Path) -> bool:
@@ -83,6 +90,16 @@ class _Part(NamedTuple):
     ids: list[bytes]
 
 
+class _Job(NamedTuple):
+    """What every part of one command's work shares."""
+
+    files: BookFiles
+    engine: Engine
+    as_of: dt.date
+    fmt: OutputFormat
+    folder: Path
+
+
 class _Chunk:
     """A chunk of customers with their timelines, for `Engine.agenda`."""
 
@@ -95,26 +112,20 @@ class _Chunk:
         return self._items
 
 
-# Reading makes millions of objects, none in cycles: the collector would only rescan them.
-@collector_paused()
-def _evaluate(
-    items: Iterator[tuple[Customer, Timeline]],
-    engine: Engine,
-    as_of: dt.date,
-    fmt: OutputFormat,
-    *,
-    folder: Path,
-    name: str,
-) -> list[_Run]:
+def _evaluate(job: _Job, items: Iterator[tuple[Customer, Timeline]], name: str) -> list[_Run]:
     """Work out the agenda of *items* a chunk at a time, writing each as a sorted run."""
     runs: list[_Run] = []
     while chunk := list(itertools.islice(items, CHUNK)):
         number = len(runs)
-        rendered = render(engine.agenda(_Chunk(chunk), as_of), fmt)
+        try:
+            agenda = job.engine.agenda(_Chunk(chunk), job.as_of)
+        except Exception as e:
+            raise _failed_customer(job, chunk, e) from e
+        rendered = render(agenda, job.fmt)
         files = (
-            folder / f"{name}-{number}.actions",
-            folder / f"{name}-{number}.held",
-            folder / f"{name}-{number}.skipped",
+            job.folder / f"{name}-{number}.actions",
+            job.folder / f"{name}-{number}.held",
+            job.folder / f"{name}-{number}.skipped",
         )
         counts = (
             _batches.write(rendered.actions, files[0]),
@@ -125,44 +136,51 @@ def _evaluate(
     return runs
 
 
-def _sorted_parts(
-    files: BookFiles, work: Callable[[Iterator[Any], str], list[_Run]], workers: int
-) -> list[_Part]:
-    def task(span_index: int) -> Callable[[], _Part]:
-        span, low = spans[span_index]
-        high = spans[span_index + 1][1] if span_index + 1 < len(spans) else None
+def _failed_customer(
+    job: _Job, chunk: list[tuple[Customer, Timeline]], error: Exception
+) -> LifecycleError:
+    """The library's error for the customer of *chunk* whose agenda raised *error*.
 
-        def run() -> _Part:
-            register = IdRegister()
-            items = batched(merged(files, register, span, low, high))
-            return _Part(work(items, f"span{span_index}"), register.to_bytes())
-
-        return run
-
-    spans = split(files, workers)
-    return _run_all([task(i) for i in range(len(spans))])
+    Found by working the chunk out again one customer at a time (only once
+    something failed), then named by its row of the customers file.
+    """
+    for item in chunk:
+        try:
+            job.engine.agenda(_Chunk([item]), job.as_of)
+        except Exception as e:
+            return _customer_error(job.files, item[0].id, e)
+    return _customer_error(job.files, None, error)  # pragma: no cover - the engine is pure
 
 
-def _unsorted_parts(
-    files: BookFiles,
-    work: Callable[[Iterator[Any], str], list[_Run]],
-    workers: int,
-    folder: Path,
-) -> list[_Part]:
-    count = partition(files, folder)
+def _customer_error(files: BookFiles, cid: str | None, error: Exception) -> BookFormatError:
+    line = next(
+        (n for n, row in files.rows(files.customers) if row.get("customer_id") == cid), None
+    )
+    return BookFormatError(
+        str(files.customers),
+        f"is a customer whose agenda cannot be worked out: {type(error).__name__}: {error}",
+        line=line,
+        column="customer_id" if cid is not None else None,
+        value=cid,
+    )
 
-    def task(worker: int) -> Callable[[], _Part]:
-        def run() -> _Part:
-            register = IdRegister()
-            mine = range(worker, count, workers)
-            items = itertools.chain.from_iterable(
-                bucket(files, folder, number, register) for number in mine
-            )
-            return _Part(work(items, f"buckets{worker}"), register.to_bytes())
 
-        return run
+def _span_part(job: _Job, spans: list[tuple[Span | None, str | None]], index: int) -> _Part:
+    """Work out the customers of one span of a sorted book."""
+    span, low = spans[index]
+    high = spans[index + 1][1] if index + 1 < len(spans) else None
+    register = IdRegister()
+    items = batched(merged(job.files, register, span, low, high))
+    return _Part(_evaluate(job, items, f"span{index}"), register.to_bytes())
 
-    return _run_all([task(w) for w in range(min(workers, count))])
+
+def _buckets_part(job: _Job, buckets: Path, numbers: range, worker: int) -> _Part:
+    """Work out the customers of some buckets of an unsorted book."""
+    register = IdRegister()
+    items = itertools.chain.from_iterable(
+        bucket(job.files, buckets, number, register) for number in numbers
+    )
+    return _Part(_evaluate(job, items, f"buckets{worker}"), register.to_bytes())
 
 
 @contextlib.contextmanager
@@ -171,24 +189,29 @@ def agenda_runs(
 ) -> Iterator[Runs]:
     """Work out the agenda of the book in *folder*, streamed; yield its runs, ready to merge.
 
+    The runs live in a temporary folder only the owner can read, removed on
+    leaving, whatever happens; the worker processes have ended by then.
+
     Raises:
         BookFormatError: for a bad file or row, as `read_book` would.
     """
     stream = stream_book(folder)
     files = stream.files
-    count = min(workers or _cores(), _MAX_WORKERS) if hasattr(os, "fork") else 1
+    count = min(workers or _cores(), _MAX_WORKERS) if _FORK else 1
     with tempfile.TemporaryDirectory(prefix="lifecycle-runs-") as temporary:
-        root = Path(temporary)
-
-        def work(items: Iterator[Any], name: str) -> list[_Run]:
-            return _evaluate(items, engine, as_of, fmt, folder=root, name=name)
-
+        job = _Job(files, engine, as_of, fmt, Path(temporary))
         try:
-            parts = _sorted_parts(files, work, count)
+            spans = split(files, count)
+            parts = _run_all(job, [(_span_part, (spans, i)) for i in range(len(spans))])
         except (BookOrderError, NoSuchCustomer):
-            buckets = root / "buckets"
-            buckets.mkdir()
-            parts = _unsorted_parts(files, work, count, buckets)
+            buckets = job.folder / "buckets"
+            buckets.mkdir(mode=0o700)
+            number = partition(files, buckets)
+            tasks = [
+                (_buckets_part, (buckets, range(w, number, count), w))
+                for w in range(min(count, number))
+            ]
+            parts = _run_all(job, tasks)
         register = IdRegister()
         for part in parts:
             register.merge(part.ids)
@@ -208,61 +231,87 @@ def agenda_runs(
 
 # -- processes ----------------------------------------------------------------------
 
+_Task = tuple[Callable[..., T], tuple[Any, ...]]
 
-def _run_all(tasks: list[Callable[[], T]]) -> list[T]:
-    """Run each task in a forked process (one task: in this one); return their results.
 
-    The first error any task raises is raised here, once every process has
-    stopped (the others are stopped at once).
+def _run_all(job: _Job, tasks: list[_Task[T]]) -> list[T]:
+    """Run each task, ``task(job, *args)``, in a process of its own (one task: in this one).
+
+    The first error a task raises (in task order, among those that failed
+    before the others finished) is raised here. Whatever ends the call, an
+    error or an interrupt, every worker has ended when it returns.
     """
     if len(tasks) == 1:
-        return [tasks[0]()]
-    children = [_fork(task) for task in tasks]
-    results: dict[int, T] = {}
-    try:
-        waiting = {fd: index for index, (_, fd) in enumerate(children)}
-        while waiting:
-            ready, _, _ = select.select(list(waiting), [], [])
-            for fd in ready:
-                index = waiting.pop(fd)
-                ok, value = _answer(fd)
-                if not ok:
-                    raise value
-                results[index] = value
-    finally:
-        for pid, _ in children:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGTERM)
-            os.waitpid(pid, 0)
-    return [results[i] for i in range(len(tasks))]
-
-
-def _answer(fd: int) -> tuple[bool, Any]:
-    with os.fdopen(fd, "rb") as pipe:
-        try:
-            answer: tuple[bool, Any] = pickle.load(pipe)  # from our own child process
-        except EOFError:
-            return False, LifecycleError("a worker process stopped without an answer")
-    return answer
-
-
-def _fork(task: Callable[[], T]) -> tuple[int, int]:
+        task, args = tasks[0]
+        return [task(job, *args)]
     reader, writer = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - the child; the tasks are covered in one process
+    pool = ProcessPoolExecutor(
+        len(tasks),
+        mp_context=multiprocessing.get_context("fork"),
+        initializer=_start_worker,
+        initargs=(job, reader, writer, os.getpid()),
+    )
+    try:
+        futures = [pool.submit(_call, task, *args) for task, args in tasks]
+        done, _ = wait(futures, return_when=FIRST_EXCEPTION)
+        for future in futures:
+            error = future.exception() if future in done else None
+            if error is not None:
+                raise error
+        results = [future.result() for future in futures]
+        pool.shutdown(wait=True)  # each worker ends of itself
+        return results
+    except BrokenProcessPool:
+        raise LifecycleError("a worker process stopped without an answer") from None
+    finally:
+        # Closing the lifeline ends at once any worker still at work (see _watch).
+        os.close(writer)
+        pool.shutdown(wait=True, cancel_futures=True)
         os.close(reader)
-        answer: tuple[bool, Any]
-        try:
-            answer = (True, task())
-        except LifecycleError as e:
-            answer = (False, e)
-        except BaseException as e:
-            answer = (False, LifecycleError(f"a worker process failed: {e!r}"))
-        with os.fdopen(writer, "wb") as pipe:
-            try:
-                pipe.write(pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL))
-            except Exception:
-                pipe.write(pickle.dumps((False, LifecycleError(str(answer[1])))))
-        os._exit(0)
-    os.close(writer)
-    return pid, reader
+
+
+# The job of a worker process, set by _start_worker in the worker only: fork hands
+# it over as it is, where a task's arguments would have to be pickled.
+_worker_job: list[_Job] = []
+
+
+def _call(task: Callable[..., T], *args: Any) -> T:  # pragma: no cover - in workers
+    return task(_worker_job[0], *args)
+
+
+def _start_worker(
+    job: _Job, lifeline: int, parent_end: int, parent: int
+) -> None:  # pragma: no cover - in workers
+    """Set up a worker process: its job, and its end when the parent ends or says so.
+
+    Portable (POSIX): a thread waits on the read end of a pipe (the lifeline)
+    whose write end only the parent holds; it reads end-of-file when the
+    parent closes it or dies, however it dies, and ends the worker at once.
+    On Linux the kernel also kills the worker when the parent dies
+    (``PR_SET_PDEATHSIG``), even if the worker's thread cannot run; strictly,
+    when the parent's thread that forked it ends: the caller's, which waits
+    in `_run_all` until the workers have ended.
+    Interrupts are the parent's to handle: the worker ignores SIGINT (a
+    terminal sends it to every process of the group) and dies of SIGTERM.
+    """
+    _worker_job.append(job)
+    os.close(parent_end)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    threading.Thread(target=_watch, args=(lifeline,), daemon=True).start()
+    if os.getppid() != parent:  # the parent died before the watch began
+        os._exit(_STOPPED)
+
+
+_PR_SET_PDEATHSIG = 1
+_STOPPED = 70
+
+
+def _watch(lifeline: int) -> None:  # pragma: no cover - in workers
+    with contextlib.suppress(OSError):
+        while os.read(lifeline, 1):
+            pass
+    os._exit(_STOPPED)

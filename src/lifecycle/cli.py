@@ -12,25 +12,31 @@ Usage::
     lifecycle forget CUSTOMER_ID [CUSTOMER_ID ...] --book DIR
 
 Exit status: 0 on success, 1 for bad data (one message naming the file, line,
-column and value), 2 for bad usage. No traceback reaches the user.
+column and value), 2 for bad usage, 130 when interrupted by SIGINT (Ctrl-C) and
+143 by SIGTERM (one line saying the output is incomplete; temporary files
+removed, worker processes ended). No traceback reaches the user.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import datetime as dt
+import gc
 import json
 import os
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from types import FrameType
 from typing import Any, TextIO
 
 from dateutil.relativedelta import relativedelta
 
 from lifecycle import _agenda_output, _scale
-from lifecycle._gc import collector_paused
 from lifecycle._summary import render_table, summarize
 from lifecycle._version import __version__
 from lifecycle.book import Book
@@ -403,10 +409,59 @@ _COMMANDS = {
 }
 
 
+class _Interrupted(BaseException):
+    """A signal asked the command to stop (a BaseException: no ``except Exception`` keeps it)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    # Once: a second signal must not cut short the removal of temporary files.
+    for number in _SIGNALS:
+        signal.signal(number, signal.SIG_IGN)
+    raise _Interrupted(signum)
+
+
+@contextlib.contextmanager
+def _interruptible() -> Iterator[None]:
+    """Turn SIGINT and SIGTERM into `_Interrupted` while a command runs (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {number: signal.signal(number, _interrupt) for number in _SIGNALS}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    # A command is one short batch that keeps nearly everything it makes until
+    # it exits, without reference cycles: the cyclic collector would only rescan
+    # that heap. The library never pauses it; the command line owns its process.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def main(
     argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: TextIO | None = None
 ) -> int:
     """Run the command line and return its exit status.
+
+    SIGINT and SIGTERM end a command cleanly, with status 130 or 143 and one
+    line on *err* (when called from the main thread).
 
     Args:
         argv: The arguments (default: ``sys.argv[1:]``).
@@ -415,16 +470,31 @@ def main(
     """
     out = out or sys.stdout
     err = err or sys.stderr
-    parser = _parser()
+    command = "lifecycle"
     try:
-        args = parser.parse_args(argv)
+        with _interruptible():
+            args = _arguments(argv)
+            if isinstance(args, int):
+                return args
+            command = f"lifecycle {args.command}"
+            with _collector_paused():
+                return _run(args, out, err)
+    except _Interrupted as e:
+        name = signal.Signals(e.signum).name
+        err.write(f"{command}: interrupted by {name}; the output is incomplete\n")
+        return 128 + e.signum
+
+
+def _arguments(argv: Sequence[str] | None) -> argparse.Namespace | int:
+    try:
+        return _parser().parse_args(argv)
     except SystemExit as e:
         return int(e.code or 0)
+
+
+def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     try:
-        # A command is one short batch that keeps nearly everything it makes
-        # until it exits; the cyclic collector would only rescan that heap.
-        with collector_paused():
-            return _COMMANDS[args.command](args, out)
+        return _COMMANDS[args.command](args, out)
     except LifecycleError as e:
         err.write(f"lifecycle {args.command}: error: {e}\n")
         return EXIT_DATA

@@ -16,7 +16,6 @@ from operator import attrgetter
 import attrs
 
 from lifecycle._frozendict import FrozenDict
-from lifecycle._gc import collector_paused
 from lifecycle._validate import check_count, check_date, check_period
 from lifecycle.agenda import (
     Action,
@@ -229,7 +228,6 @@ class Engine:
 
     # -- the book ---------------------------------------------------------------
 
-    @collector_paused()
     def agenda(self, book: Timelines, as_of: dt.date) -> Agenda:
         """Return the agenda for *as_of*: every due action, ordered, capped, explained.
 
@@ -279,7 +277,6 @@ class Engine:
         )
         return Explanation(customer, as_of, tuple(verdicts), skip, tuple(kept), tuple(over))
 
-    @collector_paused()
     def forecast(self, book: Timelines, start: dt.date, end: dt.date) -> Forecast:
         """Return what comes due on each day from *start* to *end* (both included).
 

@@ -7,7 +7,6 @@ person reading it can find and fix the input without a debugger.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 import attrs
 
@@ -42,6 +41,16 @@ class LifecycleError(Exception):
         ...     print(type(e).__name__)
         UnknownKindError
     """
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # Rebuilt from its message and fields, not by calling __init__ again (the
+        # default), whose arguments differ from class to class: worker processes
+        # send these errors back pickled.
+        return (_rebuild, (type(self), self.args), self.__dict__)
+
+
+def _rebuild(cls: type[LifecycleError], args: tuple[object, ...]) -> LifecycleError:
+    return cls.__new__(cls, *args)
 
 
 class InvalidValueError(LifecycleError, ValueError):
@@ -153,18 +162,6 @@ class BookFormatError(LifecycleError, ValueError):
             where.append(f"column {column!r}")
         what = f"{value!r} {problem}" if value is not None else problem
         super().__init__(f"{', '.join(where)}: {what}")
-
-    def __reduce__(self) -> tuple[object, ...]:
-        # The fields are keyword-only, so the default (cls(*args)) cannot rebuild
-        # it; worker processes send these errors back pickled.
-        fields = {"line": self.line, "column": self.column, "value": self.value}
-        return (_rebuild_book_format_error, (type(self), self.path, self.problem, fields))
-
-
-def _rebuild_book_format_error(
-    cls: type[BookFormatError], path: str, problem: str, fields: dict[str, Any]
-) -> BookFormatError:
-    return cls(path, problem, **fields)
 
 
 class BookOrderError(BookFormatError):

@@ -25,7 +25,6 @@ from itertools import compress, islice
 from operator import attrgetter, not_
 from typing import Generic, TypeVar, cast, overload
 
-from lifecycle._gc import collector_paused
 from lifecycle._validate import check_date
 from lifecycle.agenda import (
     ORDER_FIELDS,
@@ -548,7 +547,6 @@ class IncrementalAgenda:
         "_timelines",
     )
 
-    @collector_paused()
     def __init__(self, engine: Engine, book: Timelines, as_of: dt.date) -> None:
         if not isinstance(engine, Engine):
             raise InvalidValueError("engine", engine, "must be a lifecycle.Engine")
@@ -604,9 +602,6 @@ class IncrementalAgenda:
     def __repr__(self) -> str:
         return f"IncrementalAgenda({len(self)} customers, as_of={self._as_of.isoformat()})"
 
-    # A list and a timeline per touched customer, no cycles, the lists gone at
-    # the end: the collector's passes over them would find nothing.
-    @collector_paused()
     def add(self, touchpoints: Iterable[Touchpoint]) -> None:
         """Take new touchpoints; their customers are worked out again on the next `agenda`.
 
@@ -681,10 +676,6 @@ class IncrementalAgenda:
                 if not woken:
                     del self._calendar[day]
 
-    # Not with the collector paused, unlike building: a day makes few objects,
-    # and the collector's small passes over them while they are fresh cost no
-    # more than one pass at the end, which also left them all for its next pass
-    # over the older generation, outside the day's work.
     def agenda(self, as_of: dt.date) -> Agenda:
         """Return the agenda for *as_of*: the same as the engine's for the book as it is now.
 

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import attrs
 
-from lifecycle._gc import collector_paused
 from lifecycle.book import Book
 from lifecycle.errors import BookFormatError, BookWriteError
 from lifecycle.io._assemble import assemble
@@ -199,7 +198,6 @@ def _files(folder: Path, format: Format | None) -> tuple[Format, Path, Path]:
     return fmt, customers, touchpoints
 
 
-@collector_paused()
 def _read(
     path: str | os.PathLike[str],
     *,

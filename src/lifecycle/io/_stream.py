@@ -310,7 +310,7 @@ def _spill(
     count: int,
 ) -> None:
     """Write each numbered row to the bucket file its key hashes to, in batches."""
-    handles: list[BinaryIO] = [(folder / f"{prefix}{b}").open("wb") for b in range(count)]
+    handles: list[BinaryIO] = [_batches.create(folder / f"{prefix}{b}") for b in range(count)]
     try:
         batches: list[list[Any]] = [[] for _ in range(count)]
         for line, row in rows:
