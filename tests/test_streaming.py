@@ -426,6 +426,7 @@ ERRORS = [
     lc.BookOrderError("touchpoints.csv", "comes after 'b'", line=4, column="customer_id"),
     _stream.NoSuchCustomer("touchpoints.csv", "names no customer", line=2, value="c-9"),
     lc.PolicyFileError("p.toml", [lc.PolicyProblem(4, "policy[0].offset", "7 dayz", "bad")]),
+    lc.BookWriteError("book/touchpoints.csv", "No space left on device"),
 ]
 
 
