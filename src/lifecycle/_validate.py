@@ -134,7 +134,7 @@ def check_bounded_instant(field: str, value: object) -> dt.datetime:
 def local_problem(at: dt.datetime, zone: ZoneInfo) -> str | None:
     """Say why *at*'s date in *zone* is out of bounds, if it is (*at* itself in bounds)."""
     # Only an instant within a day of either end can have its local date outside.
-    if _SAFE_FIRST <= at <= _SAFE_LAST:
+    if LOCAL_SAFE_FIRST <= at <= LOCAL_SAFE_LAST:
         return None
     local = at.astimezone(zone).date()
     if date_problem(local) is None:
@@ -145,8 +145,9 @@ def local_problem(at: dt.datetime, zone: ZoneInfo) -> str | None:
     )
 
 
-_SAFE_FIRST = _FIRST_INSTANT + dt.timedelta(days=1)
-_SAFE_LAST = _LAST_INSTANT - dt.timedelta(days=1)
+#: Instants whose date is in bounds in every zone (`local_problem` need not look).
+LOCAL_SAFE_FIRST = _FIRST_INSTANT + dt.timedelta(days=1)
+LOCAL_SAFE_LAST = _LAST_INSTANT - dt.timedelta(days=1)
 _ZONE_NAME = re.compile(r"[A-Za-z0-9_+\-]+(?:/[A-Za-z0-9_+\-]+)*\Z")
 
 
@@ -182,7 +183,11 @@ def to_zone(value: ZoneInfo | str) -> ZoneInfo:
         raise InvalidValueError("timezone", value, problem)
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, OSError):  # pragma: no cover - listed, yet unreadable
+    except (
+        ZoneInfoNotFoundError,
+        ValueError,
+        OSError,
+    ):  # pragma: no cover - listed, yet unreadable
         raise InvalidValueError(
             "timezone", value, "is not a known IANA time zone (e.g. 'Europe/Berlin')"
         ) from None

@@ -17,7 +17,7 @@ import attrs
 
 from lifecycle._frozendict import FrozenDict
 from lifecycle._gc import collector_paused
-from lifecycle._validate import check_count, check_date, check_period, slot_setters
+from lifecycle._validate import check_count, check_day, check_period, slot_setters
 from lifecycle.book import Book, Timelines
 from lifecycle.customers import Customer
 from lifecycle.errors import InvalidValueError
@@ -422,7 +422,7 @@ class Engine:
         Raises:
             InvalidValueError: if *as_of* is not a date, or two policies share a name.
         """
-        check_date("as_of", as_of)
+        check_day("as_of", as_of)
         actions: list[Action] = []
         held: list[HeldBack] = []
         skipped: list[Skipped] = []
@@ -447,7 +447,7 @@ class Engine:
         Raises:
             UnknownCustomerError: if the book has no such customer.
         """
-        check_date("as_of", as_of)
+        check_day("as_of", as_of)
         customer = book.customer(customer_id)
         visible = book.timeline(customer_id).until(as_of)
         verdicts = self._verdicts(customer, visible, as_of)

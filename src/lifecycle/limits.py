@@ -1,4 +1,4 @@
-"""The bounds every value of the library is checked against, and why each exists.
+r"""The bounds every value of the library is checked against, and why each exists.
 
 A value outside these bounds is refused where it is made (a model object's
 constructor raises `InvalidValueError`) or read (a book reader raises, or
@@ -32,7 +32,7 @@ written back.
   for every date above.
 
 Text must also be encodable as UTF-8 (no lone surrogates, which JSON's
-``\\ud800`` escapes can make): book files are UTF-8, so such a value could be
+``\ud800`` escapes can make): book files are UTF-8, so such a value could be
 read but never written back.
 
 Examples:

@@ -214,9 +214,7 @@ class _Shape:
         self.pick = None
         if columns is not None and not self.as_is:
             # Position `width` is the "" appended to each row, for absent columns.
-            self.pick = operator.itemgetter(
-                *(_position(header, c, self.width) for c in columns)
-            )
+            self.pick = operator.itemgetter(*(_position(header, c, self.width) for c in columns))
 
     def __call__(self, line: int, cells: list[str]) -> Row | BookFormatError:
         if len(cells) != self.width:
@@ -400,7 +398,7 @@ def read_jsonl(
                     ),
                 )
                 continue
-            problem = _key_problem(name, line, row, allowed, required, reserved)
+            problem = _key_problem(name, line, row, allowed, required, reserved=reserved)
             if problem is not None:
                 yield line, problem
             elif columns is None:
@@ -445,6 +443,7 @@ def _key_problem(
     row: Mapping[str, object],
     allowed: Sequence[str] | None,
     required: Sequence[str],
+    *,
     reserved: Sequence[str] = (),
 ) -> BookFormatError | None:
     for key in row:
