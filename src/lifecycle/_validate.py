@@ -132,10 +132,11 @@ def check_bounded_instant(field: str, value: object) -> dt.datetime:
 
 
 def local_problem(at: dt.datetime, zone: ZoneInfo) -> str | None:
-    """Say why *at*'s date in *zone* is out of bounds, if it is (*at* itself in bounds)."""
-    # Only an instant within a day of either end can have its local date outside.
-    if LOCAL_SAFE_FIRST <= at <= LOCAL_SAFE_LAST:
-        return None
+    """Say why *at*'s date in *zone* is out of bounds, if it is (*at* itself in bounds).
+
+    Only an instant outside `LOCAL_SAFE_FIRST` to `LOCAL_SAFE_LAST` can be;
+    callers look only at those, on their hot paths.
+    """
     local = at.astimezone(zone).date()
     if date_problem(local) is None:
         return None
