@@ -7,6 +7,7 @@ report accounts for every row it was given.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -456,7 +457,7 @@ def test_validate_finds_what_due_would_trip_on(tmp_path: Path):
     folder = write(tmp_path, *t_row(KIRITIMATI, at="2199-12-31T23:00Z"))
     env = {**os.environ, "PYTHONPATH": str(Path(lc.__file__).parent.parent)}
     for command in (["validate"], ["due", "--as-of", "2199-12-31"]):
-        done = subprocess.run(  # noqa: S603 - our own CLI, fixed arguments
+        done = subprocess.run(
             [sys.executable, "-m", "lifecycle", *command, "--book", str(folder)],
             capture_output=True,
             text=True,
@@ -480,7 +481,7 @@ fuzz = settings(
 
 ODD = st.sampled_from(
     [
-        "\x00", "\ud800", "\u202e", "\ufeff", ",", ";", " ", "\t", "é", "𝔘", "\\",
+        "\x00", "\ud800", "\u202e", "\ufeff", ",", ";", " ", "\t", "é", "\U0001d518", "\\",
         "9" * 5000, "-1", "1e999", "NaN", "0001-01-01", "9999-12-31T23:59:59-01:00",
         "2199-12-31T23:00Z", "1900-01-01T00:00+14:00", "Europe", "../x", "Do_Not_Contact",
         "x" * (limits.MAX_TEXT_LENGTH + 1),
@@ -546,19 +547,13 @@ def _write_bytes(folder: Path, customers: bytes, touchpoints: bytes, ext: str) -
 def read_all_ways(folder: Path) -> lc.BookReport | None:
     """Read *folder* with every reader; only LifecycleErrors may escape. Return the report."""
     report = None
-    try:
+    with contextlib.suppress(lc.LifecycleError):
         report = lc.read_book_report(folder)
-    except lc.LifecycleError:
-        pass
-    for read in (lambda: lc.read_book(folder), lambda: list(lc.stream_book(folder).items())):
-        try:
-            read()
-        except lc.LifecycleError:
-            pass
-    try:
-        list(lc.stream_book(folder, sorted=False).items())
-    except lc.LifecycleError:
-        pass
+    with contextlib.suppress(lc.LifecycleError):
+        lc.read_book(folder)
+    for sorted_ in (True, False):
+        with contextlib.suppress(lc.LifecycleError):
+            list(lc.stream_book(folder, sorted=sorted_).items())
     return report
 
 
@@ -597,8 +592,8 @@ def test_fuzz_near_valid_csv_touchpoints(
     lines: list[int] = []
     ids: dict[str, list[int]] = {}
     text = T_HEAD
-    for n, cells in enumerate(rows, start=2):
-        cells = [c.replace("{n}", str(n)) for c in cells]
+    for n, raw in enumerate(rows, start=2):
+        cells = [c.replace("{n}", str(n)) for c in raw]
         text += csv_line(cells)
         lines.append(n)
         ids.setdefault(cells[0], []).append(n)
@@ -617,8 +612,8 @@ def test_fuzz_near_valid_csv_customers(
     lines: list[int] = []
     ids: dict[str, list[int]] = {}
     text = C_HEAD
-    for n, cells in enumerate(rows, start=2):
-        cells = [c.replace("{n}", str(n)) for c in cells]
+    for n, raw in enumerate(rows, start=2):
+        cells = [c.replace("{n}", str(n)) for c in raw]
         text += csv_line(cells)
         lines.append(n)
         ids.setdefault(cells[0], []).append(n)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -39,6 +40,9 @@ RESERVED_COLUMNS: frozenset[str] = frozenset(
 )
 
 
+_RESERVED_ORDER = tuple(sorted(RESERVED_COLUMNS))
+
+
 def _folded(name: str) -> str:
     return name.lower().replace("-", "").replace("_", "").replace(" ", "")
 
@@ -57,6 +61,11 @@ def near_reserved(name: str, reserved: Iterable[str]) -> str | None:
         >>> near_reserved("segment", RESERVED_COLUMNS) is None
         True
     """
+    return _near(name, reserved if isinstance(reserved, tuple) else tuple(reserved))
+
+
+@functools.lru_cache(maxsize=4096)  # readers ask again for every row's keys
+def _near(name: str, reserved: tuple[str, ...]) -> str | None:
     folded = _folded(name)
     for candidate in reserved:
         if candidate != name and _folded(candidate) == folded:
@@ -112,7 +121,7 @@ def _to_attributes(value: Mapping[str, str]) -> FrozenDict[str, str]:
             raise InvalidValueError(
                 "attributes", key, "is a customer field's column name, not a custom attribute"
             )
-        meant = near_reserved(key, RESERVED_COLUMNS)
+        meant = near_reserved(key, _RESERVED_ORDER)
         if meant is not None:
             raise InvalidValueError(
                 "attributes",

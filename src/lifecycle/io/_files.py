@@ -447,9 +447,10 @@ def _key_problem(
     reserved: Sequence[str] = (),
 ) -> BookFormatError | None:
     for key in row:
-        meant = near_reserved(key, reserved)
-        if meant is not None:
-            return BookFormatError(name, _misspelt(meant), line=line, column=key)
+        if key not in reserved:  # an exact name is never a misspelling
+            meant = near_reserved(key, reserved)
+            if meant is not None:
+                return BookFormatError(name, _misspelt(meant), line=line, column=key)
     for key in required:
         if key not in row:
             return BookFormatError(
