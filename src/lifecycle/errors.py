@@ -42,7 +42,7 @@ def shown(value: object, limit: int = _SHOWN) -> str:
 
     Examples:
         >>> shown("x" * 200)[-6:], len(shown("x" * 200))
-        ("xxx...", 80)
+        ('xxx...', 80)
         >>> shown(10**5000)
         '<a whole number of about 5000 digits>'
     """
