@@ -214,7 +214,7 @@ BAD_CSV: list[tuple[str, str, str, int, str | None, str | None, str]] = [
     ("unknown channel preference", "customers", c_row(preferred_channel="fax"), 3, "preferred_channel", "fax", "is not one of"),
     ("unknown stage", "customers", c_row(stage="vip"), 3, "stage", "vip", "not a stage"),
     ("duplicate customer", "customers", C_HEAD + C_OK + C_OK, 3, "customer_id", "c-1", "duplicate customer id (first on line 2)"),
-    ("too few fields", "customers", C_HEAD + "c-1,Ada\n", 2, None, "c-1,Ada", "has 2 fields but the header has 8"),
+    ("too few fields", "customers", C_HEAD + "c-1,Ada\n", 2, None, None, "has 2 fields but the header has 8"),
     ("repeated header column", "customers", "customer_id,name,since,name\n", 1, "name", None, "twice"),
     ("empty header column", "customers", "customer_id,name,since,\n", 1, None, "", "empty column name"),
     ("empty file", "customers", "", 1, None, None, "is empty"),
@@ -308,7 +308,7 @@ def jl(*rows: object) -> str:
 
 BAD_JSONL: list[tuple[str, str, str, int, str | None, str | None, str]] = [
     ("not JSON", "touchpoints", jl(J_TOUCH, "{oops"), 2, None, "{oops", "not valid JSON"),
-    ("not an object", "touchpoints", jl([1, 2]), 1, None, "[1, 2]", "JSON object"),
+    ("not an object", "touchpoints", jl([1, 2]), 1, None, None, "JSON object, not an array"),
     ("missing key", "customers", jl({"customer_id": "c-1", "name": "A"}), 1, "since", None, "required key"),
     ("unknown key", "touchpoints", jl(J_TOUCH | {"priority": 1}), 1, "priority", None, "not a key"),
     ("number for a date", "customers", jl(J_CUSTOMER | {"since": 20250106}), 1, "since", "20250106", "must be a string"),

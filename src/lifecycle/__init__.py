@@ -12,6 +12,7 @@ Examples:
     True
 """
 
+from lifecycle import limits as limits  # the module: lifecycle.limits.MAX_DATE
 from lifecycle import metrics as metrics  # the module: lifecycle.metrics.nps(...)
 from lifecycle._version import __version__
 from lifecycle.agenda import Action, Agenda, HeldBack, Skipped

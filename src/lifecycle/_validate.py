@@ -6,16 +6,48 @@ Each raises a subclass of `InvalidValueError` naming the field and the value.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import re
+import zoneinfo
 from collections.abc import Callable
 from enum import Enum
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from lifecycle.errors import InvalidValueError, NaiveDatetimeError
+from lifecycle.limits import (
+    MAX_DATE,
+    MAX_ID_LENGTH,
+    MAX_TEXT_LENGTH,
+    MAX_ZONE_LENGTH,
+    MIN_DATE,
+)
 
 E = TypeVar("E", bound=Enum)
 
 UTC = ZoneInfo("UTC")
+
+
+def text_problem(value: str, limit: int = MAX_TEXT_LENGTH) -> str | None:
+    """Say what makes *value* unusable as text of the library (too long, not UTF-8), if anything."""
+    if len(value) > limit:
+        return f"is {len(value):,} characters long; the most allowed is {limit:,}"
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return "holds a lone surrogate (e.g. from a JSON \\ud800 escape): not writable as UTF-8"
+    return None
+
+
+def check_text(field: str, value: object, limit: int = MAX_TEXT_LENGTH) -> str:
+    """Return *value* if it is a string within *limit* characters that UTF-8 can hold."""
+    if not isinstance(value, str):
+        raise InvalidValueError(field, value, "must be a string")
+    problem = text_problem(value, limit)
+    if problem is not None:
+        raise InvalidValueError(field, value, problem)
+    return value
 
 
 def check_id(field: str, value: object) -> str:
@@ -26,7 +58,7 @@ def check_id(field: str, value: object) -> str:
         raise InvalidValueError(field, value, "must not be empty")
     if value != value.strip():
         raise InvalidValueError(field, value, "must not start or end with white space")
-    return value
+    return check_text(field, value, MAX_ID_LENGTH)
 
 
 def id_validator(instance: object, attribute: Any, value: Any) -> None:
@@ -41,10 +73,26 @@ def check_date(field: str, value: object) -> dt.date:
     return value
 
 
+def date_problem(value: dt.date) -> str | None:
+    """Say why *value* is outside the library's dates (`lifecycle.limits`), if it is."""
+    if MIN_DATE <= value <= MAX_DATE:
+        return None
+    return f"is outside the dates the library works with ({MIN_DATE} to {MAX_DATE})"
+
+
+def check_day(field: str, value: object) -> dt.date:
+    """Return *value* if it is a calendar date within `lifecycle.limits`' bounds."""
+    day = check_date(field, value)
+    problem = date_problem(day)
+    if problem is not None:
+        raise InvalidValueError(field, value, problem)
+    return day
+
+
 def check_period(start: object, end: object) -> None:
-    """Check that *start* and *end* are dates and *end* is not before *start*."""
-    first = check_date("start", start)
-    last = check_date("end", end)
+    """Check that *start* and *end* are dates in bounds and *end* is not before *start*."""
+    first = check_day("start", start)
+    last = check_day("end", end)
     if last < first:
         raise InvalidValueError("end", last, f"is before start {first.isoformat()}")
 
@@ -60,6 +108,64 @@ def check_instant(field: str, value: object) -> dt.datetime:
     return value
 
 
+_FIRST_INSTANT = dt.datetime.combine(MIN_DATE, dt.time(), dt.UTC)
+_LAST_INSTANT = dt.datetime.combine(MAX_DATE, dt.time.max, dt.UTC)
+
+
+def instant_problem(value: dt.datetime) -> str | None:
+    """Say why aware *value*'s date, as written or in UTC, is out of bounds, if it is."""
+    if date_problem(value.date()) is None and _FIRST_INSTANT <= value <= _LAST_INSTANT:
+        return None
+    return (
+        f"is outside the dates the library works with ({MIN_DATE} to {MAX_DATE}, "
+        "both as written and in UTC)"
+    )
+
+
+def check_bounded_instant(field: str, value: object) -> dt.datetime:
+    """Return *value* if it is an aware datetime whose date, as written and in UTC, is in bounds."""
+    at = check_instant(field, value)
+    problem = instant_problem(at)
+    if problem is not None:
+        raise InvalidValueError(field, value, problem)
+    return at
+
+
+def local_problem(at: dt.datetime, zone: ZoneInfo) -> str | None:
+    """Say why *at*'s date in *zone* is out of bounds, if it is (*at* itself in bounds).
+
+    Only an instant outside `LOCAL_SAFE_FIRST` to `LOCAL_SAFE_LAST` can be;
+    callers look only at those, on their hot paths.
+    """
+    local = at.astimezone(zone).date()
+    if date_problem(local) is None:
+        return None
+    return (
+        f"falls on {local.isoformat()} in the customer's zone {zone.key}, outside the dates "
+        f"the library works with ({MIN_DATE} to {MAX_DATE})"
+    )
+
+
+#: Instants whose date is in bounds in every zone (`local_problem` need not look).
+LOCAL_SAFE_FIRST = _FIRST_INSTANT + dt.timedelta(days=1)
+LOCAL_SAFE_LAST = _LAST_INSTANT - dt.timedelta(days=1)
+_ZONE_NAME = re.compile(r"[A-Za-z0-9_+\-]+(?:/[A-Za-z0-9_+\-]+)*\Z")
+
+
+@functools.cache
+def _known_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def zone_problem(name: str) -> str | None:
+    """Say why *name* is not a known IANA zone name, if it is not; zoneinfo never sees it."""
+    if len(name) > MAX_ZONE_LENGTH:
+        return f"is not an IANA time zone name (longer than {MAX_ZONE_LENGTH} characters)"
+    if not _ZONE_NAME.match(name) or name not in _known_zones():
+        return "is not a known IANA time zone (e.g. 'Europe/Berlin')"
+    return None
+
+
 def to_zone(value: ZoneInfo | str) -> ZoneInfo:
     """Convert an IANA zone name to a `ZoneInfo`, naming the value when unknown."""
     if isinstance(value, ZoneInfo):
@@ -73,9 +179,16 @@ def to_zone(value: ZoneInfo | str) -> ZoneInfo:
         raise InvalidValueError(
             "timezone", value, "must be an IANA zone name such as 'Europe/Berlin'"
         )
+    problem = zone_problem(name)
+    if problem is not None:
+        raise InvalidValueError("timezone", value, problem)
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (
+        ZoneInfoNotFoundError,
+        ValueError,
+        OSError,
+    ):  # pragma: no cover - listed, yet unreadable
         raise InvalidValueError(
             "timezone", value, "is not a known IANA time zone (e.g. 'Europe/Berlin')"
         ) from None

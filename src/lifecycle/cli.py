@@ -36,8 +36,9 @@ from typing import Any, TextIO
 
 from dateutil.relativedelta import relativedelta
 
-from lifecycle import _agenda_output, _scale
+from lifecycle import _agenda_output, _scale, limits
 from lifecycle._summary import render_table, summarize
+from lifecycle._validate import date_problem
 from lifecycle._version import __version__
 from lifecycle.book import Book
 from lifecycle.engine import Engine, Explanation, Forecast
@@ -57,9 +58,13 @@ def _date(text: str) -> dt.date:
     try:
         if len(text) != 10:
             raise ValueError
-        return dt.date.fromisoformat(text)
+        day = dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date in the form YYYY-MM-DD") from None
+    problem = date_problem(day)
+    if problem is not None:
+        raise argparse.ArgumentTypeError(f"{text!r} {problem}")
+    return day
 
 
 def _days(text: str) -> int:
@@ -239,6 +244,10 @@ def _forecast(args: argparse.Namespace, out: TextIO) -> int:
     engine = _engine(args)
     book, start, title = _load(args)
     end = start + dt.timedelta(days=args.days - 1)
+    if end > limits.MAX_DATE:
+        raise InvalidValueError(
+            "--days", args.days, f"reaches past {limits.MAX_DATE} (lifecycle.limits)"
+        )
     forecast: Forecast = engine.forecast(book, start, end)
     counts = forecast.counts()
     if args.format == "csv":
@@ -307,7 +316,7 @@ def _validate(args: argparse.Namespace, out: TextIO) -> int:
 
 def _metrics(args: argparse.Namespace, out: TextIO) -> int:
     book, end, title = _load(args)
-    start = args.start or end - relativedelta(years=1) + dt.timedelta(days=1)
+    start = args.start or max(end - relativedelta(years=1) + dt.timedelta(days=1), limits.MIN_DATE)
     if start > end:
         raise InvalidValueError("--from", start.isoformat(), f"is after --to {end.isoformat()}")
     data = metrics_report(book, start, end)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -12,16 +13,17 @@ import attrs
 from lifecycle._frozendict import FrozenDict
 from lifecycle._validate import (
     UTC,
-    check_date,
+    check_day,
+    check_text,
     enum_converter,
     id_validator,
     slot_setters,
     to_zone,
 )
-from lifecycle.errors import InvalidValueError
+from lifecycle.errors import InvalidValueError, shown
 from lifecycle.touchpoints import Channel
 
-__all__ = ["RESERVED_COLUMNS", "Customer"]
+__all__ = ["RESERVED_COLUMNS", "Customer", "near_reserved"]
 
 #: Column names of the customers file that are fields, not custom attributes.
 RESERVED_COLUMNS: frozenset[str] = frozenset(
@@ -38,18 +40,50 @@ RESERVED_COLUMNS: frozenset[str] = frozenset(
 )
 
 
+_RESERVED_ORDER = tuple(sorted(RESERVED_COLUMNS))
+
+
+def _folded(name: str) -> str:
+    return name.lower().replace("-", "").replace("_", "").replace(" ", "")
+
+
+def near_reserved(name: str, reserved: Iterable[str]) -> str | None:
+    """Return the reserved name that *name* differs from only in spelling, if any.
+
+    Spelling is case, ``-``/``_``/space and camelCase: ``do-not-contact``,
+    ``Do_Not_Contact`` and ``doNotContact`` all mean ``do_not_contact``, and
+    would otherwise silently become custom attributes. An exact reserved name
+    gives ``None``.
+
+    Examples:
+        >>> near_reserved("doNotContact", RESERVED_COLUMNS)
+        'do_not_contact'
+        >>> near_reserved("segment", RESERVED_COLUMNS) is None
+        True
+    """
+    return _near(name, reserved if isinstance(reserved, tuple) else tuple(reserved))
+
+
+@functools.lru_cache(maxsize=4096)  # readers ask again for every row's keys
+def _near(name: str, reserved: tuple[str, ...]) -> str | None:
+    folded = _folded(name)
+    for candidate in reserved:
+        if candidate != name and _folded(candidate) == folded:
+            return candidate
+    return None
+
+
 def _check_name(instance: object, attribute: Any, value: Any) -> None:
-    if not isinstance(value, str):
-        raise InvalidValueError("name", value, "must be a string")
+    check_text("name", value)
 
 
 def _check_since(instance: object, attribute: Any, value: Any) -> None:
-    check_date("since", value)
+    check_day("since", value)
 
 
 def _check_contract_end(instance: object, attribute: Any, value: Any) -> None:
     if value is not None:
-        check_date("contract_end", value)
+        check_day("contract_end", value)
 
 
 def _check_flag(instance: object, attribute: Any, value: Any) -> None:
@@ -67,6 +101,8 @@ _channel = enum_converter(Channel, "preferred_channel")
 def _check_stage(instance: object, attribute: Any, value: Any) -> None:
     if value is not None and (not isinstance(value, str) or not value):
         raise InvalidValueError("recorded_stage", value, "must be a non-empty stage name or None")
+    if value is not None:
+        check_text("recorded_stage", value)
 
 
 def _to_attributes(value: Mapping[str, str]) -> FrozenDict[str, str]:
@@ -80,18 +116,27 @@ def _to_attributes(value: Mapping[str, str]) -> FrozenDict[str, str]:
                 key,
                 "an attribute name must be a non-empty string without edge spaces",
             )
+        check_text("attributes", key)
         if key in RESERVED_COLUMNS:
             raise InvalidValueError(
                 "attributes", key, "is a customer field's column name, not a custom attribute"
             )
+        meant = near_reserved(key, _RESERVED_ORDER)
+        if meant is not None:
+            raise InvalidValueError(
+                "attributes",
+                key,
+                f"differs from the customer field {meant!r} only in spelling; "
+                f"did you mean `{meant}`?",
+            )
+        field = f"attributes[{shown(key, 40)}]"
         if not isinstance(item, str) or not item:
             # Empty cells mean "not set" in book files, so an empty value could not
             # survive a round trip; absence says the same thing without loss.
             raise InvalidValueError(
-                f"attributes[{key!r}]",
-                item,
-                "must be a non-empty string (leave the key out instead)",
+                field, item, "must be a non-empty string (leave the key out instead)"
             )
+        check_text(field, item)
     return value if isinstance(value, FrozenDict) else FrozenDict(value)
 
 

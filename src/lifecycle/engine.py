@@ -16,7 +16,7 @@ from operator import attrgetter
 import attrs
 
 from lifecycle._frozendict import FrozenDict
-from lifecycle._validate import check_count, check_date, check_period
+from lifecycle._validate import check_count, check_day, check_period
 from lifecycle.agenda import (
     Action,
     Agenda,
@@ -242,7 +242,7 @@ class Engine:
         Raises:
             InvalidValueError: if *as_of* is not a date, or two policies share a name.
         """
-        check_date("as_of", as_of)
+        check_day("as_of", as_of)
         actions: list[Action] = []
         held: list[HeldBack] = []
         skipped: list[Skipped] = []
@@ -267,7 +267,7 @@ class Engine:
         Raises:
             UnknownCustomerError: if the book has no such customer.
         """
-        check_date("as_of", as_of)
+        check_day("as_of", as_of)
         customer = book.customer(customer_id)
         visible = book.timeline(customer_id).until(as_of)
         verdicts = self._verdicts(customer, visible, as_of)

@@ -6,6 +6,7 @@ person reading it can find and fix the input without a debugger.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 
 import attrs
@@ -26,6 +27,34 @@ __all__ = [
     "UnknownKindError",
     "UnknownStageError",
 ]
+
+
+_SHOWN = 80
+_SHOWN_BITS = 400
+_LOG10_2 = math.log10(2)
+
+
+def shown(value: object, limit: int = _SHOWN) -> str:
+    """Return the repr of *value* for a message, cut to about *limit* characters.
+
+    Messages quote only the offending value, and only so much of it: a whole
+    row (emails, phones, notes) never reaches a log through an error.
+
+    Examples:
+        >>> shown("x" * 200)[-6:], len(shown("x" * 200))
+        ('xxx...', 80)
+        >>> shown(10**5000)
+        '<a whole number of about 5000 digits>'
+    """
+    if isinstance(value, int) and value.bit_length() > _SHOWN_BITS:
+        # repr would refuse past sys.get_int_max_str_digits, and cost time before.
+        text = f"<a whole number of about {math.floor(value.bit_length() * _LOG10_2)} digits>"
+    else:
+        try:
+            text = repr(value)
+        except (ValueError, RecursionError):  # a huge int inside, or nesting too deep
+            text = f"<a {type(value).__name__} too large to show>"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 class LifecycleError(Exception):
@@ -65,7 +94,7 @@ class InvalidValueError(LifecycleError, ValueError):
         self.field = field
         self.value = value
         self.problem = problem
-        super().__init__(f"{field}={value!r}: {problem}")
+        super().__init__(f"{field}={shown(value)}: {problem}")
 
 
 class NaiveDatetimeError(InvalidValueError):
@@ -90,7 +119,7 @@ class DuplicateIdError(LifecycleError, ValueError):
     def __init__(self, what: str, id: str) -> None:
         self.what = what
         self.id = id
-        super().__init__(f"duplicate {what} id {id!r}")
+        super().__init__(f"duplicate {what} id {shown(id)}")
 
 
 class UnknownCustomerError(LifecycleError, LookupError):
@@ -99,7 +128,7 @@ class UnknownCustomerError(LifecycleError, LookupError):
     def __init__(self, customer_id: str, context: str = "") -> None:
         self.customer_id = customer_id
         suffix = f" ({context})" if context else ""
-        super().__init__(f"no customer with id {customer_id!r} in the book{suffix}")
+        super().__init__(f"no customer with id {shown(customer_id)} in the book{suffix}")
 
     def __str__(self) -> str:
         # LookupError subclasses would otherwise print the repr of their argument.
@@ -159,8 +188,8 @@ class BookFormatError(LifecycleError, ValueError):
         if line is not None:
             where.append(f"line {line}")
         if column is not None:
-            where.append(f"column {column!r}")
-        what = f"{value!r} {problem}" if value is not None else problem
+            where.append(f"column {shown(column)}")
+        what = f"{shown(value)} {problem}" if value is not None else problem
         super().__init__(f"{', '.join(where)}: {what}")
 
 
@@ -196,7 +225,7 @@ class PolicyProblem:
 
     def __str__(self) -> str:
         where = f"line {self.line}" if self.line is not None else "the file"
-        what = f"{self.key} = {self.value!r}: " if self.key and self.value is not None else ""
+        what = f"{self.key} = {shown(self.value)}: " if self.key and self.value is not None else ""
         key = f"{self.key}: " if self.key and self.value is None else ""
         return f"{where}: {key}{what}{self.problem}"
 

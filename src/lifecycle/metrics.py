@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 import attrs
 
 from lifecycle._frozendict import FrozenDict
-from lifecycle._validate import check_date, check_period
+from lifecycle._validate import check_day, check_period
 from lifecycle.book import Book
 from lifecycle.churn import churning_cancellation
 from lifecycle.errors import InvalidValueError
@@ -311,7 +311,7 @@ def cohort_retention(book: Book, as_of: dt.date) -> tuple[Cohort, ...]:
     Raises:
         InvalidValueError: if *as_of* is not a date.
     """
-    check_date("as_of", as_of)
+    check_day("as_of", as_of)
     counts: dict[str, list[int]] = {}
     for customer, timeline in book.items():
         if customer.since > as_of:

@@ -15,7 +15,13 @@ from zoneinfo import ZoneInfo
 
 import attrs
 
-from lifecycle._validate import check_instant, enum_converter, id_validator, slot_setters
+from lifecycle._validate import (
+    check_bounded_instant,
+    check_text,
+    enum_converter,
+    id_validator,
+    slot_setters,
+)
 from lifecycle.errors import InvalidValueError, ScoreError, UnknownKindError
 
 __all__ = ["Channel", "Direction", "Kind", "Touchpoint"]
@@ -216,12 +222,19 @@ def to_kind(value: Kind | str) -> Kind:
 def _to_tags(value: Iterable[str]) -> frozenset[str]:
     if isinstance(value, str):
         raise InvalidValueError("tags", value, "must be a collection of labels, not one string")
+    if not isinstance(value, Iterable):
+        raise InvalidValueError(
+            "tags", value, "must be a collection of labels (give frozenset() for none)"
+        )
     tags: frozenset[Any] = frozenset(value)
     for tag in tags:
         if not isinstance(tag, str) or not tag or tag != tag.strip() or ";" in tag:
             raise InvalidValueError(
                 "tags", tag, "a tag must be a non-empty string without ';' or edge spaces"
             )
+        check_text("tags", tag)
+    # Written as one ';'-separated cell, which must fit the longest text too.
+    check_text("tags", ";".join(sorted(tags)))
     return tags
 
 
@@ -243,7 +256,7 @@ def _to_instant(value: dt.datetime) -> dt.datetime:
     # Stored in UTC: an instant is what `at` means, and PEP 495 makes an
     # ambiguous wall time (a DST fall-back hour) unequal to the same instant
     # written in another zone, which would make equality depend on spelling.
-    at = check_instant("at", value)
+    at = check_bounded_instant("at", value)
     return at if at.tzinfo is dt.UTC else at.astimezone(dt.UTC)
 
 
@@ -261,8 +274,7 @@ def _check_score(instance: Touchpoint, attribute: Any, value: Any) -> None:
 
 
 def _check_note(instance: object, attribute: Any, value: Any) -> None:
-    if not isinstance(value, str):
-        raise InvalidValueError("note", value, "must be a string")
+    check_text("note", value)
 
 
 @attrs.frozen(kw_only=True, weakref_slot=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
+from lifecycle._validate import LOCAL_SAFE_FIRST, LOCAL_SAFE_LAST, local_problem
 from lifecycle.book import Book
 from lifecycle.customers import Customer
 from lifecycle.errors import BookFormatError
@@ -84,6 +85,13 @@ def assemble(
                 BookFormatError(touchpoints_name, why, line=line, column="customer_id", value=cid)
             )
             continue
+        if not LOCAL_SAFE_FIRST <= touchpoint.at <= LOCAL_SAFE_LAST:
+            owner = customers[touchpoint.customer_id]
+            error = local_error(touchpoints_name, line, values[2], touchpoint, owner)
+            if error is not None:
+                del seen[tid]  # a rejected row does not claim its id
+                report(error)
+                continue
         timeline.append(touchpoint)
 
     ordered = {cid: customers[cid] for cid in sorted(customers)}
@@ -101,6 +109,17 @@ def duplicate_touchpoint(file: str, line: int, touchpoint_id: str, first: int) -
         column="touchpoint_id",
         value=touchpoint_id,
     )
+
+
+def local_error(
+    file: str, line: int, cell: object, touchpoint: Touchpoint, customer: Customer
+) -> BookFormatError | None:
+    """The error for a touchpoint whose date in its customer's zone is out of bounds, if it is."""
+    problem = local_problem(touchpoint.at, customer.timezone)
+    if problem is None:
+        return None
+    value = cell if isinstance(cell, str) else touchpoint.at.isoformat()
+    return BookFormatError(file, problem, line=line, column="at", value=value)
 
 
 def located(file: str, line: int, error: CellError) -> BookFormatError:

@@ -24,8 +24,15 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Literal, NamedTuple, TextIO
 
 import attrs
 
+from lifecycle.customers import near_reserved
 from lifecycle.errors import BookFormatError, BookWriteError
-from lifecycle.io._rows import CUSTOMER_REQUIRED, TOUCHPOINT_COLUMNS, TOUCHPOINT_REQUIRED
+from lifecycle.io._rows import (
+    CUSTOMER_COLUMNS,
+    CUSTOMER_REQUIRED,
+    TOUCHPOINT_COLUMNS,
+    TOUCHPOINT_REQUIRED,
+    json_int,
+)
 from lifecycle.stages import Lifecycle
 from lifecycle.touchpoints import Kind
 
@@ -49,11 +56,6 @@ class Span(NamedTuple):
     stop: int | None
     first_line: int
     lines: int | None
-
-
-def _preview(text: str, limit: int = 80) -> str:
-    text = text.rstrip("\r\n")
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 class _Lines:
@@ -151,6 +153,7 @@ def read_csv(
     required: Sequence[str],
     columns: Sequence[str] | None = None,
     span: Span | None = None,
+    reserved: Sequence[str] = (),
 ) -> Iterator[RowOrError]:
     """Yield the rows of a CSV file, one at a time (the file is never read whole).
 
@@ -162,6 +165,8 @@ def read_csv(
             this order (``""`` for a column the file does not have), instead
             of a dict: cheaper for a file with millions of rows.
         span: Only the rows of this span (the header is still read first).
+        reserved: Column names that a header may not spell otherwise
+            (``doNotContact`` for ``do_not_contact``).
 
     Raises:
         BookFormatError: for an unreadable header.
@@ -171,45 +176,105 @@ def read_csv(
         lines = _Lines(handle, None if span is None else Span(0, None, 1, 1))
         reader = csv.reader(lines, strict=True)
         header = _header(name, reader, lines)
-        _check_header(name, header, allowed, required)
+        _check_header(name, header, allowed, required, reserved)
         shift = 0
         if span is not None:
             lines = _Lines(handle, span)
             reader = csv.reader(lines, strict=True)
             shift = span.first_line - 1
-        width = len(header)
-        pick = None
-        as_is = columns is not None and list(columns) == header  # the usual case: no reordering
-        if columns is not None and not as_is:
-            # Position `width` is the "" appended to each row, for absent columns.
-            pick = operator.itemgetter(*(_position(header, c, width) for c in columns))
+        shape = _Shape(name, header, columns)
+        as_is = shape.as_is
+        width = shape.width
         line = reader.line_num + shift + 1
         undecodable = lines.undecodable  # filled as lines are read, if any is bad
         try:
             for cells in reader:
                 if undecodable and (found := lines.problem_in(line, reader.line_num + shift)):
                     yield line, _undecodable(name, found)
-                elif len(cells) == width:
-                    if as_is:
-                        yield line, cells
-                    elif pick is None:
-                        yield line, dict(zip(header, cells, strict=True))
-                    else:
-                        cells.append("")
-                        yield line, pick(cells)
+                elif as_is and len(cells) == width:
+                    yield line, cells
                 elif cells:  # a blank line holds no row
-                    yield (
-                        line,
-                        BookFormatError(
-                            name,
-                            f"has {len(cells)} fields but the header has {width}",
-                            line=line,
-                            value=",".join(cells) if len(cells) < 20 else None,
-                        ),
-                    )
+                    yield line, shape(line, cells)
                 line = reader.line_num + shift + 1
-        except csv.Error as e:
-            yield line, BookFormatError(name, f"is not valid CSV: {e}", line=line)
+            return
+        except csv.Error:
+            pass
+        # The csv reader cannot find its feet again after an error (a quoted
+        # cell may run on for lines): read on from that row's first line, one
+        # row at a time, each row's lines found by counting quotes.
+        yield from _careful_csv(handle, span, line, shape)
+
+
+class _Shape:
+    """Turns a CSV row's cells into the row a reader yields, or the error for its width."""
+
+    def __init__(self, name: str, header: list[str], columns: Sequence[str] | None) -> None:
+        self.name = name
+        self.header = header
+        self.width = len(header)
+        # The usual case: the columns asked for are the file's, in its order.
+        self.as_is = columns is not None and list(columns) == header
+        self.pick = None
+        if columns is not None and not self.as_is:
+            # Position `width` is the "" appended to each row, for absent columns.
+            self.pick = operator.itemgetter(*(_position(header, c, self.width) for c in columns))
+
+    def __call__(self, line: int, cells: list[str]) -> Row | BookFormatError:
+        if len(cells) != self.width:
+            # The row's cells are never quoted back: they hold personal data.
+            return BookFormatError(
+                self.name, f"has {len(cells)} fields but the header has {self.width}", line=line
+            )
+        if self.as_is:
+            return cells
+        if self.pick is None:
+            return dict(zip(self.header, cells, strict=True))
+        cells.append("")
+        picked: Sequence[object] = self.pick(cells)
+        return picked
+
+
+def _careful_csv(
+    handle: BinaryIO, span: Span | None, first_row: int, shape: _Shape
+) -> Iterator[RowOrError]:
+    """Yield the rows from line *first_row* on, each row parsed on its own."""
+    lines = _Lines(handle, span if span is not None else Span(0, None, 1, None))
+    number = (1 if span is None else span.first_line) - 1
+    group: list[str] = []
+    quotes = 0
+    start = first_row
+    for text in iter(lines.__next__, None):
+        number += 1
+        if number < first_row:
+            continue
+        if not group:
+            start = number
+        group.append(text)
+        quotes += text.count('"')
+        if quotes % 2 == 0:
+            yield from _group(shape, lines, group, start)
+            group, quotes = [], 0
+    if group:  # a quote left open at the end of the file
+        yield from _group(shape, lines, group, start)
+
+
+def _group(shape: _Shape, lines: _Lines, group: list[str], start: int) -> Iterator[RowOrError]:
+    """Yield the rows of *group*, lines that hold whole rows, starting on line *start*."""
+    last = start + len(group) - 1
+    found = lines.problem_in(start, last)
+    if found:
+        yield start, _undecodable(shape.name, found)
+        return
+    reader = csv.reader(group, strict=True)
+    line = start
+    try:
+        for cells in reader:
+            if cells:
+                yield line, shape(line, cells)
+            line = start + reader.line_num
+    except csv.Error as e:
+        rest = f"; lines {line} to {last} were not read" if last > line else ""
+        yield line, BookFormatError(shape.name, f"is not valid CSV: {e}{rest}", line=line)
 
 
 def _header(name: str, reader: Reader, lines: _Lines) -> list[str]:
@@ -225,15 +290,29 @@ def _header(name: str, reader: Reader, lines: _Lines) -> list[str]:
     return header
 
 
+def _misspelt(meant: str) -> str:
+    return (
+        f"differs from the reserved name {meant!r} only in case, '-'/'_' or camelCase; "
+        f"did you mean `{meant}`?"
+    )
+
+
 def _position(header: Sequence[str], column: str, absent: int) -> int:
     return header.index(column) if column in header else absent
 
 
 def _check_header(
-    name: str, header: Sequence[str], allowed: Sequence[str] | None, required: Sequence[str]
+    name: str,
+    header: Sequence[str],
+    allowed: Sequence[str] | None,
+    required: Sequence[str],
+    reserved: Sequence[str] = (),
 ) -> None:
     seen: set[str] = set()
     for column in header:
+        meant = near_reserved(column, reserved)
+        if meant is not None:
+            raise BookFormatError(name, _misspelt(meant), line=1, column=column)
         if not column.strip():
             raise BookFormatError(name, "the header has an empty column name", line=1, value=column)
         if column != column.strip():
@@ -264,12 +343,15 @@ def read_jsonl(
     required: Sequence[str],
     columns: Sequence[str] | None = None,
     span: Span | None = None,
+    reserved: Sequence[str] = (),
 ) -> Iterator[RowOrError]:
     """Yield the objects of a JSON Lines file, one line at a time.
 
     Missing required keys are reported per line (JSON Lines has no header).
     With *columns*, each row is a tuple of those keys' values (``None`` when
     absent), as `read_csv` gives it. With *span*, only the lines of that span.
+    A key repeated in an object, or spelling one of *reserved* otherwise, is
+    an error: which of two values was meant cannot be told.
     """
     name = str(path)
     with path.open("rb") as handle:
@@ -282,7 +364,18 @@ def read_jsonl(
             if not text.strip():
                 continue
             try:
-                row = json.loads(text)
+                row = _loads(text)
+            except _RepeatedKey as e:
+                yield (
+                    line,
+                    BookFormatError(
+                        name,
+                        "appears twice in this object; which value is meant cannot be told",
+                        line=line,
+                        column=e.key,
+                    ),
+                )
+                continue
             except json.JSONDecodeError as e:
                 yield (
                     line,
@@ -290,17 +383,25 @@ def read_jsonl(
                         name,
                         f"is not valid JSON ({e.msg} at character {e.colno})",
                         line=line,
-                        value=_preview(text),
+                        # Only the text around the fault: the line is a row of personal data.
+                        value=text[max(0, e.pos - 10) : e.pos + 10].rstrip("\r\n"),
                     ),
                 )
+                continue
+            except RecursionError:
+                yield line, BookFormatError(name, "is not valid JSON: nested too deeply", line=line)
                 continue
             if not isinstance(row, dict):
                 yield (
                     line,
-                    BookFormatError(name, "must be a JSON object", line=line, value=_preview(text)),
+                    BookFormatError(
+                        name,
+                        f"must be a JSON object, not {_json_type(row)}",
+                        line=line,
+                    ),
                 )
                 continue
-            problem = _key_problem(name, line, row, allowed, required)
+            problem = _key_problem(name, line, row, allowed, required, reserved=reserved)
             if problem is not None:
                 yield line, problem
             elif columns is None:
@@ -309,13 +410,50 @@ def read_jsonl(
                 yield line, tuple(map(row.get, columns))
 
 
+class _RepeatedKey(Exception):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    row = dict(pairs)
+    if len(row) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:  # pragma: no branch - a repeated key is found
+            if key in seen:
+                raise _RepeatedKey(key)
+            seen.add(key)
+    return row
+
+
+_loads = json.JSONDecoder(object_pairs_hook=_object, parse_int=json_int).decode
+
+
+def _json_type(value: object) -> str:
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, str):
+        return "a string"
+    if value is None:
+        return "null"
+    return "a boolean" if isinstance(value, bool) else "a number"
+
+
 def _key_problem(
     name: str,
     line: int,
     row: Mapping[str, object],
     allowed: Sequence[str] | None,
     required: Sequence[str],
+    *,
+    reserved: Sequence[str] = (),
 ) -> BookFormatError | None:
+    for key in row:
+        if key not in reserved:  # an exact name is never a misspelling
+            meant = near_reserved(key, reserved)
+            if meant is not None:
+                return BookFormatError(name, _misspelt(meant), line=line, column=key)
     for key in required:
         if key not in row:
             return BookFormatError(
@@ -519,6 +657,7 @@ class BookFiles:
             required=CUSTOMER_REQUIRED if is_customers else TOUCHPOINT_REQUIRED,
             columns=None if is_customers else TOUCHPOINT_COLUMNS,
             span=span,
+            reserved=CUSTOMER_COLUMNS if is_customers else TOUCHPOINT_COLUMNS,
         )
         try:
             for line, row in rows:

@@ -14,9 +14,16 @@ from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from lifecycle._validate import UTC, to_zone
+from lifecycle._validate import (
+    UTC,
+    date_problem,
+    instant_problem,
+    text_problem,
+    to_zone,
+)
 from lifecycle.customers import RESERVED_COLUMNS, Customer, _to_attributes
-from lifecycle.errors import InvalidValueError
+from lifecycle.errors import InvalidValueError, shown
+from lifecycle.limits import MAX_DATE, MAX_ID_LENGTH, MAX_SCORE_TEXT, MAX_TEXT_LENGTH, MIN_DATE
 from lifecycle.stages import Lifecycle
 from lifecycle.touchpoints import Channel, Direction, Kind, Touchpoint
 
@@ -67,11 +74,40 @@ class CellError(Exception):
         self.problem = problem
 
     def shown_value(self) -> str | None:
-        """The value as it stands in the file, for the message."""
+        """The value as it stands in the file (its start, if long), for the message."""
         value = self.value
         if value is None:
             return None
-        return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+        if isinstance(value, str):
+            return value[:_SHOWN_TEXT]
+        try:
+            return json.dumps(value, ensure_ascii=False)[:_SHOWN_TEXT]
+        except (TypeError, ValueError, RecursionError):  # a number too long to write
+            return shown(value)
+
+
+_SHOWN_TEXT = 200
+
+
+class HugeNumber:
+    """A JSON number too long to be any value of a book, kept as its length only.
+
+    Parsing thousands of digits costs time (and Python refuses past 4,300), so a
+    reader gives this instead; every field then refuses it as not a number it takes.
+    """
+
+    __slots__ = ("digits",)
+
+    def __init__(self, text: str) -> None:
+        self.digits = len(text)
+
+    def __repr__(self) -> str:
+        return f"<a number of {self.digits} characters>"
+
+
+def json_int(text: str) -> int | HugeNumber:
+    """``parse_int`` for `json.loads`: small numbers as ints, huge ones as `HugeNumber`."""
+    return int(text) if len(text) <= MAX_SCORE_TEXT else HugeNumber(text)
 
 
 def _text(row: Mapping[str, Raw], column: str, *, required: bool) -> str | None:
@@ -83,6 +119,9 @@ def _text(row: Mapping[str, Raw], column: str, *, required: bool) -> str | None:
         return None
     if not isinstance(value, str):
         raise CellError(column, value, "must be a string")
+    problem = text_problem(value)
+    if problem is not None:
+        raise CellError(column, value, problem)
     return value
 
 
@@ -97,6 +136,10 @@ def _id(row: Mapping[str, Raw], column: str) -> str:
     value = _required(row, column)
     if value != value.strip():
         raise CellError(column, value, "must not start or end with white space")
+    if len(value) > MAX_ID_LENGTH:
+        raise CellError(
+            column, value, f"is {len(value):,} characters long; an id has at most {MAX_ID_LENGTH}"
+        )
     return value
 
 
@@ -107,9 +150,13 @@ def _date(row: Mapping[str, Raw], column: str, *, required: bool) -> dt.date | N
     if not _DATE.match(text):
         raise CellError(column, text, "is not a date in the form YYYY-MM-DD")
     try:
-        return dt.date.fromisoformat(text)
+        day = dt.date.fromisoformat(text)
     except ValueError:
         raise CellError(column, text, "is not a date on the calendar") from None
+    problem = date_problem(day)
+    if problem is not None:
+        raise CellError(column, text, problem)
+    return day
 
 
 def _flag(row: Mapping[str, Raw], column: str) -> bool:
@@ -151,6 +198,8 @@ def parse_customer(row: Mapping[str, Raw], lifecycle: Lifecycle | None) -> Custo
     name = row.get("name")
     if not isinstance(name, str):
         raise CellError("name", name, "is required and must be a string")
+    if name:
+        _text(row, "name", required=False)  # its length and encoding
     since = _date(row, "since", required=True)
     stage = _text(row, "stage", required=False)
     if stage is not None and lifecycle is not None and stage not in lifecycle.stages:
@@ -170,11 +219,12 @@ def parse_customer(row: Mapping[str, Raw], lifecycle: Lifecycle | None) -> Custo
             continue
         if not isinstance(value, str):
             raise CellError(column, value, "a custom attribute must be a string")
-        attributes[column] = value
+        attributes[column] = _text(row, column, required=False) or value
     try:
         checked_attributes = _to_attributes(attributes)
     except InvalidValueError as e:  # a JSON key no CSV header could have
         raise CellError(e.field, e.value, e.problem) from None
+    # The readers refuse near-reserved names (`did you mean`) before any row.
     # Every other field was checked cell by cell above, as Customer's validators would.
     return Customer._unchecked(
         customer_id,
@@ -201,6 +251,9 @@ def _instant(row: Mapping[str, Raw], column: str) -> dt.datetime:
             text,
             "has no UTC offset; write it with one, e.g. 2026-03-01T09:30:00+01:00 or Z",
         )
+    problem = instant_problem(at)
+    if problem is not None:
+        raise CellError(column, text, problem)
     return at
 
 
@@ -208,6 +261,10 @@ def _score(row: Mapping[str, Raw], kind: Kind) -> int | None:
     value = row.get("score")
     if value is None or value == "":
         return None
+    if isinstance(value, str) and len(value) > MAX_SCORE_TEXT:
+        raise CellError(
+            "score", value, f"is {len(value):,} characters long; a score has at most 2 digits"
+        )
     if isinstance(value, str) and _INT.match(value.strip()):
         score = int(value)
     elif isinstance(value, int) and not isinstance(value, bool):
@@ -235,13 +292,30 @@ def _tags(value: Raw) -> frozenset[str]:
         pieces = value
     else:
         raise CellError("tags", value, "must be ';'-separated labels (or a JSON list of strings)")
+    problem = text_problem(";".join(pieces))
+    if problem is not None:
+        raise CellError("tags", value, problem)
     # Empty pieces ("a;;b", a trailing ';') carry no label, so nothing is lost.
     return frozenset(p.strip() for p in pieces if p.strip())
 
 
 _EMPTY_TAGS: frozenset[str] = frozenset()
+
+
+def _encodable(text: str) -> bool:
+    return text_problem(text, len(text)) is None
+
+
+def _fits(text: str) -> bool:
+    return len(text) <= MAX_TEXT_LENGTH and (text.isascii() or _encodable(text))
+
+
 _UTC = dt.UTC
 _fromisoformat = dt.datetime.fromisoformat
+# An instant a day inside the bounds has its date in bounds in any offset; the
+# fast path takes only those, and sends the last day at either end to the careful one.
+_FAST_FIRST = dt.datetime.combine(MIN_DATE, dt.time(), _UTC) + dt.timedelta(days=1)
+_FAST_LAST = dt.datetime.combine(MAX_DATE, dt.time(), _UTC)
 
 
 def parse_touchpoint(
@@ -275,19 +349,27 @@ def parse_touchpoint(
             and cid
             and tid == tid.strip()
             and cid == cid.strip()
-            and (not note or type(note) is str)
-            and (not tags_cell or type(tags_cell) is str)
+            and len(tid) <= MAX_ID_LENGTH
+            and len(cid) <= MAX_ID_LENGTH
+            and (tid.isascii() or _encodable(tid))
+            and (cid.isascii() or _encodable(cid))
+            and (not note or (type(note) is str and _fits(note)))
+            and (not tags_cell or (type(tags_cell) is str and _fits(tags_cell)))
         ):
             at = _fromisoformat(text)
             if at.tzinfo is not None:
                 if at.tzinfo is not _UTC:
                     at = at.astimezone(_UTC)
+                if not _FAST_FIRST <= at < _FAST_LAST:
+                    raise ValueError(text)
                 if score_cell is None or score_cell == "":
                     score = None
                 else:
                     limits = kind.score_range
                     score = (
-                        int(score_cell) if type(score_cell) is str and score_cell.isdigit() else -1
+                        int(score_cell)
+                        if type(score_cell) is str and len(score_cell) < 3 and score_cell.isdigit()
+                        else -1
                     )
                     if limits is None or not limits[0] <= score <= limits[1]:
                         raise ValueError(score_cell)
@@ -302,7 +384,7 @@ def parse_touchpoint(
                     _tags(tags_cell) if tags_cell else _EMPTY_TAGS,
                     note or "",
                 )
-    except (KeyError, TypeError, ValueError, AttributeError):
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError):
         pass
     return check_touchpoint(dict(zip(TOUCHPOINT_COLUMNS, values, strict=True)), kinds)
 
@@ -327,11 +409,7 @@ def check_touchpoint(row: Mapping[str, Raw], kinds: Mapping[str, Kind]) -> Touch
             "register custom kinds with read_book(..., kinds=[Kind(...)])",
         )
     direction = _required_choice(row, "direction", _DIRECTIONS)
-    note = row.get("note")
-    if note is None:
-        note = ""
-    elif not isinstance(note, str):
-        raise CellError("note", note, "must be a string")
+    note = _text(row, "note", required=False) or ""
     try:
         return Touchpoint(
             id=touchpoint_id,

@@ -32,9 +32,10 @@ from typing import Any, BinaryIO
 import attrs
 
 from lifecycle import _batches
+from lifecycle._validate import LOCAL_SAFE_FIRST, LOCAL_SAFE_LAST
 from lifecycle.customers import Customer
 from lifecycle.errors import BookFormatError, BookOrderError
-from lifecycle.io._assemble import assemble, duplicate_touchpoint, located
+from lifecycle.io._assemble import assemble, duplicate_touchpoint, local_error, located
 from lifecycle.io._files import BookFiles, Format, Span, raise_error
 from lifecycle.io._rows import (
     CellError,
@@ -215,6 +216,15 @@ def _parse_customer(row: dict[str, object], files: BookFiles, name: str, line: i
         raise located(name, line, e) from None
 
 
+def _check_local(name: str, group: list[Touchpoint], lines: list[int], owner: Customer) -> None:
+    """Raise for the first touchpoint of *group* whose local date is out of bounds."""
+    for touchpoint, line in zip(group, lines, strict=True):
+        if not LOCAL_SAFE_FIRST <= touchpoint.at <= LOCAL_SAFE_LAST:
+            error = local_error(name, line, None, touchpoint, owner)
+            if error is not None:
+                raise error
+
+
 def merged(
     files: BookFiles,
     register: IdRegister,
@@ -249,6 +259,7 @@ def merged(
                 column="customer_id",
                 value=cid,
             )
+        _check_local(name, group, lines, pending)
         ids = [tp.id for tp in group]
         register.add(ids)
         if len(set(ids)) != len(ids):

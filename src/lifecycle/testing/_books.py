@@ -13,6 +13,7 @@ from lifecycle._validate import to_zone
 from lifecycle.book import Book
 from lifecycle.customers import Customer
 from lifecycle.errors import InvalidValueError
+from lifecycle.limits import MAX_DATE, MIN_DATE
 from lifecycle.stages import DEFAULT_LIFECYCLE, Lifecycle
 from lifecycle.testing._strategies import (
     _MAX_DATE,
@@ -42,6 +43,11 @@ SITUATIONS: tuple[str, ...] = (
 #: One planted touchpoint: days before as_of, kind, direction, score.
 _Event = tuple[int, str, str, int | None]
 _Plan = tuple[Mapping[str, object], list[_Event]]
+
+
+# The as_of dates whose planted situations (from two years and five days before,
+# with a day of zone to spare, to 90 days after) stay within the library's dates.
+_PLANTABLE = (MIN_DATE + dt.timedelta(days=2 * 366 + 7), MAX_DATE - dt.timedelta(days=92))
 
 
 def _plan(draw: st.DrawFn, situation: str, as_of: dt.date) -> _Plan:  # noqa: PLR0911 - one per situation
@@ -182,7 +188,8 @@ def books(
             *max_date*); pass the date your test evaluates on.
 
     Raises:
-        InvalidValueError: for an unknown situation or a bad size.
+        InvalidValueError: for an unknown situation or a bad size, or dates
+            (*min_date*, *max_date*, *as_of*) that reach outside `lifecycle.limits`.
 
     Examples:
         >>> from hypothesis import find
@@ -205,6 +212,13 @@ def books(
         else (timezones if timezones is not None else time_zones())
     )
     reference = as_of if as_of is not None else max_date
+    if planted and not _PLANTABLE[0] <= reference <= _PLANTABLE[1]:
+        raise InvalidValueError(
+            "as_of",
+            reference,
+            "situations are planted up to two years before and 90 days after it, which must "
+            f"stay within {MIN_DATE.isoformat()} to {MAX_DATE.isoformat()} (lifecycle.limits)",
+        )
 
     # Made once here, not on every draw (see _strategies._shared).
     people_strategy = st.lists(

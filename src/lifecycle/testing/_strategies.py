@@ -11,8 +11,9 @@ from zoneinfo import ZoneInfo
 from hypothesis import strategies as st
 
 from lifecycle._validate import enum_converter, to_zone
-from lifecycle.customers import RESERVED_COLUMNS, Customer
+from lifecycle.customers import RESERVED_COLUMNS, Customer, near_reserved
 from lifecycle.errors import InvalidValueError
+from lifecycle.limits import MAX_DATE, MIN_DATE
 from lifecycle.stages import DEFAULT_LIFECYCLE, Lifecycle
 from lifecycle.timeline import Timeline
 from lifecycle.touchpoints import Channel, Direction, Kind, Touchpoint, to_kind
@@ -63,8 +64,25 @@ def local_dates(
 
     29 February and the last days of months are drawn more often than chance
     would, since that is where calendar arithmetic breaks.
+
+    Raises:
+        InvalidValueError: if the window reaches outside `lifecycle.limits`' dates.
     """
+    _within("min_value", min_value, MIN_DATE, MAX_DATE)
+    _within("max_value", max_value, MIN_DATE, MAX_DATE)
     return _local_dates(min_value, max_value)
+
+
+# A day in from either end, so that an instant's date stays in bounds in every zone.
+_FIRST_INSTANT_DAY = MIN_DATE + dt.timedelta(days=1)
+_LAST_INSTANT_DAY = MAX_DATE - dt.timedelta(days=1)
+
+
+def _within(name: str, value: dt.date, low: dt.date, high: dt.date) -> None:
+    if not low <= value <= high:
+        raise InvalidValueError(
+            name, value, f"must be from {low.isoformat()} to {high.isoformat()} (lifecycle.limits)"
+        )
 
 
 @_shared
@@ -93,7 +111,13 @@ def aware_datetimes(
 
     Instants on DST change days and close to local midnight in far zones are
     mixed in on purpose.
+
+    Raises:
+        InvalidValueError: if the window reaches outside `lifecycle.limits`' dates
+            less a day at either end (so that the date is in bounds in every zone).
     """
+    _within("min_value", min_value, _FIRST_INSTANT_DAY, _LAST_INSTANT_DAY)
+    _within("max_value", max_value, _FIRST_INSTANT_DAY, _LAST_INSTANT_DAY)
     return _aware_datetimes(min_value, max_value, timezones)
 
 
@@ -226,7 +250,13 @@ def attributes() -> st.SearchStrategy[dict[str, str]]:
 
     Now and then a ``segment`` too (``smb``, ``mid`` or ``enterprise``).
     """
-    names = _label_text(max_size=8).filter(lambda s: s not in RESERVED_COLUMNS and s != "segment")
+    names = _label_text(max_size=8).filter(
+        lambda s: (
+            s not in RESERVED_COLUMNS
+            and s != "segment"
+            and near_reserved(s, RESERVED_COLUMNS) is None
+        )
+    )
     others = st.dictionaries(names, st.text(min_size=1, max_size=8), max_size=2)
     return st.builds(_with_segment, st.none() | st.sampled_from(_SEGMENTS), others)
 
