@@ -424,6 +424,29 @@ def test_a_plain_policy_inside_a_set_is_explained_too():
     assert restricted.explain(book, "c", D).verdicts[-1].status is lc.Status.NOT_APPLICABLE
 
 
+@attrs.frozen
+class ThanksQuickly(Thanks):
+    """Thanks, with the optional due_verdicts shortcut, noting each time it is used."""
+
+    asked: list[str] = attrs.field(factory=list)
+
+    def due_verdicts(
+        self, customer: lc.Customer, timeline: lc.Timeline, as_of: dt.date
+    ) -> list[lc.Verdict]:
+        self.asked.append(customer.id)
+        return self.verdicts(customer, timeline, as_of)
+
+
+def test_the_agenda_asks_a_plain_policy_for_its_due_verdicts_when_it_offers_them():
+    quick = ThanksQuickly()
+    engine = lc.Engine([quick])
+    book = lc.Book([customer("c")])
+    assert [a.policy for a in engine.agenda(book, D)] == ["thanks"]
+    assert quick.asked == ["c"]  # the shortcut, not verdicts filtered
+    assert engine.explain(book, "c", D).verdicts[0].policy == "thanks"
+    assert quick.asked == ["c"]  # explain asks for every verdict
+
+
 @pytest.mark.parametrize(
     ("fields", "message"),
     [
