@@ -26,7 +26,7 @@ def build_and_query() -> None:
     assert_type(timeline.count(direction="outbound"), int)
     history = lc.DEFAULT_LIFECYCLE.history(customer, timeline, as_of=dt.date(2026, 2, 1))
     assert_type(history.stage, str)
-    assert_type(history.transitions, tuple[lc.Transition, ...])
+    assert_type(history.transitions, tuple[lc.stages.Transition, ...])
     assert_type(book.with_touchpoints([touchpoint]), lc.Book)
 
 
@@ -43,7 +43,7 @@ def test_kit() -> None:
     import lifecycle.testing as lct  # noqa: PLC0415 - the optional extra
 
     assert_type(lct.books(situations=["detractor"], timezone="UTC"), st.SearchStrategy[lc.Book])
-    assert_type(lct.policies(kinds=["nps"]), st.SearchStrategy[lc.RulePolicy])
+    assert_type(lct.policies(kinds=["nps"]), st.SearchStrategy[lc.policies.RulePolicy])
     assert_type(lct.check_policy(lc.starter_pack(), laws=["total"]), None)
     lct.check_laws(lc.starter_pack(), lc.sample_book(), lc.SAMPLE_AS_OF, fulfil=lambda v: None)
     assert_type(lct.LAWS[0].name, str)
