@@ -30,6 +30,21 @@ def build_and_query() -> None:
     assert_type(book.with_touchpoints([touchpoint]), lc.Book)
 
 
+def build_policies() -> None:
+    anniversary = lc.policy(
+        "anniversary",
+        priority=9,
+        anchor=lc.policies.customer_since(),
+        recurs=lc.every(years=1),
+        fulfilled_by=lc.fulfilled_by("anniversary", since=lc.policies.from_due(days=-7)),
+    )
+    assert_type(anniversary, lc.policies.RulePolicy)
+    assert_type(lc.policies.from_anchor(inclusive=True), lc.policies.WindowStart)
+    assert_type(lc.policies.from_anchor_date(days=-365), lc.policies.WindowStart)
+    assert_type(lc.restrict(anniversary, lc.score(at_least=9)), lc.policies.Restricted)
+    assert_type(lc.Engine(lc.policy_set(lc.starter_pack(), anniversary)), lc.Engine)
+
+
 def read_and_write(path: str) -> None:
     book = lc.read_book(path, format="csv", kinds=[lc.Kind("webinar")])
     report = lc.read_book_report(path)
