@@ -190,7 +190,9 @@ def test_suggested_channel_is_the_preference_else_the_most_used():
     channels = {a.customer_id: a.channel for a in ENGINE.agenda(book, D)}
     assert channels == {"a": lc.Channel.MEETING, "b": lc.Channel.CHAT}
     # A customer with no touchpoints and no preference gets no suggestion.
-    anniversary_only = lc.Engine([lc.policy("hello", priority=1, anchor=lc.since())])
+    anniversary_only = lc.Engine(
+        [lc.policy("hello", priority=1, anchor=lc.policies.customer_since())]
+    )
     assert anniversary_only.agenda(book, D).for_customer("c")[0].channel is None
 
 
@@ -293,7 +295,7 @@ def test_bad_arguments_are_refused():
     with pytest.raises(lc.InvalidValueError, match="as_of"):
         ENGINE.agenda(lc.Book(), dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
     with pytest.raises(lc.InvalidValueError, match="share a name"):
-        lc.Engine([STARTER, lc.policy("welcome", priority=1, anchor=lc.since())])
+        lc.Engine([STARTER, lc.policy("welcome", priority=1, anchor=lc.policies.customer_since())])
 
 
 def test_engine_repr_and_policies():
@@ -368,7 +370,7 @@ def test_churned_customers_can_be_kept():
 @given(BOOKS, DATES)
 def test_the_due_only_path_equals_filtering_all_verdicts(book: lc.Book, as_of: dt.date):
     """due_verdicts (the agenda's shortcut) gives exactly the due verdicts of verdicts (explain's)."""
-    restricted = lc.restrict(STARTER, lc.segment("smb") | lc.in_stage("active"))
+    restricted = lc.restrict(STARTER, lc.policies.segment("smb") | lc.policies.in_stage("active"))
     for policy in (STARTER, restricted, *STARTER):
         for customer, timeline in book.items():
             visible = timeline.until(as_of)
@@ -420,7 +422,7 @@ def test_a_plain_policy_inside_a_set_is_explained_too():
     assert engine.explain(book, "c", D).verdicts[-1].policy == "thanks"
     # No touchpoints, and the 2026-01-01 anniversary expired: only the plain policy is due.
     assert [a.policy for a in engine.agenda(book, D)] == ["thanks"]
-    restricted = lc.Engine([STARTER, lc.restrict(Thanks(), lc.segment("none"))])
+    restricted = lc.Engine([STARTER, lc.restrict(Thanks(), lc.policies.segment("none"))])
     assert restricted.explain(book, "c", D).verdicts[-1].status is lc.Status.NOT_APPLICABLE
 
 

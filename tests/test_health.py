@@ -128,7 +128,7 @@ def test_health_as_a_policy_condition():
         "health_rescue",
         priority=2,
         anchor=lc.last(),
-        when=lc.health_is("at_risk", "watch"),
+        when=lc.policies.health_is("at_risk", "watch"),
         fulfilled_by=lc.fulfilled_by(direction="outbound"),
     )
     book = lc.sample_book()
@@ -137,9 +137,9 @@ def test_health_as_a_policy_condition():
     assert agenda.actions
     assert all(scores[a.customer_id].band in {"at_risk", "watch"} for a in agenda.actions)
     with pytest.raises(lc.InvalidValueError, match="is not a band"):
-        lc.health_is("grumpy")
+        lc.policies.health_is("grumpy")
     with pytest.raises(lc.InvalidValueError, match="at least one band"):
-        lc.health_is()
+        lc.policies.health_is()
 
 
 @given(

@@ -215,7 +215,7 @@ def test_the_forecast_is_what_each_days_agenda_brings_due_with_any_policies(
 
 @given(lct.policies(), lct.customers(min_date=LOW, max_date=HIGH), st.data())
 def test_next_change_is_never_late(
-    rule: lc.RulePolicy, customer: lc.Customer, data: st.DataObject
+    rule: lc.policies.RulePolicy, customer: lc.Customer, data: st.DataObject
 ) -> None:
     timeline = data.draw(
         lct.timelines(
@@ -278,7 +278,7 @@ def test_only_dated_changes_are_worked_out_again(monkeypatch: pytest.MonkeyPatch
 class _Counting:
     """An evaluator that notes each customer it is asked about, then asks its policy."""
 
-    policy: lc.RulePolicy
+    policy: lc.policies.RulePolicy
     asked: list[str]
 
     @property
@@ -656,50 +656,58 @@ def test_next_change_of_the_starter_pack() -> None:
 def test_next_change_of_dated_conditions() -> None:
     ada = _customer()
     tagged = lc.Timeline([_touch("T1", "c-1", dt.date(2026, 10, 20), tags=frozenset({"vip"}))])
-    window = lc.tagged("vip", within_days=30)
+    window = lc.policies.tagged("vip", within_days=30)
     context = lc.Context(ada, tagged, AS_OF)
     assert window(context) and window.next_change(context) == dt.date(2026, 11, 20)
     late = lc.Context(ada, tagged, dt.date(2026, 11, 20))
     assert not window(late) and window.next_change(late) is None
-    assert lc.tagged("vip").next_change(context) is None
-    assert lc.tagged("gold", within_days=9).next_change(context) is None
-    assert lc.in_stage("active").next_change(context) == AS_OF + dt.timedelta(days=1)
-    assert (lc.segment("smb") & ~lc.churned()).next_change(context) is None
-    assert (lc.segment("smb") | window).next_change(context) == dt.date(2026, 11, 20)
-    quiet = lc.condition(lambda c: True, "always", next_change=lambda c: None)
-    daily = lc.condition(lambda c: True, "always")
+    assert lc.policies.tagged("vip").next_change(context) is None
+    assert lc.policies.tagged("gold", within_days=9).next_change(context) is None
+    assert lc.policies.in_stage("active").next_change(context) == AS_OF + dt.timedelta(days=1)
+    assert (lc.policies.segment("smb") & ~lc.policies.churned()).next_change(context) is None
+    assert (lc.policies.segment("smb") | window).next_change(context) == dt.date(2026, 11, 20)
+    quiet = lc.policies.condition(lambda c: True, "always", next_change=lambda c: None)
+    daily = lc.policies.condition(lambda c: True, "always")
     assert quiet.next_change(context) is None
     assert daily.next_change(context) == AS_OF + dt.timedelta(days=1)
     with pytest.raises(lc.InvalidValueError, match="next_change"):
-        lc.condition(lambda c: True, "always", next_change="never")  # type: ignore[arg-type]
+        lc.policies.condition(lambda c: True, "always", next_change="never")  # type: ignore[arg-type]
 
 
 def test_next_change_of_anchors_of_ones_own() -> None:
     class Today:
         description = "today"
 
-        def resolve(self, context: lc.Context) -> lc.Anchored:
-            return lc.Anchored(context.as_of, "today")
+        def resolve(self, context: lc.Context) -> lc.policies.Anchored:
+            return lc.policies.Anchored(context.as_of, "today")
 
     ada = _customer()
     own = lc.policy("today", priority=1, anchor=Today())
     assert lc.next_change(own, ada, lc.Timeline([]), AS_OF) == AS_OF + dt.timedelta(days=1)
     none_yet = lc.policy("first_nps", priority=1, anchor=lc.first("nps", after=lc.last("purchase")))
     assert lc.next_change(none_yet, ada, lc.Timeline([]), AS_OF) is None
-    assert lc.next_change(lc.exists(Today()) and own, ada, lc.Timeline([]), AS_OF)
-    assert lc.exists(Today()).next_change(lc.Context(ada, lc.Timeline([]), AS_OF)) is not None
+    assert lc.next_change(lc.policies.exists(Today()) and own, ada, lc.Timeline([]), AS_OF)
+    assert (
+        lc.policies.exists(Today()).next_change(lc.Context(ada, lc.Timeline([]), AS_OF)) is not None
+    )
 
 
 def test_next_change_of_recurrences() -> None:
     ada = _customer(since=dt.date(2026, 1, 15))
     ruled = lc.policy(
-        "monthly", priority=5, anchor=lc.since(), recurs=lc.every(rule=rrule(MONTHLY, count=3))
+        "monthly",
+        priority=5,
+        anchor=lc.policies.customer_since(),
+        recurs=lc.every(rule=rrule(MONTHLY, count=3)),
     )
     nothing = lc.Timeline([])
     assert lc.next_change(ruled, ada, nothing, dt.date(2026, 2, 20)) == dt.date(2026, 3, 15)
     assert lc.next_change(ruled, ada, nothing, dt.date(2026, 4, 20)) is None
     never = lc.policy(
-        "never", priority=5, anchor=lc.since(), recurs=lc.every(rule=rrule(MONTHLY, count=0))
+        "never",
+        priority=5,
+        anchor=lc.policies.customer_since(),
+        recurs=lc.every(rule=rrule(MONTHLY, count=0)),
     )
     assert lc.next_change(never, ada, nothing, dt.date(2026, 4, 20)) is None
     member = evaluator(lc.policy_set(ruled, _Quarterly()))
@@ -722,7 +730,7 @@ def test_timeline_next_date() -> None:
 
 def test_next_change_of_a_restricted_policy() -> None:
     reconnect = lc.policy("reconnect", priority=7, anchor=lc.last(), offset=lc.days(60))
-    vip = lc.restrict(reconnect, lc.tagged("vip", within_days=30))
+    vip = lc.restrict(reconnect, lc.policies.tagged("vip", within_days=30))
     ada = _customer()
     tagged = lc.Timeline([_touch("T1", "c-1", dt.date(2026, 10, 20), tags=frozenset({"vip"}))])
     # the tag leaves the window on 20 November, before reconnect is due (19 December)
@@ -751,23 +759,33 @@ def test_which_touchpoints_a_policy_looks_at() -> None:
     assert _reads(welcome) == Reads(frozenset({lc.Kind.PURCHASE, lc.Kind.ONBOARDING}))
     detractor = lc.starter_pack().policies[1]
     assert _reads(detractor) == Reads(frozenset({lc.Kind.NPS}), frozenset({lc.Direction.OUTBOUND}))
-    anyone = lc.policy("any", priority=1, anchor=lc.since(), fulfilled_by=lc.fulfilled_by())
+    anyone = lc.policy(
+        "any", priority=1, anchor=lc.policies.customer_since(), fulfilled_by=lc.fulfilled_by()
+    )
     assert _reads(anyone) == EVERYTHING
-    smb = lc.restrict(welcome, lc.segment("smb") & ~lc.churned())
+    smb = lc.restrict(welcome, lc.policies.segment("smb") & ~lc.policies.churned())
     assert _reads(smb).kinds == {
         lc.Kind.PURCHASE,
         lc.Kind.ONBOARDING,
         lc.Kind.CANCELLATION,
         lc.Kind.RENEWAL,
     }
-    assert _reads(lc.restrict(welcome, lc.segment("smb") | lc.in_stage("active"))) == EVERYTHING
-    assert _reads(lc.restrict(welcome, ~lc.health_is("at_risk"))) == EVERYTHING
+    assert (
+        _reads(lc.restrict(welcome, lc.policies.segment("smb") | lc.policies.in_stage("active")))
+        == EVERYTHING
+    )
+    assert _reads(lc.restrict(welcome, ~lc.policies.health_is("at_risk"))) == EVERYTHING
     assert _reads(_Monthly()) == EVERYTHING
-    latest = lc.policy("l", priority=1, anchor=lc.latest(lc.first("purchase"), lc.last()))
+    latest = lc.policy("l", priority=1, anchor=lc.policies.latest(lc.first("purchase"), lc.last()))
     assert _reads(latest) == EVERYTHING
     after = lc.policy("a", priority=1, anchor=lc.first("nps", after=lc.last()))
     assert _reads(after) == EVERYTHING
-    tagged = lc.policy("t", priority=1, anchor=lc.since(), when=lc.tagged("vip", kind="nps"))
+    tagged = lc.policy(
+        "t",
+        priority=1,
+        anchor=lc.policies.customer_since(),
+        when=lc.policies.tagged("vip", kind="nps"),
+    )
     assert _reads(tagged).kinds == {lc.Kind.NPS}
     assert EVERYTHING.any_of([]) and not Reads(frozenset()).any_of([_touch("T", "c", AS_OF)])
 

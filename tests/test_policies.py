@@ -39,7 +39,10 @@ def context(*touchpoints: lc.Touchpoint, as_of: dt.date = D, **changes: object) 
 
 
 def one(
-    policy: lc.RulePolicy, *touchpoints: lc.Touchpoint, as_of: dt.date = D, **changes: object
+    policy: lc.policies.RulePolicy,
+    *touchpoints: lc.Touchpoint,
+    as_of: dt.date = D,
+    **changes: object,
 ) -> lc.Verdict:
     (verdict,) = policy.verdicts(customer(**changes), lc.Timeline(touchpoints), as_of)
     return verdict
@@ -53,16 +56,16 @@ def one(
     [
         (lc.days(7), dt.date(2026, 2, 25), dt.date(2026, 3, 4), "7 days after"),
         (lc.days(-60), dt.date(2026, 3, 1), dt.date(2025, 12, 31), "60 days before"),
-        (lc.weeks(2), dt.date(2026, 1, 1), dt.date(2026, 1, 15), "14 days after"),
-        (lc.months(1), dt.date(2026, 1, 31), dt.date(2026, 2, 28), "1 month after"),
-        (lc.months(1), dt.date(2024, 1, 31), dt.date(2024, 2, 29), "1 month after"),
-        (lc.years(1), dt.date(2024, 2, 29), dt.date(2025, 2, 28), "1 year after"),
-        (lc.years(4), dt.date(2024, 2, 29), dt.date(2028, 2, 29), "4 years after"),
-        (lc.Offset(), dt.date(2026, 1, 1), dt.date(2026, 1, 1), "on"),
+        (lc.policies.weeks(2), dt.date(2026, 1, 1), dt.date(2026, 1, 15), "14 days after"),
+        (lc.policies.months(1), dt.date(2026, 1, 31), dt.date(2026, 2, 28), "1 month after"),
+        (lc.policies.months(1), dt.date(2024, 1, 31), dt.date(2024, 2, 29), "1 month after"),
+        (lc.policies.years(1), dt.date(2024, 2, 29), dt.date(2025, 2, 28), "1 year after"),
+        (lc.policies.years(4), dt.date(2024, 2, 29), dt.date(2028, 2, 29), "4 years after"),
+        (lc.policies.Offset(), dt.date(2026, 1, 1), dt.date(2026, 1, 1), "on"),
     ],
 )
 def test_offsets_follow_the_calendar(
-    offset: lc.Offset, start: dt.date, expected: dt.date, words: str
+    offset: lc.policies.Offset, start: dt.date, expected: dt.date, words: str
 ):
     """Month ends are clamped and 29 February becomes 28 February in common years."""
     assert offset.apply(start) == expected
@@ -74,7 +77,7 @@ def test_offsets_refuse_non_numbers():
     with pytest.raises(lc.InvalidValueError, match="whole number"):
         lc.days(1.5)  # type: ignore[arg-type]
     with pytest.raises(lc.InvalidValueError, match="whole number"):
-        lc.months(True)
+        lc.policies.months(True)
 
 
 @given(
@@ -112,7 +115,11 @@ def test_recurrence_with_an_rrule():
 def test_a_recurring_policy_with_an_offset_and_a_finite_rule():
     """Quarterly reviews 7 days after each quarter start; a finished rule falls back to the anchor."""
     review = lc.policy(
-        "review", priority=5, anchor=lc.since(), recurs=lc.every(months=3), offset=lc.days(7)
+        "review",
+        priority=5,
+        anchor=lc.policies.customer_since(),
+        recurs=lc.every(months=3),
+        offset=lc.days(7),
     )
     verdict = one(review, as_of=dt.date(2024, 6, 3), since=dt.date(2024, 3, 1))
     assert (verdict.status, verdict.due) == (lc.Status.UPCOMING, dt.date(2024, 6, 8))
@@ -120,7 +127,10 @@ def test_a_recurring_policy_with_an_offset_and_a_finite_rule():
     assert (verdict.status, verdict.due) == (lc.Status.DUE, dt.date(2024, 6, 8))
     assert "the 1st occurrence (every 3 months)" in verdict.reason
     once = lc.policy(
-        "once", priority=5, anchor=lc.since(), recurs=lc.every(rule=rrule(MONTHLY, count=1))
+        "once",
+        priority=5,
+        anchor=lc.policies.customer_since(),
+        recurs=lc.every(rule=rrule(MONTHLY, count=1)),
     )
     verdict = one(once, as_of=dt.date(2026, 1, 1), since=dt.date(2024, 3, 1))
     assert "no occurrence of the rule" in verdict.reason
@@ -140,8 +150,8 @@ def test_anchors_name_their_touchpoint():
     assert lc.last().resolve(context(*tps)).label == "last touchpoint (nps 4) on 2026-02-27 (t2)"  # type: ignore[union-attr]
     named = lc.first("purchase", name="initial order").resolve(context(*tps))
     assert named.label == "initial order on 2026-02-20 (t1)"  # type: ignore[union-attr]
-    assert lc.contract_end().resolve(context()) is None
-    assert lc.since().resolve(context()).label == "customer since 2024-02-29"  # type: ignore[union-attr]
+    assert lc.policies.contract_end().resolve(context()) is None
+    assert lc.policies.customer_since().resolve(context()).label == "customer since 2024-02-29"  # type: ignore[union-attr]
 
 
 def test_first_after_another_anchor():
@@ -161,15 +171,15 @@ def test_latest_keeps_the_first_listed_on_a_tie():
     """latest() picks the later date; on a tie the first anchor listed."""
     day = D - dt.timedelta(days=3)
     tps = (touch("p", day, "purchase"), touch("h", day, "health_check"))
-    both = lc.latest(lc.first("purchase"), lc.last("health_check"))
+    both = lc.policies.latest(lc.first("purchase"), lc.last("health_check"))
     assert both.resolve(context(*tps)).touchpoint.id == "p"  # type: ignore[union-attr]
     assert (
-        lc.latest(lc.last("health_check"), lc.since())
+        lc.policies.latest(lc.last("health_check"), lc.policies.customer_since())
         .resolve(context())
         .label.startswith("customer since")
     )  # type: ignore[union-attr]
     with pytest.raises(lc.InvalidValueError, match="at least two"):
-        lc.latest(lc.since())
+        lc.policies.latest(lc.policies.customer_since())
 
 
 def test_anchor_filters():
@@ -189,11 +199,11 @@ def test_anchor_filters():
 
 def test_conditions_combine_and_describe_themselves():
     """&, | and ~ combine; nested ands and ors flatten; double negation cancels."""
-    smb, gold = lc.segment("smb"), lc.attribute("plan", "gold")
-    both = smb & gold & lc.attribute("region")
+    smb, gold = lc.policies.segment("smb"), lc.policies.attribute("plan", "gold")
+    both = smb & gold & lc.policies.attribute("region")
     assert both.description == "segment is smb and plan is gold and region is set"
     assert isinstance(both, type(smb & gold)) and len(both.parts) == 3  # type: ignore[union-attr]
-    either = (smb | gold) | lc.segment("mid")
+    either = (smb | gold) | lc.policies.segment("mid")
     assert len(either.parts) == 3  # type: ignore[union-attr]
     assert (~(smb | gold)).description == "not (segment is smb or plan is gold)"
     assert ~~smb == smb
@@ -203,11 +213,11 @@ def test_conditions_combine_and_describe_themselves():
     assert (smb & gold)(ctx) is True
     assert ((smb & gold) | ~smb)(ctx) is True
     assert (~smb)(ctx) is False
-    assert lc.all_of(smb) is smb
+    assert lc.policies.all_of(smb) is smb
     with pytest.raises(lc.InvalidValueError, match="is not a condition"):
-        lc.all_of(smb, "gold")  # type: ignore[arg-type]
+        lc.policies.all_of(smb, "gold")  # type: ignore[arg-type]
     with pytest.raises(lc.InvalidValueError, match="function"):
-        lc.condition("yes", "always")  # type: ignore[arg-type]
+        lc.policies.condition("yes", "always")  # type: ignore[arg-type]
 
 
 def test_condition_building_blocks():
@@ -220,74 +230,80 @@ def test_condition_building_blocks():
     assert lc.score(at_least=1, at_most=5).description == "score at least 1 and at most 5"
     with pytest.raises(lc.InvalidValueError):
         lc.score()
-    assert lc.exists(lc.last("nps"))(context(nps))
-    assert not lc.exists(lc.last("purchase"))(context(nps))
-    assert lc.tagged("feature:reports")(context(nps))
-    assert lc.tagged("feature:reports", within_days=2)(context(nps))
-    assert not lc.tagged("feature:reports", within_days=1)(context(nps))
-    assert not lc.tagged("feature:reports", kind="complaint")(context(nps))
+    assert lc.policies.exists(lc.last("nps"))(context(nps))
+    assert not lc.policies.exists(lc.last("purchase"))(context(nps))
+    assert lc.policies.tagged("feature:reports")(context(nps))
+    assert lc.policies.tagged("feature:reports", within_days=2)(context(nps))
+    assert not lc.policies.tagged("feature:reports", within_days=1)(context(nps))
+    assert not lc.policies.tagged("feature:reports", kind="complaint")(context(nps))
     assert (
-        lc.tagged("billing", within_days=90).description == "tagged 'billing' in the last 90 days"
+        lc.policies.tagged("billing", within_days=90).description
+        == "tagged 'billing' in the last 90 days"
     )
     assert (
-        lc.tagged("billing", within_days=9, kind="nps").description
+        lc.policies.tagged("billing", within_days=9, kind="nps").description
         == "tagged 'billing' on nps touchpoints in the last 9 days"
     )
-    assert lc.in_stage("prospect")(context(nps))
-    assert not lc.in_stage("active", "advocate")(context(nps))
+    assert lc.policies.in_stage("prospect")(context(nps))
+    assert not lc.policies.in_stage("active", "advocate")(context(nps))
     with pytest.raises(lc.UnknownStageError):
-        lc.in_stage("vip")
+        lc.policies.in_stage("vip")
     cancelled = touch("x", D - dt.timedelta(days=1), "cancellation")
-    assert lc.churned()(context(nps, cancelled))
-    assert not lc.churned()(context(nps))
+    assert lc.policies.churned()(context(nps, cancelled))
+    assert not lc.policies.churned()(context(nps))
 
 
 # -- fulfilment ------------------------------------------------------------------------------
 
 
 def test_fulfilment_windows():
-    """since_anchor (strict or inclusive, shifted), since_anchor_date and since_due."""
+    """from_anchor (strict or inclusive, shifted), from_anchor_date and from_due."""
     day = D - dt.timedelta(days=10)
-    anchor = lc.Anchored(date=day, name="nps", touchpoint=touch("a", day, "nps", score=1))
-    field = lc.Anchored(date=day, name="field")
+    anchor = lc.policies.Anchored(date=day, name="nps", touchpoint=touch("a", day, "nps", score=1))
+    field = lc.policies.Anchored(date=day, name="field")
     same = touch("s", day, "check_in")
     timeline = lc.Timeline([anchor.touchpoint, same])  # type: ignore[list-item]
     strictly = lc.fulfilled_by("check_in")
     assert strictly.find(timeline, anchor, D) is None  # same instant is not after
     assert (
-        lc.fulfilled_by("check_in", since=lc.since_anchor(inclusive=True)).find(timeline, anchor, D)
+        lc.fulfilled_by("check_in", since=lc.policies.from_anchor(inclusive=True)).find(
+            timeline, anchor, D
+        )
         == same
     )
     assert (
-        lc.fulfilled_by("check_in", since=lc.since_anchor_date()).find(timeline, anchor, D) == same
+        lc.fulfilled_by("check_in", since=lc.policies.from_anchor_date()).find(timeline, anchor, D)
+        == same
     )
     assert (
-        lc.fulfilled_by("check_in", since=lc.since_due(days=-10)).find(timeline, anchor, D) == same
+        lc.fulfilled_by("check_in", since=lc.policies.from_due(days=-10)).find(timeline, anchor, D)
+        == same
     )
     assert (
-        lc.fulfilled_by("check_in", since=lc.since_due(days=-9)).find(timeline, anchor, D) is None
+        lc.fulfilled_by("check_in", since=lc.policies.from_due(days=-9)).find(timeline, anchor, D)
+        is None
     )
     assert (
         lc.fulfilled_by("check_in").find(timeline, field, D) == same
     )  # a field anchor: its whole day
     assert lc.fulfilled_by().find(timeline, anchor, D) is None
     assert (
-        lc.fulfilled_by(since=lc.since_anchor(inclusive=True)).find(timeline, anchor, D)
+        lc.fulfilled_by(since=lc.policies.from_anchor(inclusive=True)).find(timeline, anchor, D)
         == anchor.touchpoint
     )
     assert strictly.missing(anchor, D) == "no check_in since"
-    shifted = lc.since_anchor(inclusive=True, days=-180)
+    shifted = lc.policies.from_anchor(inclusive=True, days=-180)
     assert (
         lc.fulfilled_by("referral", since=shifted)
         .missing(anchor, D)
         .startswith("no referral since 2025-")
     )
     assert (
-        lc.fulfilled_by("check_in", since=lc.since_anchor(days=-1)).since.start(field, D)
+        lc.fulfilled_by("check_in", since=lc.policies.from_anchor(days=-1)).since.describe(field, D)
         == "since 2026-02-18"
     )
     with pytest.raises(lc.InvalidValueError):
-        lc.since_due(days=1.5)  # type: ignore[arg-type]
+        lc.policies.from_due(days=1.5)  # type: ignore[arg-type]
 
 
 # -- policies and combinators ------------------------------------------------------------------
@@ -300,7 +316,7 @@ def test_policy_verdicts_cover_every_status():
         priority=4,
         anchor=lc.first("purchase"),
         offset=lc.days(7),
-        fulfilled_by=lc.fulfilled_by("onboarding", since=lc.since_anchor(inclusive=True)),
+        fulfilled_by=lc.fulfilled_by("onboarding", since=lc.policies.from_anchor(inclusive=True)),
         expires=lc.days(30),
     )
     p = touch("p", D - dt.timedelta(days=7), "purchase")
@@ -319,7 +335,9 @@ def test_policy_verdicts_cover_every_status():
     late = one(welcome, p, as_of=D + dt.timedelta(days=31))
     assert late.status is lc.Status.EXPIRED
     assert late.reason.endswith("expired after 2026-03-31")
-    gated = lc.policy("gated", priority=1, anchor=lc.first("purchase"), when=lc.segment("vip"))
+    gated = lc.policy(
+        "gated", priority=1, anchor=lc.first("purchase"), when=lc.policies.segment("vip")
+    )
     assert one(gated, p).reason == "first purchase on 2026-02-22 (p): not segment is vip"
     assert (
         lc.Verdict(
@@ -332,16 +350,16 @@ def test_policy_verdicts_cover_every_status():
 def test_policy_arguments_are_checked():
     """A policy needs a usable name and a whole-number priority."""
     with pytest.raises(lc.InvalidValueError, match="name"):
-        lc.policy("", priority=1, anchor=lc.since())
+        lc.policy("", priority=1, anchor=lc.policies.customer_since())
     with pytest.raises(lc.InvalidValueError, match="priority"):
-        lc.policy("x", priority="high", anchor=lc.since())  # type: ignore[arg-type]
+        lc.policy("x", priority="high", anchor=lc.policies.customer_since())  # type: ignore[arg-type]
 
 
 def test_restrict_turns_verdicts_off_where_the_condition_fails():
     """A restricted policy (or set) is not applicable outside its stage or segment."""
     reconnect = lc.policy("reconnect", priority=7, anchor=lc.last(), offset=lc.days(60))
     tp = touch("t", D - dt.timedelta(days=60), "inquiry")
-    enterprise = lc.restrict(reconnect, lc.segment("enterprise"))
+    enterprise = lc.restrict(reconnect, lc.policies.segment("enterprise"))
     (inside,) = enterprise.verdicts(
         customer(attributes={"segment": "enterprise"}), lc.Timeline([tp]), D
     )
@@ -352,13 +370,13 @@ def test_restrict_turns_verdicts_off_where_the_condition_fails():
     (none,) = enterprise.verdicts(customer(), lc.Timeline(), D)
     assert none.reason == "no last touchpoint"
     with pytest.raises(lc.InvalidValueError, match="is not a policy"):
-        lc.restrict("reconnect", lc.segment("x"))  # type: ignore[arg-type]
+        lc.restrict("reconnect", lc.policies.segment("x"))  # type: ignore[arg-type]
 
 
 def test_policy_sets_flatten_and_check_their_members():
     """Sets of sets flatten; lists are accepted; non-policies are refused by name."""
     pack = lc.starter_pack()
-    extra = lc.policy("extra", priority=10, anchor=lc.since())
+    extra = lc.policy("extra", priority=10, anchor=lc.policies.customer_since())
     combined = lc.policy_set(pack, [extra])
     assert len(combined) == 10
     assert list(combined)[-1] is extra
@@ -410,18 +428,18 @@ def test_mixed_step_recurrences_step_back_to_the_right_occurrence():
     [
         (lambda: lc.days(36_526), "days=36526: is too long: at most 36,525 days (100 years)"),
         (lambda: lc.days(-(10**5000)), "days='a number of about 5001 digits': is too long"),
-        (lambda: lc.weeks(5_218), "weeks=5218: is too long: at most 5,217 weeks"),
-        (lambda: lc.months(-1_201), "months=-1201: is too long: at most 1,200 months"),
-        (lambda: lc.years(101), "years=101: is too long: at most 100 years either way"),
-        (lambda: lc.Offset(years=100, days=1), "together span at most 100 years"),
+        (lambda: lc.policies.weeks(5_218), "weeks=5218: is too long: at most 5,217 weeks"),
+        (lambda: lc.policies.months(-1_201), "months=-1201: is too long: at most 1,200 months"),
+        (lambda: lc.policies.years(101), "years=101: is too long: at most 100 years either way"),
+        (lambda: lc.policies.Offset(years=100, days=1), "together span at most 100 years"),
         (lambda: lc.every(years=101), "years=101: is too long"),
         (lambda: lc.every(days=-1), "days=-1: must be a whole number, at least 0"),
-        (lambda: lc.Recurrence(step=lc.Offset()), "must be a positive step"),
-        (lambda: lc.Recurrence(step=lc.days(1), rule=rrule(MONTHLY)), "not both"),
-        (lambda: lc.since_due(days=40_000), "days=40000: is too long"),
-        (lambda: lc.since_anchor(days=1.5), "days=1.5: must be a whole number"),
-        (lambda: lc.tagged("vip", within_days=-1), "within_days=-1: must be at least 0"),
-        (lambda: lc.tagged("vip", within_days=36_526), "within_days=36526: is too long"),
+        (lambda: lc.policies.Recurrence(step=lc.policies.Offset()), "must be a positive step"),
+        (lambda: lc.policies.Recurrence(step=lc.days(1), rule=rrule(MONTHLY)), "not both"),
+        (lambda: lc.policies.from_due(days=40_000), "days=40000: is too long"),
+        (lambda: lc.policies.from_anchor(days=1.5), "days=1.5: must be a whole number"),
+        (lambda: lc.policies.tagged("vip", within_days=-1), "within_days=-1: must be at least 0"),
+        (lambda: lc.policies.tagged("vip", within_days=36_526), "within_days=36526: is too long"),
         (lambda: lc.every(rule=rrulestr("FREQ=DAILY;INTERVAL=0")), "INTERVAL=0 must be from 1"),
         (lambda: lc.every(rule=rrule(WEEKLY, interval=5_218)), "INTERVAL=5218 must be from 1"),
         (lambda: lc.every(rule=rrule(HOURLY)), "FREQ=HOURLY is below a day"),
@@ -497,9 +515,9 @@ def test_recurrences_with_equal_rules_are_equal_and_different_rules_differ():
     assert a != lc.every(months=1)
     assert lc.every(months=1) == lc.every(months=1) != lc.every(months=2)
     assert hash(lc.every(months=1)) == hash(lc.every(months=1))
-    made = lc.policy("p", priority=1, anchor=lc.since(), recurs=a)
-    assert made == lc.policy("p", priority=1, anchor=lc.since(), recurs=b)
-    assert made != lc.policy("p", priority=1, anchor=lc.since(), recurs=c)
+    made = lc.policy("p", priority=1, anchor=lc.policies.customer_since(), recurs=a)
+    assert made == lc.policy("p", priority=1, anchor=lc.policies.customer_since(), recurs=b)
+    assert made != lc.policy("p", priority=1, anchor=lc.policies.customer_since(), recurs=c)
 
 
 @pytest.mark.parametrize(
@@ -513,9 +531,9 @@ def test_of_several_kinds_the_earliest_touchpoint_closes_the_action(kinds: tuple
     renewal = lc.policy(
         "renewal",
         priority=3,
-        anchor=lc.contract_end(),
+        anchor=lc.policies.contract_end(),
         offset=lc.days(-60),
-        fulfilled_by=lc.fulfilled_by(*kinds, since=lc.since_anchor_date(days=-365)),
+        fulfilled_by=lc.fulfilled_by(*kinds, since=lc.policies.from_anchor_date(days=-365)),
     )
     end = dt.date(2026, 6, 30)
     for first, second in (("cancellation", "renewal"), ("renewal", "cancellation")):

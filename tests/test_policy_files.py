@@ -57,8 +57,8 @@ def test_every_form_means_what_its_python_twin_means():
             "p",
             priority=3,
             anchor=lc.last("nps", direction="inbound"),
-            offset=lc.weeks(2),
-            when=lc.segment("smb", "mid") | ~lc.score(at_least=7),
+            offset=lc.policies.weeks(2),
+            when=lc.policies.segment("smb", "mid") | ~lc.score(at_least=7),
             expires=lc.days(10),
         ),
     )
@@ -71,8 +71,9 @@ def test_every_form_means_what_its_python_twin_means():
             priority=3,
             anchor=lc.first("purchase"),
             recurs=lc.every(months=3),
-            offset=lc.months(1),
-            when=lc.attribute("segment", "enterprise") & lc.in_stage("active", "at_risk"),
+            offset=lc.policies.months(1),
+            when=lc.policies.attribute("segment", "enterprise")
+            & lc.policies.in_stage("active", "at_risk"),
         ),
     )
     agenda_of(
@@ -82,14 +83,14 @@ def test_every_form_means_what_its_python_twin_means():
         lc.policy(
             "p",
             priority=3,
-            anchor=lc.since(),
+            anchor=lc.policies.customer_since(),
             recurs=lc.every(
                 rule=__import__("dateutil.rrule").rrule.rrulestr(
                     "FREQ=YEARLY;BYMONTH=1;BYMONTHDAY=15"
                 )
             ),
-            when=~lc.churned(),
-            fulfilled_by=lc.fulfilled_by("check_in", since=lc.since_due(days=-3)),
+            when=~lc.policies.churned(),
+            fulfilled_by=lc.fulfilled_by("check_in", since=lc.policies.from_due(days=-3)),
         ),
     )
     agenda_of(
@@ -101,10 +102,10 @@ def test_every_form_means_what_its_python_twin_means():
                 "p",
                 priority=3,
                 anchor=lc.last(),
-                offset=lc.years(1),
-                when=lc.tagged("feature:reports", within_days=90, kind="nps"),
+                offset=lc.policies.years(1),
+                when=lc.policies.tagged("feature:reports", within_days=90, kind="nps"),
             ),
-            lc.segment("enterprise"),
+            lc.policies.segment("enterprise"),
         ),
     )
 
@@ -353,7 +354,7 @@ def test_the_limits_themselves_load():
 def test_a_building_blocks_own_complaint_is_told_at_its_key(monkeypatch: pytest.MonkeyPatch):
     """Whatever a building block refuses becomes a problem at the key that gave the value."""
 
-    def refuse(*names: str) -> lc.Condition:
+    def refuse(*names: str) -> lc.policies.Condition:
         raise lc.InvalidValueError("segment", names[0], "is not a segment here")
 
     monkeypatch.setattr("lifecycle.policies._toml.segment", refuse)

@@ -1,8 +1,15 @@
-"""The public surface: exactly what __all__ says, all documented, Hypothesis kept out."""
+"""The public surface: exactly what __all__ says, all documented, Hypothesis kept out.
+
+The top level holds the model, the engine, the errors, the io entry points, the
+sample helpers and the most used building blocks; every building block is in
+`lifecycle.policies`.
+"""
 
 from __future__ import annotations
 
+import importlib
 import inspect
+import pkgutil
 import subprocess
 import sys
 import types
@@ -11,7 +18,26 @@ from pathlib import Path
 import pytest
 
 import lifecycle as lc
+import lifecycle.policies as lp
 import lifecycle.testing as lct
+
+MODEL = {
+    "Customer", "Touchpoint", "Kind", "Channel", "Direction", "Timeline", "Timelines", "Book",
+    "Lifecycle", "DEFAULT_LIFECYCLE", "Health", "HealthModel", "DEFAULT_HEALTH", "health_scores",
+    "Policy", "Context", "Verdict", "Status",
+}  # fmt: skip
+ENGINE = {
+    "Engine", "Agenda", "Action", "HeldBack", "Skipped", "Explanation", "Forecast",
+    "IncrementalAgenda",
+}  # fmt: skip
+IO = {"read_book", "write_book", "stream_book", "read_book_report", "BookReport", "StreamedBook"}
+SAMPLE = {"sample_book", "sample_path", "starter_pack_path", "SAMPLE_AS_OF"}
+MOST_USED_BLOCKS = {
+    "policy", "policy_set", "restrict", "starter_pack", "load_policies", "next_change",
+    "first", "last", "days", "every", "score", "fulfilled_by",
+}  # fmt: skip
+#: Bounds the policies package checks against, kept beside the code that checks them.
+INTERNAL_BOUNDS = {"MAX_SPAN", "RULE_HORIZON", "MAX_DEPTH"}
 
 
 def public_names(module: types.ModuleType) -> set[str]:
@@ -27,12 +53,47 @@ def test_all_is_exactly_the_public_surface():
     assert set(lc.__all__) - {"__version__"} == public_names(lc)
     assert len(set(lc.__all__)) == len(lc.__all__)  # ruff (RUF022) keeps it sorted
     assert set(lct.__all__) == public_names(lct)
+    assert set(lp.__all__) == public_names(lp)
+    assert len(set(lp.__all__)) == len(lp.__all__)
+
+
+def test_the_top_level_is_the_model_engine_errors_io_and_the_most_used_blocks():
+    """Nothing joins or leaves the top level by accident."""
+    errors = {n for n in lc.__all__ if n.endswith("Error")} | {"PolicyProblem"}
+    expected = MODEL | ENGINE | IO | SAMPLE | MOST_USED_BLOCKS | errors | {"__version__"}
+    assert set(lc.__all__) == expected
+
+
+def test_every_top_level_block_is_the_one_in_lifecycle_policies():
+    """`lc.policy` is `lifecycle.policies.policy`: one object, two addresses."""
+    for name in MOST_USED_BLOCKS | {"Policy", "Context", "Verdict", "Status"}:
+        assert getattr(lc, name) is getattr(lp, name), name
+
+
+def test_every_building_block_lives_in_lifecycle_policies():
+    """What each module of the policies package exports, the package exports."""
+    exported = set(lp.__all__)
+    for info in pkgutil.iter_modules(lp.__path__, prefix="lifecycle.policies."):
+        module = importlib.import_module(info.name)
+        assert set(module.__all__) - INTERNAL_BOUNDS <= exported, info.name
+    # The policy contract is there too, for a policy class of your own.
+    assert {"Policy", "Verdict", "Status", "Context", "Anchored"} <= exported
+
+
+def test_no_name_is_a_bare_since():
+    """The since family says what each is: an anchor, a window start, where it starts."""
+    for module in (lc, lp):
+        assert not [n for n in module.__all__ if n.lower().startswith("since")]
+    assert lp.customer_since().description == "since"
+    assert lp.from_anchor() == lp.WindowStart("anchor", inclusive=False)
+    assert lp.from_anchor_date(days=-365) == lp.WindowStart("anchor_date", days=-365)
+    assert lp.from_due(days=-7) == lp.WindowStart("due", days=-7)
 
 
 def test_every_public_name_has_a_docstring():
     """Docstrings on every public class and function, and their public methods."""
     missing = []
-    for module in (lc, lct):
+    for module in (lc, lp, lct):
         for name in module.__all__:
             value = getattr(module, name)
             if callable(value) and not (value.__doc__ or "").strip():

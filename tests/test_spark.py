@@ -114,7 +114,7 @@ def test_the_sample_book_with_a_policy_file(spark: SparkSession, tmp_path: Path)
 @slow
 @given(st.lists(lct.policies(), min_size=1, max_size=3, unique_by=lambda p: p.name))
 def test_policies_of_ones_own_travel_to_the_executors(
-    spark: SparkSession, policies: list[lc.RulePolicy]
+    spark: SparkSession, policies: list[lc.policies.RulePolicy]
 ) -> None:
     engine = lc.Engine(policies)
     book = lc.sample_book()

@@ -35,11 +35,11 @@ def tp(n: int, days: int, kind: str, score: int | None = None) -> lc.Touchpoint:
 
 def history(
     *touchpoints: lc.Touchpoint, as_of: dt.date, customer: lc.Customer = ADA
-) -> lc.StageHistory:
+) -> lc.stages.StageHistory:
     return LC.history(customer, lc.Timeline(touchpoints), as_of=as_of)
 
 
-def path(h: lc.StageHistory) -> list[str]:
+def path(h: lc.stages.StageHistory) -> list[str]:
     return [h.initial] + [t.to_stage for t in h.transitions]
 
 
@@ -195,7 +195,7 @@ def base(**changes: object) -> dict[str, object]:
         "stages": ["a", "b"],
         "transitions": {"a": ["b"]},
         "initial": "a",
-        "rules": [lc.on_touchpoint("purchase", to="b")],
+        "rules": [lc.stages.on_touchpoint("purchase", to="b")],
     }
     fields.update(changes)
     return fields
@@ -210,8 +210,12 @@ def base(**changes: object) -> dict[str, object]:
         ({"transitions": ["a"]}, lc.InvalidValueError, "must map"),
         ({"stages": ["a", "a"]}, lc.InvalidValueError, "listed twice"),
         ({"stages": ["a", ""]}, lc.InvalidValueError, "non-empty"),
-        ({"rules": [lc.on_touchpoint("purchase", to="z")]}, lc.UnknownStageError, "'z'"),
-        ({"rules": [lc.on_touchpoint("purchase", to="b", from_="z")]}, lc.UnknownStageError, "'z'"),
+        ({"rules": [lc.stages.on_touchpoint("purchase", to="z")]}, lc.UnknownStageError, "'z'"),
+        (
+            {"rules": [lc.stages.on_touchpoint("purchase", to="b", from_="z")]},
+            lc.UnknownStageError,
+            "'z'",
+        ),
         ({"rules": ["purchase -> b"]}, lc.InvalidValueError, "stage rules"),
     ],
 )
@@ -226,10 +230,10 @@ def test_bad_lifecycles_are_rejected(
 @pytest.mark.parametrize(
     "make",
     [
-        lambda: lc.after_silence(0, to="b", from_=["a"]),
-        lambda: lc.after_silence(True, to="b", from_=["a"]),
-        lambda: lc.before_contract_end(-1, to="b", from_=["a"]),
-        lambda: lc.after_silence(10, to="b", from_=[]),
+        lambda: lc.stages.after_silence(0, to="b", from_=["a"]),
+        lambda: lc.stages.after_silence(True, to="b", from_=["a"]),
+        lambda: lc.stages.before_contract_end(-1, to="b", from_=["a"]),
+        lambda: lc.stages.after_silence(10, to="b", from_=[]),
     ],
 )
 def test_bad_clock_rules_are_rejected(make):
@@ -240,7 +244,7 @@ def test_bad_clock_rules_are_rejected(make):
 
 def test_a_custom_lifecycle_and_custom_clock_rule():
     """Users define their own stages and rules, including their own clock rules."""
-    trial_end = lc.ClockRule(
+    trial_end = lc.stages.ClockRule(
         to="lapsed",
         from_stages=frozenset({"trial"}),
         fires_on=lambda customer, last: customer.since + dt.timedelta(days=14),
@@ -250,7 +254,7 @@ def test_a_custom_lifecycle_and_custom_clock_rule():
         stages=["trial", "paying", "lapsed"],
         transitions={"trial": ["paying", "lapsed"], "lapsed": ["paying"]},
         initial="trial",
-        rules=[lc.on_touchpoint("purchase", to="paying", from_="lapsed"), trial_end],
+        rules=[lc.stages.on_touchpoint("purchase", to="paying", from_="lapsed"), trial_end],
     )
     h = trial.history(ADA, lc.Timeline([tp(1, 20, "purchase")]), as_of=on(30))
     assert path(h) == ["trial", "lapsed", "paying"]
@@ -259,7 +263,7 @@ def test_a_custom_lifecycle_and_custom_clock_rule():
 
 def test_where_narrows_a_rule():
     """on_touchpoint(where=...) only fires for touchpoints the predicate accepts."""
-    rule = lc.on_touchpoint("csat", to="b", where=lambda t: (t.score or 0) <= 2)
+    rule = lc.stages.on_touchpoint("csat", to="b", where=lambda t: (t.score or 0) <= 2)
     assert rule.matches(tp(1, 0, "csat", 1), "a")
     assert not rule.matches(tp(1, 0, "csat", 5), "a")
     assert not rule.matches(tp(1, 0, "nps", 1), "a")

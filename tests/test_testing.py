@@ -192,7 +192,7 @@ def test_failing_books_shrink_to_few_customers_and_simple_dates():
     assert all(tp.at.year <= 2024 for tp in book.touchpoints())
 
 
-def _described(policy: lc.RulePolicy) -> str:
+def _described(policy: lc.policies.RulePolicy) -> str:
     return " ".join(part.description for part in (policy.when, policy.recurs) if part is not None)
 
 
@@ -233,7 +233,7 @@ def test_tags_and_attributes_draw_what_policies_look_for():
 @given(st.data())
 def test_lifecycle_types_are_registered_with_hypothesis(data: st.DataObject):
     """st.from_type works for the model types once the package is installed (entry point)."""
-    for kind in (lc.Customer, lc.Touchpoint, lc.Timeline, lc.Book, lc.Kind, lc.RulePolicy):
+    for kind in (lc.Customer, lc.Touchpoint, lc.Timeline, lc.Book, lc.Kind, lc.policies.RulePolicy):
         assert isinstance(data.draw(st.from_type(kind)), kind)
 
 
@@ -259,7 +259,9 @@ def _check_on_a_drawn_book(policy: lc.Policy, data: st.DataObject) -> None:
 
 
 @given(lct.policies(), st.data())
-def test_every_generated_policy_keeps_the_contract(policy: lc.RulePolicy, data: st.DataObject):
+def test_every_generated_policy_keeps_the_contract(
+    policy: lc.policies.RulePolicy, data: st.DataObject
+):
     """Any policy made of building blocks obeys every law (dogfooding the kit)."""
     _check_on_a_drawn_book(policy, data)
 
@@ -288,9 +290,9 @@ def test_every_composition_of_generated_policies_keeps_the_contract(
 
 
 @given(lct.conditions(kinds=["referral"]))
-def test_conditions_look_only_at_the_kinds_given(condition: lc.Condition):
+def test_conditions_look_only_at_the_kinds_given(condition: lc.policies.Condition):
     # Besides churn, which looks at cancellations and renewals of its own.
-    allowed = {lc.Kind.REFERRAL, *(lc.churned().kinds or ())}
+    allowed = {lc.Kind.REFERRAL, *(lc.policies.churned().kinds or ())}
     assert condition.kinds is None or condition.kinds <= allowed
 
 
@@ -469,7 +471,7 @@ def test_fulfilment_tells_the_closed_action_from_the_one_the_touchpoint_starts()
         "same_day",
         priority=1,
         anchor=lc.last(),
-        fulfilled_by=lc.fulfilled_by(since=lc.since_anchor(inclusive=False)),
+        fulfilled_by=lc.fulfilled_by(since=lc.policies.from_anchor(inclusive=False)),
     )
     complaint = lc.Book(
         [lc.Customer(id="a", name="A", since=dt.date(2025, 1, 1))],

@@ -26,8 +26,23 @@ def build_and_query() -> None:
     assert_type(timeline.count(direction="outbound"), int)
     history = lc.DEFAULT_LIFECYCLE.history(customer, timeline, as_of=dt.date(2026, 2, 1))
     assert_type(history.stage, str)
-    assert_type(history.transitions, tuple[lc.Transition, ...])
+    assert_type(history.transitions, tuple[lc.stages.Transition, ...])
     assert_type(book.with_touchpoints([touchpoint]), lc.Book)
+
+
+def build_policies() -> None:
+    anniversary = lc.policy(
+        "anniversary",
+        priority=9,
+        anchor=lc.policies.customer_since(),
+        recurs=lc.every(years=1),
+        fulfilled_by=lc.fulfilled_by("anniversary", since=lc.policies.from_due(days=-7)),
+    )
+    assert_type(anniversary, lc.policies.RulePolicy)
+    assert_type(lc.policies.from_anchor(inclusive=True), lc.policies.WindowStart)
+    assert_type(lc.policies.from_anchor_date(days=-365), lc.policies.WindowStart)
+    assert_type(lc.restrict(anniversary, lc.score(at_least=9)), lc.policies.Restricted)
+    assert_type(lc.Engine(lc.policy_set(lc.starter_pack(), anniversary)), lc.Engine)
 
 
 def read_and_write(path: str) -> None:
@@ -43,7 +58,7 @@ def test_kit() -> None:
     import lifecycle.testing as lct  # noqa: PLC0415 - the optional extra
 
     assert_type(lct.books(situations=["detractor"], timezone="UTC"), st.SearchStrategy[lc.Book])
-    assert_type(lct.policies(kinds=["nps"]), st.SearchStrategy[lc.RulePolicy])
+    assert_type(lct.policies(kinds=["nps"]), st.SearchStrategy[lc.policies.RulePolicy])
     assert_type(lct.check_policy(lc.starter_pack(), laws=["total"]), None)
     lct.check_laws(lc.starter_pack(), lc.sample_book(), lc.SAMPLE_AS_OF, fulfil=lambda v: None)
     assert_type(lct.LAWS[0].name, str)

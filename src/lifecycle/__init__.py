@@ -5,6 +5,12 @@ reaches out first. This package models customers, their touchpoints and their
 lifecycle stages as immutable values, so that a team can write its stewardship
 habits down and never miss one.
 
+The top level holds the model (customers, touchpoints, timelines, books,
+stages, health), the engine and its agenda, the errors, reading and writing
+books, the sample book, and the most used policy building blocks. Every
+building block is in `lifecycle.policies`; the stage rules are in
+`lifecycle.stages`, the health score's parts in `lifecycle.health`.
+
 Examples:
     >>> import lifecycle as lc
     >>> book = lc.sample_book()
@@ -12,8 +18,11 @@ Examples:
     True
 """
 
+from lifecycle import health as health  # the module: lifecycle.health.recency(...)
 from lifecycle import limits as limits  # the module: lifecycle.limits.MAX_DATE
 from lifecycle import metrics as metrics  # the module: lifecycle.metrics.nps(...)
+from lifecycle import policies as policies  # every building block: lifecycle.policies.tagged(...)
+from lifecycle import stages as stages  # the stage rules: lifecycle.stages.on_touchpoint(...)
 from lifecycle._version import __version__
 from lifecycle.agenda import Action, Agenda, HeldBack, Skipped
 from lifecycle.book import Book, Timelines
@@ -35,7 +44,7 @@ from lifecycle.errors import (
     UnknownKindError,
     UnknownStageError,
 )
-from lifecycle.health import DEFAULT_HEALTH, Health, HealthModel, HealthPart, health_scores
+from lifecycle.health import DEFAULT_HEALTH, Health, HealthModel, health_scores
 from lifecycle.incremental import IncrementalAgenda
 from lifecycle.io import (
     BookReport,
@@ -46,62 +55,22 @@ from lifecycle.io import (
     write_book,
 )
 from lifecycle.policies import (
-    Anchor,
-    Condition,
-    Fulfilment,
-    Offset,
-    PolicySet,
-    Recurrence,
-    Restricted,
-    RulePolicy,
-    Since,
-    all_of,
-    any_of,
-    attribute,
-    churned,
-    condition,
-    contract_end,
     days,
     every,
-    exists,
     first,
     fulfilled_by,
-    health_is,
-    in_stage,
     last,
-    latest,
     load_policies,
-    months,
     next_change,
-    not_,
     policy,
     policy_set,
     restrict,
     score,
-    segment,
-    since,
-    since_anchor,
-    since_anchor_date,
-    since_due,
     starter_pack,
-    tagged,
-    weeks,
-    years,
 )
-from lifecycle.policy import Anchored, Context, Policy, Status, Verdict
+from lifecycle.policy import Context, Policy, Status, Verdict
 from lifecycle.sample import SAMPLE_AS_OF, sample_book, sample_path, starter_pack_path
-from lifecycle.stages import (
-    DEFAULT_LIFECYCLE,
-    Anomaly,
-    ClockRule,
-    Lifecycle,
-    StageHistory,
-    TouchpointRule,
-    Transition,
-    after_silence,
-    before_contract_end,
-    on_touchpoint,
-)
+from lifecycle.stages import DEFAULT_LIFECYCLE, Lifecycle
 from lifecycle.timeline import Timeline
 from lifecycle.touchpoints import Channel, Direction, Kind, Touchpoint
 
@@ -111,17 +80,12 @@ __all__ = [
     "SAMPLE_AS_OF",
     "Action",
     "Agenda",
-    "Anchor",
-    "Anchored",
-    "Anomaly",
     "Book",
     "BookFormatError",
     "BookOrderError",
     "BookReport",
     "BookWriteError",
     "Channel",
-    "ClockRule",
-    "Condition",
     "Context",
     "Customer",
     "Direction",
@@ -129,10 +93,8 @@ __all__ = [
     "Engine",
     "Explanation",
     "Forecast",
-    "Fulfilment",
     "Health",
     "HealthModel",
-    "HealthPart",
     "HeldBack",
     "IncrementalAgenda",
     "InvalidValueError",
@@ -140,54 +102,30 @@ __all__ = [
     "Lifecycle",
     "LifecycleError",
     "NaiveDatetimeError",
-    "Offset",
     "Policy",
     "PolicyFileError",
     "PolicyProblem",
-    "PolicySet",
-    "Recurrence",
-    "Restricted",
-    "RulePolicy",
     "ScoreError",
-    "Since",
     "Skipped",
-    "StageHistory",
     "Status",
     "StreamedBook",
     "Timeline",
     "Timelines",
     "Touchpoint",
-    "TouchpointRule",
-    "Transition",
     "TransitionError",
     "UnknownCustomerError",
     "UnknownKindError",
     "UnknownStageError",
     "Verdict",
     "__version__",
-    "after_silence",
-    "all_of",
-    "any_of",
-    "attribute",
-    "before_contract_end",
-    "churned",
-    "condition",
-    "contract_end",
     "days",
     "every",
-    "exists",
     "first",
     "fulfilled_by",
-    "health_is",
     "health_scores",
-    "in_stage",
     "last",
-    "latest",
     "load_policies",
-    "months",
     "next_change",
-    "not_",
-    "on_touchpoint",
     "policy",
     "policy_set",
     "read_book",
@@ -196,16 +134,8 @@ __all__ = [
     "sample_book",
     "sample_path",
     "score",
-    "segment",
-    "since",
-    "since_anchor",
-    "since_anchor_date",
-    "since_due",
     "starter_pack",
     "starter_pack_path",
     "stream_book",
-    "tagged",
-    "weeks",
     "write_book",
-    "years",
 ]

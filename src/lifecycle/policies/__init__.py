@@ -1,6 +1,45 @@
-"""Building blocks for stewardship policies, the combinators, and the starter pack."""
+"""Every building block for stewardship policies, the combinators, and the starter pack.
 
-from lifecycle.policies._anchors import Anchor, contract_end, first, last, latest, since
+The top-level package re-exports the most used of them (`lifecycle.policy`,
+`lifecycle.last`, `lifecycle.fulfilled_by`, ...); everything else is here:
+
+- **the policy contract**: `Policy`, `Verdict`, `Status`, `Context`, `Anchored`;
+- **policies**: `policy` (a `RulePolicy`), `policy_set` (a `PolicySet`),
+  `restrict` (a `Restricted`), `starter_pack`;
+- **anchors** (where the clock starts): `first`, `last`, `customer_since`,
+  `contract_end`, `latest`, and the `Anchor` protocol;
+- **offsets and recurrence**: `days`, `weeks`, `months`, `years` (an `Offset`),
+  `every` (a `Recurrence`), `earliest`;
+- **conditions**: `condition`, `score`, `segment`, `attribute`, `in_stage`,
+  `tagged`, `exists`, `churned`, `health_is`, `all_of`, `any_of`, `not_`, and
+  the `Condition` type;
+- **fulfilment**: `fulfilled_by` (a `Fulfilment`) and where its window starts
+  (a `WindowStart`): `from_anchor`, `from_anchor_date`, `from_due`;
+- **evaluation**: `Evaluator`, `evaluator`, `Evaluation`, `Reads`,
+  `EVERYTHING`, `next_change`;
+- **policy files**: `load_policies`, `parse_policies`, `ENTRY_POINT_GROUP`.
+
+Examples:
+    >>> from lifecycle.policies import customer_since, every, from_due, fulfilled_by, policy
+    >>> anniversary = policy(
+    ...     "anniversary",
+    ...     priority=9,
+    ...     anchor=customer_since(),
+    ...     recurs=every(years=1),
+    ...     fulfilled_by=fulfilled_by("anniversary", since=from_due(days=-7)),
+    ... )
+    >>> anniversary.name
+    'anniversary'
+"""
+
+from lifecycle.policies._anchors import (
+    Anchor,
+    contract_end,
+    customer_since,
+    first,
+    last,
+    latest,
+)
 from lifecycle.policies._combine import PolicySet, Restricted, policy_set, restrict
 from lifecycle.policies._conditions import (
     Condition,
@@ -27,11 +66,11 @@ from lifecycle.policies._evaluation import (
 )
 from lifecycle.policies._fulfilment import (
     Fulfilment,
-    Since,
+    WindowStart,
+    from_anchor,
+    from_anchor_date,
+    from_due,
     fulfilled_by,
-    since_anchor,
-    since_anchor_date,
-    since_due,
 )
 from lifecycle.policies._rule import RulePolicy, policy
 from lifecycle.policies._time import (
@@ -46,34 +85,44 @@ from lifecycle.policies._time import (
 )
 from lifecycle.policies._toml import ENTRY_POINT_GROUP, load_policies, parse_policies
 from lifecycle.policies.starter import starter_pack
+from lifecycle.policy import Anchored, Context, Policy, Status, Verdict
 
 __all__ = [
     "ENTRY_POINT_GROUP",
     "EVERYTHING",
     "Anchor",
+    "Anchored",
     "Condition",
+    "Context",
     "Evaluation",
     "Evaluator",
     "Fulfilment",
     "Offset",
+    "Policy",
     "PolicySet",
     "Reads",
     "Recurrence",
     "Restricted",
     "RulePolicy",
-    "Since",
+    "Status",
+    "Verdict",
+    "WindowStart",
     "all_of",
     "any_of",
     "attribute",
     "churned",
     "condition",
     "contract_end",
+    "customer_since",
     "days",
     "earliest",
     "evaluator",
     "every",
     "exists",
     "first",
+    "from_anchor",
+    "from_anchor_date",
+    "from_due",
     "fulfilled_by",
     "health_is",
     "in_stage",
@@ -89,10 +138,6 @@ __all__ = [
     "restrict",
     "score",
     "segment",
-    "since",
-    "since_anchor",
-    "since_anchor_date",
-    "since_due",
     "starter_pack",
     "tagged",
     "weeks",

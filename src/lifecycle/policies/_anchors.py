@@ -12,7 +12,7 @@ from lifecycle.errors import InvalidValueError
 from lifecycle.policy import Anchored, Context
 from lifecycle.touchpoints import Direction, Kind, Touchpoint, to_direction, to_kind
 
-__all__ = ["Anchor", "contract_end", "first", "last", "latest", "since"]
+__all__ = ["Anchor", "contract_end", "customer_since", "first", "last", "latest"]
 
 
 class Anchor(Protocol):
@@ -150,8 +150,19 @@ class _FieldAnchor:
         return Anchored(value, _FIELDS[self.field])
 
 
-def since() -> Anchor:
-    """Anchor on the customer's ``since`` date (first day as a customer)."""
+def customer_since() -> Anchor:
+    """Anchor on the customer's ``since`` date (first day as a customer).
+
+    In a policy file this anchor is written ``anchor = "since"``.
+
+    Examples:
+        >>> import datetime as dt
+        >>> import lifecycle as lc
+        >>> ada = lc.Customer(id="c-1", name="Ada", since=dt.date(2025, 3, 1))
+        >>> context = lc.Context(ada, lc.Timeline([]), dt.date(2026, 1, 1))
+        >>> customer_since().resolve(context).label
+        'customer since 2025-03-01'
+    """
     return _FieldAnchor("since")
 
 
@@ -196,7 +207,7 @@ def latest(*anchors: Anchor) -> Anchor:
 def date_free(anchor: Anchor) -> bool:
     """Whether *anchor* depends only on the customer and its timeline, never on the date.
 
-    True for the built-in anchors (`first`, `last`, `since`, `contract_end`,
+    True for the built-in anchors (`first`, `last`, `customer_since`, `contract_end`,
     `latest` of those). An anchor of your own may look at ``as_of``, so an
     `IncrementalAgenda` asks a policy anchored on it again every day.
     """

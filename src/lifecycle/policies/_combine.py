@@ -202,7 +202,7 @@ def restrict(policy: Policy, condition: Condition) -> Restricted:
 
     Examples:
         >>> import lifecycle as lc
-        >>> enterprise_only = lc.restrict(lc.starter_pack(), lc.segment("enterprise"))
+        >>> enterprise_only = lc.restrict(lc.starter_pack(), lc.policies.segment("enterprise"))
     """
     (checked,) = _check((policy,))
     return Restricted(checked, condition)

@@ -154,7 +154,7 @@ def _check(parts: tuple[object, ...]) -> tuple[Condition, ...]:
     for part in parts:
         if not isinstance(part, _Test | _All | _Any | _Not):
             raise InvalidValueError(
-                "condition", part, "is not a condition (see lifecycle.condition)"
+                "condition", part, "is not a condition (see lifecycle.policies.condition)"
             )
     return parts  # type: ignore[return-value]
 

@@ -12,12 +12,28 @@ from lifecycle.policy import Anchored
 from lifecycle.timeline import Timeline
 from lifecycle.touchpoints import Direction, Kind, Touchpoint, to_direction, to_kind
 
-__all__ = ["Fulfilment", "Since", "fulfilled_by", "since_anchor", "since_anchor_date", "since_due"]
+__all__ = [
+    "Fulfilment",
+    "WindowStart",
+    "from_anchor",
+    "from_anchor_date",
+    "from_due",
+    "fulfilled_by",
+]
 
 
 @attrs.frozen
-class Since:
-    """From when a touchpoint counts as fulfilment. Build one with the ``since_*`` functions."""
+class WindowStart:
+    """Where a fulfilment window starts: touchpoints from then on close the action.
+
+    The window runs from this start to the agenda's date. Build one with
+    `from_anchor`, `from_anchor_date` or `from_due`, and give it to
+    `fulfilled_by` as ``since=``.
+
+    Examples:
+        >>> from_due(days=-7)
+        WindowStart(base='due', inclusive=True, days=-7)
+    """
 
     base: Literal["anchor", "anchor_date", "due"]
     inclusive: bool = True
@@ -38,7 +54,7 @@ class Since:
             return timeline._position_after(start, inclusive=self.inclusive)
         return timeline._position_from_day(start)
 
-    def start(self, anchor: Anchored, due: dt.date) -> str:
+    def describe(self, anchor: Anchored, due: dt.date) -> str:
         """How the start reads in a reason: ``"since"`` or ``"since 2025-12-20"``."""
         if self.base == "anchor" and self.days == 0:
             return "since"
@@ -48,8 +64,13 @@ class Since:
         return f"since {start.isoformat()}"
 
 
-def since_anchor(*, inclusive: bool = False, days: int = 0) -> Since:
-    """Count touchpoints after the anchor's instant, moved by *days* exact 24-hour days.
+def from_anchor(*, inclusive: bool = False, days: int = 0) -> WindowStart:
+    """Start the window at the anchor's instant, moved by *days* exact 24-hour days.
+
+    The default window of `fulfilled_by` is ``from_anchor()``: touchpoints
+    strictly after the anchor touchpoint. An anchor on a customer field (no
+    instant) starts the window at the start of its date. In a policy file:
+    ``since = { anchor = "-180 days", inclusive = true }``.
 
     Args:
         inclusive: Count a touchpoint at the very instant too ("at or after").
@@ -58,18 +79,42 @@ def since_anchor(*, inclusive: bool = False, days: int = 0) -> Since:
 
     Raises:
         InvalidValueError: if *days* is not a whole number, or is beyond 36,525.
+
+    Examples:
+        >>> from_anchor(inclusive=True, days=-180)
+        WindowStart(base='anchor', inclusive=True, days=-180)
     """
-    return Since("anchor", inclusive=inclusive, days=_days(days))
+    return WindowStart("anchor", inclusive=inclusive, days=_days(days))
 
 
-def since_anchor_date(*, days: int = 0) -> Since:
-    """Count touchpoints whose local date is on or after the anchor date plus *days*."""
-    return Since("anchor_date", inclusive=True, days=_days(days))
+def from_anchor_date(*, days: int = 0) -> WindowStart:
+    """Start the window at the anchor's local date plus *days* (the whole day counts).
+
+    In a policy file: ``since = { anchor_date = "-365 days" }``.
+
+    Raises:
+        InvalidValueError: if *days* is not a whole number, or is beyond 36,525.
+
+    Examples:
+        >>> from_anchor_date(days=-365)
+        WindowStart(base='anchor_date', inclusive=True, days=-365)
+    """
+    return WindowStart("anchor_date", inclusive=True, days=_days(days))
 
 
-def since_due(*, days: int = 0) -> Since:
-    """Count touchpoints whose local date is on or after the due date plus *days*."""
-    return Since("due", inclusive=True, days=_days(days))
+def from_due(*, days: int = 0) -> WindowStart:
+    """Start the window at the due date plus *days* (the whole day counts).
+
+    In a policy file: ``since = { due = "-7 days" }``.
+
+    Raises:
+        InvalidValueError: if *days* is not a whole number, or is beyond 36,525.
+
+    Examples:
+        >>> from_due(days=-7)
+        WindowStart(base='due', inclusive=True, days=-7)
+    """
+    return WindowStart("due", inclusive=True, days=_days(days))
 
 
 def _days(value: object) -> int:
@@ -82,7 +127,7 @@ class Fulfilment:
 
     kinds: tuple[Kind, ...]
     direction: Direction | None
-    since: Since
+    since: WindowStart
     #: What closes the action, e.g. ``"outbound touchpoint"`` (worked out once:
     #: every due verdict's reason says it).
     description: str = attrs.field(init=False, eq=False, hash=False, repr=False)
@@ -99,27 +144,29 @@ class Fulfilment:
 
     def missing(self, anchor: Anchored, due: dt.date) -> str:
         """How its absence reads in a reason: ``"no outbound touchpoint since"``."""
-        return f"no {self.description} {self.since.start(anchor, due)}"
+        return f"no {self.description} {self.since.describe(anchor, due)}"
 
 
 def fulfilled_by(
-    *kinds: Kind | str, direction: Direction | str | None = None, since: Since | None = None
+    *kinds: Kind | str, direction: Direction | str | None = None, since: WindowStart | None = None
 ) -> Fulfilment:
     """Say which touchpoint closes an action.
 
     Args:
         kinds: Touchpoint kinds that count (none given: any kind).
         direction: Only inbound or only outbound touchpoints count.
-        since: From when they count (default: strictly after the anchor's instant).
+        since: Where the window of touchpoints that count starts: `from_anchor`,
+            `from_anchor_date` or `from_due` (default: ``from_anchor()``, strictly
+            after the anchor's instant).
 
     Examples:
         >>> fulfilled_by(direction="outbound").description
         'outbound touchpoint'
-        >>> fulfilled_by("renewal", "cancellation", since=since_anchor_date(days=-365)).description
+        >>> fulfilled_by("renewal", "cancellation", since=from_anchor_date(days=-365)).description
         'renewal or cancellation'
     """
     return Fulfilment(
         kinds=tuple(to_kind(k) for k in kinds),
         direction=None if direction is None else to_direction(direction),
-        since=since if since is not None else since_anchor(),
+        since=since if since is not None else from_anchor(),
     )

@@ -84,7 +84,7 @@ class RulePolicy:
         Examples:
             >>> import datetime as dt
             >>> import lifecycle as lc
-            >>> renewal = lc.policy("renewal", priority=3, anchor=lc.contract_end(),
+            >>> renewal = lc.policy("renewal", priority=3, anchor=lc.policies.contract_end(),
             ...                     offset=lc.days(-60))
             >>> ada = lc.Customer(id="c-1", name="Ada", since=dt.date(2026, 1, 1),
             ...                   contract_end=dt.date(2026, 12, 31))
@@ -277,12 +277,13 @@ def policy(
     "7 days after the first purchase, unless there was an onboarding since"::
 
         policy("welcome", priority=4, anchor=first("purchase"), offset=days(7),
-               fulfilled_by=fulfilled_by("onboarding", since=since_anchor(inclusive=True)))
+               fulfilled_by=fulfilled_by("onboarding", since=from_anchor(inclusive=True)))
 
     Args:
         name: Unique name shown on the agenda.
         priority: 1 is the most urgent; the agenda is ordered by it.
-        anchor: Where the clock starts (`first`, `last`, `since`, `contract_end`, `latest`).
+        anchor: Where the clock starts (`first`, `last`, `customer_since`,
+            `contract_end`, `latest`).
         offset: From the anchor to the due date (default: on the anchor date).
         when: A condition that must hold (combine with ``&``, ``|``, ``~``).
         fulfilled_by: What closes the action (`fulfilled_by`).

@@ -20,7 +20,14 @@ from typing import Any, TypeVar
 from dateutil.rrule import rrulestr
 
 from lifecycle.errors import LifecycleError, PolicyFileError, PolicyProblem
-from lifecycle.policies._anchors import Anchor, contract_end, first, last, latest, since
+from lifecycle.policies._anchors import (
+    Anchor,
+    contract_end,
+    customer_since,
+    first,
+    last,
+    latest,
+)
 from lifecycle.policies._combine import PolicySet, policy_set, restrict
 from lifecycle.policies._conditions import (
     Condition,
@@ -38,11 +45,11 @@ from lifecycle.policies._conditions import (
 )
 from lifecycle.policies._fulfilment import (
     Fulfilment,
-    Since,
+    WindowStart,
+    from_anchor,
+    from_anchor_date,
+    from_due,
     fulfilled_by,
-    since_anchor,
-    since_anchor_date,
-    since_due,
 )
 from lifecycle.policies._rule import policy
 from lifecycle.policies._time import (
@@ -124,7 +131,7 @@ class _Reader:
 
     def anchor(self, key: str, value: object) -> Anchor:
         if value == "since":
-            return since()
+            return customer_since()
         if value == "contract_end":
             return contract_end()
         table = _table(key, value, "an anchor: 'since', 'contract_end', or a table")
@@ -245,10 +252,10 @@ class _Reader:
             for i, k in enumerate(_list(f"{key}.kinds", table.get("kinds", [])))
         ]
         direction = self.direction(f"{key}.direction", table.get("direction"))
-        window = self.since(f"{key}.since", table["since"]) if "since" in table else None
+        window = self.window_start(f"{key}.since", table["since"]) if "since" in table else None
         return fulfilled_by(*kinds, direction=direction, since=window)
 
-    def since(self, key: str, value: object) -> Since:
+    def window_start(self, key: str, value: object) -> WindowStart:
         table = _table(key, value, "a table with one of anchor, anchor_date or due")
         bases = [b for b in ("anchor", "anchor_date", "due") if b in table]
         if len(bases) != 1:
@@ -258,8 +265,8 @@ class _Reader:
         shift = self.duration(f"{key}.{base}", table[base], days_only=True).days
         if base == "anchor":
             inclusive = _bool(f"{key}.inclusive", table.get("inclusive", False))
-            return since_anchor(inclusive=inclusive, days=shift)
-        return since_anchor_date(days=shift) if base == "anchor_date" else since_due(days=shift)
+            return from_anchor(inclusive=inclusive, days=shift)
+        return from_anchor_date(days=shift) if base == "anchor_date" else from_due(days=shift)
 
     def recurrence(self, key: str, value: object) -> Recurrence:
         if isinstance(value, dict):

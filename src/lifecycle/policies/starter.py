@@ -6,10 +6,10 @@ example of writing a policy.
 
 from __future__ import annotations
 
-from lifecycle.policies._anchors import contract_end, first, last, latest, since
+from lifecycle.policies._anchors import contract_end, customer_since, first, last, latest
 from lifecycle.policies._combine import PolicySet, policy_set
 from lifecycle.policies._conditions import exists, score
-from lifecycle.policies._fulfilment import fulfilled_by, since_anchor, since_anchor_date, since_due
+from lifecycle.policies._fulfilment import from_anchor, from_anchor_date, from_due, fulfilled_by
 from lifecycle.policies._rule import policy
 from lifecycle.policies._time import days, every
 
@@ -61,9 +61,7 @@ def starter_pack() -> PolicySet:
             priority=3,
             anchor=contract_end(),
             offset=days(-60),
-            fulfilled_by=fulfilled_by(
-                "renewal", "cancellation", since=since_anchor_date(days=-365)
-            ),
+            fulfilled_by=fulfilled_by("renewal", "cancellation", since=from_anchor_date(days=-365)),
             description="Start the renewal talk 60 days before the contract ends.",
         ),
         policy(
@@ -71,7 +69,7 @@ def starter_pack() -> PolicySet:
             priority=4,
             anchor=purchase,
             offset=days(7),
-            fulfilled_by=fulfilled_by("onboarding", since=since_anchor(inclusive=True)),
+            fulfilled_by=fulfilled_by("onboarding", since=from_anchor(inclusive=True)),
             description="Welcome and onboard within 7 days of the first purchase.",
         ),
         policy(
@@ -79,7 +77,7 @@ def starter_pack() -> PolicySet:
             priority=5,
             anchor=purchase,
             offset=days(30),
-            fulfilled_by=fulfilled_by("health_check", since=since_anchor(inclusive=True)),
+            fulfilled_by=fulfilled_by("health_check", since=from_anchor(inclusive=True)),
             description="Review onboarding with a health check 30 days after the first purchase.",
         ),
         policy(
@@ -103,16 +101,16 @@ def starter_pack() -> PolicySet:
             anchor=last("nps"),
             when=score(at_least=9),
             offset=days(14),
-            fulfilled_by=fulfilled_by("referral", since=since_anchor(inclusive=True, days=-180)),
+            fulfilled_by=fulfilled_by("referral", since=from_anchor(inclusive=True, days=-180)),
             description="Thank a promoter and ask for a referral 14 days after an NPS of 9-10.",
         ),
         policy(
             "anniversary",
             priority=9,
-            anchor=since(),
+            anchor=customer_since(),
             recurs=every(years=1),
             expires=days(30),
-            fulfilled_by=fulfilled_by("anniversary", since=since_due(days=-7)),
+            fulfilled_by=fulfilled_by("anniversary", since=from_due(days=-7)),
             description="Mark each yearly anniversary of becoming a customer, within 30 days.",
         ),
     )

@@ -18,10 +18,14 @@ from lifecycle.policies import (
     attribute,
     churned,
     contract_end,
+    customer_since,
     days,
     every,
     exists,
     first,
+    from_anchor,
+    from_anchor_date,
+    from_due,
     fulfilled_by,
     health_is,
     in_stage,
@@ -31,10 +35,6 @@ from lifecycle.policies import (
     policy,
     score,
     segment,
-    since,
-    since_anchor,
-    since_anchor_date,
-    since_due,
     tagged,
     weeks,
     years,
@@ -58,7 +58,7 @@ def _anchors(kinds: st.SearchStrategy[Kind]) -> st.SearchStrategy[Anchor]:
     after = st.builds(lambda kind, bound: first(kind, after=last(bound)), kinds, kinds)
     return st.one_of(
         touchpoint,
-        st.just(since()),
+        st.just(customer_since()),
         st.just(contract_end()),
         st.just(last()),
         after,
@@ -100,7 +100,7 @@ def conditions(*, kinds: Sequence[Kind | str] | None = None) -> st.SearchStrateg
         >>> from hypothesis import find
         >>> import lifecycle as lc
         >>> found = find(conditions(), lambda c: "vip" in c.description)
-        >>> isinstance(found, lc.Condition)
+        >>> isinstance(found, lc.policies.Condition)
         True
     """
     return _conditions(_kinds(kinds))
@@ -134,15 +134,15 @@ def _conditions(kinds: st.SearchStrategy[Kind]) -> st.SearchStrategy[Condition]:
 
 
 def _fulfilments(
-    kinds: st.SearchStrategy[Kind], *, from_due: bool
+    kinds: st.SearchStrategy[Kind], *, due_only: bool
 ) -> st.SearchStrategy[Fulfilment]:
-    due = st.builds(since_due, days=st.integers(-30, 0))
+    due = st.builds(from_due, days=st.integers(-30, 0))
     windows = (
         due
-        if from_due
+        if due_only
         else st.one_of(
-            st.builds(since_anchor, inclusive=st.booleans(), days=st.integers(-180, 0)),
-            st.builds(since_anchor_date, days=st.integers(-365, 0)),
+            st.builds(from_anchor, inclusive=st.booleans(), days=st.integers(-180, 0)),
+            st.builds(from_anchor_date, days=st.integers(-365, 0)),
             due,
         )
     )
@@ -220,7 +220,7 @@ def policies(
         _anchors(chosen).flatmap(
             lambda anchor: st.tuples(
                 st.just(anchor),
-                st.none() | _fulfilments(chosen, from_due=isinstance(anchor, _FieldAnchor)),
+                st.none() | _fulfilments(chosen, due_only=isinstance(anchor, _FieldAnchor)),
             )
         ),
         _offsets(),
