@@ -38,7 +38,14 @@ from lifecycle.agenda import (
     redated,
     suggest_channel,
 )
-from lifecycle.book import Book, Timelines, _by_id, _extend, _group, _rezone
+from lifecycle.book import (
+    Book,
+    Timelines,
+    customers_by_id,
+    extend_timelines,
+    group_touchpoints,
+    rezone_timelines,
+)
 from lifecycle.customers import Customer
 from lifecycle.engine import Engine
 from lifecycle.errors import DuplicateIdError, InvalidValueError, UnknownCustomerError
@@ -594,7 +601,7 @@ class IncrementalAgenda:
         """The book as it is now: the first one, with every touchpoint and customer change."""
         with self._lock:
             customers = {cid: self._customers[cid] for cid in sorted(self._customers)}
-            return Book._from_parts(customers, dict(self._timelines))
+            return Book.unchecked(customers, dict(self._timelines))
 
     def __len__(self) -> int:
         return len(self._customers)
@@ -616,8 +623,8 @@ class IncrementalAgenda:
         """
         touchpoints = list(touchpoints)  # read before the lock: it may be a slow generator
         with self._lock:
-            grouped = _group(touchpoints, self._customers, self._ids)
-            _extend(self._timelines, self._customers, grouped)
+            grouped = group_touchpoints(touchpoints, self._customers, self._ids)
+            extend_timelines(self._timelines, self._customers, grouped)
             self._ids.update([tp.id for new in grouped.values() for tp in new])
             for cid in grouped:
                 self._dirty.setdefault(cid, False)
@@ -631,9 +638,9 @@ class IncrementalAgenda:
             DuplicateIdError: if the same id is given twice.
             InvalidValueError: for something that is not a `Customer`.
         """
-        changed = _by_id(customers)
+        changed = customers_by_id(customers)
         with self._lock:
-            _rezone(self._timelines, changed)
+            rezone_timelines(self._timelines, changed)
             self._customers.update(changed)
             self._dirty.update(dict.fromkeys(changed, True))
 
@@ -816,9 +823,9 @@ class IncrementalAgenda:
         whether every action must be made again (the channel changed).
         """
         before = state.visible
-        visible, state.shows_until = self._timelines[cid]._until_next(as_of)
+        visible, state.shows_until = self._timelines[cid].until_and_next(as_of)
         state.visible = visible
-        seen = [] if everything else visible._new_since(before)
+        seen = [] if everything else visible.additions(before)
         altered = recolour = everything
         # Whether it is skipped changes with the customer or with the kinds it looks at.
         if everything or any(tp.kind in Engine.SKIP_KINDS for tp in seen):

@@ -359,9 +359,9 @@ class _Group:
         if problems or customer is None:
             yield from problems
             return
-        book = Book._from_parts(
+        book = Book.unchecked(
             {customer.id: customer},
-            {customer.id: Timeline._checked(found, customer.timezone)},
+            {customer.id: Timeline.unchecked(found, customer.timezone)},
         )
         yield from _agenda_rows(self._engine().agenda(book, self.as_of))
 
