@@ -229,7 +229,7 @@ def check_count(field: str, value: object, *, minimum: int) -> int:
 
 
 def slot_setters(cls: type, *names: str) -> tuple[Callable[[Any, Any], None], ...]:
-    """Return the setters of a slotted class's fields, for its unchecked fast constructors.
+    """Return the setters of slots of a class that is not attrs' (see `unchecked_constructor`).
 
     Raises:
         TypeError: if a name is not a slot of *cls* (a programming error).
