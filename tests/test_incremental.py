@@ -23,8 +23,8 @@ from hypothesis import strategies as st
 
 import lifecycle as lc
 import lifecycle.testing as lct
+from lifecycle._agenda_order import Ordered, Snapshot, merge
 from lifecycle.agenda import agenda_key
-from lifecycle.incremental import _merge, _Ordered, _Snapshot
 from lifecycle.policies import EVERYTHING, Reads, evaluator
 
 AS_OF = dt.date(2026, 11, 2)
@@ -349,7 +349,7 @@ def _act(cid: str, policy: str = "p", priority: int = 1, day: int = 1) -> lc.Act
 
 
 def test_an_agenda_given_out_does_not_change() -> None:
-    order: _Ordered[lc.Action] = _Ordered(agenda_key, attrgetter("customer_id"))
+    order: Ordered[lc.Action] = Ordered(agenda_key, attrgetter("customer_id"))
     a, b, c, d = _act("a"), _act("b"), _act("c"), _act("d")
     order.update([], [a, b])
     first = order.snapshot()
@@ -366,7 +366,7 @@ def test_an_agenda_given_out_does_not_change() -> None:
 
 def test_a_customer_with_several_items_in_one_place_keeps_them_in_order_of_policy() -> None:
     # Same customer, priority and due date: held together, in order of policy.
-    order: _Ordered[lc.Action] = _Ordered(agenda_key, attrgetter("customer_id"))
+    order: Ordered[lc.Action] = Ordered(agenda_key, attrgetter("customer_id"))
     p, q, r, other = _act("b", "p"), _act("b", "q"), _act("b", "r"), _act("a", "z")
     order.update([], [r, p])
     order.update([], [other])
@@ -384,7 +384,7 @@ def test_a_customer_with_several_items_in_one_place_keeps_them_in_order_of_polic
 def test_an_agenda_given_out_makes_no_reference_cycle() -> None:
     # A process that freezes its objects (gc.freeze) never collects cycles:
     # a snapshot dropped unread must go by reference counting alone.
-    order: _Ordered[lc.Action] = _Ordered(agenda_key, attrgetter("customer_id"))
+    order: Ordered[lc.Action] = Ordered(agenda_key, attrgetter("customer_id"))
     snapshot = order.snapshot()
     assert order.snapshot() is snapshot  # given again while nothing changes
     gone = weakref.ref(snapshot)
@@ -413,10 +413,10 @@ def test_a_snapshot_read_in_part_is_the_first_part_of_the_whole(
 ) -> None:
     # Each step changes one customer's items, may take a snapshot (and read its
     # first part at once), and reads the first part of an earlier snapshot.
-    order: _Ordered[lc.Action] = _Ordered(agenda_key, attrgetter("customer_id"))
+    order: Ordered[lc.Action] = Ordered(agenda_key, attrgetter("customer_id"))
     held: dict[str, list[lc.Action]] = {}
-    taken: list[tuple[_Snapshot[lc.Action], list[lc.Action]]] = []
-    with unittest.mock.patch("lifecycle.incremental._WHOLE_FROM", share):
+    taken: list[tuple[Snapshot[lc.Action], list[lc.Action]]] = []
+    with unittest.mock.patch("lifecycle._agenda_order.WHOLE_FROM", share):
         for cid, wanted, snap, read in steps:
             unique = {policy: (policy, priority, day) for policy, priority, day in wanted}
             new = [_act(cid, *item) for item in unique.values()]
@@ -445,7 +445,7 @@ def test_an_agenda_given_out_can_be_read_while_the_agenda_changes() -> None:
         time.sleep(0)  # let the other thread run in the middle of a read
         return action.customer_id
 
-    order: _Ordered[lc.Action] = _Ordered(agenda_key, customer_of)
+    order: Ordered[lc.Action] = Ordered(agenda_key, customer_of)
     first = [_act(f"z{n:03}", day=28) for n in range(100)]
     order.update([], first)
     snapshot = order.snapshot()
@@ -465,7 +465,7 @@ def test_an_agenda_given_out_can_be_read_while_the_agenda_changes() -> None:
 
 
 def test_only_a_few_agendas_given_out_are_kept_up_to_date() -> None:
-    order: _Ordered[lc.Action] = _Ordered(agenda_key, attrgetter("customer_id"))
+    order: Ordered[lc.Action] = Ordered(agenda_key, attrgetter("customer_id"))
     order.update([], [_act(f"z{n}", day=28) for n in range(8)])  # enough to read in part
     taken = []
     for day in range(1, 13):
@@ -496,7 +496,7 @@ def test_merging_an_order_with_changes() -> None:
     items = list(range(0, 100, 2))
     removed = {id(items[3]), id(items[40])}
     for extra in ([51], list(range(1, 100, 4))):  # a few put in by search, many by sorting
-        merged = _merge(list(items), removed, list(extra), lambda n: n)  # type: ignore[arg-type, return-value]
+        merged = merge(list(items), removed, list(extra), lambda n: n)  # type: ignore[arg-type, return-value]
         assert merged == sorted({*items, *extra} - {6, 80})
 
 

@@ -293,9 +293,9 @@ def test_extending_a_timeline_leaves_the_one_it_came_from(
     cut = data.draw(st.integers(0, len(items)), label="cut")
     branch = data.draw(st.integers(cut, len(items)), label="branch")
     base = lc.Timeline(items[:cut], timezone=zone)
-    whole = base._extended(items[cut:], zone)
-    other = base._extended(items[cut:branch], zone)
-    longer = whole._extended([], zone)
+    whole = base.extended(items[cut:], zone)
+    other = base.extended(items[cut:branch], zone)
+    longer = whole.extended([], zone)
     assert whole == timeline
     assert base == lc.Timeline(items[:cut], timezone=zone)
     assert other == lc.Timeline(items[:branch], timezone=zone)
@@ -309,7 +309,7 @@ def test_extending_a_timeline_leaves_the_one_it_came_from(
     assert base.next_date(dt.date.min) == (items[0].local_date(zone) if cut else None)
     # The columns appended (for one touchpoint, or for many) are those of a
     # timeline built whole: local dates, kind codes, direction codes.
-    one = base._extended(items[cut : cut + 1], zone)
+    one = base.extended(items[cut : cut + 1], zone)
     for grown, upto in ((whole, len(items)), (other, branch), (one, cut + 1)):
         kept = items[:upto]
         assert grown.local_dates() == tuple(tp.local_date(zone) for tp in kept)
@@ -326,7 +326,7 @@ def test_one_touchpoint_appended_is_dated_in_the_customers_zone() -> None:
     zone = ZoneInfo("America/New_York")
     base = lc.Timeline([tp("t1", day(1))], timezone=zone)
     late = tp("t2", dt.datetime(2026, 3, 1, 2, tzinfo=dt.UTC))
-    grown = base._extended([late], zone)
+    grown = base.extended([late], zone)
     assert grown.local_dates()[-1] == dt.date(2026, 2, 28)
     assert grown.until(dt.date(2026, 2, 28))[-1] == late
 
@@ -353,7 +353,7 @@ def test_threads_extending_one_timeline_each_get_their_own(
 
     def extend(n: int) -> None:
         start.wait()
-        made[n] = base._extended([tp(f"n{n}", day(10 + n))], base.timezone)
+        made[n] = base.extended([tp(f"n{n}", day(10 + n))], base.timezone)
 
     threads = [threading.Thread(target=extend, args=(n,)) for n in range(4)]
     for thread in threads:

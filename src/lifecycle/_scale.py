@@ -37,10 +37,11 @@ from lifecycle.customers import Customer
 from lifecycle.engine import Engine
 from lifecycle.errors import BookFormatError, BookOrderError, LifecycleError
 from lifecycle.io import stream_book
-from lifecycle.io._files import BookFiles, Span
-from lifecycle.io._stream import (
+from lifecycle.io.parts import (
+    BookFiles,
     IdRegister,
     NoSuchCustomer,
+    Span,
     batched,
     bucket,
     merged,

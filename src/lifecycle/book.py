@@ -11,7 +11,14 @@ from lifecycle.errors import DuplicateIdError, InvalidValueError, UnknownCustome
 from lifecycle.timeline import Timeline
 from lifecycle.touchpoints import Touchpoint
 
-__all__ = ["Book", "Timelines"]
+__all__ = [
+    "Book",
+    "Timelines",
+    "customers_by_id",
+    "extend_timelines",
+    "group_touchpoints",
+    "rezone_timelines",
+]
 
 _FULL_REPR = 5
 
@@ -63,8 +70,8 @@ class Book:
     def __init__(
         self, customers: Iterable[Customer] = (), touchpoints: Iterable[Touchpoint] = ()
     ) -> None:
-        by_id = _by_id(customers)
-        grouped = _group(touchpoints, by_id)
+        by_id = customers_by_id(customers)
+        grouped = group_touchpoints(touchpoints, by_id)
         self._build(
             {cid: by_id[cid] for cid in sorted(by_id)},
             {cid: Timeline(grouped.get(cid, ()), timezone=c.timezone) for cid, c in by_id.items()},
@@ -82,8 +89,21 @@ class Book:
         object.__setattr__(self, "_touchpoint_ids", touchpoint_ids)
 
     @classmethod
-    def _from_parts(cls, customers: dict[str, Customer], timelines: dict[str, Timeline]) -> Book:
-        # For callers that already checked ids and ordered customers by id.
+    def unchecked(cls, customers: dict[str, Customer], timelines: dict[str, Timeline]) -> Book:
+        """Return the book of these customers and timelines, taken as they are.
+
+        For readers that checked the rows (ids unique, each touchpoint's
+        customer known) and name the file and line when not: *customers* maps
+        each id to its customer, in id order, and *timelines* each id to its
+        timeline. The book keeps both dicts; the caller lets them go.
+
+        Examples:
+            >>> import datetime as dt
+            >>> from lifecycle import Customer, Timeline
+            >>> ada = Customer(id="c-1", name="Ada", since=dt.date(2025, 1, 6))
+            >>> Book.unchecked({"c-1": ada}, {"c-1": Timeline()}) == Book([ada])
+            True
+        """
         book = object.__new__(cls)
         book._build(customers, timelines, None)
         return book
@@ -187,13 +207,13 @@ class Book:
             UnknownCustomerError: if a touchpoint names a customer not in the book.
         """
         existing = self._ids()
-        grouped = _group(touchpoints, self._customers, existing)
+        grouped = group_touchpoints(touchpoints, self._customers, existing)
         if not grouped:
             return self
         timelines = dict(self._timelines)
-        _extend(timelines, self._customers, grouped)
+        extend_timelines(timelines, self._customers, grouped)
         added = {tp.id for new in grouped.values() for tp in new}
-        book = Book._from_parts(self._customers, timelines)
+        book = Book.unchecked(self._customers, timelines)
         object.__setattr__(book, "_touchpoint_ids", existing | added)
         return book
 
@@ -205,11 +225,11 @@ class Book:
         Raises:
             DuplicateIdError: if the same id is given twice.
         """
-        changed = _by_id(customers)
+        changed = customers_by_id(customers)
         merged = {**self._customers, **changed}
         timelines = dict(self._timelines)
-        _rezone(timelines, changed)
-        book = Book._from_parts({cid: merged[cid] for cid in sorted(merged)}, timelines)
+        rezone_timelines(timelines, changed)
+        book = Book.unchecked({cid: merged[cid] for cid in sorted(merged)}, timelines)
         object.__setattr__(book, "_touchpoint_ids", self._touchpoint_ids)
         return book
 
@@ -258,15 +278,26 @@ class Book:
             return self
         customers = {cid: c for cid, c in self._customers.items() if cid not in gone}
         timelines = {cid: t for cid, t in self._timelines.items() if cid not in gone}
-        book = Book._from_parts(customers, timelines)
+        book = Book.unchecked(customers, timelines)
         if self._touchpoint_ids is not None:
             left = {tp.id for cid in gone for tp in self._timelines[cid]}
             object.__setattr__(book, "_touchpoint_ids", self._touchpoint_ids - left)
         return book
 
 
-def _by_id(customers: Iterable[Customer]) -> dict[str, Customer]:
-    """Customers by id, checking that each is a `Customer` and no id comes twice."""
+def customers_by_id(customers: Iterable[Customer]) -> dict[str, Customer]:
+    """Return *customers* by id, checking that each is a `Customer` and no id comes twice.
+
+    Raises:
+        InvalidValueError: for something that is not a `Customer`.
+        DuplicateIdError: if two customers share an id.
+
+    Examples:
+        >>> import datetime as dt
+        >>> ada = Customer(id="c-1", name="Ada", since=dt.date(2025, 1, 6))
+        >>> list(customers_by_id([ada]))
+        ['c-1']
+    """
     by_id: dict[str, Customer] = {}
     for customer in customers:
         if not isinstance(customer, Customer):
@@ -277,30 +308,53 @@ def _by_id(customers: Iterable[Customer]) -> dict[str, Customer]:
     return by_id
 
 
-def _extend(
+def extend_timelines(
     timelines: dict[str, Timeline],
     customers: Mapping[str, Customer],
     grouped: Mapping[str, list[Touchpoint]],
 ) -> None:
-    """Add each customer's new touchpoints (from `_group`: checked) to its timeline."""
+    """Extend, in place, each customer's timeline in *timelines* with its new touchpoints.
+
+    *grouped* comes from `group_touchpoints` (checked against these
+    customers and their touchpoints); *customers* gives each one's zone.
+    """
     for cid, new in grouped.items():
-        timelines[cid] = timelines[cid]._extended(new, customers[cid].timezone)
+        timelines[cid] = timelines[cid].extended(new, customers[cid].timezone)
 
 
-def _rezone(timelines: dict[str, Timeline], changed: Mapping[str, Customer]) -> None:
-    """Give new customers an empty timeline, and re-date those whose zone changed."""
+def rezone_timelines(timelines: dict[str, Timeline], changed: Mapping[str, Customer]) -> None:
+    """Give, in place, new customers an empty timeline, and re-date those whose zone changed.
+
+    *changed* holds the new or changed customers by id (from `customers_by_id`);
+    a changed customer keeps its touchpoints, re-dated in its new zone.
+    """
     for cid, customer in changed.items():
         old = timelines.get(cid)
         if old is None or old.timezone != customer.timezone:
             timelines[cid] = Timeline(old or (), timezone=customer.timezone)
 
 
-def _group(
+def group_touchpoints(
     touchpoints: Iterable[Touchpoint],
     customers: Mapping[str, Customer],
     taken: AbstractSet[str] = frozenset(),
 ) -> dict[str, list[Touchpoint]]:
-    """Group touchpoints by customer, checking ids (also against *taken*) and customers."""
+    """Return *touchpoints* grouped by customer id, checking each.
+
+    Raises:
+        InvalidValueError: for something that is not a `Touchpoint`.
+        DuplicateIdError: if an id is given twice, or is one of *taken*
+            (the ids already in the book).
+        UnknownCustomerError: if a touchpoint names none of *customers*.
+
+    Examples:
+        >>> import datetime as dt
+        >>> from lifecycle import Touchpoint
+        >>> call = Touchpoint(id="t-1", customer_id="c-1", kind="inquiry", channel="phone",
+        ...                   direction="inbound", at=dt.datetime(2026, 1, 9, tzinfo=dt.UTC))
+        >>> group_touchpoints([call], {"c-1": None})
+        {'c-1': [Touchpoint(id='t-1', ...)]}
+    """
     seen: set[str] = set()
     grouped: dict[str, list[Touchpoint]] = {}
     for tp in touchpoints:

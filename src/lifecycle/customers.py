@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -17,13 +17,13 @@ from lifecycle._validate import (
     check_text,
     enum_converter,
     id_validator,
-    slot_setters,
     to_zone,
+    unchecked_constructor,
 )
 from lifecycle.errors import InvalidValueError, shown
 from lifecycle.touchpoints import Channel
 
-__all__ = ["RESERVED_COLUMNS", "Customer", "near_reserved"]
+__all__ = ["RESERVED_COLUMNS", "Customer", "near_reserved", "new_customer", "to_attributes"]
 
 #: Column names of the customers file that are fields, not custom attributes.
 RESERVED_COLUMNS: frozenset[str] = frozenset(
@@ -105,7 +105,23 @@ def _check_stage(instance: object, attribute: Any, value: Any) -> None:
         check_text("recorded_stage", value)
 
 
-def _to_attributes(value: Mapping[str, str]) -> FrozenDict[str, str]:
+def to_attributes(value: Mapping[str, str]) -> FrozenDict[str, str]:
+    """Return *value* as a customer's custom attributes, checking each name and value.
+
+    Names are non-empty text without edge spaces, neither a field's column
+    name nor a near miss of one; values are non-empty text.
+
+    Raises:
+        InvalidValueError: naming the attribute and the value.
+
+    Examples:
+        >>> dict(to_attributes({"segment": "smb"}))
+        {'segment': 'smb'}
+        >>> to_attributes({"Name": "Ada"})
+        Traceback (most recent call last):
+        ...
+        lifecycle.errors.InvalidValueError: ...did you mean `name`?
+    """
     if not isinstance(value, Mapping):
         raise InvalidValueError("attributes", value, "must be a mapping of names to strings")
     items: Iterable[tuple[object, object]] = value.items()
@@ -177,52 +193,24 @@ class Customer:
     timezone: ZoneInfo = attrs.field(default=UTC, converter=to_zone)
     preferred_channel: Channel | None = attrs.field(default=None, converter=_to_channel)
     recorded_stage: str | None = attrs.field(default=None, validator=_check_stage)
-    attributes: Mapping[str, str] = attrs.field(factory=FrozenDict, converter=_to_attributes)
-
-    @classmethod
-    def _unchecked(  # noqa: PLR0917 - one positional value per field, on a hot path
-        cls,
-        id: str,
-        name: str,
-        since: dt.date,
-        contract_end: dt.date | None,
-        do_not_contact: bool,  # noqa: FBT001 - a field, passed positionally like the rest
-        timezone: ZoneInfo,
-        preferred_channel: Channel | None,
-        recorded_stage: str | None,
-        attributes: FrozenDict[str, str],
-    ) -> Customer:
-        """Build a customer from values a reader has already checked, field by field.
-
-        Skips the validators (the reader ran the same checks, with file and
-        line in its errors). The result is an ordinary, equal `Customer`.
-        """
-        customer = object.__new__(cls)
-        values = (
-            id,
-            name,
-            since,
-            contract_end,
-            do_not_contact,
-            timezone,
-            preferred_channel,
-            recorded_stage,
-            attributes,
-        )
-        for setter, value in zip(_SETTERS, values, strict=True):
-            setter(customer, value)
-        return customer
+    attributes: Mapping[str, str] = attrs.field(factory=FrozenDict, converter=to_attributes)
 
 
-_SETTERS = slot_setters(
+#: Build a `Customer` of values a reader has already checked, one per field in
+#: order (id, name, since, contract_end, do_not_contact, timezone,
+#: preferred_channel, recorded_stage, attributes), skipping the validators:
+#: the reader ran the same checks, with file and line in its errors.
+new_customer: Callable[
+    [
+        str,
+        str,
+        dt.date,
+        dt.date | None,
+        bool,
+        ZoneInfo,
+        Channel | None,
+        str | None,
+        FrozenDict[str, str],
+    ],
     Customer,
-    "id",
-    "name",
-    "since",
-    "contract_end",
-    "do_not_contact",
-    "timezone",
-    "preferred_channel",
-    "recorded_stage",
-    "attributes",
-)
+] = unchecked_constructor(Customer)

@@ -314,7 +314,7 @@ class Engine:
         for customer, timeline in book.items():
             day = start
             while day <= end:
-                visible, shows = timeline._until_next(day)
+                visible, shows = timeline.until_and_next(day)
                 # What the customer's policies see, and so whether it is
                 # skipped, holds until the next touchpoint comes into view.
                 after = shows

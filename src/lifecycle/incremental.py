@@ -14,20 +14,13 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import operator
 import threading
-import weakref
-from bisect import bisect_left, insort
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from collections.abc import Set as AbstractSet
-from heapq import nsmallest
-from itertools import compress, islice
-from operator import attrgetter, not_
-from typing import Generic, TypeVar, cast, overload
+from collections.abc import Iterable, Sequence
+from operator import attrgetter
 
+from lifecycle._agenda_order import Dated, Ordered, held_order, held_redated
 from lifecycle._validate import check_date
 from lifecycle.agenda import (
-    ORDER_FIELDS,
     Action,
     Agenda,
     HeldBack,
@@ -38,7 +31,14 @@ from lifecycle.agenda import (
     redated,
     suggest_channel,
 )
-from lifecycle.book import Book, Timelines, _by_id, _extend, _group, _rezone
+from lifecycle.book import (
+    Book,
+    Timelines,
+    customers_by_id,
+    extend_timelines,
+    group_touchpoints,
+    rezone_timelines,
+)
 from lifecycle.customers import Customer
 from lifecycle.engine import Engine
 from lifecycle.errors import DuplicateIdError, InvalidValueError, UnknownCustomerError
@@ -49,8 +49,6 @@ from lifecycle.touchpoints import Channel, Direction, Kind, Touchpoint
 
 __all__ = ["IncrementalAgenda"]
 
-T = TypeVar("T", Action, HeldBack)
-
 #: The kinds and directions of touchpoints come into view: those of the one
 #: touchpoint (the usual case), or the sets of them.
 _Sort = tuple[Kind, Direction] | tuple[frozenset[Kind], frozenset[Direction]]
@@ -58,14 +56,6 @@ _Sort = tuple[Kind, Direction] | tuple[frozenset[Kind], frozenset[Direction]]
 #: How many mixes of new touchpoints' kinds and directions to remember which
 #: policies look at (few occur; the bound only keeps odd streams in check).
 _LOOKS_KEPT = 1024
-
-#: Reading up to this share of an agenda given out (one part in so many), only
-#: that first part is put in order; reading more puts the whole of it in order.
-_WHOLE_FROM = 4
-
-#: How many agendas given out may be kept up to date with changes (unread, or
-#: read only in part) before the oldest is read whole.
-_OPEN_KEPT = 8
 
 
 class _Unknown(enum.Enum):
@@ -104,384 +94,6 @@ class _State:
         self.actions: list[Action] = []
         self.held: list[HeldBack] = []
         self.wake: dt.date | None = None
-
-
-#: An item's place in the agenda: priority, due date, customer id, policy.
-Place = tuple[int, dt.date, str, str]
-
-
-class _Bucket(Generic[T]):
-    """The items of one (priority, due) place: by customer id, put in order when read."""
-
-    __slots__ = ("members", "order")
-
-    def __init__(self) -> None:
-        # A customer's item, or its items (several policies with the same
-        # priority and due date) in order of policy.
-        self.members: dict[str, T | list[T]] = {}
-        self.order: list[T] | None = None  # the items in order, once read
-
-    def ordered(self) -> list[T]:
-        """The items by customer id (then policy), kept until the next change."""
-        order = self.order
-        if order is None:
-            order = []
-            members = self.members
-            for customer_id in sorted(members):
-                found = members[customer_id]
-                if type(found) is list:
-                    order += found
-                else:
-                    order.append(found)  # type: ignore[arg-type]
-            self.order = order
-        return order
-
-
-class _Ordered(Generic[T]):
-    """Actions (or held-back actions) in agenda order, cheap to change a few of.
-
-    Bucketed by (priority, due), each bucket keyed by customer id and put in
-    order (customer id, then policy) only when read: changing one customer's
-    entries costs a look-up or two, not a search in a list and a shift of
-    its tail (in a large book a bucket holds many items, each step of a
-    search a string in a different place in memory). The whole
-    order is the buckets read in key order.
-
-    The agendas given out keep seeing it as it was when they were made
-    (`snapshot`): each is made into one list when read past its first part,
-    and until then is told of every change made after it. Making that list
-    every day instead would cost a quiet day more than all its other work:
-    millions of references copied, then walked again by the cyclic collector.
-    """
-
-    __slots__ = (
-        "_buckets",
-        "_customer",
-        "_keys",
-        "_latest",
-        "_length",
-        "_lock",
-        "_open",
-        "_place",
-    )
-
-    def __init__(self, place: Callable[[T], Place], customer: Callable[[T], str]) -> None:
-        self._place: Callable[[T], Place] = place
-        self._customer: Callable[[T], str] = customer  # an item's customer id, quickly
-        self._buckets: dict[tuple[int, dt.date], _Bucket[T]] = {}
-        # The buckets' keys in order, kept so (thousands: sorting them took
-        # most of the time to read an agenda's first actions).
-        self._keys: list[tuple[int, dt.date]] = []
-        # Snapshots not yet read, which must be told of every change.
-        self._open: list[weakref.ref[_Snapshot[T]]] = []
-        # The snapshot to give again while nothing changes. Held weakly, as
-        # `_open` is: the snapshot holds this order until read, and a cycle
-        # would outlive the incremental agenda in a process that freezes its
-        # objects (`gc.freeze`, as the Large books page advises).
-        self._latest: weakref.ref[_Snapshot[T]] | None = None
-        self._length = 0
-        # Agendas given out may be read in other threads while this changes:
-        # a change, and a read of an open snapshot (which reads this), take it.
-        self._lock = threading.RLock()
-
-    def update(self, old: list[T], new: list[T]) -> list[T]:
-        """Replace one customer's items *old* by *new*, and return the ones now in.
-
-        Those in both (the same objects) stay; if the two are equal, *old*
-        stays and is returned.
-        """
-        if old == new:  # compares the same objects first, without looking inside
-            return old
-        if not (old and new):  # the usual case: nothing to keep
-            self.replace(old, new)
-            return new
-        both = {id(item) for item in old}.intersection(map(id, new))
-        self.replace(
-            [item for item in old if id(item) not in both],
-            [item for item in new if id(item) not in both],
-        )
-        return new
-
-    def replace(self, old: Sequence[T], new: Sequence[T]) -> None:
-        """Take the items *old* out and put the items *new* in."""
-        with self._lock:
-            self._latest = None
-            self._length += len(new) - len(old)
-            for ref in self._open:
-                snapshot = ref()
-                if snapshot is not None:
-                    snapshot._note(old, new)
-            buckets, keys, place = self._buckets, self._keys, self._place
-            for item in old:
-                priority, due, customer_id, _ = place(item)
-                bucket = buckets[priority, due]
-                bucket.order = None
-                members = bucket.members
-                found = members[customer_id]
-                if found is item:
-                    del members[customer_id]
-                    if not members:
-                        del buckets[priority, due]
-                        del keys[bisect_left(keys, (priority, due))]
-                else:  # one of the customer's several items here
-                    several = cast("list[T]", found)
-                    several[:] = [other for other in several if other is not item]
-                    if len(several) == 1:
-                        members[customer_id] = several[0]
-            for item in new:
-                priority, due, customer_id, policy = place(item)
-                into = buckets.get((priority, due))
-                if into is None:
-                    into = buckets[priority, due] = _Bucket()
-                    insort(keys, (priority, due))
-                into.order = None
-                members = into.members
-                found = members.setdefault(customer_id, item)
-                if found is not item:  # the customer has an item here already
-                    several = found if isinstance(found, list) else [found]
-                    i = 0
-                    while i < len(several) and place(several[i])[3] < policy:
-                        i += 1
-                    several.insert(i, item)
-                    members[customer_id] = several
-
-    def snapshot(self) -> _Snapshot[T]:
-        """The items as they are now, whatever changes later."""
-        latest = None if self._latest is None else self._latest()
-        if latest is None:
-            snapshots = [s for ref in self._open if (s := ref()) is not None and s.open]
-            # Each change costs every open snapshot a note, and each keeps
-            # what it is told was taken out: past a few, read the oldest whole.
-            excess = max(0, len(snapshots) + 1 - _OPEN_KEPT)
-            for oldest in snapshots[:excess]:
-                oldest.items()
-            self._open = [weakref.ref(s) for s in snapshots[excess:]]
-            latest = _Snapshot(self, self._length)
-            self._latest = weakref.ref(latest)
-            self._open.append(self._latest)
-        return latest
-
-    def ordered(self) -> list[T]:
-        """The items in order, as a new list."""
-        order: list[T] = []
-        buckets = self._buckets
-        for key in self._keys:
-            order += buckets[key].ordered()
-        return order
-
-    def first(self, count: int, without: AbstractSet[int], extra: Iterable[T]) -> list[T]:
-        """The first *count* items in order, less those whose id is in *without*, with *extra*."""
-        taken: list[T] = []
-        buckets = self._buckets
-        for key in self._keys:
-            values = buckets[key].ordered()
-            need = count - len(taken)
-            if without:
-                taken += islice((item for item in values if id(item) not in without), need)
-            else:
-                taken += values[:need]
-            if len(taken) >= count:
-                break
-        place = self._place
-        return _merge(taken, frozenset(), nsmallest(count, extra, key=place), place)[:count]
-
-    def of_customer(self, customer_id: str) -> list[T]:
-        """One customer's items, in order: a look-up in each bucket."""
-        found: list[T] = []
-        buckets = self._buckets
-        for key in self._keys:
-            here = buckets[key].members.get(customer_id)
-            if here is not None:
-                found += here if isinstance(here, list) else [here]
-        return found
-
-
-class _Snapshot(Generic[T]):
-    """An `_Ordered` as it was: as it is, less what was put in since, plus what was taken out."""
-
-    __slots__ = (
-        "__weakref__",
-        "_added",
-        "_customer",
-        "_head",
-        "_items",
-        "_length",
-        "_live",
-        "_lock",
-        "_place",
-        "_removed",
-    )
-
-    def __init__(self, live: _Ordered[T], length: int) -> None:
-        self._live: _Ordered[T] | None = live  # until read whole
-        self._place: Callable[[T], Place] = live._place
-        self._customer: Callable[[T], str] = live._customer
-        self._lock = live._lock  # its reads while open read the live order
-        self._length = length
-        self._added: set[int] = set()  # ids of the items put in since
-        self._removed: dict[int, T] = {}  # the items taken out since, by id
-        self._items: list[T] = []
-        # The first items in order, once some are read (a snapshot does not change).
-        self._head: list[T] = []
-
-    def __len__(self) -> int:
-        return self._length
-
-    @property
-    def open(self) -> bool:
-        """Whether it is still to be read (and so told of changes)."""
-        return self._live is not None
-
-    def _note(self, old: Sequence[T], new: Sequence[T]) -> None:
-        if self._live is None:
-            return
-        added, removed = self._added, self._removed
-        for item in old:
-            if id(item) in added:  # put in after this snapshot: never in it
-                added.discard(id(item))
-            else:
-                removed[id(item)] = item
-        added.update(map(id, new))
-
-    def items(self) -> list[T]:
-        """The items in order (made into a list on the first call)."""
-        with self._lock:
-            live = self._live
-            if live is not None:
-                removed = list(self._removed.values())
-                self._items = _merge(live.ordered(), self._added, removed, self._place)
-                self._live, self._added, self._removed, self._head = None, set(), {}, []
-            return self._items
-
-    def of_customer(self, customer_id: str) -> list[T]:
-        """One customer's items, in order, without putting them all in order."""
-        customer = self._customer
-        with self._lock:
-            live = self._live
-            if live is not None:
-                added = self._added
-                found = [i for i in live.of_customer(customer_id) if id(i) not in added]
-                found += [i for i in self._removed.values() if customer(i) == customer_id]
-                found.sort(key=self._place)
-                return found
-        # Read whole: the list no longer changes. C-level: millions of items.
-        return list(compress(self._items, map(customer_id.__eq__, map(customer, self._items))))
-
-    def head(self, stop: int) -> list[T]:
-        """The items in order, or only a first part of them at least *stop* long.
-
-        Reading the first few of a large agenda (the day's top actions) then
-        costs a few bucket reads, not a list of every item: in a large book,
-        millions of references, walked again by the cyclic
-        collector. Those read grow the part kept twice over, so reading page
-        after page costs no more than reading all at once.
-        """
-        with self._lock:
-            live = self._live
-            if live is None or stop * _WHOLE_FROM >= self._length:
-                return self.items()
-            if stop > len(self._head):
-                count = max(stop, 2 * len(self._head))
-                self._head = live.first(count, self._added, self._removed.values())
-            return self._head
-
-
-def _merge(
-    items: list[T], without: AbstractSet[int], extra: list[T], place: Callable[[T], Place]
-) -> list[T]:
-    """*items* (in order of *place*) less those whose id is in *without*, with *extra*, in order."""
-    if without:
-        # C-level throughout: there may be millions of items.
-        items = list(compress(items, map(not_, map(without.__contains__, map(id, items)))))
-    if not extra:
-        return items
-    extra.sort(key=place)
-    if len(extra) * len(items).bit_length() > len(items):
-        items.extend(extra)
-        items.sort(key=place)  # two runs in order: the sort merges them
-        return items
-    # Few to put back: find each one's place by binary search, and splice.
-    merged: list[T] = []
-    start = 0
-    for item in extra:
-        i = bisect_left(items, place(item), start, key=place)
-        merged += items[start:i]
-        merged.append(item)
-        start = i
-    merged += items[start:]
-    return merged
-
-
-class _Dated(Sequence[T]):
-    """Actions (or held-back ones) as of one date, each made when it is read.
-
-    Between two dates an action changes only its ``overdue_days``; making
-    every action of a large agenda again each day would cost more than all the
-    rest, so this sequence holds yesterday's and dates each one on reading.
-    It equals (and hashes as) the tuple of the dated actions.
-    """
-
-    __slots__ = ("_as_of", "_items", "_redate")
-
-    def __init__(
-        self, items: _Snapshot[T], as_of: dt.date, redate: Callable[[T, dt.date], T]
-    ) -> None:
-        self._items: _Snapshot[T] = items
-        self._as_of = as_of
-        self._redate: Callable[[T, dt.date], T] = redate
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    @overload
-    def __getitem__(self, index: int) -> T: ...
-    @overload
-    def __getitem__(self, index: slice) -> tuple[T, ...]: ...
-    def __getitem__(self, index: int | slice) -> T | tuple[T, ...]:
-        items = self._items
-        if isinstance(index, slice):
-            start, stop, step = index.start, index.stop, index.step
-            # From the front, forwards: only the first part need be put in order.
-            front = (start is None or start >= 0) and (step is None or step > 0)
-            read = items.head(stop) if front and stop is not None and stop >= 0 else items.items()
-            return self._dated(read[index])
-        index = operator.index(index)
-        read = items.head(index + 1) if index >= 0 else items.items()
-        return self._redate(read[index], self._as_of)
-
-    def __iter__(self) -> Iterator[T]:
-        redate, as_of = self._redate, self._as_of
-        return (redate(item, as_of) for item in self._items.items())
-
-    def for_customer(self, customer_id: str) -> tuple[T, ...]:
-        """One customer's items (what `Agenda.for_customer` reads), dated."""
-        return self._dated(self._items.of_customer(customer_id))
-
-    def _dated(self, items: Iterable[T]) -> tuple[T, ...]:
-        redate, as_of = self._redate, self._as_of
-        return tuple(redate(item, as_of) for item in items)
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Sequence) or isinstance(other, str):
-            return NotImplemented
-        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
-
-    def __hash__(self) -> int:
-        return hash(tuple(self))
-
-    def __reduce__(self) -> tuple[type[tuple[T, ...]], tuple[tuple[T, ...]]]:
-        return (tuple, (tuple(self),))  # pickled as what it equals
-
-    def __repr__(self) -> str:
-        return repr(tuple(self))
-
-
-def _held_redated(held: HeldBack, as_of: dt.date) -> HeldBack:
-    action = redated(held.action, as_of)
-    return held if action is held.action else HeldBack(action, held.reason)
-
-
-_held_order = attrgetter(*(f"action.{field}" for field in ORDER_FIELDS))
 
 
 class IncrementalAgenda:
@@ -564,8 +176,8 @@ class IncrementalAgenda:
         self._ids: set[str] = set()
         self._states: dict[str, _State] = {}
         self._calendar: dict[dt.date, set[str]] = {}
-        self._actions: _Ordered[Action] = _Ordered(agenda_key, attrgetter("customer_id"))
-        self._held: _Ordered[HeldBack] = _Ordered(_held_order, attrgetter("action.customer_id"))
+        self._actions: Ordered[Action] = Ordered(agenda_key, attrgetter("customer_id"))
+        self._held: Ordered[HeldBack] = Ordered(held_order, attrgetter("action.customer_id"))
         self._skipped: dict[str, Skipped] = {}
         self._skipped_order: tuple[Skipped, ...] | None = None
         # Customers touched since the last agenda: True if the customer itself
@@ -594,7 +206,7 @@ class IncrementalAgenda:
         """The book as it is now: the first one, with every touchpoint and customer change."""
         with self._lock:
             customers = {cid: self._customers[cid] for cid in sorted(self._customers)}
-            return Book._from_parts(customers, dict(self._timelines))
+            return Book.unchecked(customers, dict(self._timelines))
 
     def __len__(self) -> int:
         return len(self._customers)
@@ -616,8 +228,8 @@ class IncrementalAgenda:
         """
         touchpoints = list(touchpoints)  # read before the lock: it may be a slow generator
         with self._lock:
-            grouped = _group(touchpoints, self._customers, self._ids)
-            _extend(self._timelines, self._customers, grouped)
+            grouped = group_touchpoints(touchpoints, self._customers, self._ids)
+            extend_timelines(self._timelines, self._customers, grouped)
             self._ids.update([tp.id for new in grouped.values() for tp in new])
             for cid in grouped:
                 self._dirty.setdefault(cid, False)
@@ -631,9 +243,9 @@ class IncrementalAgenda:
             DuplicateIdError: if the same id is given twice.
             InvalidValueError: for something that is not a `Customer`.
         """
-        changed = _by_id(customers)
+        changed = customers_by_id(customers)
         with self._lock:
-            _rezone(self._timelines, changed)
+            rezone_timelines(self._timelines, changed)
             self._customers.update(changed)
             self._dirty.update(dict.fromkeys(changed, True))
 
@@ -716,8 +328,8 @@ class IncrementalAgenda:
             self._skipped_order = tuple(self._skipped[cid] for cid in sorted(self._skipped))
         return Agenda(
             as_of,
-            _Dated(self._actions.snapshot(), as_of, redated),
-            _Dated(self._held.snapshot(), as_of, _held_redated),
+            Dated(self._actions.snapshot(), as_of, redated),
+            Dated(self._held.snapshot(), as_of, held_redated),
             self._skipped_order,
         )
 
@@ -816,9 +428,9 @@ class IncrementalAgenda:
         whether every action must be made again (the channel changed).
         """
         before = state.visible
-        visible, state.shows_until = self._timelines[cid]._until_next(as_of)
+        visible, state.shows_until = self._timelines[cid].until_and_next(as_of)
         state.visible = visible
-        seen = [] if everything else visible._new_since(before)
+        seen = [] if everything else visible.additions(before)
         altered = recolour = everything
         # Whether it is skipped changes with the customer or with the kinds it looks at.
         if everything or any(tp.kind in Engine.SKIP_KINDS for tp in seen):

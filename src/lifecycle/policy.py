@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Protocol, runtime_checkable
 
 import attrs
@@ -21,14 +21,14 @@ from lifecycle._validate import (
     check_priority,
     enum_converter,
     id_validator,
-    slot_setters,
+    unchecked_constructor,
 )
 from lifecycle.customers import Customer
 from lifecycle.errors import InvalidValueError
 from lifecycle.timeline import Timeline
 from lifecycle.touchpoints import Touchpoint
 
-__all__ = ["Anchored", "Context", "Policy", "Status", "Verdict"]
+__all__ = ["Anchored", "Context", "Policy", "Status", "Verdict", "new_verdict"]
 
 
 class Status(enum.StrEnum):
@@ -111,35 +111,15 @@ class Verdict:
             return 0
         return (as_of - self.due).days
 
-    @classmethod
-    def _unchecked(  # noqa: PLR0917 - one positional value per field, on a hot path
-        cls,
-        policy: str,
-        priority: int,
-        status: Status,
-        due: dt.date | None,
-        reason: str,
-        facts: dict[str, object],
-    ) -> Verdict:
-        """Build a verdict from values the caller vouches for (the building blocks do).
 
-        Skips the validators: a `RulePolicy` checked its name and priority when
-        it was made, and its due dates and reasons are dates and sentences by
-        construction. *facts* is stored compactly. The result is an ordinary,
-        equal `Verdict`.
-        """
-        verdict = _new(cls)
-        for setter, value in zip(
-            _VERDICT_SETTERS,
-            (policy, priority, status, due, reason, SmallFrozenDict(facts)),
-            strict=True,
-        ):
-            setter(verdict, value)
-        return verdict
-
-
-_new = object.__new__
-_VERDICT_SETTERS = slot_setters(Verdict, "policy", "priority", "status", "due", "reason", "facts")
+#: Build a `Verdict` of values the caller vouches for, one per field in order
+#: (policy, priority, status, due, reason, facts), skipping the validators:
+#: a `RulePolicy` checked its name and priority when it was made, and its due
+#: dates and reasons are dates and sentences by construction. Pass *facts*
+#: already frozen (a `SmallFrozenDict`).
+new_verdict: Callable[[str, int, Status, dt.date | None, str, Mapping[str, object]], Verdict] = (
+    unchecked_constructor(Verdict)
+)
 
 
 @attrs.frozen(weakref_slot=False)

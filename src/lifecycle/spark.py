@@ -42,7 +42,7 @@ from lifecycle.agenda import ORDER_FIELDS, Agenda
 from lifecycle.book import Book
 from lifecycle.engine import Engine
 from lifecycle.errors import BookFormatError, InvalidValueError
-from lifecycle.io._rows import (
+from lifecycle.io.rows import (
     TOUCHPOINT_COLUMNS,
     CellError,
     parse_customer,
@@ -51,8 +51,7 @@ from lifecycle.io._rows import (
 from lifecycle.policies import parse_policies, starter_pack
 from lifecycle.stages import DEFAULT_LIFECYCLE, Lifecycle
 from lifecycle.timeline import Timeline
-from lifecycle.touchpoints import Kind, Touchpoint
-from lifecycle.touchpoints import kind_table as _kind_table
+from lifecycle.touchpoints import Kind, Touchpoint, kind_table
 
 __all__ = ["ACTION_COLUMNS", "SparkAgenda", "agenda", "read_frames"]
 
@@ -315,7 +314,7 @@ class _Group:
         self, customer_rows: list[dict[str, Any]], touchpoint_rows: list[dict[str, Any]]
     ) -> Iterator[dict[str, Any]]:
         """The output rows for one customer id's rows (actions, held back, skipped, problems)."""
-        kinds = _kind_table(self.kinds)
+        kinds = kind_table(self.kinds)
         problems: list[dict[str, Any]] = []
         customer = None
         for row in customer_rows:
@@ -359,9 +358,9 @@ class _Group:
         if problems or customer is None:
             yield from problems
             return
-        book = Book._from_parts(
+        book = Book.unchecked(
             {customer.id: customer},
-            {customer.id: Timeline._checked(found, customer.timezone)},
+            {customer.id: Timeline.unchecked(found, customer.timezone)},
         )
         yield from _agenda_rows(self._engine().agenda(book, self.as_of))
 

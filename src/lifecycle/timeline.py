@@ -162,17 +162,47 @@ class Timeline:
         self._build(zone, items)
 
     @classmethod
-    def _checked(cls, touchpoints: Iterable[Touchpoint], zone: ZoneInfo) -> Timeline:
-        """Build a timeline from touchpoints already known to be one customer's, ids unique."""
+    def unchecked(cls, touchpoints: Iterable[Touchpoint], timezone: ZoneInfo) -> Timeline:
+        """Return the timeline of touchpoints the caller vouches for, without checking them.
+
+        For readers that checked, row by row, that the touchpoints are one
+        customer's and their ids unique (and name the file and line when
+        not); the constructor checks both again. *timezone* is a `ZoneInfo`.
+
+        Examples:
+            >>> import datetime as dt
+            >>> from zoneinfo import ZoneInfo
+            >>> from lifecycle import Touchpoint
+            >>> bought = Touchpoint(id="t1", customer_id="c-1", kind="purchase",
+            ...                     channel="web", direction="inbound",
+            ...                     at=dt.datetime(2026, 1, 9, 12, tzinfo=dt.UTC))
+            >>> Timeline.unchecked([bought], ZoneInfo("UTC")) == Timeline([bought])
+            True
+        """
         timeline = object.__new__(cls)
-        timeline._build(zone, touchpoints)
+        timeline._build(timezone, touchpoints)
         return timeline
 
-    def _extended(self, touchpoints: Iterable[Touchpoint], zone: ZoneInfo) -> Timeline:
-        """A timeline in *zone* of these and more of the customer's touchpoints (ids new).
+    def extended(self, touchpoints: Iterable[Touchpoint], timezone: ZoneInfo) -> Timeline:
+        """Return a timeline in *timezone* of these and more of the customer's touchpoints.
 
-        New touchpoints usually come after all the others: then they are put
-        at the end of this timeline's index, which the new timeline shares.
+        Unchecked: the caller vouches that *touchpoints* are the same
+        customer's and their ids new (`Book.with_touchpoints` checks both,
+        then extends). New touchpoints usually come after all the others:
+        then they are put at the end of this timeline's shared index, and
+        this timeline, which reads only its own positions, does not change.
+
+        Examples:
+            >>> import datetime as dt
+            >>> from lifecycle import Touchpoint
+            >>> def tp(id, day):
+            ...     return Touchpoint(id=id, customer_id="c-1", kind="inquiry", channel="web",
+            ...                       direction="inbound",
+            ...                       at=dt.datetime(2026, 1, day, tzinfo=dt.UTC))
+            >>> before = Timeline([tp("t1", 2)])
+            >>> after = before.extended([tp("t2", 5)], before.timezone)
+            >>> len(before), [t.id for t in after]
+            (1, ['t1', 't2'])
         """
         more = list(touchpoints)
         if len(more) > 1:  # usually one: no key to make
@@ -181,24 +211,37 @@ class Timeline:
         with _GROWING:
             items = index.items
             if (
-                zone is self.timezone
+                timezone is self.timezone
                 and self._start == 0
                 # Not a view, nor a timeline already extended (its index holds others too).
                 and self._stop == len(items)
                 and not (items and more and _sort_key(more[0]) <= _sort_key(items[-1]))
             ):
-                index.append(more, zone)
+                index.append(more, timezone)
                 timeline = object.__new__(Timeline)
-                timeline._init(zone, index, 0, len(index.items))
+                timeline._init(timezone, index, 0, len(index.items))
                 return timeline
-        return Timeline._checked([*self, *more], zone)
+        return Timeline.unchecked([*self, *more], timezone)
 
-    def _new_since(self, earlier: Timeline) -> list[Touchpoint]:
-        """The touchpoints of this view not in *earlier*, a view of some of them.
+    def additions(self, earlier: Timeline) -> list[Touchpoint]:
+        """Return the touchpoints of this timeline that *earlier* does not hold, in order.
 
-        When *earlier*'s last touchpoint has as many before it here as there,
-        those are *earlier*'s (touchpoints are only ever added), and the
-        new ones are all after it: no need to compare ids.
+        *earlier* is an older timeline (or view) of the same customer, all of
+        whose touchpoints this one holds: what an incremental agenda saw
+        before. When *earlier*'s last touchpoint has as many before it here
+        as there, those are *earlier*'s (touchpoints are only ever added),
+        and the new ones are all after it: no need to compare ids.
+
+        Examples:
+            >>> import datetime as dt
+            >>> from lifecycle import Touchpoint
+            >>> def tp(id, day):
+            ...     return Touchpoint(id=id, customer_id="c-1", kind="inquiry", channel="web",
+            ...                       direction="inbound",
+            ...                       at=dt.datetime(2026, 1, day, tzinfo=dt.UTC))
+            >>> timeline = Timeline([tp("t1", 2), tp("t2", 5)])
+            >>> [t.id for t in timeline.additions(timeline.until(dt.date(2026, 1, 3)))]
+            ['t2']
         """
         items, count = self._index.items, len(earlier)
         if not count:
@@ -335,10 +378,23 @@ class Timeline:
         Raises:
             InvalidValueError: if *after* is not a date.
         """
-        return self._until_next(check_date("after", after))[1]
+        return self.until_and_next(check_date("after", after))[1]
 
-    def _until_next(self, day: dt.date) -> tuple[Timeline, dt.date | None]:
-        """`until` (*day*) and `next_date` (*day*) with one search."""
+    def until_and_next(self, day: dt.date) -> tuple[Timeline, dt.date | None]:
+        """Return `until` (*day*) and `next_date` (*day*) with one search.
+
+        What the engine asks of each customer for each date: the touchpoints
+        its policies see, and the day that changes. *day* is a date (unchecked).
+
+        Examples:
+            >>> import datetime as dt
+            >>> from lifecycle import Touchpoint
+            >>> call = Touchpoint(id="t1", customer_id="c-1", kind="inquiry", channel="phone",
+            ...                   direction="inbound", at=dt.datetime(2026, 1, 9, tzinfo=dt.UTC))
+            >>> seen, changes = Timeline([call]).until_and_next(dt.date(2026, 1, 1))
+            >>> len(seen), changes
+            (0, datetime.date(2026, 1, 9))
+        """
         days, stop = self._index.days, self._stop
         position = bisect_right(days, day.toordinal(), self._start, stop)
         later = dt.date.fromordinal(days[position]) if position < stop else None
@@ -427,24 +483,56 @@ class Timeline:
             -1,
         )
 
-    def _pick(
+    def dated_match(
         self,
         kind: Kind | None,
         direction: Direction | None,
         where: Predicate | None,
         *,
-        reverse: bool,
+        last: bool,
     ) -> tuple[Touchpoint, dt.date] | None:
-        """The first (or last) match and its local date, for the building blocks."""
-        i = self._locate(kind, direction, where, reverse=reverse)
+        """Return the first (or *last*) touchpoint matching every filter, with its local date.
+
+        What an anchor asks: `first` or `last`, and the date without working
+        it out again. *kind* and *direction* are a `Kind` and a `Direction`
+        (or ``None``), not names.
+
+        Examples:
+            >>> import datetime as dt
+            >>> from lifecycle import Kind, Touchpoint
+            >>> bought = Touchpoint(id="t1", customer_id="c-1", kind="purchase", channel="web",
+            ...                     direction="inbound",
+            ...                     at=dt.datetime(2026, 1, 9, 23, tzinfo=dt.UTC))
+            >>> timeline = Timeline([bought], timezone="Asia/Tokyo")
+            >>> timeline.dated_match(Kind.PURCHASE, None, None, last=True)[1]
+            datetime.date(2026, 1, 10)
+        """
+        i = self._locate(kind, direction, where, reverse=last)
         if i < 0:
             return None
         return self._index.items[i], dt.date.fromordinal(self._index.days[i])
 
-    def _earliest(
-        self, kinds: tuple[Kind, ...], direction: Direction | None, start: int
+    def earliest_from(
+        self, start: int, kinds: tuple[Kind, ...], direction: Direction | None
     ) -> Touchpoint | None:
-        """The earliest touchpoint of any of *kinds* (any kind if none) from position *start*."""
+        """Return the earliest touchpoint of any of *kinds* (any kind if none) from *start* on.
+
+        *start* is a position from `position_after` or `position_from`;
+        *direction*, if given, is a `Direction`. What fulfilment asks: the
+        touchpoint that closes an action, without a view made for it.
+
+        Examples:
+            >>> import datetime as dt
+            >>> from lifecycle import Kind, Touchpoint
+            >>> def tp(id, day, kind):
+            ...     return Touchpoint(id=id, customer_id="c-1", kind=kind, channel="web",
+            ...                       direction="inbound",
+            ...                       at=dt.datetime(2026, 1, day, tzinfo=dt.UTC))
+            >>> timeline = Timeline([tp("t1", 2, "renewal"), tp("t2", 5, "renewal")])
+            >>> start = timeline.position_from(dt.date(2026, 1, 3))
+            >>> timeline.earliest_from(start, (Kind.RENEWAL,), None).id
+            't2'
+        """
         view = self._view(start, self._stop)
         if not kinds:
             i = view._find(None, direction, reverse=False)
@@ -457,18 +545,17 @@ class Timeline:
                     i = j
         return self._index.items[i] if i >= 0 else None
 
-    def _position_after(self, instant: dt.datetime, *, inclusive: bool) -> int:
-        """Where touchpoints after (or at, if *inclusive*) an aware *instant* start."""
+    def position_after(self, instant: dt.datetime, *, inclusive: bool) -> int:
+        """Return where touchpoints after (or at, if *inclusive*) an aware *instant* start.
+
+        A position for `earliest_from` (*instant* is not checked to be aware).
+        """
         search = bisect_left if inclusive else bisect_right
         return search(self._index.items, instant, self._start, self._stop, key=_at)
 
-    def _position_from_day(self, day: dt.date) -> int:
-        """Where touchpoints on or after a local *day* start."""
+    def position_from(self, day: dt.date) -> int:
+        """Return where touchpoints on or after a local *day* start (for `earliest_from`)."""
         return bisect_left(self._index.days, day.toordinal(), self._start, self._stop)
-
-    def _after(self, instant: dt.datetime, *, inclusive: bool) -> Timeline:
-        """`after` for an instant known to be aware (no checks, for the building blocks)."""
-        return self._view(self._position_after(instant, inclusive=inclusive), self._stop)
 
     def _positions(self, kind: Kind | str | None) -> Iterator[int]:
         """Positions (in the shared index) of this view's touchpoints of *kind*, in order."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
@@ -20,11 +20,11 @@ from lifecycle._validate import (
     check_text,
     enum_converter,
     id_validator,
-    slot_setters,
+    unchecked_constructor,
 )
 from lifecycle.errors import InvalidValueError, ScoreError, UnknownKindError
 
-__all__ = ["Channel", "Direction", "Kind", "Touchpoint"]
+__all__ = ["Channel", "Direction", "Kind", "Touchpoint", "new_touchpoint"]
 
 
 class Channel(enum.StrEnum):
@@ -238,7 +238,6 @@ def _to_tags(value: Iterable[str]) -> frozenset[str]:
     return tags
 
 
-_new = object.__new__
 _channel = enum_converter(Channel, "channel")
 _direction = enum_converter(Direction, "direction")
 
@@ -319,39 +318,6 @@ class Touchpoint:
     tags: frozenset[str] = attrs.field(default=frozenset(), converter=_to_tags)
     note: str = attrs.field(default="", validator=_check_note)
 
-    @classmethod
-    def _unchecked(  # noqa: PLR0917 - one positional value per field, on a hot path
-        cls,
-        id: str,
-        customer_id: str,
-        at: dt.datetime,
-        channel: Channel,
-        kind: Kind,
-        direction: Direction,
-        score: int | None,
-        tags: frozenset[str],
-        note: str,
-    ) -> Touchpoint:
-        """Build a touchpoint from values a reader has already checked, field by field.
-
-        Skips the validators (the reader ran the same checks, with file and
-        line in its errors); *at* must already be in UTC. The result is an
-        ordinary, equal `Touchpoint`.
-        """
-        touchpoint = _new(cls)
-        # The slots' own setters: a frozen class refuses setattr, and these
-        # skip the attribute lookup object.__setattr__ would do for each field.
-        _SET_ID(touchpoint, id)
-        _SET_CUSTOMER_ID(touchpoint, customer_id)
-        _SET_AT(touchpoint, at)
-        _SET_CHANNEL(touchpoint, channel)
-        _SET_KIND(touchpoint, kind)
-        _SET_DIRECTION(touchpoint, direction)
-        _SET_SCORE(touchpoint, score)
-        _SET_TAGS(touchpoint, tags)
-        _SET_NOTE(touchpoint, note)
-        return touchpoint
-
     def local_date(self, zone: ZoneInfo) -> dt.date:
         """Return the calendar date of this touchpoint in *zone*.
 
@@ -367,16 +333,11 @@ class Touchpoint:
         return self.at.astimezone(zone).date()
 
 
-(
-    _SET_ID,
-    _SET_CUSTOMER_ID,
-    _SET_AT,
-    _SET_CHANNEL,
-    _SET_KIND,
-    _SET_DIRECTION,
-    _SET_SCORE,
-    _SET_TAGS,
-    _SET_NOTE,
-) = slot_setters(
-    Touchpoint, "id", "customer_id", "at", "channel", "kind", "direction", "score", "tags", "note"
-)
+#: Build a `Touchpoint` of values a reader has already checked, one per field
+#: in order (id, customer_id, at, channel, kind, direction, score, tags, note),
+#: skipping the validators: the reader ran the same checks, with file and line
+#: in its errors. *at* must already be in UTC.
+new_touchpoint: Callable[
+    [str, str, dt.datetime, Channel, Kind, Direction, int | None, frozenset[str], str],
+    Touchpoint,
+] = unchecked_constructor(Touchpoint)

@@ -96,8 +96,10 @@ def assemble(
 
     ordered = {cid: customers[cid] for cid in sorted(customers)}
     # Ids and owners were checked row by row above; the timelines need not check again.
-    timelines = {cid: Timeline._checked(grouped.pop(cid), c.timezone) for cid, c in ordered.items()}
-    return Book._from_parts(ordered, timelines)
+    timelines = {
+        cid: Timeline.unchecked(grouped.pop(cid), c.timezone) for cid, c in ordered.items()
+    }
+    return Book.unchecked(ordered, timelines)
 
 
 def duplicate_touchpoint(file: str, line: int, touchpoint_id: str, first: int) -> BookFormatError:

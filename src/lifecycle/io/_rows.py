@@ -21,11 +21,11 @@ from lifecycle._validate import (
     text_problem,
     to_zone,
 )
-from lifecycle.customers import RESERVED_COLUMNS, Customer, _to_attributes
+from lifecycle.customers import RESERVED_COLUMNS, Customer, new_customer, to_attributes
 from lifecycle.errors import InvalidValueError, shown
 from lifecycle.limits import MAX_DATE, MAX_ID_LENGTH, MAX_SCORE_TEXT, MAX_TEXT_LENGTH, MIN_DATE
 from lifecycle.stages import Lifecycle
-from lifecycle.touchpoints import Channel, Direction, Kind, Touchpoint
+from lifecycle.touchpoints import Channel, Direction, Kind, Touchpoint, new_touchpoint
 
 CUSTOMER_COLUMNS = (
     "customer_id",
@@ -221,12 +221,12 @@ def parse_customer(row: Mapping[str, Raw], lifecycle: Lifecycle | None) -> Custo
             raise CellError(column, value, "a custom attribute must be a string")
         attributes[column] = _text(row, column, required=False) or value
     try:
-        checked_attributes = _to_attributes(attributes)
+        checked_attributes = to_attributes(attributes)
     except InvalidValueError as e:  # a JSON key no CSV header could have
         raise CellError(e.field, e.value, e.problem) from None
     # The readers refuse near-reserved names (`did you mean`) before any row.
     # Every other field was checked cell by cell above, as Customer's validators would.
-    return Customer._unchecked(
+    return new_customer(
         customer_id,
         name,
         since,  # type: ignore[arg-type]  # required: never None here
@@ -373,7 +373,7 @@ def parse_touchpoint(
                     )
                     if limits is None or not limits[0] <= score <= limits[1]:
                         raise ValueError(score_cell)
-                return Touchpoint._unchecked(
+                return new_touchpoint(
                     tid,
                     customer_ids.get(cid, cid),
                     at,

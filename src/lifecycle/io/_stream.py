@@ -168,7 +168,7 @@ class StreamedBook:
 
 
 def _empty(customer: Customer) -> Timeline:
-    return Timeline._checked((), customer.timezone)
+    return Timeline.unchecked((), customer.timezone)
 
 
 def _order_error(file: Path, line: int, cid: str, problem: str) -> BookOrderError:
@@ -268,7 +268,7 @@ def merged(
                 (t, n) for t, n in zip(ids, lines, strict=True) if first.setdefault(t, n) != n
             )
             raise duplicate_touchpoint(name, line, tid, first[tid])
-        yield pending, Timeline._checked(group, pending.timezone)
+        yield pending, Timeline.unchecked(group, pending.timezone)
         pending = next(customers, None)
 
     current: str | None = None

@@ -58,8 +58,10 @@ class _TouchpointAnchor:
         if self.after is not None:
             bound = self.after.resolve(context)
             if bound is not None and bound.touchpoint is not None:
-                timeline = timeline._after(bound.touchpoint.at, inclusive=False)
-        found = timeline._pick(self.kind, self.direction, self.where, reverse=self.which == "last")
+                timeline = timeline.after(bound.touchpoint.at)
+        found = timeline.dated_match(
+            self.kind, self.direction, self.where, last=self.which == "last"
+        )
         if found is None:
             return None
         touchpoint, day = found

@@ -51,8 +51,8 @@ class WindowStart:
         """Return where, in *timeline*, the touchpoints that count start."""
         start = self._from(anchor, due)
         if isinstance(start, dt.datetime):
-            return timeline._position_after(start, inclusive=self.inclusive)
-        return timeline._position_from_day(start)
+            return timeline.position_after(start, inclusive=self.inclusive)
+        return timeline.position_from(start)
 
     def describe(self, anchor: Anchored, due: dt.date) -> str:
         """How the start reads in a reason: ``"since"`` or ``"since 2025-12-20"``."""
@@ -140,7 +140,7 @@ class Fulfilment:
     def find(self, timeline: Timeline, anchor: Anchored, due: dt.date) -> Touchpoint | None:
         """Return the earliest touchpoint that fulfils the action, or ``None``."""
         start = self.since.position(timeline, anchor, due)
-        return timeline._earliest(self.kinds, self.direction, start)
+        return timeline.earliest_from(start, self.kinds, self.direction)
 
     def missing(self, anchor: Anchored, due: dt.date) -> str:
         """How its absence reads in a reason: ``"no outbound touchpoint since"``."""

@@ -6,6 +6,7 @@ import datetime as dt
 
 import attrs
 
+from lifecycle._frozendict import SmallFrozenDict
 from lifecycle._validate import check_id, check_priority
 from lifecycle.customers import Customer
 from lifecycle.policies._anchors import Anchor, anchor_kinds, date_free
@@ -13,7 +14,7 @@ from lifecycle.policies._conditions import Condition
 from lifecycle.policies._evaluation import EVERYTHING, Evaluation, Reads
 from lifecycle.policies._fulfilment import Fulfilment
 from lifecycle.policies._time import ONE_DAY, Offset, Recurrence, earliest
-from lifecycle.policy import Anchored, Context, Status, Verdict
+from lifecycle.policy import Anchored, Context, Status, Verdict, new_verdict
 from lifecycle.timeline import Timeline
 from lifecycle.touchpoints import Touchpoint
 
@@ -257,7 +258,7 @@ class RulePolicy:
         self, status: Status, due: dt.date | None, reason: str, facts: dict[str, object]
     ) -> Verdict:
         # The name and priority were checked when the policy was made.
-        return Verdict._unchecked(self.name, self.priority, status, due, reason, facts)
+        return new_verdict(self.name, self.priority, status, due, reason, SmallFrozenDict(facts))
 
 
 def policy(

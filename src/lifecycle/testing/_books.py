@@ -16,8 +16,8 @@ from lifecycle.errors import InvalidValueError
 from lifecycle.limits import MAX_DATE, MIN_DATE
 from lifecycle.stages import DEFAULT_LIFECYCLE, Lifecycle
 from lifecycle.testing._strategies import (
-    _MAX_DATE,
-    _MIN_DATE,
+    DEFAULT_MAX_DATE,
+    DEFAULT_MIN_DATE,
     customers,
     time_zones,
     touchpoints,
@@ -150,8 +150,8 @@ def books(
     min_customers: int = 0,
     max_customers: int = 5,
     max_touchpoints: int = 20,
-    min_date: dt.date = _MIN_DATE,
-    max_date: dt.date = _MAX_DATE,
+    min_date: dt.date = DEFAULT_MIN_DATE,
+    max_date: dt.date = DEFAULT_MAX_DATE,
     timezones: st.SearchStrategy[ZoneInfo] | None = None,
     timezone: ZoneInfo | str | None = None,
     kinds: st.SearchStrategy[Kind] | None = None,

@@ -39,12 +39,13 @@ from lifecycle.policies import (
     weeks,
     years,
 )
-from lifecycle.policies._anchors import _FieldAnchor
 from lifecycle.stages import DEFAULT_LIFECYCLE
-from lifecycle.testing._strategies import _SEGMENTS, _VIP
+from lifecycle.testing._strategies import SEGMENTS, VIP
 from lifecycle.touchpoints import Direction, Kind, to_kind
 
 _POLICY_NAMES = st.from_regex(r"[a-z][a-z0-9_]{0,15}", fullmatch=True)
+#: The anchors on a customer's date field rather than a touchpoint.
+_FIELD_ANCHORS = (customer_since(), contract_end())
 
 
 def _anchors(kinds: st.SearchStrategy[Kind]) -> st.SearchStrategy[Anchor]:
@@ -115,12 +116,12 @@ def _conditions(kinds: st.SearchStrategy[Kind]) -> st.SearchStrategy[Condition]:
         st.integers(0, 10).map(lambda n: score(at_most=n)),
         st.integers(0, 10).map(lambda n: score(at_least=n)),
         kinds.map(lambda k: exists(first(k))),
-        st.sampled_from(_SEGMENTS).map(segment),
+        st.sampled_from(SEGMENTS).map(segment),
         st.just(attribute("segment")),
-        st.just(tagged(_VIP)),
+        st.just(tagged(VIP)),
         # A window moves with the date: the condition changes with no new touchpoint.
-        st.integers(1, 60).map(lambda n: tagged(_VIP, within_days=n)),
-        kinds.map(lambda k: tagged(_VIP, kind=k)),
+        st.integers(1, 60).map(lambda n: tagged(VIP, within_days=n)),
+        kinds.map(lambda k: tagged(VIP, kind=k)),
         _one_or_two(DEFAULT_LIFECYCLE.stages, in_stage),
         _one_or_two([*DEFAULT_HEALTH.band_names, "unknown"], health_is),
         st.just(churned()),
@@ -220,7 +221,7 @@ def policies(
         _anchors(chosen).flatmap(
             lambda anchor: st.tuples(
                 st.just(anchor),
-                st.none() | _fulfilments(chosen, due_only=isinstance(anchor, _FieldAnchor)),
+                st.none() | _fulfilments(chosen, due_only=anchor in _FIELD_ANCHORS),
             )
         ),
         _offsets(),

@@ -37,8 +37,9 @@ EDGE_ZONES: tuple[str, ...] = (
     "Pacific/Pago_Pago",
 )
 
-_MIN_DATE = dt.date(2023, 1, 1)
-_MAX_DATE = dt.date(2027, 12, 31)
+#: The dates the strategies draw from unless told otherwise.
+DEFAULT_MIN_DATE = dt.date(2023, 1, 1)
+DEFAULT_MAX_DATE = dt.date(2027, 12, 31)
 
 
 def time_zones(*, zones: Sequence[str] = EDGE_ZONES) -> st.SearchStrategy[ZoneInfo]:
@@ -58,7 +59,7 @@ def _time_zones(zones: tuple[str, ...]) -> st.SearchStrategy[ZoneInfo]:
 
 
 def local_dates(
-    *, min_value: dt.date = _MIN_DATE, max_value: dt.date = _MAX_DATE
+    *, min_value: dt.date = DEFAULT_MIN_DATE, max_value: dt.date = DEFAULT_MAX_DATE
 ) -> st.SearchStrategy[dt.date]:
     """Generate calendar dates in a window that, by default, holds 29 February 2024.
 
@@ -103,8 +104,8 @@ def _local_dates(min_value: dt.date, max_value: dt.date) -> st.SearchStrategy[dt
 
 def aware_datetimes(
     *,
-    min_value: dt.date = _MIN_DATE,
-    max_value: dt.date = _MAX_DATE,
+    min_value: dt.date = DEFAULT_MIN_DATE,
+    max_value: dt.date = DEFAULT_MAX_DATE,
     timezones: st.SearchStrategy[ZoneInfo] | None = None,
 ) -> st.SearchStrategy[dt.datetime]:
     """Generate timezone-aware datetimes between two dates, in zones from *timezones*.
@@ -229,19 +230,19 @@ def customer_ids() -> st.SearchStrategy[str]:
 
 #: A tag drawn now and then among the random labels, so that the conditions
 #: on a tag that `policies` makes (``tagged("vip")``) sometimes hold.
-_VIP = "vip"
+VIP = "vip"
 
 
 @_shared
 def tags() -> st.SearchStrategy[frozenset[str]]:
     """Generate tag sets: labels without ';' or edge spaces, now and then ``"vip"``."""
     labels = _label_text().filter(lambda s: ";" not in s)
-    return st.frozensets(st.just(_VIP) | labels, max_size=3)
+    return st.frozensets(st.just(VIP) | labels, max_size=3)
 
 
 #: The segments drawn now and then, so that the conditions on a segment that
 #: `policies` makes (``segment("smb")``) sometimes hold.
-_SEGMENTS = ("smb", "mid", "enterprise")
+SEGMENTS = ("smb", "mid", "enterprise")
 
 
 @_shared
@@ -258,7 +259,7 @@ def attributes() -> st.SearchStrategy[dict[str, str]]:
         )
     )
     others = st.dictionaries(names, st.text(min_size=1, max_size=8), max_size=2)
-    return st.builds(_with_segment, st.none() | st.sampled_from(_SEGMENTS), others)
+    return st.builds(_with_segment, st.none() | st.sampled_from(SEGMENTS), others)
 
 
 def _with_segment(segment: str | None, others: dict[str, str]) -> dict[str, str]:
@@ -269,8 +270,8 @@ def customers(
     *,
     ids: st.SearchStrategy[str] | None = None,
     since: st.SearchStrategy[dt.date] | None = None,
-    min_date: dt.date = _MIN_DATE,
-    max_date: dt.date = _MAX_DATE,
+    min_date: dt.date = DEFAULT_MIN_DATE,
+    max_date: dt.date = DEFAULT_MAX_DATE,
     timezones: st.SearchStrategy[ZoneInfo] | None = None,
     timezone: ZoneInfo | str | None = None,
     channels: Sequence[Channel | str] | None = None,
@@ -326,8 +327,8 @@ def touchpoints(
     customer_id: str | st.SearchStrategy[str] | None = None,
     ids: st.SearchStrategy[str] | None = None,
     at: st.SearchStrategy[dt.datetime] | None = None,
-    min_date: dt.date = _MIN_DATE,
-    max_date: dt.date = _MAX_DATE,
+    min_date: dt.date = DEFAULT_MIN_DATE,
+    max_date: dt.date = DEFAULT_MAX_DATE,
     kinds: st.SearchStrategy[Kind] | None = None,
     channels: Sequence[Channel | str] | None = None,
 ) -> Touchpoint:
@@ -377,8 +378,8 @@ def timelines(
     timezone: ZoneInfo | str | None = None,
     min_size: int = 0,
     max_size: int = 12,
-    min_date: dt.date = _MIN_DATE,
-    max_date: dt.date = _MAX_DATE,
+    min_date: dt.date = DEFAULT_MIN_DATE,
+    max_date: dt.date = DEFAULT_MAX_DATE,
     kinds: st.SearchStrategy[Kind] | None = None,
     channels: Sequence[Channel | str] | None = None,
 ) -> Timeline:
