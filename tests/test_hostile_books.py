@@ -400,6 +400,8 @@ FAR = dt.date(9999, 12, 31)
 EARLY = dt.date(1, 6, 1)
 OK = lc.SAMPLE_AS_OF
 
+RENEWAL = lc.policy("renewal", priority=3, anchor=lc.contract_end(), offset=lc.days(-60))
+
 ARGUMENT_CASES: list[tuple[str, Callable[[], object], str]] = [
     ("agenda", lambda: ENGINE.agenda(BOOK, FAR), "as_of=datetime.date(9999, 12, 31): is outside"),
     ("explain", lambda: ENGINE.explain(BOOK, "C001", EARLY), "as_of=datetime.date(1, 6, 1)"),
@@ -409,6 +411,16 @@ ARGUMENT_CASES: list[tuple[str, Callable[[], object], str]] = [
     ("retention", lambda: lc.metrics.retention(BOOK, OK, FAR), "end="),
     ("cohorts", lambda: lc.metrics.cohort_retention(BOOK, FAR), "as_of="),
     ("report", lambda: lc.metrics.report(BOOK, dt.date(1899, 12, 31), OK), "start="),
+    (
+        "incremental",
+        lambda: lc.IncrementalAgenda(ENGINE, BOOK, as_of=FAR),
+        "as_of=datetime.date(9999",
+    ),
+    ("incremental agenda", lambda: lc.IncrementalAgenda(ENGINE, BOOK, OK).agenda(FAR), "as_of="),
+    ("health scores", lambda: lc.health_scores(lc.Book(), EARLY), "as_of=datetime.date(1, 6, 1)"),
+    ("health score", lambda: lc.DEFAULT_HEALTH.score(*next(BOOK.items()), FAR), "as_of="),
+    ("next change", lambda: lc.next_change(lc.starter_pack(), *next(BOOK.items()), FAR), "as_of="),
+    ("a policy's next change", lambda: RENEWAL.next_change(*next(BOOK.items()), FAR), "as_of="),
 ]
 
 
@@ -422,6 +434,90 @@ def test_dates_out_of_bounds_are_refused_by_name(call: Callable[[], object], mes
     with pytest.raises(lc.InvalidValueError, match="outside the dates") as info:
         call()
     assert message in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("offset", "day"),
+    [(lc.days(36_525), dt.date(9999, 12, 31)), (lc.years(-100), dt.date(1, 1, 1))],
+)
+def test_an_offset_leaving_pythons_dates_is_refused(offset: lc.Offset, day: dt.date):
+    """Only a date outside the library's bounds can get there; it meets the library's error."""
+    with pytest.raises(lc.InvalidValueError, match="leaves Python's dates") as info:
+        offset.apply(day)
+    assert str(info.value).startswith(f"day={day!r}: moved {offset.description}")
+
+
+# A touchpoint in bounds in UTC whose date is out of bounds in its customer's zone.
+KIRI_ZONE = "Pacific/Kiritimati"
+LATE = dt.datetime(2199, 12, 31, 23, tzinfo=dt.UTC)  # 2200-01-01 in Kiritimati
+KIRI = lc.Customer(id="k", name="Kiri", since=dt.date(2025, 1, 6), timezone=KIRI_ZONE)
+KIRI_UTC = lc.Customer(id="k", name="Kiri", since=dt.date(2025, 1, 6))
+KIRI_OK = lc.Touchpoint(
+    id="t-0", customer_id="k", kind="demo", channel="web", direction="inbound", at=AT
+)
+KIRI_LATE = lc.Touchpoint(
+    id="t-1", customer_id="k", kind="demo", channel="web", direction="inbound", at=LATE
+)
+EARLY_TP = lc.Touchpoint(  # 1899-12-31 in Pago Pago
+    id="t-2", customer_id="p", kind="demo", channel="web", direction="inbound",
+    at=dt.datetime(1900, 1, 1, 5, tzinfo=dt.UTC),
+)  # fmt: skip
+PAGO = lc.Customer(id="p", name="Pago", since=dt.date(2025, 1, 6), timezone="Pacific/Pago_Pago")
+
+
+def _incremental_add() -> None:
+    live = lc.IncrementalAgenda(ENGINE, lc.Book([KIRI, PAGO]), as_of=OK)
+    kiri_ok = lc.Touchpoint(
+        id="t-3", customer_id="k", kind="demo", channel="web", direction="inbound", at=AT
+    )
+    try:
+        live.add([kiri_ok, EARLY_TP])
+    finally:  # nothing is taken unless all are good
+        assert live.book.touchpoint_count == 0
+
+
+def _incremental_update() -> None:
+    live = lc.IncrementalAgenda(ENGINE, lc.Book([KIRI_UTC, PAGO], [KIRI_OK, KIRI_LATE]), as_of=OK)
+    pago_east = lc.Customer(id="p", name="Pago", since=dt.date(2025, 1, 6), timezone="UTC")
+    try:
+        live.update([pago_east, KIRI])
+    finally:  # nothing is taken unless all are good
+        assert live.book.customer("k") == KIRI_UTC
+        assert live.book.timeline("p").timezone.key == "Pacific/Pago_Pago"
+
+
+LOCAL_CASES: list[tuple[str, Callable[[], object], str]] = [
+    ("Book", lambda: lc.Book([KIRI], [KIRI_OK, KIRI_LATE]), "2200-01-01"),
+    ("Book, early", lambda: lc.Book([PAGO], [EARLY_TP]), "falls on 1899-12-31"),
+    ("Timeline", lambda: lc.Timeline([KIRI_LATE], timezone=KIRI_ZONE), "2200-01-01"),
+    ("with_touchpoints", lambda: lc.Book([KIRI], [KIRI_OK]).with_touchpoints([KIRI_LATE]), "t-1"),
+    ("with_customers", lambda: lc.Book([KIRI_UTC], [KIRI_LATE]).with_customers([KIRI]), "2200"),
+    ("IncrementalAgenda.add", _incremental_add, "touchpoint 't-2'"),
+    ("IncrementalAgenda.update", _incremental_update, "touchpoint 't-1'"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("call", "message"), [case[1:] for case in LOCAL_CASES], ids=[case[0] for case in LOCAL_CASES]
+)
+def test_a_local_date_out_of_bounds_is_refused_in_python_too(
+    call: Callable[[], object], message: str
+):
+    """As the readers do: a touchpoint whose local date is out of bounds is named."""
+    with pytest.raises(lc.InvalidValueError) as info:
+        call()
+    assert str(info.value).startswith("at=datetime.datetime(")
+    assert "outside the dates the library works with" in str(info.value)
+    assert message in str(info.value)
+
+
+def test_touchpoints_near_the_bounds_but_inside_them_locally_are_kept():
+    """Only the local date counts: the last hour of 2199 in UTC is fine in Pago Pago."""
+    pago_late = lc.Touchpoint(
+        id="t-9", customer_id="p", kind="demo", channel="web", direction="inbound", at=LATE
+    )
+    book = lc.Book([PAGO], [pago_late]).with_customers([PAGO])
+    assert book.timeline("p").local_dates() == (dt.date(2199, 12, 31),)
 
 
 CLI_CASES = [

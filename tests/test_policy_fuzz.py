@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import os
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -20,7 +21,12 @@ import lifecycle as lc
 from lifecycle.cli import main
 
 # Each example writes a file; pytest's tmp_path is one folder per test, not per example.
-FUZZ = settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+# The suite runs the profile's budget; a long run sets LIFECYCLE_FUZZ_EXAMPLES.
+_LONG_RUN = os.environ.get("LIFECYCLE_FUZZ_EXAMPLES")
+FUZZ = settings(
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+    **({"max_examples": int(_LONG_RUN)} if _LONG_RUN else {}),
+)
 
 EDGES = [0, 1, -1, 7, 12, 31, 53, 100, 101, 366, 1200, 1201, 5217, 5218, 36525, 36526, 10**20]
 NUMBERS = st.one_of(st.integers(-400, 400), st.sampled_from(EDGES), st.just(-(10**40)))

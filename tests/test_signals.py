@@ -214,6 +214,28 @@ def test_a_signal_during_a_command_ends_it_and_the_handlers_are_restored(
     assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == before
 
 
+def test_a_signal_ignored_at_the_start_stays_ignored(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+):
+    """As `cmd &` in a script leaves SIGINT ignored: the command must not catch it then."""
+    seen: list[object] = []
+
+    def command(args: object, out: object) -> int:
+        seen.append(signal.getsignal(signal.SIGINT))
+        os.kill(os.getpid(), signal.SIGINT)  # ignored: the command goes on
+        return 0
+
+    monkeypatch.setitem(cli._COMMANDS, "summary", command)
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        assert cli.main(["summary"]) == 0
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert seen == [signal.SIG_IGN]
+    assert capsys.readouterr().err == ""
+
+
 def test_main_outside_the_main_thread_installs_no_handler(capsys: pytest.CaptureFixture[str]):
     before = signal.getsignal(signal.SIGTERM)
     seen: list[object] = []

@@ -284,3 +284,9 @@ def test_bad_rows_in_a_group(tmp_path: Path) -> None:
         "c-3": ["customer_id"],
         "c-9": ["customer_id"],
     }
+
+
+@pytest.mark.parametrize("as_of", [dt.date(9999, 12, 31), dt.date(1, 1, 1)])
+def test_a_date_out_of_bounds_is_refused_before_spark_runs(as_of: dt.date) -> None:
+    with pytest.raises(lc.InvalidValueError, match="as_of=.*outside the dates the library works"):
+        ls.agenda(None, None, as_of=as_of)  # type: ignore[arg-type]

@@ -205,3 +205,55 @@ def test_write_errors_pickle() -> None:
     error = lc.BookWriteError("book/customers.csv", "No space left on device")
     again = pickle.loads(pickle.dumps(error))
     assert (again.path, again.problem, str(again)) == (error.path, error.problem, str(error))
+
+
+def _failing_replace(monkeypatch: pytest.MonkeyPatch, failing_call: int) -> None:
+    """Make the *failing_call*-th rename into place fail (put-backs still work)."""
+    calls = itertools.count(1)
+    replace = os.replace
+
+    def failing(source: Path, target: Path) -> None:
+        if not Path(source).name.endswith(".old") and next(calls) == failing_call:
+            raise OSError(errno.EIO, os.strerror(errno.EIO))
+        replace(source, target)
+
+    monkeypatch.setattr(_files.os, "replace", failing)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_a_failed_second_rename_puts_the_first_file_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str
+) -> None:
+    lc.write_book(SMALL, tmp_path, format=fmt)  # type: ignore[arg-type]
+    before = _snapshot(tmp_path)
+    _failing_replace(monkeypatch, 2)
+    with pytest.raises(lc.BookWriteError) as caught:
+        lc.write_book(lc.sample_book(), tmp_path, format=fmt)  # type: ignore[arg-type]
+    assert str(caught.value) == (
+        f"{tmp_path / f'touchpoints.{fmt}'}: cannot write the book: Input/output error"
+    )
+    assert _snapshot(tmp_path) == before  # the old customers file back, nothing left over
+    assert lc.read_book(tmp_path) == SMALL
+
+
+def test_a_failed_rename_into_a_new_folder_leaves_no_half_book(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _failing_replace(monkeypatch, 2)
+    with pytest.raises(lc.BookWriteError, match=r"touchpoints\.csv: .*Input/output error"):
+        lc.write_book(SMALL, tmp_path)
+    assert _snapshot(tmp_path) == {}
+
+
+def test_without_hard_links_the_book_is_still_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lc.write_book(lc.sample_book(), tmp_path)
+
+    def no_links(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.EPERM, os.strerror(errno.EPERM))
+
+    monkeypatch.setattr(_files.os, "link", no_links)
+    lc.write_book(SMALL, tmp_path)
+    assert lc.read_book(tmp_path) == SMALL
+    assert sorted(_snapshot(tmp_path)) == ["customers.csv", "touchpoints.csv"]

@@ -442,7 +442,13 @@ def _interruptible() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = {number: signal.signal(number, _interrupt) for number in _SIGNALS}
+    # A signal ignored when the command starts stays ignored (the POSIX way: a
+    # job started with `&` by a script, or under nohup, is meant to outlive Ctrl-C).
+    previous = {
+        number: signal.signal(number, _interrupt)
+        for number in _SIGNALS
+        if signal.getsignal(number) is not signal.SIG_IGN
+    }
     try:
         yield
     finally:

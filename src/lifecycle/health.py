@@ -16,7 +16,7 @@ from typing import Protocol, runtime_checkable
 import attrs
 
 from lifecycle._frozendict import FrozenDict
-from lifecycle._validate import check_date
+from lifecycle._validate import check_day
 from lifecycle.book import Book
 from lifecycle.customers import Customer
 from lifecycle.errors import InvalidValueError
@@ -288,7 +288,7 @@ class HealthModel:
         measures that have a value; the band is the first whose lowest score
         the score reaches.
         """
-        check_date("as_of", as_of)
+        check_day("as_of", as_of)
         visible = timeline.until(as_of)
         found = [(m, w, m(customer, visible, as_of)) for m, w in self.measures]
         total = sum(w for _, w, v in found if v is not None)
@@ -321,6 +321,9 @@ def health_scores(
 ) -> Mapping[str, Health]:
     """Score every customer of *book* on *as_of*, by customer id.
 
+    Raises:
+        InvalidValueError: if *as_of* is not a date within `lifecycle.limits`.
+
     Examples:
         >>> import lifecycle as lc
         >>> scores = health_scores(lc.sample_book(), lc.SAMPLE_AS_OF)
@@ -328,4 +331,5 @@ def health_scores(
         ...     "at_risk", "healthy", "unknown", "watch"}
         (200, True)
     """
+    check_day("as_of", as_of)
     return FrozenDict({c.id: model.score(c, t, as_of) for c, t in book.items()})

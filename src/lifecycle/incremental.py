@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from operator import attrgetter
 
 from lifecycle._agenda_order import Dated, Ordered, held_order, held_redated
-from lifecycle._validate import check_date
+from lifecycle._validate import check_day
 from lifecycle.agenda import (
     Action,
     Agenda,
@@ -123,7 +123,7 @@ class IncrementalAgenda:
         as_of: The first date.
 
     Raises:
-        InvalidValueError: if *as_of* is not a date.
+        InvalidValueError: if *as_of* is not a date within `lifecycle.limits`.
         DuplicateIdError: if *book* (a stream) repeats a customer.
 
     Examples:
@@ -163,7 +163,7 @@ class IncrementalAgenda:
         if not isinstance(engine, Engine):
             raise InvalidValueError("engine", engine, "must be a lifecycle.Engine")
         self._engine = engine
-        self._as_of = check_date("as_of", as_of)
+        self._as_of = check_day("as_of", as_of)
         # Re-entrant: a policy of one's own may read `book` while being asked.
         self._lock = threading.RLock()
         self._members: list[Evaluator] = [evaluator(p) for p in engine.policies]
@@ -229,7 +229,10 @@ class IncrementalAgenda:
         touchpoints = list(touchpoints)  # read before the lock: it may be a slow generator
         with self._lock:
             grouped = group_touchpoints(touchpoints, self._customers, self._ids)
-            extend_timelines(self._timelines, self._customers, grouped)
+            # Into a copy of the touched timelines: one refused leaves all as they were.
+            touched = {cid: self._timelines[cid] for cid in grouped}
+            extend_timelines(touched, self._customers, grouped)
+            self._timelines.update(touched)
             self._ids.update([tp.id for new in grouped.values() for tp in new])
             for cid in grouped:
                 self._dirty.setdefault(cid, False)
@@ -245,7 +248,10 @@ class IncrementalAgenda:
         """
         changed = customers_by_id(customers)
         with self._lock:
-            rezone_timelines(self._timelines, changed)
+            # Into a copy of the touched timelines: one refused leaves all as they were.
+            touched = {cid: self._timelines[cid] for cid in changed if cid in self._timelines}
+            rezone_timelines(touched, changed)
+            self._timelines.update(touched)
             self._customers.update(changed)
             self._dirty.update(dict.fromkeys(changed, True))
 
@@ -300,11 +306,12 @@ class IncrementalAgenda:
         afterwards.
 
         Raises:
-            InvalidValueError: if *as_of* is not a date, or is before `as_of`
+            InvalidValueError: if *as_of* is not a date within `lifecycle.limits`,
+                or is before `as_of`
                 (an incremental agenda only moves forward; build a new one to
                 look back).
         """
-        check_date("as_of", as_of)
+        check_day("as_of", as_of)
         with self._lock:
             return self._agenda(as_of)
 

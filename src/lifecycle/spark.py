@@ -37,7 +37,7 @@ from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from lifecycle._validate import check_date
+from lifecycle._validate import check_day
 from lifecycle.agenda import ORDER_FIELDS, Agenda
 from lifecycle.book import Book
 from lifecycle.engine import Engine
@@ -182,7 +182,7 @@ def agenda(
         InvalidValueError: for a bad date, or both *engine* and *policy_file*.
         PolicyFileError: for a bad policy file (checked here, before Spark runs).
     """
-    check_date("as_of", as_of)
+    check_day("as_of", as_of)
     kinds = tuple(kinds)
     text = None
     if policy_file is not None:

@@ -18,7 +18,15 @@ from operator import attrgetter, methodcaller
 from typing import NoReturn, overload
 from zoneinfo import ZoneInfo
 
-from lifecycle._validate import UTC, check_date, slot_setters, to_zone
+from lifecycle._validate import (
+    LOCAL_SAFE_FIRST,
+    LOCAL_SAFE_LAST,
+    UTC,
+    check_date,
+    local_problem,
+    slot_setters,
+    to_zone,
+)
 from lifecycle.errors import DuplicateIdError, InvalidValueError
 from lifecycle.touchpoints import Direction, Kind, Touchpoint, to_direction, to_kind
 
@@ -44,6 +52,22 @@ _KIND_CODES: dict[Kind, str] = {}
 # two threads extending one book must not both append to the same index.
 _GROWING = threading.Lock()
 _DIRECTION_CODES = {Direction.INBOUND: "i", Direction.OUTBOUND: "o"}
+
+
+def _check_local(items: Sequence[Touchpoint], zone: ZoneInfo) -> None:
+    """Refuse a touchpoint whose date in *zone* is out of bounds (*items* in time order).
+
+    Only the first and last few can be near the bounds: a look at the ends suffices.
+    """
+    if not items or (items[0].at >= LOCAL_SAFE_FIRST and items[-1].at <= LOCAL_SAFE_LAST):
+        return
+    for touchpoint in items:
+        if not LOCAL_SAFE_FIRST <= touchpoint.at <= LOCAL_SAFE_LAST:
+            problem = local_problem(touchpoint.at, zone)
+            if problem is not None:
+                raise InvalidValueError(
+                    "at", touchpoint.at, f"{problem} (touchpoint {touchpoint.id!r})"
+                )
 
 
 def _kind_code(kind: Kind) -> str:
@@ -207,6 +231,7 @@ class Timeline:
         more = list(touchpoints)
         if len(more) > 1:  # usually one: no key to make
             more.sort(key=_sort_key)
+        _check_local(more, timezone)
         index = self._index
         with _GROWING:
             items = index.items
@@ -255,6 +280,7 @@ class Timeline:
     def _build(self, zone: ZoneInfo, touchpoints: Iterable[Touchpoint]) -> None:
         # A list, not a tuple: appending to it later (see `_Index.append`) needs no copy.
         items = sorted(touchpoints, key=_sort_key)
+        _check_local(items, zone)
         self._init(zone, _Index(items, zone), 0, len(items))
 
     def _init(self, zone: ZoneInfo, index: _Index, start: int, stop: int) -> None:

@@ -9,6 +9,7 @@ the whole file unreadable and are raised.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import errno
 import itertools
@@ -595,9 +596,20 @@ def write_tables(tables: Sequence[Table], *, fmt: str) -> None:
                 os.fchmod(handle.fileno(), _final_mode(current))
                 handle.flush()
                 os.fsync(handle.fileno())
-        for temporary, final in made:
-            current = final
-            os.replace(temporary, final)
+        kept = [_keep(final) for _, final in made]
+        done = 0
+        try:
+            for temporary, final in made:
+                current = final
+                os.replace(temporary, final)
+                done += 1
+        except OSError:
+            _put_back(made[:done], kept)
+            raise
+        finally:
+            for old in kept:
+                if old is not None:
+                    old.unlink(missing_ok=True)
         _sync_folder(current.parent)
     except _Unwritable as e:
         raise BookWriteError(
@@ -608,6 +620,32 @@ def write_tables(tables: Sequence[Table], *, fmt: str) -> None:
     finally:
         for temporary, _ in made:
             temporary.unlink(missing_ok=True)
+
+
+def _keep(final: Path) -> Path | None:
+    """A new hard link to the file now at *final*, to put back if a later rename fails.
+
+    ``None`` when there is no file there, or no link can be made (a file
+    system without hard links): then that file cannot be put back.
+    """
+    if not os.path.lexists(final):
+        return None
+    old = final.with_name(f".{final.name}.{_token()}.old")
+    try:
+        os.link(final, old, follow_symlinks=False)  # never onto an existing name
+    except OSError:
+        return None
+    return old
+
+
+def _put_back(renamed: Sequence[tuple[Path, Path]], kept: Sequence[Path | None]) -> None:
+    """Undo the renames done: the old files back (from `_keep`), new ones removed."""
+    for (_, final), old in zip(renamed, kept, strict=False):
+        with contextlib.suppress(OSError):  # best effort: the first error is the one to tell
+            if old is None:
+                final.unlink()
+            else:
+                os.replace(old, final)
 
 
 def _sync_folder(folder: Path) -> None:

@@ -17,6 +17,7 @@ from typing import Protocol, runtime_checkable
 
 import attrs
 
+from lifecycle._validate import check_day
 from lifecycle.customers import Customer
 from lifecycle.errors import InvalidValueError
 from lifecycle.policies._time import ONE_DAY
@@ -194,8 +195,9 @@ def next_change(
     `IncrementalAgenda` only waits for the condition there).
 
     Raises:
-        InvalidValueError: if a policy's own ``next_change`` gives something
-            other than a date after *as_of* (or ``None``).
+        InvalidValueError: if *as_of* is not a date within `lifecycle.limits`, or
+            a policy's own ``next_change`` gives something other than a date
+            after *as_of* (or ``None``).
 
     Examples:
         >>> import datetime as dt
@@ -204,5 +206,6 @@ def next_change(
         >>> lc.next_change(lc.starter_pack(), ada, lc.Timeline([]), dt.date(2026, 6, 1))
         datetime.date(2027, 3, 1)
     """
+    check_day("as_of", as_of)
     context = Context(customer, timeline, as_of, memo={})
     return evaluator(policy).evaluate(context, due_only=False, changes=True)[1]

@@ -7,7 +7,7 @@ import datetime as dt
 import attrs
 
 from lifecycle._frozendict import SmallFrozenDict
-from lifecycle._validate import check_id, check_priority
+from lifecycle._validate import check_day, check_id, check_priority
 from lifecycle.customers import Customer
 from lifecycle.policies._anchors import Anchor, anchor_kinds, date_free
 from lifecycle.policies._conditions import Condition
@@ -91,7 +91,11 @@ class RulePolicy:
             ...                   contract_end=dt.date(2026, 12, 31))
             >>> renewal.next_change(ada, lc.Timeline([]), dt.date(2026, 6, 1))
             datetime.date(2026, 11, 1)
+
+        Raises:
+            InvalidValueError: if *as_of* is not a date within `lifecycle.limits`.
         """
+        check_day("as_of", as_of)
         return self.evaluate(Context(customer, timeline, as_of), due_only=False, changes=True)[1]
 
     def reads(self, *, closing: bool) -> Reads:

@@ -171,8 +171,17 @@ class Offset:
         Examples:
             >>> years(1).apply(dt.date(2024, 2, 29))
             datetime.date(2025, 2, 28)
+
+        Raises:
+            InvalidValueError: if the result is past Python's dates (years 1 to
+                9999); a day within `lifecycle.limits` never is.
         """
-        moved: dt.date = day + self._delta
+        try:
+            moved: dt.date = day + self._delta
+        except (OverflowError, ValueError):  # timedelta's and relativedelta's
+            raise InvalidValueError(
+                "day", day, f"moved {self.description} leaves Python's dates (years 1 to 9999)"
+            ) from None
         return moved
 
 
