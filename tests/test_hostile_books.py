@@ -400,7 +400,7 @@ FAR = dt.date(9999, 12, 31)
 EARLY = dt.date(1, 6, 1)
 OK = lc.SAMPLE_AS_OF
 
-RENEWAL = lc.policy("renewal", priority=3, anchor=lc.contract_end(), offset=lc.days(-60))
+RENEWAL = lc.policy("renewal", priority=3, anchor=lc.policies.contract_end(), offset=lc.days(-60))
 
 ARGUMENT_CASES: list[tuple[str, Callable[[], object], str]] = [
     ("agenda", lambda: ENGINE.agenda(BOOK, FAR), "as_of=datetime.date(9999, 12, 31): is outside"),
@@ -438,9 +438,9 @@ def test_dates_out_of_bounds_are_refused_by_name(call: Callable[[], object], mes
 
 @pytest.mark.parametrize(
     ("offset", "day"),
-    [(lc.days(36_525), dt.date(9999, 12, 31)), (lc.years(-100), dt.date(1, 1, 1))],
+    [(lc.days(36_525), dt.date(9999, 12, 31)), (lc.policies.years(-100), dt.date(1, 1, 1))],
 )
-def test_an_offset_leaving_pythons_dates_is_refused(offset: lc.Offset, day: dt.date):
+def test_an_offset_leaving_pythons_dates_is_refused(offset: lc.policies.Offset, day: dt.date):
     """Only a date outside the library's bounds can get there; it meets the library's error."""
     with pytest.raises(lc.InvalidValueError, match="leaves Python's dates") as info:
         offset.apply(day)
