@@ -543,3 +543,36 @@ def test_of_several_kinds_the_earliest_touchpoint_closes_the_action(kinds: tuple
         assert verdict.status is lc.Status.FULFILLED
         assert verdict.facts["fulfilled_by"] == "t-early"
         assert f"fulfilled by {first} on 2026-02-01 (t-early)" in verdict.reason
+
+
+RULES = [
+    rrule(DAILY, interval=3),
+    rrule(WEEKLY, byweekday=MO),
+    rrule(MONTHLY, bymonthday=31),
+    rrule(MONTHLY, bymonthday=-1, count=5),
+    rrule(YEARLY, bymonth=2, bymonthday=29),
+]
+
+
+@given(
+    st.sampled_from(RULES),
+    st.dates(dt.date(2000, 1, 1), dt.date(2030, 12, 31)),
+    st.lists(st.integers(0, 3_000), min_size=1, max_size=6),
+)
+def test_a_rule_asked_again_gives_what_a_fresh_walk_gives(
+    rule: rrule, base: dt.date, spans: list[int]
+):
+    """The dates a recurrence keeps between questions change no answer, in any order asked."""
+    recurrence = lc.every(rule=rule)
+    for span in spans:
+        day = base + dt.timedelta(days=span)
+        start, stop = (dt.datetime.combine(d, dt.time()) for d in (base, day))
+        # Far enough past *day* for the next date of any rule here (29 February: 8 years).
+        walk = rule.replace(dtstart=start).between(start, stop + dt.timedelta(days=3_000))
+        walked = [d.date() for d in walk]
+        seen = [d for d in walked if d <= day]
+        assert recurrence.latest(base, day) == ((len(seen), seen[-1]) if seen else None)
+        after = [d for d in walked if d > day]
+        assert recurrence.following(base, (len(seen), day) if seen else None) == (
+            (after[0] if after else None) if seen else (walked[0] if walked else None)
+        )

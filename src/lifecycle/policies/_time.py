@@ -8,7 +8,10 @@ arithmetic leave Python's calendar or loop for long.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
+import threading
+from bisect import bisect_right
 from collections.abc import Iterator
 
 import attrs
@@ -275,18 +278,16 @@ class Recurrence:
         )
         return moved
 
-    def _occurrences(self, rule: rrule, base: dt.date) -> Iterator[dt.date]:
-        return _rule_dates(rule, self._until, base)
+    def _dates(self, rule: rrule, base: dt.date, through: dt.date) -> list[dt.date]:
+        """The rule's dates after *base*, at least through *through* (one more if there is one)."""
+        return _known_dates(rule, self._until, base).through(through)
 
     def latest(self, base: dt.date, on_or_before: dt.date) -> tuple[int, dt.date] | None:
         """Return (k, date) of the latest occurrence on or before a date, if any."""
         if self.rule is not None:
-            found = None
-            for k, day in enumerate(self._occurrences(self.rule, base), start=1):
-                if day > on_or_before:
-                    break
-                found = k, day
-            return found
+            dates = self._dates(self.rule, base, on_or_before)
+            k = bisect_right(dates, on_or_before)
+            return (k, dates[k - 1]) if k else None
         k = self._estimate(base, on_or_before)
         while k >= 1 and self._nth(base, k) > on_or_before:
             k -= 1
@@ -300,13 +301,8 @@ class Recurrence:
         An occurrence is due by *as_of* when *offset* moves it to *as_of* or before.
         """
         if self.rule is not None:
-            # One pass over the rule's dates, rather than one per occurrence stepped back.
-            dates = []
-            for day in self._occurrences(self.rule, base):
-                if day > as_of:
-                    break
-                dates.append(day)
-            for k in range(len(dates), 0, -1):
+            dates = self._dates(self.rule, base, as_of)
+            for k in range(bisect_right(dates, as_of), 0, -1):
                 if offset.apply(dates[k - 1]) <= as_of:
                     return k, dates[k - 1]
             return None
@@ -318,8 +314,8 @@ class Recurrence:
     def first(self, base: dt.date) -> tuple[int, dt.date] | None:
         """Return (1, date) of the first occurrence after the anchor date."""
         if self.rule is not None:
-            found = next(self._occurrences(self.rule, base), None)
-            return None if found is None else (1, found)
+            dates = self._dates(self.rule, base, base)
+            return (1, dates[0]) if dates else None
         return 1, self._nth(base, 1)
 
     def following(self, base: dt.date, occurrence: tuple[int, dt.date] | None) -> dt.date | None:
@@ -329,7 +325,9 @@ class Recurrence:
             return None if found is None else found[1]
         k, day = occurrence
         if self.rule is not None:
-            return next((d for d in self._occurrences(self.rule, base) if d > day), None)
+            dates = self._dates(self.rule, base, day)
+            after = bisect_right(dates, day)
+            return dates[after] if after < len(dates) else None
         return self._nth(base, k + 1)
 
     def _estimate(self, base: dt.date, until: dt.date) -> int:
@@ -340,6 +338,42 @@ class Recurrence:
             per = step.years * 12 + step.months
             return max(0, span_months // per) if per > 0 else 0
         return max(0, (until - base).days // step.days) if step.days > 0 else 0
+
+
+class _KnownDates:
+    """A rule's dates after one base date, worked out as far as asked, and kept.
+
+    A forecast or an incremental agenda asks a recurrence again on every day
+    it may change, from the same anchor: keeping what was worked out makes
+    each question cost the days it adds, not all the days since the anchor.
+    """
+
+    __slots__ = ("_dates", "_lock", "_more")
+
+    def __init__(self, rule: rrule, until: dt.datetime | None, base: dt.date) -> None:
+        self._more: Iterator[dt.date] | None = _rule_dates(rule, until, base)
+        self._dates: list[dt.date] = []
+        self._lock = threading.Lock()  # one engine may be used from several threads
+
+    def through(self, day: dt.date) -> list[dt.date]:
+        """The dates up to *day*, and the next one if there is one (the list kept: read only)."""
+        dates = self._dates
+        if self._more is not None and (not dates or dates[-1] <= day):
+            with self._lock:
+                more: Iterator[dt.date] | None = self._more
+                while more is not None and (not dates or dates[-1] <= day):
+                    found = next(more, None)
+                    if found is None:
+                        self._more = more = None
+                    else:
+                        dates.append(found)
+        return dates
+
+
+@functools.lru_cache(maxsize=64)
+def _known_dates(rule: rrule, until: dt.datetime | None, base: dt.date) -> _KnownDates:
+    # Bounded: a book's customers come one after the other, each asked on its own days.
+    return _KnownDates(rule, until, base)
 
 
 def _rule_dates(rule: rrule, until: dt.datetime | None, base: dt.date) -> Iterator[dt.date]:
