@@ -8,12 +8,14 @@ same things and fail with the same messages.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
+from lifecycle._frozendict import FrozenDict
 from lifecycle._validate import (
     UTC,
     date_problem,
@@ -221,7 +223,7 @@ def parse_customer(row: Mapping[str, Raw], lifecycle: Lifecycle | None) -> Custo
             raise CellError(column, value, "a custom attribute must be a string")
         attributes[column] = _text(row, column, required=False) or value
     try:
-        checked_attributes = to_attributes(attributes)
+        checked_attributes = _shared_attributes(tuple(attributes.items()))
     except InvalidValueError as e:  # a JSON key no CSV header could have
         raise CellError(e.field, e.value, e.problem) from None
     # The readers refuse near-reserved names (`did you mean`) before any row.
@@ -300,6 +302,16 @@ def _tags(value: Raw) -> frozenset[str]:
 
 
 _EMPTY_TAGS: frozenset[str] = frozenset()
+# A book repeats a few tag sets and attribute bags many times over. Equal ones
+# are shared: each object kept is one more for the cyclic collector to walk
+# again and again while a book is read (and more memory).
+_SHARED = 4096
+_shared_tags = functools.lru_cache(maxsize=_SHARED)(_tags)
+
+
+@functools.lru_cache(maxsize=_SHARED)
+def _shared_attributes(items: tuple[tuple[str, str], ...]) -> FrozenDict[str, str]:
+    return to_attributes(dict(items))
 
 
 def _encodable(text: str) -> bool:
@@ -381,7 +393,7 @@ def parse_touchpoint(
                     kind,
                     direction,
                     score,
-                    _tags(tags_cell) if tags_cell else _EMPTY_TAGS,
+                    _shared_tags(tags_cell) if tags_cell else _EMPTY_TAGS,
                     note or "",
                 )
     except (KeyError, TypeError, ValueError, AttributeError, OverflowError):
