@@ -951,3 +951,32 @@ def test_several_writer_threads_lose_nothing() -> None:
     full = book.with_touchpoints([tp for mine in added for tp in mine])
     assert live.book == full
     assert live.agenda(lc.SAMPLE_AS_OF) == ENGINE.agenda(full, lc.SAMPLE_AS_OF)
+
+
+@attrs.define
+class _FailsOnce:
+    """A policy of one's own that raises the first time it is asked on a given day."""
+
+    day: dt.date
+    failed: bool = False
+
+    def verdicts(self, customer, timeline, as_of):  # type: ignore[no-untyped-def]
+        if as_of == self.day and not self.failed:
+            self.failed = True
+            raise RuntimeError("the CRM is down")
+        return [
+            lc.Verdict(policy="ping", priority=5, status=lc.Status.DUE, due=as_of, reason="daily")
+        ]
+
+
+def test_a_policy_that_raises_leaves_nothing_half_worked_out() -> None:
+    day = AS_OF + dt.timedelta(days=1)
+    fails = _FailsOnce(day)
+    engine = lc.Engine([*lc.starter_pack(), fails])
+    book = lc.Book([_customer(), _customer("c-2", name="Grace")])
+    live = lc.IncrementalAgenda(engine, book, AS_OF)
+    with pytest.raises(RuntimeError, match="down"):
+        live.agenda(day)
+    assert live.agenda(day) == engine.agenda(live.book, day)
+    later = day + dt.timedelta(days=40)
+    assert live.agenda(later) == engine.agenda(live.book, later)

@@ -97,6 +97,14 @@ class Forecast:
         return {day: Counter(a.policy for a in actions) for day, actions in self.days.items()}
 
 
+def _unique(names: list[str]) -> None:
+    if len(set(names)) != len(names):
+        twice = sorted({n for n in names if names.count(n) > 1})
+        raise InvalidValueError(
+            "policies", twice, "two policies share a name; names must be unique"
+        )
+
+
 def _policy_set(policies: Iterable[Policy]) -> PolicySet:
     return policy_set(policies)
 
@@ -142,12 +150,7 @@ class Engine:
         # Names are checked here, once, when every policy can tell them;
         # otherwise the verdicts are checked as they come.
         object.__setattr__(self, "_check_names", self._policies.names is None)
-        known = [n for p in self._policies for n in evaluator(p).names or ()]
-        if len(set(known)) != len(known):
-            twice = sorted({n for n in known if known.count(n) > 1})
-            raise InvalidValueError(
-                "policies", twice, "two policies share a name; names must be unique"
-            )
+        _unique([n for p in self._policies for n in evaluator(p).names or ()])
 
     @property
     def policies(self) -> tuple[Policy, ...]:
@@ -203,14 +206,8 @@ class Engine:
         Raises:
             InvalidValueError: naming the names given twice.
         """
-        if not self._check_names:
-            return
-        names = [v.policy for v in verdicts]
-        if len(set(names)) != len(names):
-            twice = sorted({n for n in names if names.count(n) > 1})
-            raise InvalidValueError(
-                "policies", twice, "two policies share a name; names must be unique"
-            )
+        if self._check_names:
+            _unique([v.policy for v in verdicts])
 
     def _actions(
         self,
@@ -240,7 +237,8 @@ class Engine:
             as_of: The date.
 
         Raises:
-            InvalidValueError: if *as_of* is not a date, or two policies share a name.
+            InvalidValueError: if *as_of* is not a date within `lifecycle.limits`, or
+                two verdicts of a policy of your own share a name with another's.
         """
         check_day("as_of", as_of)
         actions: list[Action] = []

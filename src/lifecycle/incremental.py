@@ -328,9 +328,15 @@ class IncrementalAgenda:
         due = tuple(sorted(self._woken(as_of)))
         self._as_of = as_of
         dirty = self._dirty
-        for cid in due:
-            self._refresh(cid, as_of, everything=dirty.get(cid, False))
-        self._dirty.clear()
+        try:
+            for cid in due:
+                self._refresh(cid, as_of, everything=dirty.get(cid, False))
+        except BaseException:
+            # A policy that raised leaves these customers half worked out, and
+            # their dates are off the calendar: the next call works them out whole.
+            dirty.update(dict.fromkeys(due, True))
+            raise
+        dirty.clear()
         if self._skipped_order is None:
             self._skipped_order = tuple(self._skipped[cid] for cid in sorted(self._skipped))
         return Agenda(

@@ -16,7 +16,7 @@ The top-level package re-exports the most used of them (`lifecycle.policy`,
 - **fulfilment**: `fulfilled_by` (a `Fulfilment`) and where its window starts
   (a `WindowStart`): `from_anchor`, `from_anchor_date`, `from_due`;
 - **evaluation**: `Evaluator`, `evaluator`, `Evaluation`, `Reads`,
-  `EVERYTHING`, `next_change`;
+  `EVERYTHING`, `NOTHING`, `next_change`;
 - **policy files**: `load_policies`, `parse_policies`, `ENTRY_POINT_GROUP`.
 
 Examples:
@@ -58,6 +58,7 @@ from lifecycle.policies._conditions import (
 )
 from lifecycle.policies._evaluation import (
     EVERYTHING,
+    NOTHING,
     Evaluation,
     Evaluator,
     Reads,
@@ -90,6 +91,7 @@ from lifecycle.policy import Anchored, Context, Policy, Status, Verdict
 __all__ = [
     "ENTRY_POINT_GROUP",
     "EVERYTHING",
+    "NOTHING",
     "Anchor",
     "Anchored",
     "Condition",

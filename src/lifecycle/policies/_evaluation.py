@@ -25,7 +25,15 @@ from lifecycle.policy import Context, Policy, Status, Verdict
 from lifecycle.timeline import Timeline
 from lifecycle.touchpoints import Direction, Kind, Touchpoint
 
-__all__ = ["EVERYTHING", "Evaluation", "Evaluator", "Reads", "evaluator", "next_change"]
+__all__ = [
+    "EVERYTHING",
+    "NOTHING",
+    "Evaluation",
+    "Evaluator",
+    "Reads",
+    "evaluator",
+    "next_change",
+]
 
 #: An evaluation: the verdicts, and the first date after the as-of date on which
 #: they may differ (``None``: not without new touchpoints or a changed customer;
