@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable, Iterator
 
 import attrs
 
-from lifecycle.customers import Customer
 from lifecycle.errors import InvalidValueError
 from lifecycle.policies._conditions import Condition
 from lifecycle.policies._evaluation import (
     NOTHING,
+    Evaluated,
     Evaluation,
     Evaluator,
     Reads,
@@ -19,7 +18,6 @@ from lifecycle.policies._evaluation import (
 )
 from lifecycle.policies._time import earliest
 from lifecycle.policy import Context, Policy, Status, Verdict
-from lifecycle.timeline import Timeline
 
 __all__ = ["PolicySet", "Restricted", "policy_set", "restrict"]
 
@@ -37,7 +35,7 @@ def _check(policies: Iterable[object]) -> tuple[Policy, ...]:
 
 
 @attrs.frozen
-class PolicySet:
+class PolicySet(Evaluated):
     """Several policies acting as one: its verdicts are its members' verdicts, in order.
 
     Build one with `policy_set`; iterate it to get the members.
@@ -58,20 +56,6 @@ class PolicySet:
     def names(self) -> tuple[str, ...] | None:
         """Its members' verdict names, in order (``None`` if a member cannot tell)."""
         return self._names
-
-    def verdicts(
-        self, customer: Customer, timeline: Timeline, as_of: dt.date
-    ) -> tuple[Verdict, ...]:
-        """Return every member's verdicts, in order."""
-        context = Context(customer, timeline, as_of, memo={})
-        return self.evaluate(context, due_only=False, changes=False)[0]
-
-    def due_verdicts(
-        self, customer: Customer, timeline: Timeline, as_of: dt.date
-    ) -> tuple[Verdict, ...]:
-        """Return only the due verdicts: the same as filtering `verdicts`, but cheaper."""
-        context = Context(customer, timeline, as_of, memo={})
-        return self.evaluate(context, due_only=True, changes=False)[0]
 
     def evaluate(self, context: Context, *, due_only: bool, changes: bool) -> Evaluation:
         """Ask every member (see `lifecycle.policies.Evaluator`); the earliest change counts."""
@@ -134,7 +118,7 @@ def _flatten(items: Iterable[object], into: list[object]) -> None:
 
 
 @attrs.frozen
-class Restricted:
+class Restricted(Evaluated):
     """A policy that only applies where a condition holds. Build one with `restrict`."""
 
     policy: Policy
@@ -148,20 +132,6 @@ class Restricted:
     def names(self) -> tuple[str, ...] | None:
         """Its policy's verdict names."""
         return self._inner.names
-
-    def due_verdicts(
-        self, customer: Customer, timeline: Timeline, as_of: dt.date
-    ) -> tuple[Verdict, ...]:
-        """Return the policy's due verdicts where the condition holds."""
-        context = Context(customer, timeline, as_of)
-        return self.evaluate(context, due_only=True, changes=False)[0]
-
-    def verdicts(
-        self, customer: Customer, timeline: Timeline, as_of: dt.date
-    ) -> tuple[Verdict, ...]:
-        """Return the policy's verdicts, turned into not-applicable where the condition fails."""
-        context = Context(customer, timeline, as_of)
-        return self.evaluate(context, due_only=False, changes=False)[0]
 
     def evaluate(self, context: Context, *, due_only: bool, changes: bool) -> Evaluation:
         """Ask the policy where the condition holds (see `lifecycle.policies.Evaluator`).

@@ -119,6 +119,33 @@ class Evaluator(Protocol):
         ...  # pragma: no cover - a protocol has no body
 
 
+class Evaluated:
+    """The `Policy` protocol's methods, for a building block that is an `Evaluator`.
+
+    Each asks `evaluate` once; a block needs to write only that (and `reads`).
+    """
+
+    __slots__ = ()
+
+    def evaluate(self, context: Context, *, due_only: bool, changes: bool) -> Evaluation:
+        """See `Evaluator.evaluate`."""
+        raise NotImplementedError
+
+    def verdicts(
+        self, customer: Customer, timeline: Timeline, as_of: dt.date
+    ) -> tuple[Verdict, ...]:
+        """Return the verdicts for *customer* as of *as_of* (see `lifecycle.Policy`)."""
+        context = Context(customer, timeline, as_of)
+        return self.evaluate(context, due_only=False, changes=False)[0]
+
+    def due_verdicts(
+        self, customer: Customer, timeline: Timeline, as_of: dt.date
+    ) -> tuple[Verdict, ...]:
+        """Return only the due verdicts: the same as filtering `verdicts`, but cheaper."""
+        context = Context(customer, timeline, as_of)
+        return self.evaluate(context, due_only=True, changes=False)[0]
+
+
 def evaluator(policy: Policy) -> Evaluator:
     """Return *policy* as an `Evaluator`: itself if it is one, else adapted once.
 

@@ -11,7 +11,7 @@ from lifecycle._validate import check_day, check_id, check_priority
 from lifecycle.customers import Customer
 from lifecycle.policies._anchors import Anchor, anchor_kinds, date_free
 from lifecycle.policies._conditions import Condition
-from lifecycle.policies._evaluation import EVERYTHING, Evaluation, Reads
+from lifecycle.policies._evaluation import EVERYTHING, Evaluated, Evaluation, Reads
 from lifecycle.policies._fulfilment import Fulfilment
 from lifecycle.policies._time import ONE_DAY, Offset, Recurrence, earliest
 from lifecycle.policy import Anchored, Context, Status, Verdict, new_verdict
@@ -27,7 +27,7 @@ def _ordinal(n: int) -> str:
 
 
 @attrs.frozen
-class RulePolicy:
+class RulePolicy(Evaluated):
     """A stewardship policy made of building blocks. Build one with `policy`.
 
     Attributes:
@@ -61,17 +61,6 @@ class RulePolicy:
     def names(self) -> tuple[str]:
         """The name its one verdict carries (see `lifecycle.policies.Evaluator`)."""
         return (self.name,)
-
-    def verdicts(self, customer: Customer, timeline: Timeline, as_of: dt.date) -> tuple[Verdict]:
-        """Return this policy's one verdict for *customer* as of *as_of*."""
-        context = Context(customer, timeline, as_of)
-        return self.evaluate(context, due_only=False, changes=False)[0]  # type: ignore[return-value]
-
-    def due_verdicts(
-        self, customer: Customer, timeline: Timeline, as_of: dt.date
-    ) -> tuple[Verdict, ...]:
-        """Return the verdict if it is due, else nothing (what the engine's agenda needs)."""
-        return self.evaluate(Context(customer, timeline, as_of), due_only=True, changes=False)[0]
 
     def next_change(self, customer: Customer, timeline: Timeline, as_of: dt.date) -> dt.date | None:
         """Return the first date after *as_of* on which this policy's verdict may differ.
