@@ -29,7 +29,8 @@ from zoneinfo import ZoneInfo
 
 import attrs
 import pytest
-from hypothesis import given
+from dateutil.relativedelta import relativedelta
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import lifecycle as lc
@@ -176,14 +177,56 @@ _PLANTED = {
 }
 
 
+#: The policies whose turning days `book_and_date` aims at, the expiring ones
+#: first (Hypothesis draws the first elements more often).
+TURNING = (
+    "welcome",
+    "detractor_recovery",
+    "promoter_referral",
+    "onboarding_review",
+    "anniversary",
+    "complaint_follow_up",
+    "renewal",
+    "health_check",
+    "reconnect",
+)
+#: Days after an anniversary or before a contract's end where a rule turns.
+CALENDAR_TURNS = (-61, -60, -59, -1, 0, 30, 31)
+
+
 @st.composite
 def book_and_date(draw: st.DrawFn) -> tuple[lc.Book, dt.date]:
-    """A random book and date, or a book of planted situations and a date near them."""
+    """A random book or one of planted situations, and a date: random, or where a rule turns."""
     if draw(st.booleans()):
-        return draw(lct.books(max_customers=4, max_touchpoints=24)), draw(lct.local_dates())
-    anchor = draw(st.sampled_from(ANCHORS))
-    book = draw(_PLANTED[anchor])
-    return book, anchor + draw(st.integers(-10, 90)) * DAY
+        book = draw(lct.books(max_customers=4, max_touchpoints=24))
+        as_of = draw(lct.local_dates())
+    else:
+        anchor = draw(st.sampled_from(ANCHORS))
+        book = draw(_PLANTED[anchor])
+        as_of = anchor + draw(st.integers(-10, 90)) * DAY
+    mode = draw(st.sampled_from(("turn", "turn", "turn", "calendar", "as drawn")))
+    if len(book) and mode == "turn":
+        # Where a rule turns for this book: the day before an occurrence comes
+        # due, its due date, the last day of its window and the day after.
+        customers, touchpoints = rows_of(book)
+        skipped = {cid for cid, _ in ref.agenda(customers, touchpoints, [], as_of).skipped}
+        found = [
+            o for o in ref.occurrences_on(customers, touchpoints, as_of) if o[0] not in skipped
+        ]
+        if found:
+            wanted = draw(st.sampled_from(TURNING))
+            policy = wanted if any(o[1] == wanted for o in found) else found[0][1]
+            _, _, due, _ = draw(st.sampled_from([o for o in found if o[1] == policy]))
+            window = ref.EXPIRY.get(policy, 0)
+            as_of = due + draw(st.sampled_from((-1, 0, window, window + 1))) * DAY
+    elif len(book) and mode == "calendar":
+        customer = draw(st.sampled_from(book.customers))
+        if customer.contract_end is not None and draw(st.booleans()):
+            as_of = customer.contract_end + draw(st.sampled_from(CALENDAR_TURNS)) * DAY
+        else:
+            years = relativedelta(years=draw(st.integers(1, 3)))
+            as_of = customer.since + years + draw(st.sampled_from(CALENDAR_TURNS)) * DAY
+    return book, as_of
 
 
 OWNERS = ("alice", "bob", "Çelik")
@@ -209,6 +252,7 @@ capacities = st.one_of(
 # -- (a) no decisions, no owners -------------------------------------------------------
 
 
+@settings(max_examples=300)
 @given(book_and_date())
 def test_agenda_without_decisions_or_owners_equals_the_reference(
     case: tuple[lc.Book, dt.date],
