@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import importlib
 import pickle
-import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -122,7 +120,7 @@ def one(customer: dict[str, Any] | None = None, **touchpoint: Any) -> lc.Book:
 def test_native_values_are_taken_as_the_text_a_file_holds():
     book = one(
         {
-            "contract_end": dt.datetime(2027, 1, 5),  # a date column pandas read
+            "contract_end": dt.datetime(2027, 1, 5),  # noqa: DTZ001 - a date column pandas read
             "do_not_contact": 1,
             "timezone": None,
             "stage": float("nan"),
@@ -198,12 +196,13 @@ def test_pandas_and_numpy_values():
 
 # -- bad values: the file's rule, named by table, row and field -------------------------
 
+NAIVE = dt.datetime(2025, 2, 3, 9, 30)  # noqa: DTZ001 - the point of the cases using it
 BAD_VALUES = [
     # (customer fields, touchpoint fields, table, field, words of the message)
     ({"name": 42}, None, "customers", "name", "is required and must be a string"),
     ({"since": None}, None, "customers", "since", "is required and must not be empty"),
     ({"since": float("nan")}, None, "customers", "since", "is required and must not be empty"),
-    ({"since": dt.datetime(2025, 1, 6, 9)}, None, "customers", "since", "a date is needed"),
+    ({"since": NAIVE}, None, "customers", "since", "a date is needed"),
     ({"since": "2025-02-30"}, None, "customers", "since", "is not a date on the calendar"),
     ({"customer_id": True}, None, "customers", "customer_id", "must be a string"),
     ({"customer_id": 7.5}, None, "customers", "customer_id", "must be a string"),
@@ -212,7 +211,7 @@ BAD_VALUES = [
     ({"stage": 3}, None, "customers", "stage", "must be a string"),
     ({"plan": ["a"]}, None, "customers", "plan", "a custom attribute must be a string"),
     ({"doNotContact": "yes"}, None, "customers", "doNotContact", "did you mean `do_not_contact`?"),
-    (None, {"at": dt.datetime(2025, 2, 3, 9, 30)}, "touchpoints", "at", "without a time zone"),
+    (None, {"at": NAIVE}, "touchpoints", "at", "without a time zone"),
     (None, {"at": dt.date(2025, 2, 3)}, "touchpoints", "at", "is a date; an instant"),
     (None, {"at": "2025-02-03T09:30"}, "touchpoints", "at", "has no UTC offset"),
     (None, {"at": None}, "touchpoints", "at", "is required and must not be empty"),
@@ -275,7 +274,9 @@ def test_duplicates_and_rejected_owners_name_rows_not_lines():
 def test_a_record_that_is_not_a_mapping_or_has_a_field_name_not_text():
     with pytest.raises(lc.RecordError, match=r"^customers, row 1: is a tuple, not a mapping"):
         lc.book_from_records([("c1", "x", "2025-01-06")], [])  # type: ignore[list-item]
-    with pytest.raises(lc.RecordError, match=r"^customers, row 1: '3' is a field name that is not text"):
+    with pytest.raises(
+        lc.RecordError, match=r"^customers, row 1: '3' is a field name that is not text"
+    ):
         lc.book_from_records([{"customer_id": "c", "name": "x", "since": "2025-01-06", 3: "x"}], [])  # type: ignore[dict-item]
 
 

@@ -9,6 +9,7 @@ time, as `stream_book` reads a sorted book's files.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -71,7 +72,10 @@ def _records(
             for values in rows:
                 yield dict(zip(names, values, strict=True))
     finally:
-        handle.close()
+        # A reader stopped early (a bad row) leaves this generator to be closed later,
+        # perhaps after the caller closed the connection, when closing fails harmlessly.
+        with contextlib.suppress(Exception):
+            handle.close()
 
 
 def _cursor_of(conn: Connection, cursor: Callable[[], Cursor] | None) -> Callable[[], Cursor]:
@@ -145,13 +149,17 @@ def read_book_sql(
     refuse_decisions("decisions query", decisions)
     opener = _cursor_of(conn, cursor)
     names = ("customers query", "touchpoints query")
-    return native_book(
-        _records(opener, customers, names[0], batch),
-        _records(opener, touchpoints, names[1], batch),
-        names=names,
-        kinds=kind_table(kinds),
-        lifecycle=lifecycle,
-    )
+    customer_records = _records(opener, customers, names[0], batch)
+    touchpoint_records = _records(opener, touchpoints, names[1], batch)
+    # Closed here, even after a bad row: each holds a cursor open until it is.
+    with contextlib.closing(customer_records), contextlib.closing(touchpoint_records):
+        return native_book(
+            customer_records,
+            touchpoint_records,
+            names=names,
+            kinds=kind_table(kinds),
+            lifecycle=lifecycle,
+        )
 
 
 @attrs.frozen
