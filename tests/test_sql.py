@@ -207,6 +207,17 @@ def test_a_stream_out_of_order_names_the_row(crm: sqlite3.Connection):
         list(stream)
 
 
+def test_a_stream_names_a_bad_value_as_a_book_does(crm: sqlite3.Connection):
+    crm.execute("UPDATE activities SET rating = 3.5 WHERE id = 10")
+    stream = lc.stream_book_sql(crm, CUSTOMERS, TOUCHPOINTS + " ORDER BY account_id")
+    with pytest.raises(lc.RecordError, match=r"^touchpoints query, row 2, field 'score': '3.5'"):
+        list(stream)
+    misspelt = CUSTOMERS.replace("AS do_not_contact", "AS doNotContact")
+    stream = lc.stream_book_sql(crm, misspelt, TOUCHPOINTS + " ORDER BY account_id")
+    with pytest.raises(lc.RecordError, match=r"^customers query, row 1, field 'doNotContact': "):
+        list(stream)
+
+
 def test_a_stream_finds_a_touchpoint_id_used_by_two_customers(crm: sqlite3.Connection):
     touchpoints = TOUCHPOINTS.replace("SELECT id AS", "SELECT 7 AS") + " ORDER BY account_id"
     stream = lc.stream_book_sql(crm, CUSTOMERS + " ORDER BY id", touchpoints)

@@ -120,10 +120,8 @@ def _tags_cell(field: str, value: object) -> object:
     return value
 
 
-def _any_cell(field: str, value: object) -> object:  # noqa: PLR0911 - one return per type
+def _any_cell(field: str, value: object) -> object:
     """A column without rules of its own (a custom attribute): the text a file would hold."""
-    if isinstance(value, str):
-        return value
     if isinstance(value, bool):
         return "true" if value else "false"
     number = _whole(value)

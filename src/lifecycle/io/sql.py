@@ -10,7 +10,7 @@ time, as `stream_book` reads a sorted book's files.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -59,7 +59,7 @@ class Connection(Protocol):
 
 def _records(
     cursor: Callable[[], Cursor], query: str, table: str, batch: int
-) -> Iterator[dict[str, Any]]:
+) -> Generator[dict[str, Any], None, None]:
     """Yield the query's rows as records (column name -> value), a batch fetched at a time."""
     handle = cursor()
     try:
