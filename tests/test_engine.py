@@ -140,7 +140,7 @@ def test_cap_keeps_the_lowest_priorities_and_holds_back_the_rest_with_why():
     book = lc.Book(
         [customer("c")],
         [
-            touch("p", "c", 200, "purchase"),  # welcome, onboarding_review, health_check due
+            touch("p", "c", 35, "purchase"),  # welcome and onboarding_review due
             touch("k", "c", 10, "complaint"),  # complaint_follow_up
             touch("n", "c", 9, "nps", score=2),  # detractor_recovery
         ],
@@ -148,7 +148,7 @@ def test_cap_keeps_the_lowest_priorities_and_holds_back_the_rest_with_why():
     agenda = ENGINE.agenda(book, D)
     assert [a.policy for a in agenda] == ["complaint_follow_up", "detractor_recovery"]
     held = [h.action.policy for h in agenda.held_back]
-    assert held == ["welcome", "onboarding_review", "health_check"]
+    assert held == ["welcome", "onboarding_review"]
     assert agenda.held_back[0].reason == (
         "cap of 2 actions per customer reached; kept complaint_follow_up, detractor_recovery"
     )
@@ -210,7 +210,7 @@ def test_explain_gives_every_verdict_and_what_the_agenda_did():
     book = lc.Book(
         [customer("c")],
         [
-            touch("p", "c", 200, "purchase"),
+            touch("p", "c", 35, "purchase"),
             touch("k", "c", 10, "complaint"),
             touch("n", "c", 9, "nps", score=2),
         ],
@@ -218,7 +218,7 @@ def test_explain_gives_every_verdict_and_what_the_agenda_did():
     explanation = ENGINE.explain(book, "c", D)
     assert [v.policy for v in explanation.verdicts] == [p.name for p in STARTER]  # type: ignore[attr-defined]
     assert [a.policy for a in explanation.actions] == ["complaint_follow_up", "detractor_recovery"]
-    assert len(explanation.held_back) == 3
+    assert len(explanation.held_back) == 2
     text = str(explanation)
     assert "welcome              due: held back (cap)" in text
     assert "anniversary          due: on the agenda" not in text

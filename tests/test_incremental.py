@@ -550,7 +550,7 @@ def test_actions_are_dated_as_they_are_read() -> None:
     book = lc.Book(
         [_customer()],
         [
-            _touch("T0", "c-1", dt.date(2026, 9, 1), kind="purchase"),
+            _touch("T0", "c-1", dt.date(2026, 10, 5), kind="purchase"),
             _touch("T1", "c-1", dt.date(2026, 10, 1), kind="complaint"),
         ],
     )

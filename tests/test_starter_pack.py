@@ -90,7 +90,19 @@ def restated(
             t.kind.name == "anniversary" and local(t) >= anniversary - 7 * DAY for t in seen
         ):
             due["anniversary"] = anniversary
-    return {name: day for name, day in due.items() if day <= d}
+    # Expiry (revised 2026-12-07): not due once d > due + window.
+    windows = {
+        "detractor_recovery": 60,
+        "welcome": 30,
+        "onboarding_review": 60,
+        "promoter_referral": 30,
+        "anniversary": 30,
+    }
+    return {
+        name: day
+        for name, day in due.items()
+        if day <= d and (name not in windows or d <= day + windows[name] * DAY)
+    }
 
 
 def engine_due(book: lc.Book, customer_id: str, d: dt.date) -> dict[str, dt.date]:
@@ -299,6 +311,35 @@ class TestPromoterReferral:
         too_early = attrs.evolve(on_edge, at=edge - dt.timedelta(minutes=1))
         assert "promoter_referral" not in due_on(D, n, on_edge)
         assert "promoter_referral" in due_on(D, n, too_early)
+
+
+class TestExpiry:
+    """The revised pack (2026-12-07): four more policies leave the agenda after a window."""
+
+    @pytest.mark.parametrize(
+        ("policy", "anchor", "offset", "window"),
+        [
+            ("detractor_recovery", ("nps", 3), 3, 60),
+            ("welcome", ("purchase", None), 7, 30),
+            ("onboarding_review", ("purchase", None), 30, 60),
+            ("promoter_referral", ("nps", 10), 14, 30),
+        ],
+    )
+    def test_due_through_the_last_day_of_the_window_then_expired(
+        self, policy: str, anchor: tuple[str, int | None], offset: int, window: int
+    ):
+        """Due on due + window (the last day); expired, and not held back, the day after."""
+        kind, score = anchor
+        start = dt.date(2026, 1, 10)
+        due = start + offset * DAY
+        trigger = tp("a", start, kind, score=score)
+        assert due_on(due + window * DAY, trigger)[policy] == due
+        after = due + (window + 1) * DAY
+        assert policy not in due_on(after, trigger)
+        assert verdict(policy, after, trigger).status is lc.Status.EXPIRED
+        book = lc.Book([cust()], [trigger])
+        held = ENGINE.agenda(book, after).held_back
+        assert policy not in {h.action.policy for h in held}
 
 
 class TestAnniversary:

@@ -27,6 +27,7 @@ from lifecycle._version import __version__
 from lifecycle.agenda import Action, Agenda, HeldBack, Skipped
 from lifecycle.book import Book, Timelines
 from lifecycle.customers import Customer
+from lifecycle.decisions import Decision, Outcome
 from lifecycle.engine import Engine, Explanation, Forecast
 from lifecycle.errors import (
     BookFormatError,
@@ -94,6 +95,7 @@ __all__ = [
     "Channel",
     "Context",
     "Customer",
+    "Decision",
     "Direction",
     "DuplicateIdError",
     "Engine",
@@ -108,6 +110,7 @@ __all__ = [
     "Lifecycle",
     "LifecycleError",
     "NaiveDatetimeError",
+    "Outcome",
     "Policy",
     "PolicyFileError",
     "PolicyProblem",

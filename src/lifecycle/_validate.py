@@ -246,7 +246,8 @@ def slot_setters(cls: type, *names: str) -> tuple[Callable[[Any, Any], None], ..
 def unchecked_constructor(cls: type[T]) -> Callable[..., T]:
     """Return a constructor of the slotted attrs class *cls* that skips its checks.
 
-    It takes one value per field, positionally, in `attrs.fields` order, and
+    It takes one value per field, positionally, in `attrs.fields` order (the
+    trailing ones with a plain default may be left out), and
     sets each through its slot's own setter: no validators, no converters, no
     keywords (attrs' ``__init__`` takes keywords more slowly). For values the
     caller vouches for, such as a reader's, checked cell by cell with file and
@@ -266,10 +267,22 @@ def unchecked_constructor(cls: type[T]) -> Callable[..., T]:
         >>> new_point = unchecked_constructor(Point)
         >>> new_point(-1, 2)
         Point(x=-1, y=2)
+        >>> new_point(-1)
+        Point(x=-1, y=0)
     """
-    names = [field.name for field in attrs.fields(cls)]
+    fields = attrs.fields(cls)
+    names = [field.name for field in fields]
     namespace: dict[str, Any] = {"_new": object.__new__, "_cls": cls}
-    lines = [f"def new({', '.join(names)}):", "    _self = _new(_cls)"]
+    # A trailing field with a plain default may be left out, as in ``__init__``:
+    # adding such a field keeps every caller's positional values right.
+    parameters = list(names)
+    for number in reversed(range(len(fields))):
+        default = fields[number].default
+        if default is attrs.NOTHING or isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+            break
+        namespace[f"_default{number}"] = default
+        parameters[number] += f"=_default{number}"
+    lines = [f"def new({', '.join(parameters)}):", "    _self = _new(_cls)"]
     for number, name in enumerate(names):
         slot = cls.__dict__.get(name)
         if name.startswith("_") or not hasattr(slot, "__set__"):

@@ -231,6 +231,12 @@ def _read(
     )
 
 
+def _customer_columns(book: Book) -> tuple[str, ...]:
+    if any(c.owner is not None for c in book):
+        return CUSTOMER_COLUMNS
+    return tuple(c for c in CUSTOMER_COLUMNS if c != "owner")
+
+
 def write_book(
     book: Book,
     path: str | os.PathLike[str],
@@ -283,7 +289,7 @@ def write_book(
         [
             Table(
                 folder / f"customers.{format}",
-                (*CUSTOMER_COLUMNS, *attribute_columns),
+                (*_customer_columns(book), *attribute_columns),
                 customer_rows,
             ),
             Table(

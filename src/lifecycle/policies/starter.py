@@ -20,19 +20,19 @@ __all__ = ["starter_pack"]
 def starter_pack() -> PolicySet:
     """Return the nine policies of the starter pack, in priority order.
 
-    =====================  ========  ==========================================
+    =====================  ========  =============================================================
     policy                 priority  in words
-    =====================  ========  ==========================================
+    =====================  ========  =============================================================
     complaint_follow_up    1         2 days after the earliest unresolved complaint
-    detractor_recovery     2         3 days after an NPS answer of 0-6, unless we reached out since
+    detractor_recovery     2         3 days after an NPS of 0-6, unless we reached out; 60 days
     renewal                3         60 days before the contract ends, unless renewed or cancelled
-    welcome                4         7 days after the first purchase, unless onboarded since
-    onboarding_review      5         30 days after the first purchase, unless health-checked since
+    welcome                4         7 days after the first purchase, unless onboarded; 30 days
+    onboarding_review      5         30 days after the first purchase, unless checked; 60 days
     health_check           6         90 days after the purchase or the last health check
     reconnect              7         60 days after the last touchpoint of any kind
-    promoter_referral      8         14 days after an NPS answer of 9-10, unless a referral came
+    promoter_referral      8         14 days after an NPS of 9-10, unless a referral came; 30 days
     anniversary            9         on each yearly anniversary of ``since``, for 30 days
-    =====================  ========  ==========================================
+    =====================  ========  =============================================================
 
     Examples:
         >>> [p.name for p in starter_pack()][:3]
@@ -53,8 +53,9 @@ def starter_pack() -> PolicySet:
             anchor=last("nps"),
             when=score(at_most=6),
             offset=days(3),
+            expires=days(60),
             fulfilled_by=fulfilled_by(direction="outbound"),
-            description="Reach out 3 days after an NPS answer of 0-6 unless someone did since.",
+            description="Reach out 3 days after an NPS of 0-6 unless someone did, within 60 days.",
         ),
         policy(
             "renewal",
@@ -69,16 +70,18 @@ def starter_pack() -> PolicySet:
             priority=4,
             anchor=purchase,
             offset=days(7),
+            expires=days(30),
             fulfilled_by=fulfilled_by("onboarding", since=from_anchor(inclusive=True)),
-            description="Welcome and onboard within 7 days of the first purchase.",
+            description="Welcome and onboard 7 days after the first purchase, within 30 days.",
         ),
         policy(
             "onboarding_review",
             priority=5,
             anchor=purchase,
             offset=days(30),
+            expires=days(60),
             fulfilled_by=fulfilled_by("health_check", since=from_anchor(inclusive=True)),
-            description="Review onboarding with a health check 30 days after the first purchase.",
+            description="Review onboarding 30 days after the first purchase, within 60 days.",
         ),
         policy(
             "health_check",
@@ -101,8 +104,9 @@ def starter_pack() -> PolicySet:
             anchor=last("nps"),
             when=score(at_least=9),
             offset=days(14),
+            expires=days(30),
             fulfilled_by=fulfilled_by("referral", since=from_anchor(inclusive=True, days=-180)),
-            description="Thank a promoter and ask for a referral 14 days after an NPS of 9-10.",
+            description="Ask a promoter for a referral 14 days after an NPS of 9-10, for 30 days.",
         ),
         policy(
             "anniversary",
