@@ -27,6 +27,7 @@ from lifecycle._version import __version__
 from lifecycle.agenda import Action, Agenda, HeldBack, Skipped
 from lifecycle.book import Book, Timelines
 from lifecycle.customers import Customer
+from lifecycle.decisions import Decision, Outcome
 from lifecycle.engine import Engine, Explanation, Forecast
 from lifecycle.errors import (
     BookFormatError,
@@ -38,6 +39,7 @@ from lifecycle.errors import (
     NaiveDatetimeError,
     PolicyFileError,
     PolicyProblem,
+    RecordError,
     ScoreError,
     TransitionError,
     UnknownCustomerError,
@@ -49,9 +51,14 @@ from lifecycle.incremental import IncrementalAgenda
 from lifecycle.io import (
     BookReport,
     StreamedBook,
+    StreamedQueries,
+    book_from_frames,
+    book_from_records,
     read_book,
     read_book_report,
+    read_book_sql,
     stream_book,
+    stream_book_sql,
     write_book,
 )
 from lifecycle.policies import (
@@ -88,6 +95,7 @@ __all__ = [
     "Channel",
     "Context",
     "Customer",
+    "Decision",
     "Direction",
     "DuplicateIdError",
     "Engine",
@@ -102,13 +110,16 @@ __all__ = [
     "Lifecycle",
     "LifecycleError",
     "NaiveDatetimeError",
+    "Outcome",
     "Policy",
     "PolicyFileError",
     "PolicyProblem",
+    "RecordError",
     "ScoreError",
     "Skipped",
     "Status",
     "StreamedBook",
+    "StreamedQueries",
     "Timeline",
     "Timelines",
     "Touchpoint",
@@ -118,6 +129,8 @@ __all__ = [
     "UnknownStageError",
     "Verdict",
     "__version__",
+    "book_from_frames",
+    "book_from_records",
     "days",
     "every",
     "first",
@@ -130,6 +143,7 @@ __all__ = [
     "policy_set",
     "read_book",
     "read_book_report",
+    "read_book_sql",
     "restrict",
     "sample_book",
     "sample_path",
@@ -137,5 +151,6 @@ __all__ = [
     "starter_pack",
     "starter_pack_path",
     "stream_book",
+    "stream_book_sql",
     "write_book",
 ]

@@ -2,9 +2,10 @@
 
 One customer's due verdicts become actions here, the same way on every path
 that works out an agenda (the engine, its forecast, the incremental agenda,
-streamed books, Spark): each action suggests a channel, at most `cap` are
-kept per customer and the rest held back with the reason, and the whole
-agenda is put in one order (`ORDER_FIELDS`).
+streamed books, Spark): the team's decisions close some (`honoured`), each
+action suggests a channel, at most `cap` are kept per customer and the rest
+held back with the reason, the whole agenda is put in one order
+(`ORDER_FIELDS`), and each owner gets at most their capacity (`within_capacity`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ import attrs
 from lifecycle._frozendict import FrozenDict
 from lifecycle._validate import unchecked_constructor
 from lifecycle.customers import Customer
-from lifecycle.policy import Verdict
+from lifecycle.decisions import Decision, Outcome, in_force
+from lifecycle.policy import Status, Verdict, new_verdict
 from lifecycle.timeline import Timeline
 from lifecycle.touchpoints import Channel
 
@@ -34,10 +36,12 @@ __all__ = [
     "action_for",
     "agenda_key",
     "capped",
+    "honoured",
     "new_action",
     "redated",
     "sort_in_agenda_order",
     "suggest_channel",
+    "within_capacity",
 ]
 
 _CHANNEL_ORDER = {c: i for i, c in enumerate(Channel)}
@@ -66,6 +70,7 @@ class Action:
         facts: The structured facts behind the reason.
         channel: The suggested channel: the customer's preferred one, else the
             one it uses most (``None`` when neither is known).
+        owner: The customer's owner (``None``: unowned).
     """
 
     customer_id: str
@@ -76,15 +81,17 @@ class Action:
     reason: str
     facts: Mapping[str, object] = attrs.field(factory=FrozenDict)
     channel: Channel | None = None
+    owner: str | None = None
 
 
 @attrs.frozen(weakref_slot=False)
 class HeldBack:
-    """An action over the per-customer cap: not on today's agenda, but not lost.
+    """An action over the per-customer cap or its owner's capacity: not on the agenda, not lost.
 
     Attributes:
         action: The action held back.
-        reason: Why, naming the actions kept instead.
+        reason: Why: the cap and the actions kept instead, or the owner and
+            their capacity.
     """
 
     action: Action
@@ -145,11 +152,12 @@ class Agenda:
 
 
 #: Return an `Action` of values the caller vouches for, one per field in order
-#: (customer_id, policy, due, priority, overdue_days, reason, facts, channel),
-#: skipping attrs' ``__init__``, which takes only keywords and more slowly: an
-#: agenda makes one per due verdict, and again per overdue day as it is read.
+#: (customer_id, policy, due, priority, overdue_days, reason, facts, channel,
+#: owner), skipping attrs' ``__init__``, which takes only keywords and more
+#: slowly: an agenda makes one per due verdict, and again per overdue day as
+#: it is read.
 new_action: Callable[
-    [str, str, dt.date, int, int, str, Mapping[str, object], Channel | None], Action
+    [str, str, dt.date, int, int, str, Mapping[str, object], Channel | None, str | None], Action
 ] = unchecked_constructor(Action)
 
 
@@ -167,6 +175,7 @@ def redated(action: Action, as_of: dt.date) -> Action:
         action.reason,
         action.facts,
         action.channel,
+        action.owner,
     )
 
 
@@ -181,6 +190,7 @@ def action_for(customer: Customer, channel: Channel | None, due: Verdict, as_of:
         due.reason,
         due.facts,
         channel,
+        customer.owner,
     )
 
 
@@ -236,3 +246,121 @@ def sort_in_agenda_order(items: list[Action] | list[HeldBack], path: str = "") -
     """
     for field in reversed(ORDER_FIELDS):
         items.sort(key=attrgetter(path + field))
+
+
+def within_capacity(
+    actions: Sequence[Action], capacity: int | Mapping[str, int] | None
+) -> tuple[list[Action], list[HeldBack]]:
+    """Return the *actions* (in agenda order) each owner has room for, and those held back.
+
+    Each owner gets at most *capacity* actions (one number for all, or one
+    per owner), taken in agenda order; unowned actions, and owners a mapping
+    leaves out, are not limited (``decisions.md``, "Owners and capacity").
+
+    Examples:
+        >>> import datetime as dt
+        >>> calls = [Action(customer_id=c, policy="welcome", due=dt.date(2026, 3, 1),
+        ...                 priority=4, overdue_days=0, reason="...", owner="alice")
+        ...          for c in ("c1", "c2", "c3")]
+        >>> kept, held = within_capacity(calls, 2)
+        >>> [a.customer_id for a in kept], held[0].reason
+        (['c1', 'c2'], 'capacity of 2 actions for owner alice reached')
+    """
+    if capacity is None:
+        return list(actions), []
+    every = capacity if isinstance(capacity, int) else None
+    limits: Mapping[str, int] = {} if isinstance(capacity, int) else capacity
+    taken: Counter[str] = Counter()
+    kept: list[Action] = []
+    held: list[HeldBack] = []
+    for action in actions:
+        owner = action.owner
+        if owner is None:
+            kept.append(action)
+            continue
+        limit = every if every is not None else limits.get(owner)
+        if limit is None or taken[owner] < limit:
+            taken[owner] += 1
+            kept.append(action)
+        else:
+            held.append(HeldBack(action, f"capacity of {limit} actions for owner {owner} reached"))
+    return kept, held
+
+
+_CLOSED = {
+    Outcome.DONE: Status.DONE,
+    Outcome.DISMISSED: Status.DISMISSED,
+    Outcome.SNOOZED: Status.SNOOZED,
+}
+
+
+def honoured(
+    verdicts: Sequence[Verdict], timeline: Timeline, as_of: dt.date, *, due_only: bool
+) -> tuple[tuple[Verdict, ...], dt.date | None]:
+    """Return *verdicts* with the team's decisions applied, and when that may change.
+
+    A due verdict whose occurrence (policy and due date) the team decided on
+    by *as_of* (see `lifecycle.decisions.in_force`) is closed when the
+    decision was done or dismissed, or snoozed until a later date: it is left
+    out with *due_only*, else given the decision's status, its reason saying
+    who decided what and when. A snooze that has ended leaves the verdict
+    due, its reason saying so. The date is the first after *as_of* on which
+    a decision on one of these occurrences starts or stops counting
+    (``None``: none will).
+
+    *timeline* is the customer's (its zone and decisions); the verdicts are
+    one policy's or many.
+    """
+    decisions = timeline.decisions
+    if not decisions:
+        return tuple(verdicts), None
+    zone = timeline.timezone
+    result: list[Verdict] = []
+    change: dt.date | None = None
+    for verdict in verdicts:
+        if verdict.status is not Status.DUE:
+            result.append(verdict)
+            continue
+        due = verdict.due
+        assert due is not None  # a due verdict has a due date
+        for recorded in decisions:  # those not yet recorded, or a snooze ending, change it
+            if recorded.policy == verdict.policy and recorded.due == due:
+                for day in (recorded.local_date(zone), recorded.until):
+                    if day is not None and day > as_of and (change is None or day < change):
+                        change = day
+        decision = in_force(decisions, verdict.policy, due, as_of, zone)
+        if decision is None:
+            result.append(verdict)
+        elif decision.closes(as_of):
+            if not due_only:
+                result.append(_closed(verdict, decision, timeline))
+        else:
+            result.append(_woken(verdict, decision, timeline))
+    return tuple(result), change
+
+
+def _facts(verdict: Verdict, decision: Decision) -> dict[str, object]:
+    return {**verdict.facts, "decision": decision.id, "decided": decision.outcome.value}
+
+
+def _closed(verdict: Verdict, decision: Decision, timeline: Timeline) -> Verdict:
+    due = verdict.due
+    assert due is not None
+    facts = _facts(verdict, decision)
+    if decision.until is not None:
+        facts["snoozed_until"] = decision.until
+    reason = f"{decision.describe(timeline.timezone)}; due {due.isoformat()}: {verdict.reason}"
+    return new_verdict(
+        verdict.policy, verdict.priority, _CLOSED[decision.outcome], due, reason, FrozenDict(facts)
+    )
+
+
+def _woken(verdict: Verdict, decision: Decision, timeline: Timeline) -> Verdict:
+    until = decision.until
+    assert until is not None  # only a snooze ends
+    facts = _facts(verdict, decision)
+    facts["snoozed_until"] = until
+    reason = f"{verdict.reason} (back from {decision.describe(timeline.timezone)})"
+    return new_verdict(
+        verdict.policy, verdict.priority, Status.DUE, verdict.due, reason, FrozenDict(facts)
+    )

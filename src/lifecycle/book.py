@@ -7,6 +7,7 @@ from collections.abc import Set as AbstractSet
 from typing import NoReturn, Protocol
 
 from lifecycle.customers import Customer
+from lifecycle.decisions import Decision
 from lifecycle.errors import DuplicateIdError, InvalidValueError, UnknownCustomerError
 from lifecycle.timeline import Timeline
 from lifecycle.touchpoints import Touchpoint
@@ -16,6 +17,7 @@ __all__ = [
     "Timelines",
     "customers_by_id",
     "extend_timelines",
+    "group_decisions",
     "group_touchpoints",
     "rezone_timelines",
 ]
@@ -38,17 +40,19 @@ class Timelines(Protocol):
 class Book:
     """Customers and their timelines, consistent by construction.
 
-    A book never changes: `with_touchpoints`, `with_customers` and
-    `without_customers` return a new book that shares every timeline the
-    change does not touch.
+    A book never changes: `with_touchpoints`, `with_decisions`,
+    `with_customers` and `without_customers` return a new book that shares
+    every timeline the change does not touch.
 
     Args:
         customers: The customers, in any order.
         touchpoints: Their touchpoints, in any order.
+        decisions: What the team did with their actions (`Decision`), in any order.
 
     Raises:
-        DuplicateIdError: if two customers or two touchpoints share an id.
-        UnknownCustomerError: if a touchpoint names a customer not given.
+        DuplicateIdError: if two customers, two touchpoints or two decisions
+            share an id.
+        UnknownCustomerError: if a touchpoint or decision names a customer not given.
 
     Examples:
         >>> import datetime as dt
@@ -68,13 +72,22 @@ class Book:
     _touchpoint_ids: frozenset[str] | None
 
     def __init__(
-        self, customers: Iterable[Customer] = (), touchpoints: Iterable[Touchpoint] = ()
+        self,
+        customers: Iterable[Customer] = (),
+        touchpoints: Iterable[Touchpoint] = (),
+        decisions: Iterable[Decision] = (),
     ) -> None:
         by_id = customers_by_id(customers)
         grouped = group_touchpoints(touchpoints, by_id)
+        decided = group_decisions(decisions, by_id)
         self._build(
             {cid: by_id[cid] for cid in sorted(by_id)},
-            {cid: Timeline(grouped.get(cid, ()), timezone=c.timezone) for cid, c in by_id.items()},
+            {
+                cid: Timeline(
+                    grouped.get(cid, ()), timezone=c.timezone, decisions=decided.get(cid, ())
+                )
+                for cid, c in by_id.items()
+            },
             None,
         )
 
@@ -217,6 +230,40 @@ class Book:
         object.__setattr__(book, "_touchpoint_ids", existing | added)
         return book
 
+    def decisions(self) -> Iterator[Decision]:
+        """Yield every decision, customer by customer (in id order), in the order they count."""
+        for timeline in self._timelines.values():
+            yield from timeline.decisions
+
+    def with_decisions(self, decisions: Iterable[Decision]) -> Book:
+        """Return a new book with *decisions* added: what the team did with its actions.
+
+        Raises:
+            DuplicateIdError: if a decision id is already in the book (or given twice).
+            UnknownCustomerError: if a decision names a customer not in the book.
+            InvalidValueError: for something that is not a `Decision`.
+
+        Examples:
+            >>> import datetime as dt
+            >>> import lifecycle as lc
+            >>> done = lc.Decision(id="d-1", customer_id="C001", policy="welcome",
+            ...                    due=dt.date(2026, 10, 9), outcome="done",
+            ...                    at=dt.datetime(2026, 10, 10, 9, tzinfo=dt.UTC), by="alice")
+            >>> book = lc.sample_book().with_decisions([done])
+            >>> [d.id for d in book.decisions()]
+            ['d-1']
+        """
+        taken = {d.id for d in self.decisions()}
+        grouped = group_decisions(decisions, self._customers, taken)
+        if not grouped:
+            return self
+        timelines = dict(self._timelines)
+        for cid, new in grouped.items():
+            timelines[cid] = timelines[cid].with_decisions(new)
+        book = Book.unchecked(self._customers, timelines)
+        object.__setattr__(book, "_touchpoint_ids", self._touchpoint_ids)
+        return book
+
     def with_customers(self, customers: Iterable[Customer]) -> Book:
         """Return a new book with *customers* added, or replaced where the id exists.
 
@@ -330,8 +377,10 @@ def rezone_timelines(timelines: dict[str, Timeline], changed: Mapping[str, Custo
     """
     for cid, customer in changed.items():
         old = timelines.get(cid)
-        if old is None or old.timezone != customer.timezone:
-            timelines[cid] = Timeline(old or (), timezone=customer.timezone)
+        if old is None:
+            timelines[cid] = Timeline(timezone=customer.timezone)
+        elif old.timezone != customer.timezone:
+            timelines[cid] = Timeline.unchecked(old, customer.timezone, old.decisions)
 
 
 def group_touchpoints(
@@ -366,4 +415,30 @@ def group_touchpoints(
         if tp.customer_id not in customers:
             raise UnknownCustomerError(tp.customer_id, f"named by touchpoint {tp.id!r}")
         grouped.setdefault(tp.customer_id, []).append(tp)
+    return grouped
+
+
+def group_decisions(
+    decisions: Iterable[Decision],
+    customers: Mapping[str, Customer],
+    taken: AbstractSet[str] = frozenset(),
+) -> dict[str, list[Decision]]:
+    """Return *decisions* grouped by customer id, checking each.
+
+    Raises:
+        InvalidValueError: for something that is not a `Decision`.
+        DuplicateIdError: if an id is given twice, or is one of *taken*.
+        UnknownCustomerError: if a decision names none of *customers*.
+    """
+    seen: set[str] = set()
+    grouped: dict[str, list[Decision]] = {}
+    for decision in decisions:
+        if not isinstance(decision, Decision):
+            raise InvalidValueError("decisions", decision, "must be Decision objects")
+        if decision.id in seen or decision.id in taken:
+            raise DuplicateIdError("decision", decision.id)
+        seen.add(decision.id)
+        if decision.customer_id not in customers:
+            raise UnknownCustomerError(decision.customer_id, f"named by decision {decision.id!r}")
+        grouped.setdefault(decision.customer_id, []).append(decision)
     return grouped

@@ -14,6 +14,7 @@ from lifecycle._frozendict import FrozenDict
 from lifecycle._validate import (
     UTC,
     check_day,
+    check_id,
     check_text,
     enum_converter,
     id_validator,
@@ -36,6 +37,7 @@ RESERVED_COLUMNS: frozenset[str] = frozenset(
         "do_not_contact",
         "timezone",
         "preferred_channel",
+        "owner",
     }
 )
 
@@ -103,6 +105,11 @@ def _check_stage(instance: object, attribute: Any, value: Any) -> None:
         raise InvalidValueError("recorded_stage", value, "must be a non-empty stage name or None")
     if value is not None:
         check_text("recorded_stage", value)
+
+
+def _check_owner(instance: object, attribute: Any, value: Any) -> None:
+    if value is not None:
+        check_id("owner", value)
 
 
 def to_attributes(value: Mapping[str, str]) -> FrozenDict[str, str]:
@@ -173,6 +180,9 @@ class Customer:
             `lifecycle` derives from the timeline (they may disagree).
         attributes: Custom attributes (segment, plan, revenue, ...), as a
             read-only mapping of names to non-empty strings.
+        owner: Who looks after the customer (``None``: nobody in particular);
+            the owner of its actions (`Action.owner`), whose capacity the
+            engine may limit.
 
     Raises:
         InvalidValueError: naming the field and value, for any bad field.
@@ -194,11 +204,12 @@ class Customer:
     preferred_channel: Channel | None = attrs.field(default=None, converter=_to_channel)
     recorded_stage: str | None = attrs.field(default=None, validator=_check_stage)
     attributes: Mapping[str, str] = attrs.field(factory=FrozenDict, converter=to_attributes)
+    owner: str | None = attrs.field(default=None, validator=_check_owner)
 
 
 #: Build a `Customer` of values a reader has already checked, one per field in
 #: order (id, name, since, contract_end, do_not_contact, timezone,
-#: preferred_channel, recorded_stage, attributes), skipping the validators:
+#: preferred_channel, recorded_stage, attributes, owner), skipping the validators:
 #: the reader ran the same checks, with file and line in its errors.
 new_customer: Callable[
     [
@@ -211,6 +222,7 @@ new_customer: Callable[
         Channel | None,
         str | None,
         FrozenDict[str, str],
+        str | None,
     ],
     Customer,
 ] = unchecked_constructor(Customer)

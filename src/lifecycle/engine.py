@@ -3,7 +3,8 @@
 The engine is a loop over customers and policies. It knows policies only
 through the `lifecycle.Policy` protocol, cuts every timeline at the as-of date
 (so no policy can see the future), skips customers who must not be contacted,
-caps the actions per customer, and orders the rest.
+honours the team's decisions, caps the actions per customer, orders the rest
+and keeps each owner within their capacity.
 """
 
 from __future__ import annotations
@@ -25,8 +26,10 @@ from lifecycle.agenda import (
     action_for,
     agenda_key,
     capped,
+    honoured,
     sort_in_agenda_order,
     suggest_channel,
+    within_capacity,
 )
 from lifecycle.book import Book, Timelines
 from lifecycle.churn import CHURN_KINDS, churning_cancellation
@@ -65,13 +68,14 @@ class Explanation:
         if self.skipped is not None:
             lines.append(f"  skipped: {self.skipped.detail}")
         shown = {a.policy for a in self.actions}
-        held = {h.action.policy for h in self.held_back}
+        held = {h.action.policy: h.reason for h in self.held_back}
         for verdict in self.verdicts:
             status = verdict.status.value
             if verdict.policy in shown:
                 status = "due: on the agenda"
             elif verdict.policy in held:
-                status = "due: held back (cap)"
+                why = "cap" if held[verdict.policy].startswith("cap ") else "capacity"
+                status = f"due: held back ({why})"
             elif verdict.status is Status.DUE:
                 status = "due: skipped"
             lines.append(f"  {verdict.policy:<20} {status:<22} {verdict.reason}")
@@ -114,6 +118,20 @@ def _check_cap(instance: object, attribute: object, cap: int | None) -> None:
         check_count("cap", cap, minimum=1)
 
 
+def _to_capacity(value: int | Mapping[str, int] | None) -> int | Mapping[str, int] | None:
+    raw: object = value  # checked as anything: it comes from the user
+    if raw is None:
+        return None
+    if not isinstance(raw, Mapping):
+        return check_count("capacity", raw, minimum=1)
+    limits: dict[str, int] = {}
+    for owner, limit in raw.items():
+        if not isinstance(owner, str) or not owner:
+            raise InvalidValueError("capacity", owner, "an owner is a non-empty string")
+        limits[owner] = check_count(f"capacity[{owner!r}]", limit, minimum=0)
+    return FrozenDict(limits)
+
+
 @attrs.frozen(repr=False)
 class Engine:
     """Works out the agenda: which proactive actions are due, for whom and why.
@@ -129,6 +147,10 @@ class Engine:
             no cap). The rest are held back, never silently lost.
         skip_churned: Leave churned customers out (the starter pack's rule).
             Customers who asked not to be contacted are always left out.
+        capacity: At most this many actions per owner on one agenda, after
+            the per-customer cap, taken in agenda order: one number for every
+            owner, or a mapping of owner to number (owners it leaves out, and
+            unowned actions, are not limited). ``None``: no limit.
 
     Raises:
         InvalidValueError: for a bad cap or something that is not a policy.
@@ -144,6 +166,9 @@ class Engine:
     _policies: PolicySet = attrs.field(converter=_policy_set, alias="policies")
     cap: int | None = attrs.field(default=2, kw_only=True, validator=_check_cap)
     skip_churned: bool = attrs.field(default=True, kw_only=True)
+    capacity: int | Mapping[str, int] | None = attrs.field(
+        default=None, kw_only=True, converter=_to_capacity
+    )
     _check_names: bool = attrs.field(init=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
@@ -158,7 +183,8 @@ class Engine:
         return self._policies.policies
 
     def __repr__(self) -> str:
-        return f"Engine({len(self._policies)} policies, cap={self.cap})"
+        capacity = "" if self.capacity is None else f", capacity={self.capacity!r}"
+        return f"Engine({len(self._policies)} policies, cap={self.cap}{capacity})"
 
     # -- one customer -----------------------------------------------------------
 
@@ -195,7 +221,7 @@ class Engine:
         context = Context(customer, visible, as_of, None, {})
         verdicts = self._policies.evaluate(context, due_only=only_due, changes=False)[0]
         self.check_names(verdicts)
-        return verdicts
+        return honoured(verdicts, visible, as_of, due_only=only_due)[0]
 
     def check_names(self, verdicts: Sequence[Verdict]) -> None:
         """Check that no two of one customer's *verdicts* share a policy name.
@@ -255,12 +281,20 @@ class Engine:
             actions.extend(kept)
             held.extend(over)
         sort_in_agenda_order(actions)
+        if self.capacity is not None:
+            actions, over = within_capacity(actions, self.capacity)
+            held.extend(over)
         sort_in_agenda_order(held, "action.")
         skipped.sort(key=attrgetter("customer_id"))  # a streamed book need not come in id order
         return Agenda(as_of, tuple(actions), tuple(held), tuple(skipped))
 
     def explain(self, book: Book, customer_id: str, as_of: dt.date) -> Explanation:
         """Return every policy's verdict for one customer, with the facts it used.
+
+        A verdict the team decided on shows the decision (``done``,
+        ``dismissed`` or ``snoozed``), who made it, when and why. With a
+        `capacity`, the customer's owner's whole agenda is worked out to
+        tell which of its actions the capacity holds back.
 
         Raises:
             UnknownCustomerError: if the book has no such customer.
@@ -273,14 +307,21 @@ class Engine:
         kept, over = (
             ([], []) if skip else self._actions(customer, visible, verdicts, as_of, self.cap)
         )
+        if kept and self.capacity is not None and customer.owner is not None:
+            owner = customer.owner
+            theirs = book.without_customers([c.id for c in book if c.owner != owner])
+            agenda = self.agenda(theirs, as_of)
+            kept = list(agenda.for_customer(customer_id))
+            over = [h for h in agenda.held_back if h.action.customer_id == customer_id]
         return Explanation(customer, as_of, tuple(verdicts), skip, tuple(kept), tuple(over))
 
     def forecast(self, book: Timelines, start: dt.date, end: dt.date) -> Forecast:
         """Return what comes due on each day from *start* to *end* (both included).
 
         Each day lists the actions whose due date is that day on that day's
-        agenda, before the cap (the workload, whatever the cap lets through),
-        assuming no new touchpoints.
+        agenda, before the cap and capacities (the workload, whatever they let
+        through), assuming no new touchpoints or decisions. An action snoozed
+        until a day in the range comes due on that day.
 
         A customer is worked out only on the days its verdicts may change
         (see `lifecycle.next_change`): between two such days its due verdicts
@@ -319,9 +360,10 @@ class Engine:
                 if self.skip(customer, visible) is None:
                     context = Context(customer, visible, day, None, {})
                     verdicts, change = policies.evaluate(context, due_only=True, changes=True)
-                    after = earliest(after, change)
                     self.check_names(verdicts)
-                    due = [v for v in verdicts if v.due == day]
+                    undecided, decided = honoured(verdicts, visible, day, due_only=True)
+                    after = earliest(after, change, decided)
+                    due = [v for v in undecided if _comes_due(v, day)]
                     uncapped, _ = self._actions(customer, visible, due, day, None)
                     days[day].extend(uncapped)
                 if after is None:
@@ -330,3 +372,8 @@ class Engine:
         return Forecast(
             start, end, FrozenDict({d: tuple(sorted(a, key=agenda_key)) for d, a in days.items()})
         )
+
+
+def _comes_due(verdict: Verdict, day: dt.date) -> bool:
+    """Whether a due verdict comes due on *day*: its due date, or the end of its snooze."""
+    return verdict.due == day or verdict.facts.get("snoozed_until") == day

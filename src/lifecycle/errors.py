@@ -21,6 +21,7 @@ __all__ = [
     "NaiveDatetimeError",
     "PolicyFileError",
     "PolicyProblem",
+    "RecordError",
     "ScoreError",
     "TransitionError",
     "UnknownCustomerError",
@@ -205,6 +206,52 @@ class BookOrderError(BookFormatError):
         >>> isinstance(err, BookFormatError)
         True
     """
+
+
+class RecordError(BookFormatError):
+    """A record (a database row, a DataFrame row, a mapping) breaks the book format.
+
+    Raised by `book_from_records`, `read_book_sql` and `book_from_frames`
+    with the same problems, in the same words, as a file's cell; the message
+    names the table and the record's 1-based row number instead of a file and
+    line. It is a `BookFormatError`: ``path``, ``line`` and ``column`` hold the
+    table, row and field too.
+
+    Attributes:
+        table: Where the record came from: ``customers``, ``touchpoints``, or a
+            query's name (``customers query``).
+        row: The record's 1-based number in its table, if any.
+        field: The field (column) holding the offending value, if any.
+        value: The offending value as a file would show it, if any.
+        problem: What is wrong, in words.
+
+    Examples:
+        >>> err = RecordError("touchpoints", "must be a whole number", row=3,
+        ...                   field="score", value="3.5")
+        >>> print(err)
+        touchpoints, row 3, field 'score': '3.5' must be a whole number
+    """
+
+    def __init__(
+        self,
+        table: str,
+        problem: str,
+        *,
+        row: int | None = None,
+        field: str | None = None,
+        value: str | None = None,
+    ) -> None:
+        super().__init__(table, problem, line=row, column=field, value=value)
+        self.table = table
+        self.row = row
+        self.field = field
+        where = [table]
+        if row is not None:
+            where.append(f"row {row}")
+        if field is not None:
+            where.append(f"field {shown(field)}")
+        what = f"{shown(value)} {problem}" if value is not None else problem
+        self.args = (f"{', '.join(where)}: {what}",)
 
 
 @attrs.frozen

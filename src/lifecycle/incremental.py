@@ -1,4 +1,4 @@
-"""The incremental agenda: kept up to date as touchpoints arrive and days pass.
+"""The incremental agenda: kept up to date as touchpoints and decisions arrive and days pass.
 
 Stewardship runs every day, and most customers do not change between two
 days. An `IncrementalAgenda` works out every customer once, then keeps, for
@@ -28,18 +28,23 @@ from lifecycle.agenda import (
     action_for,
     agenda_key,
     capped,
+    honoured,
     redated,
+    sort_in_agenda_order,
     suggest_channel,
+    within_capacity,
 )
 from lifecycle.book import (
     Book,
     Timelines,
     customers_by_id,
     extend_timelines,
+    group_decisions,
     group_touchpoints,
     rezone_timelines,
 )
 from lifecycle.customers import Customer
+from lifecycle.decisions import Decision
 from lifecycle.engine import Engine
 from lifecycle.errors import DuplicateIdError, InvalidValueError, UnknownCustomerError
 from lifecycle.policies import Evaluator, Reads, earliest, evaluator
@@ -100,7 +105,8 @@ class IncrementalAgenda:
     """An agenda kept up to date as touchpoints arrive, customers change and days pass.
 
     Built once from a book (every customer worked out on *as_of*), it then
-    takes new touchpoints (`add`) and new or changed customers (`update`),
+    takes new touchpoints (`add`), the team's decisions (`decide`) and new
+    or changed customers (`update`),
     and gives the agenda for the same or any later date (`agenda`), working
     out again only the customers touched since, and the policies whose verdicts
     may have changed by then (each keeps its next date of change). It always
@@ -145,6 +151,7 @@ class IncrementalAgenda:
         "_as_of",
         "_calendar",
         "_customers",
+        "_decision_ids",
         "_dirty",
         "_engine",
         "_held",
@@ -174,6 +181,7 @@ class IncrementalAgenda:
         self._customers: dict[str, Customer] = {}
         self._timelines: dict[str, Timeline] = {}
         self._ids: set[str] = set()
+        self._decision_ids: set[str] = set()
         self._states: dict[str, _State] = {}
         self._calendar: dict[dt.date, set[str]] = {}
         self._actions: Ordered[Action] = Ordered(agenda_key, attrgetter("customer_id"))
@@ -189,6 +197,7 @@ class IncrementalAgenda:
             self._customers[customer.id] = customer
             self._timelines[customer.id] = timeline
             self._ids.update(tp.id for tp in timeline)
+            self._decision_ids.update(d.id for d in timeline.decisions)
             self._refresh(customer.id, as_of, everything=True)
 
     @property
@@ -237,6 +246,38 @@ class IncrementalAgenda:
             for cid in grouped:
                 self._dirty.setdefault(cid, False)
 
+    def decide(self, decisions: Iterable[Decision]) -> None:
+        """Take the team's new decisions; their customers are worked out again on the next `agenda`.
+
+        A decision counts from its own date on (see `Decision`): one recorded
+        ahead of the agenda's date waits for it, and a snoozed action wakes
+        on the snooze's last day by itself. Nothing is taken unless all are good.
+
+        Raises:
+            DuplicateIdError: if a decision id is already in the book (or given twice).
+            UnknownCustomerError: if a decision names a customer not in the book.
+            InvalidValueError: for something that is not a `Decision`.
+
+        Examples:
+            >>> import datetime as dt
+            >>> import lifecycle as lc
+            >>> engine = lc.Engine(lc.starter_pack())
+            >>> live = lc.IncrementalAgenda(engine, lc.sample_book(), as_of=lc.SAMPLE_AS_OF)
+            >>> first = live.agenda(lc.SAMPLE_AS_OF)[0]
+            >>> live.decide([lc.Decision(
+            ...     id="d-1", customer_id=first.customer_id, policy=first.policy, due=first.due,
+            ...     outcome="done", at=dt.datetime(2026, 11, 2, 9, tzinfo=dt.UTC))])
+            >>> first in live.agenda(lc.SAMPLE_AS_OF)
+            False
+        """
+        decisions = list(decisions)  # read before the lock: it may be a slow generator
+        with self._lock:
+            grouped = group_decisions(decisions, self._customers, self._decision_ids)
+            for cid, new in grouped.items():
+                self._timelines[cid] = self._timelines[cid].with_decisions(new)
+                self._decision_ids.update(d.id for d in new)
+                self._dirty[cid] = True
+
     def update(self, customers: Iterable[Customer]) -> None:
         """Take new customers, or changed ones (replaced by id), as `Book.with_customers` does.
 
@@ -281,6 +322,7 @@ class IncrementalAgenda:
                 raise UnknownCustomerError(customer_id) from None
             timeline = self._timelines.pop(customer_id)
             self._ids.difference_update([tp.id for tp in timeline])
+            self._decision_ids.difference_update([d.id for d in timeline.decisions])
             self._dirty.pop(customer_id, None)
             state = self._states.pop(customer_id, None)
             if state is not None:
@@ -339,12 +381,17 @@ class IncrementalAgenda:
         dirty.clear()
         if self._skipped_order is None:
             self._skipped_order = tuple(self._skipped[cid] for cid in sorted(self._skipped))
-        return Agenda(
-            as_of,
-            Dated(self._actions.snapshot(), as_of, redated),
-            Dated(self._held.snapshot(), as_of, held_redated),
-            self._skipped_order,
-        )
+        actions = Dated(self._actions.snapshot(), as_of, redated)
+        held = Dated(self._held.snapshot(), as_of, held_redated)
+        capacity = self._engine.capacity
+        if capacity is None:
+            return Agenda(as_of, actions, held, self._skipped_order)
+        # Capacities are shared across customers: worked out on the whole
+        # agenda, as the engine does.
+        kept, over = within_capacity(actions, capacity)
+        all_held = [*held, *over]
+        sort_in_agenda_order(all_held, "action.")
+        return Agenda(as_of, tuple(kept), tuple(all_held), self._skipped_order)
 
     def _woken(self, as_of: dt.date) -> set[str]:
         """The customers to work out again for *as_of*: touched, or whose date has come."""
@@ -424,7 +471,9 @@ class IncrementalAgenda:
         context = Context(customer, state.visible, as_of, None, {})
         changed = []
         for i in asked:
-            verdicts, changes[i] = members[i].evaluate(context, due_only=True, changes=True)
+            verdicts, change = members[i].evaluate(context, due_only=True, changes=True)
+            verdicts, decided = honoured(verdicts, state.visible, as_of, due_only=True)
+            changes[i] = earliest(change, decided)
             # An equal verdict (they do not depend on the date) keeps the old one.
             if verdicts != found[i]:
                 found[i] = verdicts

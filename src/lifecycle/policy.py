@@ -44,6 +44,12 @@ class Status(enum.StrEnum):
     EXPIRED = "expired"
     #: The policy does not apply to this customer (yet).
     NOT_APPLICABLE = "not_applicable"
+    #: Due, but the team recorded it done (a `lifecycle.Decision`): closed.
+    DONE = "done"
+    #: Due, but the team decided not to do it: closed.
+    DISMISSED = "dismissed"
+    #: Due, but the team put it off until a date: closed until then.
+    SNOOZED = "snoozed"
 
 
 _status = enum_converter(Status, "status")

@@ -1,5 +1,9 @@
 """Timelines: one customer's touchpoints in time order, with the queries policies ask.
 
+A timeline also carries the customer's decisions (`lifecycle.Decision`): what
+the team did with its actions. Every path that works out an agenda reads a
+customer through its timeline, so the decisions reach all of them from here.
+
 A `Timeline` is sorted once and indexed by kind when it is built; every query
 after that is a binary search or a slice, and narrowing it (`until`, `since`,
 `after`, `before`) gives a *view* that shares the index instead of copying it.
@@ -27,6 +31,7 @@ from lifecycle._validate import (
     slot_setters,
     to_zone,
 )
+from lifecycle.decisions import Decision, sorted_decisions
 from lifecycle.errors import DuplicateIdError, InvalidValueError
 from lifecycle.touchpoints import Direction, Kind, Touchpoint, to_direction, to_kind
 
@@ -138,10 +143,13 @@ class Timeline:
     Args:
         touchpoints: The customer's touchpoints, in any order.
         timezone: The customer's zone, in which local dates are taken.
+        decisions: The customer's decisions, in any order. Every view keeps
+            them all: the engine takes each from its own date on.
 
     Raises:
-        InvalidValueError: if the touchpoints belong to more than one customer.
-        DuplicateIdError: if two touchpoints share an id.
+        InvalidValueError: if the touchpoints and decisions belong to more
+            than one customer.
+        DuplicateIdError: if two touchpoints, or two decisions, share an id.
 
     Examples:
         >>> import datetime as dt
@@ -159,39 +167,56 @@ class Timeline:
         't1'
     """
 
-    __slots__ = ("_index", "_start", "_stop", "timezone")
+    __slots__ = ("_index", "_start", "_stop", "decisions", "timezone")
 
     timezone: ZoneInfo
+    #: The customer's decisions, in the order they count (latest last).
+    decisions: tuple[Decision, ...]
     _index: _Index
     _start: int
     _stop: int
 
     def __init__(
-        self, touchpoints: Iterable[Touchpoint] = (), *, timezone: ZoneInfo | str = UTC
+        self,
+        touchpoints: Iterable[Touchpoint] = (),
+        *,
+        timezone: ZoneInfo | str = UTC,
+        decisions: Iterable[Decision] = (),
     ) -> None:
         zone = to_zone(timezone)
         items = tuple(touchpoints)
-        customer_ids = {tp.customer_id for tp in items}
+        decided = tuple(decisions)
+        for what, group in (("touchpoint", items), ("decision", decided)):
+            seen: set[str] = set()
+            for item in group:
+                if not isinstance(item, Touchpoint | Decision):
+                    raise InvalidValueError(f"{what}s", item, f"must be {what.title()} values")
+                if item.id in seen:
+                    raise DuplicateIdError(what, item.id)
+                seen.add(item.id)
+        customer_ids = {tp.customer_id for tp in items} | {d.customer_id for d in decided}
         if len(customer_ids) > 1:
             raise InvalidValueError(
                 "touchpoints",
                 sorted(customer_ids),
-                "a timeline holds one customer's touchpoints, these belong to several",
+                "a timeline holds one customer's touchpoints and decisions, "
+                "these belong to several",
             )
-        seen: set[str] = set()
-        for tp in items:
-            if tp.id in seen:
-                raise DuplicateIdError("touchpoint", tp.id)
-            seen.add(tp.id)
-        self._build(zone, items)
+        self._build(zone, items, sorted_decisions(decided))
 
     @classmethod
-    def unchecked(cls, touchpoints: Iterable[Touchpoint], timezone: ZoneInfo) -> Timeline:
+    def unchecked(
+        cls,
+        touchpoints: Iterable[Touchpoint],
+        timezone: ZoneInfo,
+        decisions: tuple[Decision, ...] = (),
+    ) -> Timeline:
         """Return the timeline of touchpoints the caller vouches for, without checking them.
 
-        For readers that checked, row by row, that the touchpoints are one
-        customer's and their ids unique (and name the file and line when
-        not); the constructor checks both again. *timezone* is a `ZoneInfo`.
+        For readers that checked, row by row, that the touchpoints (and
+        *decisions*, already in the order they count) are one customer's and
+        their ids unique (and name the file and line when not); the
+        constructor checks both again. *timezone* is a `ZoneInfo`.
 
         Examples:
             >>> import datetime as dt
@@ -204,7 +229,7 @@ class Timeline:
             True
         """
         timeline = object.__new__(cls)
-        timeline._build(timezone, touchpoints)
+        timeline._build(timezone, touchpoints, decisions)
         return timeline
 
     def extended(self, touchpoints: Iterable[Touchpoint], timezone: ZoneInfo) -> Timeline:
@@ -244,9 +269,31 @@ class Timeline:
             ):
                 index.append(more, timezone)
                 timeline = object.__new__(Timeline)
-                timeline._init(timezone, index, 0, len(index.items))
+                timeline._init(timezone, index, 0, len(index.items), self.decisions)
                 return timeline
-        return Timeline.unchecked([*self, *more], timezone)
+        return Timeline.unchecked([*self, *more], timezone, self.decisions)
+
+    def with_decisions(self, decisions: Iterable[Decision]) -> Timeline:
+        """Return this timeline with more of the customer's decisions.
+
+        Unchecked: the caller vouches that they are the customer's and their
+        ids new (`Book.with_decisions` checks both). The touchpoints are
+        shared, not copied.
+
+        Examples:
+            >>> import datetime as dt
+            >>> from lifecycle import Decision
+            >>> done = Decision(id="d1", customer_id="c-1", policy="welcome",
+            ...                 due=dt.date(2026, 1, 8), outcome="done",
+            ...                 at=dt.datetime(2026, 1, 9, tzinfo=dt.UTC))
+            >>> timeline = Timeline()
+            >>> timeline.with_decisions([done]).decisions == (done,), timeline.decisions
+            (True, ())
+        """
+        timeline = object.__new__(Timeline)
+        decided = sorted_decisions([*self.decisions, *decisions])
+        timeline._init(self.timezone, self._index, self._start, self._stop, decided)
+        return timeline
 
     def additions(self, earlier: Timeline) -> list[Touchpoint]:
         """Return the touchpoints of this timeline that *earlier* does not hold, in order.
@@ -277,19 +324,29 @@ class Timeline:
         known = {tp.id for tp in earlier}
         return [tp for tp in self if tp.id not in known]
 
-    def _build(self, zone: ZoneInfo, touchpoints: Iterable[Touchpoint]) -> None:
+    def _build(
+        self, zone: ZoneInfo, touchpoints: Iterable[Touchpoint], decisions: tuple[Decision, ...]
+    ) -> None:
         # A list, not a tuple: appending to it later (see `_Index.append`) needs no copy.
         items = sorted(touchpoints, key=_sort_key)
         _check_local(items, zone)
-        self._init(zone, _Index(items, zone), 0, len(items))
+        self._init(zone, _Index(items, zone), 0, len(items), decisions)
 
-    def _init(self, zone: ZoneInfo, index: _Index, start: int, stop: int) -> None:
+    def _init(
+        self,
+        zone: ZoneInfo,
+        index: _Index,
+        start: int,
+        stop: int,
+        decisions: tuple[Decision, ...],
+    ) -> None:
         # The slots' own setters: cheaper than `object.__setattr__`, and a
         # day of an incremental agenda makes a timeline per touched customer.
         _SET_ZONE(self, zone)
         _SET_INDEX(self, index)
         _SET_START(self, start)
         _SET_STOP(self, stop)
+        _SET_DECISIONS(self, decisions)
 
     def _view(self, start: int, stop: int) -> Timeline:
         start = max(start, self._start)
@@ -297,7 +354,7 @@ class Timeline:
         if start == self._start and stop == self._stop:
             return self
         view = object.__new__(Timeline)
-        view._init(self.timezone, self._index, start, max(start, stop))
+        view._init(self.timezone, self._index, start, max(start, stop), self.decisions)
         return view
 
     def __setattr__(self, name: str, value: object) -> NoReturn:
@@ -339,13 +396,18 @@ class Timeline:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Timeline):
             return NotImplemented
-        return self.timezone == other.timezone and self.touchpoints == other.touchpoints
+        return (
+            self.timezone == other.timezone
+            and self.touchpoints == other.touchpoints
+            and self.decisions == other.decisions
+        )
 
     def __hash__(self) -> int:
-        return hash((self.timezone, self.touchpoints))
+        return hash((self.timezone, self.touchpoints, self.decisions))
 
     def __repr__(self) -> str:
-        return f"Timeline({list(self.touchpoints)!r}, timezone={self.timezone.key!r})"
+        decided = f", decisions={list(self.decisions)!r}" if self.decisions else ""
+        return f"Timeline({list(self.touchpoints)!r}, timezone={self.timezone.key!r}{decided})"
 
     @property
     def touchpoints(self) -> tuple[Touchpoint, ...]:
@@ -675,8 +737,8 @@ class Timeline:
         return frozenset(tp.kind for tp in self)
 
 
-_SET_ZONE, _SET_INDEX, _SET_START, _SET_STOP = slot_setters(
-    Timeline, "timezone", "_index", "_start", "_stop"
+_SET_ZONE, _SET_INDEX, _SET_START, _SET_STOP, _SET_DECISIONS = slot_setters(
+    Timeline, "timezone", "_index", "_start", "_stop", "decisions"
 )
 
 

@@ -38,6 +38,7 @@ CUSTOMER_COLUMNS = (
     "do_not_contact",
     "timezone",
     "preferred_channel",
+    "owner",
 )
 CUSTOMER_REQUIRED = ("customer_id", "name", "since")
 TOUCHPOINT_COLUMNS = (
@@ -238,7 +239,13 @@ def parse_customer(row: Mapping[str, Raw], lifecycle: Lifecycle | None) -> Custo
         _choice(row, "preferred_channel", _CHANNELS),
         stage,
         checked_attributes,
+        _owner(row),
     )
+
+
+def _owner(row: Mapping[str, Raw]) -> str | None:
+    value = row.get("owner")
+    return None if value is None or value == "" else _id(row, "owner")
 
 
 def _instant(row: Mapping[str, Raw], column: str) -> dt.datetime:
@@ -456,6 +463,8 @@ def customer_row(customer: Customer, attribute_columns: tuple[str, ...]) -> dict
         if customer.preferred_channel
         else None,
     }
+    if customer.owner is not None:  # an optional column: written when someone owns a customer
+        row["owner"] = customer.owner
     for column in attribute_columns:
         row[column] = customer.attributes.get(column)
     return row
