@@ -28,7 +28,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import attrs
-import pytest
 from dateutil.relativedelta import relativedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -53,23 +52,6 @@ ref = _load_reference()
 DAY = dt.timedelta(days=1)
 Row = dict[str, str]
 
-HAS_OWNERS = "owner" in attrs.fields_dict(lc.Customer) and "capacity" in attrs.fields_dict(
-    lc.Engine
-)
-HAS_DECISIONS = hasattr(lc, "Decision") and hasattr(lc.Book, "with_decisions")
-waits_for_owners = pytest.mark.xfail(
-    not HAS_OWNERS,
-    reason="waits for Customer.owner and Engine(capacity=...) on main",
-    raises=(AttributeError, TypeError),
-    strict=True,
-)
-waits_for_decisions = pytest.mark.xfail(
-    not (HAS_OWNERS and HAS_DECISIONS),
-    reason="waits for lc.Decision, Book.with_decisions and owners on main",
-    raises=(AttributeError, TypeError),
-    strict=True,
-)
-
 
 # -- the book as its CSV rows ----------------------------------------------------------
 
@@ -87,7 +69,7 @@ def rows_of(book: lc.Book) -> tuple[list[Row], list[Row]]:
 
 def decision_of(row: Mapping[str, str]) -> Any:
     """The `lc.Decision` a decisions.csv row stands for."""
-    return lc.Decision(  # type: ignore[attr-defined]
+    return lc.Decision(
         id=row["decision_id"],
         customer_id=row["customer_id"],
         policy=row["policy"],
@@ -109,27 +91,22 @@ def engine_result(
 ) -> Any:
     """The engine's agenda in the reference's terms."""
     if decisions:
-        book = book.with_decisions([decision_of(r) for r in decisions])  # type: ignore[attr-defined]
+        book = book.with_decisions([decision_of(r) for r in decisions])
     engine = (
         lc.Engine(lc.starter_pack())
         if capacity is None
-        else lc.Engine(lc.starter_pack(), capacity=capacity)  # type: ignore[call-arg]
+        else lc.Engine(lc.starter_pack(), capacity=capacity)
     )
     agenda = engine.agenda(book, as_of)
     return ref.Result(
         actions=[
-            (a.customer_id, a.policy, a.due, a.priority, a.overdue_days, owner_of(a))
-            for a in agenda
+            (a.customer_id, a.policy, a.due, a.priority, a.overdue_days, a.owner) for a in agenda
         ],
         held_back=sorted(
             (h.action.customer_id, h.action.policy, why_of(h.reason)) for h in agenda.held_back
         ),
         skipped=[(s.customer_id, s.reason) for s in agenda.skipped],
     )
-
-
-def owner_of(action: lc.Action) -> str | None:
-    return getattr(action, "owner", None) if HAS_OWNERS else None
 
 
 def why_of(reason: str) -> str:
@@ -236,8 +213,7 @@ OWNERS = ("alice", "bob", "Çelik")
 def owned(draw: st.DrawFn, book: lc.Book) -> lc.Book:
     """*book* with each customer's owner drawn (often shared, sometimes none)."""
     people = [
-        attrs.evolve(c, owner=draw(st.sampled_from((*OWNERS[:2], None, OWNERS[2]))))  # type: ignore[misc]
-        for c in book
+        attrs.evolve(c, owner=draw(st.sampled_from((*OWNERS[:2], None, OWNERS[2])))) for c in book
     ]
     return book.with_customers(people) if people else book
 
@@ -265,17 +241,11 @@ def test_agenda_without_decisions_or_owners_equals_the_reference(
 # -- (b) owners and capacity -----------------------------------------------------------
 
 
-@waits_for_owners
-def test_agenda_with_owners_and_capacity_equals_the_reference():
-    """Owners on actions; each owner's capacity taken in agenda order after the cap."""
-    lc.Engine(lc.starter_pack(), capacity=1)  # type: ignore[call-arg]  # the API it needs
-    owners_and_capacity()
-
-
 @given(book_and_date(), st.data(), capacities)
-def owners_and_capacity(
+def test_agenda_with_owners_and_capacity_equals_the_reference(
     case: tuple[lc.Book, dt.date], data: st.DataObject, capacity: int | dict[str, int] | None
-) -> None:
+):
+    """Owners on actions; each owner's capacity taken in agenda order after the cap."""
     book, as_of = case
     assert_same(data.draw(owned(book)), as_of, capacity=capacity)
 
@@ -379,18 +349,36 @@ def scenarios(draw: st.DrawFn) -> Scenario:
     return Scenario(book, customers, touchpoints, days, decisions, capacity)
 
 
-@waits_for_decisions
-def test_agenda_with_decisions_equals_the_reference():
-    """Decisions on real, stale, late and tied occurrences: the same agenda on every day."""
-    assert lc.Book.with_decisions  # type: ignore[attr-defined]  # the API it needs
-    lc.Engine(lc.starter_pack(), capacity=1)  # type: ignore[call-arg]
-    with_decisions()
-
-
 @given(scenarios())
-def with_decisions(case: Scenario) -> None:
+def test_agenda_with_decisions_equals_the_reference(case: Scenario):
+    """Decisions on real, stale, late and tied occurrences: the same agenda on every day."""
     for day in case.days:
         assert_same(case.book, day, capacity=case.capacity, decisions=case.decisions)
+
+
+def row_of(decision: lc.Decision) -> Row:
+    """A `lc.Decision` as its decisions.csv row (book-format.md's columns)."""
+    return {
+        "decision_id": decision.id,
+        "customer_id": decision.customer_id,
+        "policy": decision.policy,
+        "due": decision.due.isoformat(),
+        "decision": decision.outcome.value,
+        "at": decision.at.isoformat(),
+        "until": decision.until.isoformat() if decision.until else "",
+        "by": decision.by or "",
+        "note": decision.note,
+    }
+
+
+@given(book_and_date(), st.data())
+def test_the_kits_decisions_give_the_reference_agenda_too(
+    case: tuple[lc.Book, dt.date], data: st.DataObject
+):
+    """The testing kit's own decisions strategy, on the same check."""
+    book, as_of = case
+    made = data.draw(lct.decisions(book, as_of=as_of))
+    assert_same(book, as_of, decisions=[row_of(d) for d in made])
 
 
 # -- the tricky rules, one example each ------------------------------------------------
@@ -464,7 +452,6 @@ QUIET = lc.Book([person("c")], [touch("t1", "c", D - 65 * DAY, "inquiry")])
 RECONNECT_DUE = D - 5 * DAY
 
 
-@waits_for_decisions
 def test_a_decision_counts_from_the_local_date_of_its_instant():
     """Counted only when the local date of `at` in the customer's zone is <= D.
 
@@ -473,13 +460,16 @@ def test_a_decision_counts_from_the_local_date_of_its_instant():
     """
     at = dt.datetime.combine(D, dt.time(11), tzinfo=UTC)
     dismissed = [decided("d1", "c", "reconnect", RECONNECT_DUE, "dismissed", at)]
-    far = QUIET.with_customers([person("c", timezone="Pacific/Kiritimati")])
+    midnight = dt.datetime.combine(D - 65 * DAY, dt.time(0), tzinfo=UTC)  # D - 65 there too
+    far = lc.Book(
+        [person("c", timezone="Pacific/Kiritimati")],
+        [touch("t1", "c", D, "inquiry", at=midnight)],
+    )
     assert policies_of(agreed(far, D, dismissed)) == [("c", "reconnect")]
     assert policies_of(agreed(far, D + DAY, dismissed)) == []
     assert policies_of(agreed(QUIET, D, dismissed)) == []
 
 
-@waits_for_decisions
 def test_a_decision_on_an_old_occurrence_does_not_touch_the_new_one():
     """A decision applies only to the occurrence whose due date equals `due`."""
     done = [decided("d1", "c", "reconnect", RECONNECT_DUE, "done", noon(D - 4 * DAY))]
@@ -490,7 +480,6 @@ def test_a_decision_on_an_old_occurrence_does_not_touch_the_new_one():
     assert result.actions == [("c", "reconnect", D + 60 * DAY, 7, 0, None)]
 
 
-@waits_for_decisions
 def test_the_latest_decision_counts_and_ties_go_to_the_largest_id():
     """Latest `at` wins; at one instant, the largest decision_id in code-point order.
 
@@ -510,7 +499,6 @@ def test_the_latest_decision_counts_and_ties_go_to_the_largest_id():
     assert policies_of(agreed(QUIET, D, too_late)) == [("c", "reconnect")]
 
 
-@waits_for_decisions
 def test_a_snooze_hides_the_action_until_its_date_then_it_is_overdue_from_its_due_date():
     """Snoozed until U: closed for D < U; due from U on, overdue days from its due date."""
     snoozed = [decided("d", "c", "reconnect", RECONNECT_DUE, "snoozed", noon(D - 5 * DAY), D)]
@@ -518,7 +506,6 @@ def test_a_snooze_hides_the_action_until_its_date_then_it_is_overdue_from_its_du
     assert agreed(QUIET, D, snoozed).actions == [("c", "reconnect", RECONNECT_DUE, 7, 5, None)]
 
 
-@waits_for_decisions
 def test_a_snooze_does_not_revive_an_expired_or_fulfilled_action():
     """A welcome snoozed past its 30-day window stays expired; one fulfilled stays fulfilled."""
     bought = D - 7 * DAY  # welcome due on D, expires after D + 30
@@ -534,7 +521,6 @@ def test_a_snooze_does_not_revive_an_expired_or_fulfilled_action():
     assert ("c", "welcome") not in policies_of(agreed(onboarded, D + 5 * DAY, again))
 
 
-@waits_for_decisions
 def test_closed_actions_take_no_place_in_the_cap():
     """Done/dismissed: not on the agenda, not held back, and the next action moves up."""
     bought = D - 35 * DAY  # welcome (D - 28), onboarding_review (D - 5)
@@ -551,7 +537,6 @@ def test_closed_actions_take_no_place_in_the_cap():
     assert after.held_back == []
 
 
-@waits_for_decisions
 def test_capacity_comes_after_the_cap_in_agenda_order_and_closed_actions_free_it():
     """Each owner gets at most N actions in agenda order; unowned and unmapped owners are free."""
     people = [
@@ -571,18 +556,16 @@ def test_capacity_comes_after_the_cap_in_agenda_order_and_closed_actions_free_it
     assert freed.held_back == []
 
 
-@waits_for_decisions
 def test_the_capacity_reason_names_the_owner_and_the_capacity():
     """Held back with a reason naming the owner and the capacity."""
     people = [person("a", owner="alice"), person("b", owner="alice")]
     book = lc.Book(people, [touch(f"t{c.id}", c.id, D - 65 * DAY, "inquiry") for c in people])
-    engine = lc.Engine(lc.starter_pack(), capacity=1)  # type: ignore[call-arg]
+    engine = lc.Engine(lc.starter_pack(), capacity=1)
     (held,) = engine.agenda(book, D).held_back
     assert "alice" in held.reason
     assert "1" in held.reason
 
 
-@waits_for_decisions
 def test_skipped_customers_stay_skipped_whatever_was_decided():
     """Do-not-contact and churned customers stay skipped, snoozes and all."""
     book = lc.Book([person("c", do_not_contact=True)], [touch("t1", "c", D - 65 * DAY, "inquiry")])
