@@ -427,6 +427,7 @@ ERRORS = [
     _stream.NoSuchCustomer("touchpoints.csv", "names no customer", line=2, value="c-9"),
     lc.PolicyFileError("p.toml", [lc.PolicyProblem(4, "policy[0].offset", "7 dayz", "bad")]),
     lc.BookWriteError("book/touchpoints.csv", "No space left on device"),
+    lc.AgendaWriteError("out/agenda.csv", "Is a folder, not a file"),
 ]
 
 

@@ -27,12 +27,12 @@ import heapq
 import json
 import os
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import Any, Literal, NamedTuple, TextIO
 
-from lifecycle.agenda import ACTION_FIELDS, Action, Agenda
+from lifecycle.agenda import ACTION_FIELDS, Action, Agenda, HeldBack, json_ready
 from lifecycle.errors import AgendaWriteError, InvalidValueError
 from lifecycle.io.files import replacing
 
@@ -86,8 +86,25 @@ def _key(action: Action) -> Key:
     return (action.priority, action.due.toordinal(), action.customer_id, action.policy)
 
 
-# Compact, and not ASCII-escaped: one short line per item, as CSV has.
-_dumps = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
+def _default(value: object) -> object:
+    """`json_ready`, one level at a time: the encoder goes on into what it returns."""
+    if isinstance(value, Mapping):
+        data = dict(value)
+        return data if all(type(k) is str for k in data) else json_ready(data)
+    return json_ready(value)
+
+
+# Compact, and not ASCII-escaped: one line per item, as CSV has. The encoder is
+# given an action's values as they are and calls `_default` on each value it
+# cannot write itself (dates, facts): the text of `Action.to_dict`, without
+# making the dict first.
+_dumps = json.JSONEncoder(ensure_ascii=False, check_circular=False, default=_default).encode
+_NAMES = tuple(f.name for f in ACTION_FIELDS)
+_values = attrgetter(*_NAMES)
+
+
+def _fields(action: Action) -> dict[str, object]:
+    return dict(zip(_NAMES, _values(action), strict=True))
 
 
 def _json_item(data: dict[str, object]) -> str:
@@ -96,7 +113,11 @@ def _json_item(data: dict[str, object]) -> str:
 
 
 def _jsonl_line(action: Action) -> str:
-    return _dumps(action.to_dict()) + "\n"
+    return _dumps(_fields(action)) + "\n"
+
+
+def _held_item(held: HeldBack) -> str:
+    return _json_item(_fields(held.action) | {"held_back": held.reason})
 
 
 def render(agenda: Agenda, fmt: OutputFormat) -> Rendered:
@@ -114,8 +135,8 @@ def render(agenda: Agenda, fmt: OutputFormat) -> Rendered:
     elif fmt == "jsonl":
         actions = [(_key(a), _jsonl_line(a)) for a in agenda]
     elif fmt == "json":
-        actions = [(_key(a), _json_item(a.to_dict())) for a in agenda]
-        held = [(_key(h.action), _json_item(h.to_dict())) for h in agenda.held_back]
+        actions = [(_key(a), _json_item(_fields(a))) for a in agenda]
+        held = [(_key(h.action), _held_item(h)) for h in agenda.held_back]
         skipped = [(s.customer_id, _json_item(s.to_dict())) for s in agenda.skipped]
     else:
         actions = [(_key(a), _table_line(a)) for a in agenda]

@@ -105,7 +105,10 @@ class Action:
             >>> json.loads(json.dumps(action.to_dict())) == action.to_dict()
             True
         """
-        return {f.name: f.data(v) for f, v in zip(ACTION_FIELDS, _values(self), strict=True)}
+        data = dict(zip(_NAMES, _values(self), strict=True))
+        for name, convert in _CONVERTED:
+            data[name] = convert(data[name])
+        return data
 
 
 @attrs.frozen(weakref_slot=False)
@@ -259,23 +262,18 @@ def json_ready(value: object) -> object:
     if isinstance(value, Touchpoint):
         return value.id
     if isinstance(value, Mapping):
-        return {str(k): json_ready(v) for k, v in value.items()}
+        return {str(k): v if type(v) in _AS_IS else json_ready(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
         items = sorted(value, key=str) if isinstance(value, set | frozenset) else value
         return [json_ready(v) for v in items]
     return str(value)
 
 
+_AS_IS = frozenset({str, int, float, bool, type(None)})
+
+
 def _same(value: object) -> object:
     return value
-
-
-def _iso(value: dt.date) -> str:
-    return value.isoformat()
-
-
-def _name(value: Channel | None) -> str | None:
-    return None if value is None else value.value
 
 
 class ActionField(NamedTuple):
@@ -283,7 +281,7 @@ class ActionField(NamedTuple):
 
     Attributes:
         name: The field's name, and its key or column in every output.
-        data: Makes the field's value JSON-ready.
+        data: Makes the field's value JSON-ready: `json_ready`, or nothing to do.
         text: Free text a spreadsheet could run as a formula (CSV guards it).
         column: A column of the flat outputs (CSV, Spark); ``facts`` is not.
     """
@@ -299,15 +297,18 @@ class ActionField(NamedTuple):
 ACTION_FIELDS = (
     ActionField("customer_id", _same, text=True),
     ActionField("policy", _same, text=True),
-    ActionField("due", _iso),
+    ActionField("due", json_ready),
     ActionField("priority", _same),
     ActionField("overdue_days", _same),
     ActionField("reason", _same, text=True),
-    ActionField("channel", _name),
+    ActionField("channel", json_ready),
     ActionField("owner", _same, text=True),
     ActionField("facts", json_ready, column=False),
 )
-_values = attrgetter(*(f.name for f in ACTION_FIELDS))
+_NAMES = tuple(f.name for f in ACTION_FIELDS)
+_values = attrgetter(*_NAMES)
+# Most fields are JSON-ready as they are: only these need converting.
+_CONVERTED = tuple((f.name, f.data) for f in ACTION_FIELDS if f.data is not _same)
 
 
 #: Return an `Action` of values the caller vouches for, one per field in order
