@@ -38,7 +38,7 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from lifecycle._validate import check_day
-from lifecycle.agenda import ORDER_FIELDS, Agenda
+from lifecycle.agenda import ACTION_FIELDS, ORDER_FIELDS, Agenda
 from lifecycle.book import Book
 from lifecycle.engine import Engine
 from lifecycle.errors import BookFormatError, InvalidValueError
@@ -408,11 +408,6 @@ def _agenda_rows(found: Agenda) -> Iterator[dict[str, Any]]:
 
 
 def _action(a: Any) -> dict[str, Any]:
-    return {
-        "customer_id": a.customer_id,
-        "policy": a.policy,
-        "due": a.due,
-        "priority": a.priority,
-        "overdue_days": a.overdue_days,
-        "reason": a.reason,
-    }
+    # The flat fields of the one description, as values Spark takes (a date stays a date);
+    # the rows keep those `_OUT` has a column for.
+    return {f.name: getattr(a, f.name) for f in ACTION_FIELDS if f.column}
