@@ -246,7 +246,8 @@ def slot_setters(cls: type, *names: str) -> tuple[Callable[[Any, Any], None], ..
 def unchecked_constructor(cls: type[T]) -> Callable[..., T]:
     """Return a constructor of the slotted attrs class *cls* that skips its checks.
 
-    It takes one value per field, positionally, in `attrs.fields` order, and
+    It takes one value per field, positionally, in `attrs.fields` order (the
+    trailing fields with plain, non-factory defaults may be left off), and
     sets each through its slot's own setter: no validators, no converters, no
     keywords (attrs' ``__init__`` takes keywords more slowly). For values the
     caller vouches for, such as a reader's, checked cell by cell with file and
@@ -266,10 +267,22 @@ def unchecked_constructor(cls: type[T]) -> Callable[..., T]:
         >>> new_point = unchecked_constructor(Point)
         >>> new_point(-1, 2)
         Point(x=-1, y=2)
+        >>> new_point(-1)
+        Point(x=-1, y=0)
     """
-    names = [field.name for field in attrs.fields(cls)]
+    fields = attrs.fields(cls)
+    names = [field.name for field in fields]
     namespace: dict[str, Any] = {"_new": object.__new__, "_cls": cls}
-    lines = [f"def new({', '.join(names)}):", "    _self = _new(_cls)"]
+    # The trailing fields with plain defaults keep them, so that a field added
+    # at the end leaves every existing positional caller working.
+    parameters = list(names)
+    for number in reversed(range(len(fields))):
+        default = fields[number].default
+        if default is attrs.NOTHING or isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+            break
+        namespace[f"_default{number}"] = default
+        parameters[number] = f"{names[number]}=_default{number}"
+    lines = [f"def new({', '.join(parameters)}):", "    _self = _new(_cls)"]
     for number, name in enumerate(names):
         slot = cls.__dict__.get(name)
         if name.startswith("_") or not hasattr(slot, "__set__"):
@@ -282,6 +295,6 @@ def unchecked_constructor(cls: type[T]) -> Callable[..., T]:
     new.__name__ = new.__qualname__ = f"new_{cls.__name__.lower()}"
     new.__doc__ = (
         f"Return a `{cls.__name__}` of values the caller vouches for, skipping its checks.\n\n"
-        f"Positional, one per field: {', '.join(names)}."
+        f"Positional, one per field: {', '.join(names)} (trailing defaults may be left off)."
     )
     return new
