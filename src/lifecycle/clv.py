@@ -176,7 +176,7 @@ class Summary:
         recency = tuple(_check_float("recency", r) for r in self.recency)
         age = tuple(_check_float("T", t) for t in self.T)
         for cid, x, r, t in zip(self.customer_ids, self.frequency, recency, age, strict=True):
-            if isinstance(x, bool) or not isinstance(x, int) or x < 0:
+            if type(x) is not int or x < 0:
                 raise InvalidValueError("frequency", x, f"customer {cid!r}: must be a count")
             if not 0 <= r <= t:
                 raise InvalidValueError(
@@ -321,21 +321,33 @@ def _numerics() -> Any:
     return numpy, scipy.special, scipy.optimize
 
 
-def _columns(np: Any, summary: Summary) -> tuple[Any, Any, Any]:
+@attrs.frozen
+class _Columns:
+    """The numerics, and frequency, recency and T as NumPy arrays (one entry per customer)."""
+
+    np: Any
+    special: Any
+    x: Any
+    t_x: Any
+    age: Any
+
+
+def _columns(summary: Summary) -> _Columns:
     if not isinstance(summary, Summary):
         raise InvalidValueError("summary", summary, "must be a lifecycle.clv.Summary")
-    return (
+    np, special, _ = _numerics()
+    return _Columns(
+        np,
+        special,
         np.asarray(summary.frequency, dtype=float),
         np.asarray(summary.recency, dtype=float),
         np.asarray(summary.T, dtype=float),
     )
 
 
-def _positive(field: str, value: object) -> float:
-    number = _check_float(field, value)
-    if number <= 0:
-        raise InvalidValueError(field, value, "must be positive")
-    return number
+def _check_positive(instance: object, attribute: Any, value: float) -> None:
+    if _check_float(attribute.name, value) <= 0:
+        raise InvalidValueError(attribute.name, value, "must be positive")
 
 
 def _maximise(
@@ -386,10 +398,10 @@ class BetaGeo:
         {'r': 0.243, 'alpha': 4.414, 'a': 0.793, 'b': 2.426}
     """
 
-    r: float = attrs.field(converter=lambda v: _positive("r", v))
-    alpha: float = attrs.field(converter=lambda v: _positive("alpha", v))
-    a: float = attrs.field(converter=lambda v: _positive("a", v))
-    b: float = attrs.field(converter=lambda v: _positive("b", v))
+    r: float = attrs.field(validator=_check_positive)
+    alpha: float = attrs.field(validator=_check_positive)
+    a: float = attrs.field(validator=_check_positive)
+    b: float = attrs.field(validator=_check_positive)
     log_likelihood: float | None = attrs.field(default=None, kw_only=True)
     customers: int = attrs.field(default=0, kw_only=True)
 
@@ -416,17 +428,18 @@ class BetaGeo:
             >>> BetaGeo.fit(s).customers
             4
         """
+        columns = _columns(summary)
         np, special, optimize = _numerics()
-        x, t_x, age = _columns(np, summary)
-        if not len(x):
+        if not len(columns.x):
             raise FitError("the BG/NBD fit needs at least one customer; the summary is empty")
-        rows, weights = np.unique(np.stack([x, t_x, age], axis=1), axis=0, return_counts=True)
-        x, t_x, age = rows[:, 0], rows[:, 1], rows[:, 2]
+        rows, weights = np.unique(
+            np.stack([columns.x, columns.t_x, columns.age], axis=1), axis=0, return_counts=True
+        )
+        unique = _Columns(np, special, rows[:, 0], rows[:, 1], rows[:, 2])
         total = float(weights.sum())
 
         def mean_log_likelihood(params: Any) -> float:
-            ll = _beta_geo_log_likelihood(np, special, *params, x, t_x, age)
-            return float((weights * ll).sum() / total)
+            return float((weights * _beta_geo_log_likelihood(unique, params)).sum() / total)
 
         params, mean = _maximise(np, optimize, mean_log_likelihood, [1.0] * 4, "BG/NBD")
         r, alpha, a, b = (float(p) for p in params)
@@ -435,8 +448,10 @@ class BetaGeo:
     def p_alive(self, summary: Summary) -> dict[str, float]:
         """Return each customer's probability of being still active at the summary's date.
 
-        P(alive | x, t_x, T) = 1 / (1 + [x > 0] a / (b + x - 1) ((alpha + T) / (alpha + t_x))^(r + x)):
-        a customer without a repeat purchase cannot have dropped out yet (P = 1).
+        P(alive | x, t_x, T) =
+        1 / (1 + [x > 0] a / (b + x - 1) ((alpha + T) / (alpha + t_x))^(r + x))
+        (FHL 2005, eq. 13): a customer without a repeat purchase cannot have
+        dropped out yet (P = 1).
 
         Raises:
             MissingDependencyError: without the ``clv`` extra.
@@ -448,9 +463,7 @@ class BetaGeo:
             >>> {k: round(v, 4) for k, v in model.p_alive(s).items()}
             {'new': 1.0, 'old': 0.7266}
         """
-        np, special, _ = _numerics()
-        x, t_x, age = _columns(np, summary)
-        p = _beta_geo_p_alive(np, special, self, x, t_x, age)
+        p = _beta_geo_p_alive(self, _columns(summary))
         return dict(zip(summary.customer_ids, p.tolist(), strict=True))
 
     def expected_purchases(self, summary: Summary, *, periods: float) -> dict[str, float]:
@@ -479,16 +492,14 @@ class BetaGeo:
         t = _check_float("periods", periods)
         if t < 0:
             raise InvalidValueError("periods", periods, "must not be negative")
-        np, special, _ = _numerics()
-        x, t_x, age = _columns(np, summary)
-        expected = _beta_geo_expected(np, special, self, x, t_x, age, t)
+        expected = _beta_geo_expected(self, _columns(summary), t)
         return dict(zip(summary.customer_ids, expected.tolist(), strict=True))
 
 
-def _beta_geo_log_likelihood(
-    np: Any, special: Any, r: Any, alpha: Any, a: Any, b: Any, x: Any, t_x: Any, age: Any
-) -> Any:
+def _beta_geo_log_likelihood(data: _Columns, params: Any) -> Any:
     """Each customer's log-likelihood under BG/NBD (FHL 2005, eq. 6)."""
+    np, special, x, t_x, age = data.np, data.special, data.x, data.t_x, data.age
+    r, alpha, a, b = params
     ln_beta = special.betaln(a, b)
     head = special.gammaln(r + x) - special.gammaln(r) + r * np.log(alpha)
     silent = special.betaln(a, b + x) - ln_beta - (r + x) * np.log(alpha + age)
@@ -498,26 +509,26 @@ def _beta_geo_log_likelihood(
     return head + np.logaddexp(silent, np.where(x > 0, dropped, -np.inf))
 
 
-def _beta_geo_p_alive(
-    np: Any, special: Any, model: BetaGeo, x: Any, t_x: Any, age: Any
-) -> Any:
+def _beta_geo_p_alive(model: BetaGeo, data: _Columns) -> Any:
+    np, x = data.np, data.x
     r, alpha, a, b = model.r, model.alpha, model.a, model.b
     repeat = np.maximum(x, 1)
     log_odds = (
-        math.log(a) - np.log(b + repeat - 1) + (r + x) * (np.log(alpha + age) - np.log(alpha + t_x))
+        math.log(a)
+        - np.log(b + repeat - 1)
+        + (r + x) * (np.log(alpha + data.age) - np.log(alpha + data.t_x))
     )
-    return np.where(x > 0, special.expit(-log_odds), 1.0)
+    return np.where(x > 0, data.special.expit(-log_odds), 1.0)
 
 
-def _beta_geo_expected(
-    np: Any, special: Any, model: BetaGeo, x: Any, t_x: Any, age: Any, t: float
-) -> Any:
+def _beta_geo_expected(model: BetaGeo, data: _Columns, t: float) -> Any:
     r, alpha, a, b = model.r, model.alpha, model.a, model.b
-    z = t / (alpha + age + t)
+    z = t / (alpha + data.age + t)
     # ((alpha+T)/(alpha+T+t))^(r+x) 2F1(r+x, b+x; c; z) with c = a+b+x-1 equals, by Euler's
     # transformation, (1-z)^(a-1) 2F1(a+b-1-r, a-1; c; z): no huge factor times a tiny one.
-    tail = (1 - z) ** (a - 1) * special.hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, z)
-    return (a + b + x - 1) / (a - 1) * (1 - tail) * _beta_geo_p_alive(np, special, model, x, t_x, age)
+    c = a + b + data.x - 1
+    tail = (1 - z) ** (a - 1) * data.special.hyp2f1(a + b - 1 - r, a - 1, c, z)
+    return c / (a - 1) * (1 - tail) * _beta_geo_p_alive(model, data)
 
 
 # -- Gamma-Gamma ----------------------------------------------------------------------------
@@ -545,9 +556,9 @@ class GammaGamma:
         35.22
     """
 
-    p: float = attrs.field(converter=lambda v: _positive("p", v))
-    q: float = attrs.field(converter=lambda v: _positive("q", v))
-    gamma: float = attrs.field(converter=lambda v: _positive("gamma", v))
+    p: float = attrs.field(validator=_check_positive)
+    q: float = attrs.field(validator=_check_positive)
+    gamma: float = attrs.field(validator=_check_positive)
     log_likelihood: float | None = attrs.field(default=None, kw_only=True)
     customers: int = attrs.field(default=0, kw_only=True)
 
@@ -680,18 +691,19 @@ class GammaGamma:
             >>> round(spend.lifetime_value(beta_geo, s, periods=39, discount_rate=0.0)["a"], 2)
             108.32
         """
-        if isinstance(periods, bool) or not isinstance(periods, int) or periods < 1:
-            raise InvalidValueError("periods", periods, "must be a whole number of periods, 1 or more")
+        if type(periods) is not int or periods < 1:
+            raise InvalidValueError(
+                "periods", periods, "must be a whole number of periods, 1 or more"
+            )
         rate = _check_float("discount_rate", discount_rate)
         if rate < 0:
             raise InvalidValueError("discount_rate", discount_rate, "must not be negative")
         spend = self.expected_spend(summary)
-        np, special, _ = _numerics()
-        x, t_x, age = _columns(np, summary)
-        value = np.zeros(len(x))
-        before = np.zeros(len(x))
+        data = _columns(summary)
+        value = data.np.zeros(len(data.x))
+        before = data.np.zeros(len(data.x))
         for k in range(1, periods + 1):
-            after = _beta_geo_expected(np, special, beta_geo, x, t_x, age, float(k))
+            after = _beta_geo_expected(beta_geo, data, float(k))
             value += (after - before) / (1 + rate) ** k
             before = after
         return {

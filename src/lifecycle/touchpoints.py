@@ -446,7 +446,7 @@ class Touchpoint:
 
 
 class _NewTouchpoint(Protocol):
-    def __call__(  # noqa: D102
+    def __call__(  # noqa: PLR0917 - positional, as the generated constructor is
         self,
         id: str,
         customer_id: str,
