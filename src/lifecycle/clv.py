@@ -368,10 +368,21 @@ def _maximise(
         method="Nelder-Mead",
         options={"xatol": 1e-9, "fatol": 1e-12, "maxiter": 20_000, "maxfev": 40_000},
     )
-    params = np.exp(result.x)
-    if not result.success or not math.isfinite(result.fun) or not np.all(np.isfinite(params)):
+    if not result.success or not math.isfinite(result.fun):
         raise FitError(f"the {model} fit found no optimum: {result.message}")
-    return params, -float(result.fun)
+    if np.any(np.abs(result.x) > _LOG_BOUND):
+        # The likelihood keeps rising towards a parameter of 0 or infinity: the
+        # data cannot tell the model's parameters apart (say, nobody came back).
+        raise FitError(
+            f"the {model} fit has no maximum inside the parameters' range "
+            f"({', '.join(f'{v:.3g}' for v in np.exp(result.x))}): the data cannot "
+            "identify the model (too few customers, or no repeat purchases)"
+        )
+    return np.exp(result.x), -float(result.fun)
+
+
+#: The widest log-parameter of a fit: beyond e**30 (about 1e13) either way it has run off.
+_LOG_BOUND = 30.0
 
 
 # -- BG/NBD ---------------------------------------------------------------------------------
@@ -414,7 +425,7 @@ class BetaGeo:
     def fit(cls, summary: Summary) -> BetaGeo:
         """Fit the model to a summary by maximum likelihood.
 
-        The likelihood is that of Fader, Hardie and Lee (2005), equation (6),
+        The likelihood is that of Fader, Hardie and Lee (2005),
         in logs; customers with the same (frequency, recency, T) are counted
         once with a weight, so a large book fits in seconds.
 
@@ -449,9 +460,8 @@ class BetaGeo:
         """Return each customer's probability of being still active at the summary's date.
 
         P(alive | x, t_x, T) =
-        1 / (1 + [x > 0] a / (b + x - 1) ((alpha + T) / (alpha + t_x))^(r + x))
-        (FHL 2005, eq. 13): a customer without a repeat purchase cannot have
-        dropped out yet (P = 1).
+        1 / (1 + [x > 0] a / (b + x - 1) ((alpha + T) / (alpha + t_x))^(r + x)).
+        A customer without a repeat purchase cannot have dropped out yet (P = 1).
 
         Raises:
             MissingDependencyError: without the ``clv`` extra.
@@ -469,7 +479,7 @@ class BetaGeo:
     def expected_purchases(self, summary: Summary, *, periods: float) -> dict[str, float]:
         """Return each customer's expected number of purchases in the next *periods* periods.
 
-        Fader, Hardie and Lee (2005), equation (10): E[Y(t) | x, t_x, T] =
+        Fader, Hardie and Lee (2005): E[Y(t) | x, t_x, T] =
         (a + b + x - 1) / (a - 1) * [1 - ((alpha + T) / (alpha + T + t))^(r + x)
         2F1(r + x, b + x; a + b + x - 1; t / (alpha + T + t))] * P(alive), with
         t = *periods* (written with Euler's transformation of 2F1, which stays
@@ -497,7 +507,7 @@ class BetaGeo:
 
 
 def _beta_geo_log_likelihood(data: _Columns, params: Any) -> Any:
-    """Each customer's log-likelihood under BG/NBD (FHL 2005, eq. 6)."""
+    """Each customer's log-likelihood under BG/NBD (FHL 2005)."""
     np, special, x, t_x, age = data.np, data.special, data.x, data.t_x, data.age
     r, alpha, a, b = params
     ln_beta = special.betaln(a, b)
@@ -579,7 +589,7 @@ class GammaGamma:
         Only customers with a frequency of at least one and a positive monetary
         value say anything about spend per purchase; the others are left out
         (as in the literature). The likelihood of a customer's mean spend m
-        over x purchases is Fader, Hardie and Lee's (2005) equation (3), in logs.
+        over x purchases is that of Fader, Hardie and Lee (2005), in logs.
 
         Raises:
             FitError: if no customer has a repeat purchase with a positive value,
