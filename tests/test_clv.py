@@ -138,7 +138,7 @@ HAND = Summary(
 
 
 def test_p_alive_equals_the_closed_form_by_hand():
-    """P(alive) = 1 without a repeat purchase; else 1 / (1 + a/(b+x-1) ((α+T)/(α+t_x))^(r+x))."""
+    """P(alive) = 1 without a repeat purchase; else 1 / (1 + a/(b+x-1) ((alpha+T)/(alpha+t_x))^(r+x))."""
     got = PUBLISHED.p_alive(HAND)
     assert got["never-back"] == 1.0
     # 0.793 / 3.426 * (43.274 / 34.844) ** 2.243 = 0.23147 * 1.24194 ** 2.243 = 0.37631
@@ -162,7 +162,7 @@ def test_expected_purchases_equal_the_closed_form():
 
 
 def test_expected_spend_and_lifetime_value_by_hand():
-    """E[Z] = p (γ + x m) / (p x + q - 1); undiscounted CLV = E[Z] E[Y(periods)]."""
+    """E[Z] = p (gamma + x m) / (p x + q - 1); undiscounted CLV = E[Z] E[Y(periods)]."""
     spend = GammaGamma(p=6.25, q=3.74, gamma=15.44)
     s = Summary(
         customer_ids=("a", "b", "c"),

@@ -184,7 +184,7 @@ def test_bad_money_cells_name_file_line_and_column(
     (tmp_path / "customers.csv").write_text("customer_id,name,since\nc-1,Ada,2026-01-01\n")
     (tmp_path / "touchpoints.csv").write_text(
         "touchpoint_id,customer_id,at,channel,kind,direction,amount,currency\n"
-        f"t-1,c-1,2026-03-01T09:30:00Z,web,purchase,inbound,\"{amount}\",{currency}\n"
+        f't-1,c-1,2026-03-01T09:30:00Z,web,purchase,inbound,"{amount}",{currency}\n'
     )
     with pytest.raises(lc.BookFormatError) as caught:
         lc.read_book(tmp_path)
