@@ -346,7 +346,8 @@ class _Group:
         for row in touchpoint_rows:
             tid = row.get("touchpoint_id")
             try:
-                touchpoint = parse_touchpoint([row[c] for c in TOUCHPOINT_COLUMNS], kinds, {})
+                values = [row.get(c, "") for c in TOUCHPOINT_COLUMNS]  # money: optional
+                touchpoint = parse_touchpoint(values, kinds, {})
             except CellError as e:
                 problems.append(_problem("touchpoints", row.get("customer_id"), tid, e))
                 continue
