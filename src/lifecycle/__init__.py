@@ -18,6 +18,7 @@ Examples:
     True
 """
 
+from lifecycle import clv as clv  # the module: lifecycle.clv.BetaGeo.fit(...)
 from lifecycle import health as health  # the module: lifecycle.health.recency(...)
 from lifecycle import limits as limits  # the module: lifecycle.limits.MAX_DATE
 from lifecycle import metrics as metrics  # the module: lifecycle.metrics.nps(...)

@@ -43,6 +43,7 @@ from lifecycle.book import Book
 from lifecycle.engine import Engine
 from lifecycle.errors import BookFormatError, InvalidValueError
 from lifecycle.io.rows import (
+    MONEY_COLUMNS,
     TOUCHPOINT_COLUMNS,
     CellError,
     parse_customer,
@@ -200,7 +201,7 @@ def agenda(
     elif engine is None:
         engine = Engine(starter_pack(), cap=cap, skip_churned=skip_churned)
     _require("customers", customers, ("customer_id",))
-    _require("touchpoints", touchpoints, TOUCHPOINT_COLUMNS)
+    _require("touchpoints", touchpoints, TOUCHPOINT_COLUMNS[: -len(MONEY_COLUMNS)])
     names = tuple(customers.columns)
     group = _Group(
         engine if text is None else None, text, cap, skip_churned, as_of, kinds, lifecycle, names
@@ -217,7 +218,13 @@ def agenda(
             for i, c in enumerate(names)
         )
     )
-    touchpoints = touchpoints.select(*(_text(c) for c in TOUCHPOINT_COLUMNS))
+    # The money columns are optional: a frame without them has no money.
+    touchpoints = touchpoints.select(
+        *(
+            _text(c) if c in touchpoints.columns else F.lit(None).cast("string").alias(c)
+            for c in TOUCHPOINT_COLUMNS
+        )
+    )
     parts = (
         customers.groupBy("customer_id")
         .cogroup(touchpoints.groupBy("customer_id"))
@@ -339,7 +346,8 @@ class _Group:
         for row in touchpoint_rows:
             tid = row.get("touchpoint_id")
             try:
-                touchpoint = parse_touchpoint([row[c] for c in TOUCHPOINT_COLUMNS], kinds, {})
+                values = [row.get(c, "") for c in TOUCHPOINT_COLUMNS]  # money: optional
+                touchpoint = parse_touchpoint(values, kinds, {})
             except CellError as e:
                 problems.append(_problem("touchpoints", row.get("customer_id"), tid, e))
                 continue

@@ -19,6 +19,7 @@ from lifecycle.io._assemble import assemble
 from lifecycle.io._files import BookFiles, Format, Table, write_tables
 from lifecycle.io._rows import (
     CUSTOMER_COLUMNS,
+    MONEY_COLUMNS,
     TOUCHPOINT_COLUMNS,
     customer_row,
     touchpoint_row,
@@ -294,7 +295,10 @@ def write_book(
             ),
             Table(
                 folder / f"touchpoints.{format}",
-                TOUCHPOINT_COLUMNS,
+                # The money columns only when there is money: other books are written as before.
+                TOUCHPOINT_COLUMNS
+                if any(tp.amount is not None for tp in book.touchpoints())
+                else TOUCHPOINT_COLUMNS[: -len(MONEY_COLUMNS)],
                 (touchpoint_row(tp) for tp in book.touchpoints()),
             ),
         ],

@@ -12,6 +12,7 @@ import functools
 import json
 import re
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -27,7 +28,15 @@ from lifecycle.customers import RESERVED_COLUMNS, Customer, new_customer, to_att
 from lifecycle.errors import InvalidValueError, shown
 from lifecycle.limits import MAX_DATE, MAX_ID_LENGTH, MAX_SCORE_TEXT, MAX_TEXT_LENGTH, MIN_DATE
 from lifecycle.stages import Lifecycle
-from lifecycle.touchpoints import Channel, Direction, Kind, Touchpoint, new_touchpoint
+from lifecycle.touchpoints import (
+    Channel,
+    Direction,
+    Kind,
+    Touchpoint,
+    check_currency,
+    new_touchpoint,
+    to_amount,
+)
 
 CUSTOMER_COLUMNS = (
     "customer_id",
@@ -41,6 +50,8 @@ CUSTOMER_COLUMNS = (
     "owner",
 )
 CUSTOMER_REQUIRED = ("customer_id", "name", "since")
+#: The touchpoint columns of money, last and optional: a row may leave them off.
+MONEY_COLUMNS = ("amount", "currency")
 TOUCHPOINT_COLUMNS = (
     "touchpoint_id",
     "customer_id",
@@ -51,6 +62,7 @@ TOUCHPOINT_COLUMNS = (
     "score",
     "tags",
     "note",
+    *MONEY_COLUMNS,
 )
 TOUCHPOINT_REQUIRED = ("touchpoint_id", "customer_id", "at", "channel", "kind", "direction")
 
@@ -347,7 +359,8 @@ def parse_touchpoint(
     cell and says exactly what is wrong with it.
 
     Args:
-        values: The row's raw values, one per column of `TOUCHPOINT_COLUMNS`.
+        values: The row's raw values, one per column of `TOUCHPOINT_COLUMNS`
+            (the `MONEY_COLUMNS` at its end may be left off).
         kinds: The kinds the file may use, by name.
         customer_ids: The book's customer ids, used to share one string per id
             (a book holds many touchpoints per customer).
@@ -356,7 +369,9 @@ def parse_touchpoint(
         CellError: naming the column and value of the first bad cell.
     """
     cells: Sequence[Any] = values  # checked below, or by check_touchpoint
-    tid, cid, text, channel_cell, kind_cell, direction_cell, score_cell, tags_cell, note = cells
+    tid, cid, text, channel_cell, kind_cell, direction_cell, score_cell, tags_cell, note, *money = (
+        cells
+    )
     # Any surprise (a missing name, a JSON list where text belongs, a datetime
     # that does not parse, "²" passing isdigit) sends the row to the careful path.
     try:
@@ -392,6 +407,7 @@ def parse_touchpoint(
                     )
                     if limits is None or not limits[0] <= score <= limits[1]:
                         raise ValueError(score_cell)
+                amount, currency = _money(*money) if money else _NO_MONEY
                 return new_touchpoint(
                     tid,
                     customer_ids.get(cid, cid),
@@ -402,10 +418,33 @@ def parse_touchpoint(
                     score,
                     _shared_tags(tags_cell) if tags_cell else _EMPTY_TAGS,
                     note or "",
+                    amount,
+                    currency,
                 )
     except (KeyError, TypeError, ValueError, AttributeError, OverflowError):
         pass
-    return check_touchpoint(dict(zip(TOUCHPOINT_COLUMNS, values, strict=True)), kinds)
+    return check_touchpoint(
+        dict(zip(TOUCHPOINT_COLUMNS[: len(values)], values, strict=True)), kinds
+    )
+
+
+_NO_MONEY = (None, None)
+
+
+def _money(amount_cell: Raw, currency_cell: Raw = None) -> tuple[Decimal | None, str | None]:
+    """Return the amount and currency of a row's money cells (empty ones: ``None``)."""
+    amount = None
+    if amount_cell is not None and amount_cell != "":
+        try:
+            amount = to_amount(amount_cell)  # type: ignore[arg-type]  # any other type is refused
+        except InvalidValueError as e:
+            raise CellError("amount", amount_cell, e.problem) from None
+    currency = None if currency_cell == "" else currency_cell
+    try:
+        check_currency(currency, amount)
+    except InvalidValueError as e:
+        raise CellError("currency", currency_cell, e.problem) from None
+    return amount, currency  # type: ignore[return-value]  # checked: a code or None
 
 
 def check_touchpoint(row: Mapping[str, Raw], kinds: Mapping[str, Kind]) -> Touchpoint:
@@ -429,6 +468,7 @@ def check_touchpoint(row: Mapping[str, Raw], kinds: Mapping[str, Kind]) -> Touch
         )
     direction = _required_choice(row, "direction", _DIRECTIONS)
     note = _text(row, "note", required=False) or ""
+    amount, currency = _money(row.get("amount"), row.get("currency"))
     try:
         return Touchpoint(
             id=touchpoint_id,
@@ -440,6 +480,8 @@ def check_touchpoint(row: Mapping[str, Raw], kinds: Mapping[str, Kind]) -> Touch
             score=_score(row, kind),
             tags=_tags(row.get("tags")),
             note=note,
+            amount=amount,
+            currency=currency,
         )
     except InvalidValueError as e:  # pragma: no cover - the cell checks above come first
         raise CellError(_column_of(e.field), e.value, e.problem) from None
@@ -482,4 +524,7 @@ def touchpoint_row(touchpoint: Touchpoint) -> dict[str, Raw]:
         "score": touchpoint.score,
         "tags": sorted(touchpoint.tags),
         "note": touchpoint.note,
+        # As text, so that 12.50 stays 12.50 (a JSON number would be read as a float).
+        "amount": None if touchpoint.amount is None else str(touchpoint.amount),
+        "currency": touchpoint.currency,
     }

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from lifecycle.io._rows import (
     CUSTOMER_COLUMNS,
+    MONEY_COLUMNS,
     TOUCHPOINT_COLUMNS,
     CellError,
     parse_customer,
@@ -28,6 +29,7 @@ from lifecycle.io._rows import (
 
 __all__ = [
     "CUSTOMER_COLUMNS",
+    "MONEY_COLUMNS",
     "TOUCHPOINT_COLUMNS",
     "CellError",
     "parse_customer",
