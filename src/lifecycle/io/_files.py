@@ -666,8 +666,9 @@ def _sync_folder(folder: Path) -> None:
         os.close(descriptor)
 
 
-#: Flags for the file a row is appended to: never through a symlink planted in its place.
-_APPEND = os.O_WRONLY | os.O_APPEND | os.O_CREAT
+#: Flags for the file a row is appended to (read too: its last byte is looked at),
+#: never through a symlink planted in its place.
+_APPEND = os.O_RDWR | os.O_APPEND | os.O_CREAT
 _APPEND |= getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 
 

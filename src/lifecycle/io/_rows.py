@@ -489,7 +489,7 @@ def parse_decision(row: Mapping[str, Raw]) -> Decision:
         raise CellError(
             "until",
             row.get("until"),
-            f"must be empty: only a snoozed decision ends, not a {outcome}",
+            f"must be empty: only a snoozed decision ends, not {outcome}",
         )
     by = _text(row, "by", required=False)
     note = _text(row, "note", required=False) or ""

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import array
 import collections
+import contextlib
 import csv
 import itertools
 import json
@@ -255,10 +256,13 @@ class StreamedBook:
         register = IdRegister()
         decisions = read_decisions(self.files)
         seen: set[str] = set()
-        if self.sorted:
-            yield from decisions.attach(batched(merged(self.files, register)), seen)
-        else:
-            yield from decisions.attach(partitioned(self.files, register), seen)
+        source = (
+            batched(merged(self.files, register))
+            if self.sorted
+            else partitioned(self.files, register)
+        )
+        with contextlib.closing(source):  # its bucket files go at once, even on an error
+            yield from decisions.attach(source, seen)
         register.check(self.files)
         decisions.check(seen)
 
