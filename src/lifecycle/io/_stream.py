@@ -31,7 +31,7 @@ import json
 import math
 import mmap
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -484,7 +484,9 @@ def bucket(
     return book.items()
 
 
-def partitioned(files: BookFiles, register: IdRegister) -> Iterator[tuple[Customer, Timeline]]:
+def partitioned(
+    files: BookFiles, register: IdRegister
+) -> Generator[tuple[Customer, Timeline], None, None]:
     """Yield customers and timelines from files in any order, one bucket at a time."""
     with tempfile.TemporaryDirectory(prefix="lifecycle-buckets-") as temporary:
         folder = Path(temporary)
@@ -494,7 +496,7 @@ def partitioned(files: BookFiles, register: IdRegister) -> Iterator[tuple[Custom
 
 def batched(
     items: Iterator[tuple[Customer, Timeline]], size: int = 128
-) -> Iterator[tuple[Customer, Timeline]]:
+) -> Generator[tuple[Customer, Timeline], None, None]:
     """Yield *items*, read ahead *size* at a time.
 
     Reading one customer and evaluating it in turn costs more than reading a
