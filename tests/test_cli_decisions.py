@@ -267,7 +267,8 @@ def test_commands_at_once_append_every_row_whole(book: Path):
 def test_validate_warns_of_a_decision_on_a_policy_not_in_use(book: Path):
     (book / "decisions.csv").write_text(
         "decision_id,customer_id,policy,due,decision,at\n"
-        "d-1,C001,vip_call,2026-11-01,done,2026-11-02T10:00:00Z\n",
+        "d-1,C001,vip_call,2026-11-01,done,2026-11-02T10:00:00Z\n"
+        "d-2,C001,welcome,2026-11-01,done,2026-11-02T10:00:00Z\n",
         encoding="utf-8",
     )
     status, out, _ = run(["validate", "--book", str(book)])
@@ -276,6 +277,7 @@ def test_validate_warns_of_a_decision_on_a_policy_not_in_use(book: Path):
         "warning: decision 'd-1' of C001 names policy 'vip_call', which none of the policies "
         "in use gives; due ignores it\nok: "
     )
+    assert "'d-2'" not in out
     assert len(agenda_rows(book)) == len(ENGINE.agenda(owned_sample(), AS_OF).actions)
     policies = book / "p.toml"
     policies.write_text(lc.starter_pack_path().read_text(encoding="utf-8"), encoding="utf-8")
@@ -322,3 +324,14 @@ def test_a_large_book_gives_the_same_owners_agenda(
 def test_capacity_must_be_a_positive_number(capsys: pytest.CaptureFixture[str]):
     assert main(["due", "--capacity", "0"]) == 2
     assert "is not a number of actions from 1 to 1000000" in capsys.readouterr().err
+
+
+def test_the_decision_is_recorded_at_the_current_instant(
+    book: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Without a clock fixed by the test, `at` is now, in UTC."""
+    monkeypatch.undo()
+    before = dt.datetime.now(dt.UTC)
+    assert run(["done", "C001", "welcome", "--book", str(book), "--due", "2024-03-05"])[0] == 0
+    at = next(lc.read_book(book).decisions()).at
+    assert before <= at <= dt.datetime.now(dt.UTC) and at.tzinfo is dt.UTC

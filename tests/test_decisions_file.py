@@ -515,3 +515,22 @@ def test_writers_appending_at_once_never_interleave(tmp_path: Path, fmt: str):
         text = (folder / "decisions.csv").read_text(encoding="utf-8")
         assert text.count("decision_id") == 1
     assert os.stat(folder / f"decisions.{fmt}").st_size > 0
+
+
+def test_append_names_the_file_when_the_disk_fails(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    folder = write(tmp_path, D_HEAD)
+
+    def full(descriptor: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    with pytest.raises(lc.BookWriteError, match="decisions.csv.*No space left on device"):
+        append_decision(folder, DONE)
+
+
+def test_a_decision_at_the_first_instant_in_bounds_is_kept(tmp_path: Path):
+    """Near the bounds, yet inside them in the customer's zone (UTC): no error."""
+    row = D_OK.replace("2025-01-08T10:00:00+01:00", "1900-01-01T12:00:00Z")
+    book = lc.read_book(write(tmp_path, D_HEAD + row))
+    assert next(book.decisions()).at == dt.datetime(1900, 1, 1, 12, tzinfo=dt.UTC)
+    assert [d.id for _, t in lc.stream_book(tmp_path).items() for d in t.decisions] == ["d-1"]
