@@ -25,6 +25,7 @@ from lifecycle._validate import (
     to_zone,
 )
 from lifecycle.customers import RESERVED_COLUMNS, Customer, new_customer, to_attributes
+from lifecycle.decisions import Decision, Outcome
 from lifecycle.errors import InvalidValueError, shown
 from lifecycle.limits import MAX_DATE, MAX_ID_LENGTH, MAX_SCORE_TEXT, MAX_TEXT_LENGTH, MIN_DATE
 from lifecycle.stages import Lifecycle
@@ -65,6 +66,18 @@ TOUCHPOINT_COLUMNS = (
     *MONEY_COLUMNS,
 )
 TOUCHPOINT_REQUIRED = ("touchpoint_id", "customer_id", "at", "channel", "kind", "direction")
+DECISION_COLUMNS = (
+    "decision_id",
+    "customer_id",
+    "policy",
+    "due",
+    "decision",
+    "at",
+    "until",
+    "by",
+    "note",
+)
+DECISION_REQUIRED = ("decision_id", "customer_id", "policy", "due", "decision", "at")
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
 _INT = re.compile(r"[+-]?\d+\Z")
@@ -72,6 +85,7 @@ _TRUE = frozenset({"true", "1", "yes"})
 _FALSE = frozenset({"false", "0", "no", ""})
 _CHANNELS = {c.value: c for c in Channel}
 _DIRECTIONS = {d.value: d for d in Direction}
+_OUTCOMES = {o.value: o for o in Outcome}
 
 T = TypeVar("T")
 
@@ -487,8 +501,63 @@ def check_touchpoint(row: Mapping[str, Raw], kinds: Mapping[str, Kind]) -> Touch
         raise CellError(_column_of(e.field), e.value, e.problem) from None
 
 
+def parse_decision(row: Mapping[str, Raw]) -> Decision:
+    """Build a `Decision` from a decisions row (column -> raw value).
+
+    Raises:
+        CellError: naming the column and value of the first bad cell.
+
+    Examples:
+        >>> row = {"decision_id": "d-1", "customer_id": "c-1", "policy": "welcome",
+        ...        "due": "2026-03-08", "decision": "snoozed",
+        ...        "at": "2026-03-09T10:00:00+01:00", "until": "2026-03-16"}
+        >>> parse_decision(row).until
+        datetime.date(2026, 3, 16)
+    """
+    decision_id = _id(row, "decision_id")
+    customer_id = _id(row, "customer_id")
+    policy = _id(row, "policy")
+    due = _date(row, "due", required=True)
+    outcome = _required_choice(row, "decision", _OUTCOMES)
+    at = _instant(row, "at")
+    until = _date(row, "until", required=False)
+    if outcome is Outcome.SNOOZED and until is None:
+        raise CellError(
+            "until",
+            row.get("until"),
+            "is required for a snoozed decision: the first date the action shows again",
+        )
+    if outcome is not Outcome.SNOOZED and until is not None:
+        raise CellError(
+            "until",
+            row.get("until"),
+            f"must be empty: only a snoozed decision ends, not {outcome}",
+        )
+    by = _text(row, "by", required=False)
+    note = _text(row, "note", required=False) or ""
+    try:
+        return Decision(
+            id=decision_id,
+            customer_id=customer_id,
+            policy=policy,
+            due=due,  # type: ignore[arg-type]  # required: never None here
+            outcome=outcome,
+            at=at,
+            until=until,
+            by=by,
+            note=note,
+        )
+    except InvalidValueError as e:  # pragma: no cover - the cell checks above come first
+        column = "decision_id" if e.field == "id" else _column_of(e.field)
+        raise CellError(column, e.value, e.problem) from None
+
+
 def _column_of(field: str) -> str:  # pragma: no cover - only for the safety nets above
-    return {"id": "customer_id", "recorded_stage": "stage"}.get(field, field)
+    return {
+        "id": "customer_id",
+        "recorded_stage": "stage",
+        "outcome": "decision",
+    }.get(field, field)
 
 
 def customer_row(customer: Customer, attribute_columns: tuple[str, ...]) -> dict[str, Raw]:
@@ -527,4 +596,19 @@ def touchpoint_row(touchpoint: Touchpoint) -> dict[str, Raw]:
         # As text, so that 12.50 stays 12.50 (a JSON number would be read as a float).
         "amount": None if touchpoint.amount is None else str(touchpoint.amount),
         "currency": touchpoint.currency,
+    }
+
+
+def decision_row(decision: Decision) -> dict[str, Raw]:
+    """Return the row a decision is written as (JSON-friendly values)."""
+    return {
+        "decision_id": decision.id,
+        "customer_id": decision.customer_id,
+        "policy": decision.policy,
+        "due": decision.due.isoformat(),
+        "decision": decision.outcome.value,
+        "at": decision.at.isoformat(),
+        "until": decision.until.isoformat() if decision.until is not None else None,
+        "by": decision.by,
+        "note": decision.note,
     }
