@@ -5,7 +5,8 @@ Usage::
     lifecycle due [--book DIR] [--as-of YYYY-MM-DD] [--policies FILE.toml] [--format table|csv|json]
                   [--workers N] [--raw-csv]
     lifecycle explain CUSTOMER_ID [--book DIR] [--as-of YYYY-MM-DD] [--format table|json]
-    lifecycle forecast [--days N] [--book DIR] [--as-of YYYY-MM-DD] [--format table|csv|json]
+    lifecycle forecast [--days N] [--by policy|owner] [--book DIR] [--as-of YYYY-MM-DD]
+                       [--format table|csv|json]
     lifecycle summary [--book DIR] [--as-of YYYY-MM-DD] [--format table|csv|json]
     lifecycle validate [--book DIR] [--policies FILE.toml]
     lifecycle metrics [--book DIR] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--format table|json]
@@ -29,6 +30,7 @@ import os
 import signal
 import sys
 import threading
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import FrameType
@@ -132,6 +134,12 @@ def _parser() -> argparse.ArgumentParser:
     policies(explain)
     forecast = commands.add_parser("forecast", help="how many actions come due on each day ahead")
     forecast.add_argument("--days", type=_days, default=14, help="how many days ahead (default 14)")
+    forecast.add_argument(
+        "--by",
+        choices=("policy", "owner"),
+        default="policy",
+        help="count per policy (default) or per owner",
+    )
     common(forecast, ("table", "csv", "json"))
     policies(forecast)
     summary = commands.add_parser("summary", help="a book's customers by stage, kind and channel")
@@ -249,10 +257,18 @@ def _forecast(args: argparse.Namespace, out: TextIO) -> int:
             "--days", args.days, f"reaches past {limits.MAX_DATE} (lifecycle.limits)"
         )
     forecast: Forecast = engine.forecast(book, start, end)
-    counts = forecast.counts()
+    # Unowned actions count under "" (no owner is empty); the table says "(unowned)".
+    counts = (
+        forecast.counts()
+        if args.by == "policy"
+        else {
+            day: Counter({o or "": n for o, n in c.items()})
+            for day, c in forecast.by_owner().items()
+        }
+    )
     if args.format == "csv":
         writer = csv.writer(out)
-        writer.writerow(["date", "policy", "count"])
+        writer.writerow(["date", args.by, "count"])
         for day, by_policy in counts.items():
             for name, n in sorted(by_policy.items()):
                 writer.writerow([day.isoformat(), name, n])
@@ -260,6 +276,8 @@ def _forecast(args: argparse.Namespace, out: TextIO) -> int:
         data = {day.isoformat(): dict(sorted(c.items())) for day, c in counts.items()}
         json.dump(data, out, indent=2)
         out.write("\n")
+    elif args.by == "owner":
+        out.write(_owner_grid(counts, f"{title}: actions coming due per owner (before the cap)"))
     else:
         lines = [f"{title}: actions coming due in the next {args.days} days (before the cap)", ""]
         for day, by_policy in counts.items():
@@ -267,6 +285,19 @@ def _forecast(args: argparse.Namespace, out: TextIO) -> int:
             lines.append(f"{day.isoformat()} {day:%a}  {sum(by_policy.values()):>5}  {detail}")
         out.write("\n".join(lines) + "\n")
     return 0
+
+
+def _owner_grid(counts: dict[dt.date, Counter[str]], title: str) -> str:
+    """One row per day, one column per owner (unowned last), with each day's total."""
+    owners = sorted({o for c in counts.values() for o in c}, key=lambda o: (o == "", o))
+    names = [o or "(unowned)" for o in owners]
+    widths = [max(len(n), 5) for n in names]
+    head = "".join(f"  {n:>{w}}" for n, w in zip(names, widths, strict=True))
+    lines = [title, "", f"{'date':<14}  {'total':>5}{head}"]
+    for day, c in counts.items():
+        cells = "".join(f"  {c[o]:>{w}}" for o, w in zip(owners, widths, strict=True))
+        lines.append(f"{day.isoformat()} {day:%a}  {sum(c.values()):>5}{cells}")
+    return "\n".join(lines) + "\n"
 
 
 def _summary(args: argparse.Namespace, out: TextIO) -> int:

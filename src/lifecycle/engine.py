@@ -100,6 +100,27 @@ class Forecast:
         """Return, for each day, how many actions come due per policy."""
         return {day: Counter(a.policy for a in actions) for day, actions in self.days.items()}
 
+    def by_owner(self) -> dict[dt.date, Counter[str | None]]:
+        """Return, for each day, how many actions come due per owner (``None``: unowned).
+
+        The workload each owner has coming, before the cap and capacities:
+        set a capacity from it, or move customers to another owner ahead of a
+        busy day.
+
+        Examples:
+            >>> import datetime as dt
+            >>> import lifecycle as lc
+            >>> ada = lc.Customer(id="c-1", name="Ada", since=dt.date(2026, 3, 1), owner="alice")
+            >>> bought = lc.Touchpoint(id="t-1", customer_id="c-1", channel="web",
+            ...     at=dt.datetime(2026, 3, 1, 9, tzinfo=dt.UTC), kind="purchase",
+            ...     direction="inbound")
+            >>> week = lc.Engine(lc.starter_pack()).forecast(
+            ...     lc.Book([ada], [bought]), dt.date(2026, 3, 2), dt.date(2026, 3, 9))
+            >>> {day.isoformat(): dict(n) for day, n in week.by_owner().items() if n}
+            {'2026-03-08': {'alice': 1}}
+        """
+        return {day: Counter(a.owner for a in actions) for day, actions in self.days.items()}
+
 
 def _unique(names: list[str]) -> None:
     if len(set(names)) != len(names):
