@@ -352,6 +352,30 @@ def test_metrics_for_the_sample_book():
     assert "--from='2026-12-01': is after --to 2026-11-02" in err
 
 
+def test_metrics_end_with_the_teams_stewardship_record(monkeypatch: pytest.MonkeyPatch):
+    """metrics: the table ends with the decisions of the period; JSON holds them too."""
+    sample = lc.sample_book()
+    first = next(iter(sample))
+    done = lc.Decision(
+        id="d-1",
+        customer_id=first.id,
+        policy="welcome",
+        due=dt.date(2026, 10, 1),
+        outcome="done",
+        at=dt.datetime(2026, 10, 3, 12, tzinfo=dt.UTC),
+    )
+    monkeypatch.setattr("lifecycle.cli.sample_book", lambda: sample.with_decisions([done]))
+    status, out, _ = run("metrics", "--from", "2026-10-03")
+    assert status == 0
+    record = lc.metrics.stewardship_record(
+        sample.with_decisions([done]), as_of=lc.SAMPLE_AS_OF, start=dt.date(2026, 10, 3)
+    )
+    assert out.endswith(f"\n\n{record}\n")
+    assert "Decisions from 2026-10-03 up to 2026-11-02: 1 action decided" in out
+    _, raw, _ = run("metrics", "--from", "2026-10-04", "--format", "json")
+    assert json.loads(raw)["decisions"]["total"]["done"] == 0
+
+
 # -- CSV formula injection (OWASP): text cells a spreadsheet could run ------------------
 
 _HOSTILE_IDS = ["=1+1", "+44", "-2", "@SUM(A1)", "plain", "a=b", "'quoted"]

@@ -280,8 +280,7 @@ def test_forecast_by_owner_counts_each_owners_actions_per_day():
     """by_owner: per day, how many actions come due per owner; None counts the unowned."""
     book = lc.Book(
         [customer("a", owner="alice"), customer("b", owner="alice"), customer("c")],
-        [touch("pa", "a", 3, "purchase"), touch("pb", "b", 3, "purchase")]
-        + [touch("pc", "c", 2, "purchase")],
+        [touch(f"p{c}", c, 3 - (c == "c"), "purchase") for c in "abc"],
     )
     forecast = ENGINE.forecast(book, D, D + dt.timedelta(days=5))
     by_owner = forecast.by_owner()

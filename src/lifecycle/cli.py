@@ -47,6 +47,7 @@ from lifecycle.engine import Engine, Explanation, Forecast
 from lifecycle.errors import InvalidValueError, LifecycleError, PolicyFileError
 from lifecycle.io import read_book, read_book_report, write_book
 from lifecycle.metrics import report as metrics_report
+from lifecycle.metrics import stewardship_record
 from lifecycle.policies import load_policies, starter_pack
 from lifecycle.sample import SAMPLE_AS_OF, sample_book
 from lifecycle.stages import DEFAULT_LIFECYCLE
@@ -355,7 +356,8 @@ def _metrics(args: argparse.Namespace, out: TextIO) -> int:
         json.dump(data, out, indent=2, ensure_ascii=False)
         out.write("\n")
     else:
-        out.write(_metrics_table(data, title.split(", as of")[0]) + "\n")
+        record = stewardship_record(book, as_of=end, start=start)
+        out.write(f"{_metrics_table(data, title.split(', as of')[0])}\n\n{record}\n")
     return 0
 
 
