@@ -194,19 +194,44 @@ def test_spark_gives_the_engines_agenda_with_decisions_owners_and_capacity(
         assert _found(result) == _expected(engine.agenda(book, AS_OF))
 
 
-def test_an_engines_capacity_is_kept_for_the_whole_agenda(
+def _decide(action: lc.Action, did: str, outcome: str, **more: object) -> lc.Decision:
+    at = dt.datetime.combine(AS_OF, dt.time(9), tzinfo=dt.UTC)
+    return lc.Decision(
+        id=did,
+        customer_id=action.customer_id,
+        policy=action.policy,
+        due=action.due,
+        outcome=outcome,
+        at=at,
+        **more,  # type: ignore[arg-type]
+    )
+
+
+def test_decisions_and_an_engines_capacity_on_the_sample_book(
     spark: SparkSession, tmp_path: Path
 ) -> None:
-    """Each owner's capacity counts across customers, not per customer group."""
+    """Done and snoozed actions leave, a woken one stays; capacity counts across customers."""
     sample = lc.sample_book()
+    engine = lc.Engine(lc.starter_pack(), capacity={"alice": 2})
+    first = engine.agenda(sample, AS_OF).actions
+    decisions = [
+        _decide(first[0], "d-1", "done"),
+        _decide(first[1], "d-2", "snoozed", until=AS_OF + dt.timedelta(days=1)),
+        _decide(first[2], "d-3", "snoozed", until=AS_OF, note="back, today"),
+    ]
     owned = lc.Book(
         [attrs.evolve(c, owner="alice" if i % 2 else None) for i, c in enumerate(sample)],
         sample.touchpoints(),
+        decisions,
     )
-    engine = lc.Engine(lc.starter_pack(), capacity={"alice": 2})
     result = _run(spark, owned, tmp_path, engine=engine)
     expected = engine.agenda(owned, AS_OF)
     assert _found(result) == _expected(expected)
+    shown = {(r.customer_id, r.policy) for r in result.actions.collect()}
+    shown |= {(r.customer_id, r.policy) for r in result.held_back.collect()}
+    assert (first[0].customer_id, first[0].policy) not in shown
+    assert (first[1].customer_id, first[1].policy) not in shown
+    assert (first[2].customer_id, first[2].policy) in shown
     assert [r.owner for r in result.actions.collect()].count("alice") == 2
     assert any("capacity of 2 actions for owner alice" in h.reason for h in expected.held_back)
 
@@ -402,3 +427,145 @@ def test_bad_rows_in_a_group(tmp_path: Path) -> None:
 def test_a_date_out_of_bounds_is_refused_before_spark_runs(as_of: dt.date) -> None:
     with pytest.raises(lc.InvalidValueError, match="as_of=.*outside the dates the library works"):
         ls.agenda(None, None, as_of=as_of)  # type: ignore[arg-type]
+
+
+# -- decisions: bad rows, and the executors' side of decisions and capacity ------
+
+DECISIONS = (
+    "decision_id,customer_id,policy,due,decision,at,until,by,note\n"
+    "D1,c-1,welcome,2026-10-01,done,2026-10-02T09:00:00+00:00,,,\n"
+    "D2,c-1,welcome,2026-10-01,snoozed,2026-10-02T09:00:00+00:00,,,\n"
+    "D3,c-9,welcome,2026-10-01,done,2026-10-02T09:00:00+00:00,,,\n"
+    "D1,c-3,welcome,2026-10-01,done,2026-10-02T09:00:00+00:00,,,\n"
+)
+GOOD = "customer_id,name,since\nc-1,Ada,2025-01-06\nc-3,Lin,2025-01-06\n"
+NO_TOUCHPOINTS = "touchpoint_id,customer_id,at,channel,kind,direction,score,tags,note\n"
+
+
+def test_bad_decision_rows_are_problems_never_dropped(spark: SparkSession, tmp_path: Path) -> None:
+    (tmp_path / "customers.csv").write_text(GOOD, encoding="utf-8")
+    (tmp_path / "touchpoints.csv").write_text(NO_TOUCHPOINTS, encoding="utf-8")
+    (tmp_path / "decisions.csv").write_text(DECISIONS, encoding="utf-8")
+    result = ls.agenda(*ls.read_frames(spark, tmp_path), as_of=AS_OF)
+    problems = [
+        (r.table, r.customer_id, r.decision_id, r.column) for r in result.problems.collect()
+    ]
+    assert problems == [
+        ("decisions", "c-1", "D1", "decision_id"),
+        ("decisions", "c-1", "D2", "until"),
+        ("decisions", "c-9", "D3", "customer_id"),
+    ]
+    with pytest.raises(
+        lc.BookFormatError, match=r"^decisions DataFrame, decision 'D1', column 'decision_id'"
+    ):
+        result.check()
+    lacking = spark.createDataFrame([("D1",)], "decision_id string")
+    customers, touchpoints, _ = ls.read_frames(spark, tmp_path)
+    with pytest.raises(lc.InvalidValueError, match="decisions DataFrame lacks"):
+        ls.agenda(customers, touchpoints, lacking, as_of=AS_OF)
+
+
+def _decision_row(**changes: str) -> dict[str, str]:
+    row = dict.fromkeys(ls.DECISION_COLUMNS, "")
+    row.update(
+        decision_id="D1",
+        customer_id="c-1",
+        policy="welcome",
+        due="2026-10-01",
+        decision="done",
+        at="2026-10-02T09:00:00+02:00",
+    )
+    row.update(changes)
+    return row
+
+
+def test_a_decision_row_parses_as_the_book_format_says() -> None:
+    decision = ls._parse_decision(
+        _decision_row(decision="snoozed", until="2026-10-09", by="alice", note="on leave")
+    )
+    assert decision == lc.Decision(
+        id="D1",
+        customer_id="c-1",
+        policy="welcome",
+        due=dt.date(2026, 10, 1),
+        outcome="snoozed",
+        at=dt.datetime(2026, 10, 2, 7, tzinfo=dt.UTC),
+        until=dt.date(2026, 10, 9),
+        by="alice",
+        note="on leave",
+    )
+    assert ls._parse_decision({k: v for k, v in _decision_row().items() if k != "by"}).by is None
+
+
+@pytest.mark.parametrize(
+    ("changes", "column", "message"),
+    [
+        ({"decision_id": ""}, "decision_id", "is required and must not be empty"),
+        ({"due": "2026-10-1"}, "due", "is not a date in the form YYYY-MM-DD"),
+        ({"due": "2026-02-30"}, "due", "is not a date in the form YYYY-MM-DD"),
+        ({"at": "yesterday"}, "at", "is not an ISO 8601 datetime"),
+        ({"at": "2026-10-02T09:00:00"}, "at", "has no UTC offset"),
+        ({"decision": "maybe"}, "decision", "is not one of: done, dismissed, snoozed"),
+        ({"decision": "snoozed"}, "until", "a snoozed decision needs the date it ends"),
+        ({"until": "2026-10-09"}, "until", "only a snoozed decision has one"),
+        ({"until": "someday", "decision": "snoozed"}, "until", "is not a date"),
+        ({"customer_id": " c-1"}, "customer_id", "must not start or end with white space"),
+    ],
+)
+def test_a_bad_decision_cell_is_named(changes: dict[str, str], column: str, message: str) -> None:
+    with pytest.raises(lc.io.rows.CellError) as caught:
+        ls._parse_decision(_decision_row(**changes))
+    assert caught.value.column == column
+    assert message in caught.value.problem
+
+
+def test_a_group_with_decisions(tmp_path: Path) -> None:
+    """The executors' side: a customer's decisions close its actions, as on one machine."""
+    book = lc.sample_book()
+    first = lc.Engine(lc.starter_pack(), cap=None).agenda(book, AS_OF).for_customer("C096")
+    decided = book.with_decisions([_decide(first[0], "d-1", "dismissed", note="no")])
+    lc.write_book(decided, tmp_path)
+    _write_decisions(decided, tmp_path)
+    customers, touchpoints = _frames(tmp_path)
+    decisions = pd.read_csv(tmp_path / "decisions.csv", dtype=str, keep_default_na=False)
+    events = pd.concat(
+        [
+            touchpoints[touchpoints.customer_id == "C096"].assign(_lifecycle_table="touchpoints"),
+            decisions.assign(_lifecycle_table="decisions"),
+            decisions.assign(_lifecycle_table="decisions"),  # a repeat: counted elsewhere
+        ]
+    )
+    group = _group(text=None, engine=lc.Engine(lc.starter_pack()), names=tuple(customers.columns))
+    out = group(customers[customers.customer_id == "C096"], events)
+    expected = lc.Engine(lc.starter_pack()).agenda(decided, AS_OF).for_customer("C096")
+    assert list(out[out.part == "action"].policy) == [a.policy for a in expected]
+    assert first[0].policy not in set(out.policy)
+    nobody = group(customers.iloc[0:0], decisions.assign(_lifecycle_table="decisions"))
+    assert list(nobody.column) == ["customer_id"]
+    assert list(nobody.table) == ["decisions"]
+
+
+def test_capacity_on_the_executors_keeps_agenda_order() -> None:
+    """One owner's actions in any order: the first in agenda order are kept, the rest held."""
+    rows = [
+        {
+            "customer_id": cid,
+            "policy": "welcome",
+            "due": dt.date(2026, 10, 1),
+            "priority": priority,
+            "overdue_days": 1,
+            "reason": "why",
+            "channel": channel,
+            "owner": "alice",
+        }
+        for cid, priority, channel in (("c-3", 4, None), ("c-2", 1, "phone"), ("c-1", 4, "email"))
+    ]
+    out = ls._Capacity(2)(pd.DataFrame(rows, dtype=object))
+    assert list(zip(out.part, out.customer_id, strict=True)) == [
+        ("action", "c-2"),
+        ("action", "c-1"),
+        ("held", "c-3"),
+    ]
+    assert list(out.channel[:2]) == ["phone", "email"]
+    assert out.held_back.iloc[2] == "capacity of 2 actions for owner alice reached"
+    assert ls._where("decisions", "c-1", None, "D1") == "decisions DataFrame, decision 'D1'"
