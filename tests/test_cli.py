@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 import lifecycle as lc
+from lifecycle.agenda import ACTION_FIELDS
 from lifecycle.cli import main
 
 
@@ -19,6 +20,10 @@ def run(*argv: str) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
     status = main(list(argv), out=out, err=err)
     return status, out.getvalue(), err.getvalue()
+
+
+def agenda_of_sample(as_of: dt.date) -> lc.Agenda:
+    return lc.Engine(lc.starter_pack()).agenda(lc.sample_book(), as_of)
 
 
 def test_due_on_the_sample_book_uses_its_reference_date():
@@ -36,16 +41,21 @@ def test_due_on_the_sample_book_uses_its_reference_date():
 
 
 def test_due_as_csv_is_the_agenda_in_order():
-    """--format csv: the fixed header, then one row per action in agenda order."""
+    """--format csv: the six fixed columns, channel and owner, then one row per action in order."""
     import csv as csv_module  # noqa: PLC0415
 
     status, out, _ = run("due", "--format", "csv")
     assert status == 0
     rows = list(csv_module.reader(io.StringIO(out)))
-    assert rows[0] == ["customer_id", "policy", "due", "priority", "overdue_days", "reason"]
+    assert rows[0] == [
+        "customer_id", "policy", "due", "priority", "overdue_days", "reason", "channel", "owner"
+    ]  # fmt: skip
     agenda = lc.Engine(lc.starter_pack()).agenda(lc.sample_book(), lc.SAMPLE_AS_OF)
     expected = [
-        [a.customer_id, a.policy, a.due.isoformat(), str(a.priority), str(a.overdue_days), a.reason]
+        [
+            *(a.customer_id, a.policy, a.due.isoformat(), str(a.priority), str(a.overdue_days)),
+            *(a.reason, a.channel.value if a.channel else "", a.owner or ""),
+        ]
         for a in agenda
     ]
     assert rows[1:] == expected
@@ -57,9 +67,8 @@ def test_due_as_json_holds_actions_held_back_and_skipped():
     data = json.loads(out)
     assert status == 0
     assert data["as_of"] == "2026-11-02"
-    assert {"customer_id", "policy", "due", "priority", "overdue_days", "reason", "channel"} == set(
-        data["actions"][0]
-    )
+    assert [f.name for f in ACTION_FIELDS] == list(data["actions"][0])
+    assert data["actions"] == agenda_of_sample(dt.date(2026, 11, 2)).to_records()
     assert all("held_back" in h for h in data["held_back"])
     assert {s["reason"] for s in data["skipped"]} == {"do_not_contact", "churned"}
 
@@ -477,8 +486,8 @@ def test_policy_names_and_reasons_are_neutralised_too(text: str, neutral: str) -
         return list(csv_module.reader(io.StringIO(out.getvalue())))
 
     day = lc.SAMPLE_AS_OF.isoformat()
-    assert cells("csv")[1] == ["c-1", "'@policy", day, "-3", "0", neutral or "why"]
-    assert cells("raw-csv")[1] == ["c-1", "@policy", day, "-3", "0", text or "why"]
+    assert cells("csv")[1] == ["c-1", "'@policy", day, "-3", "0", neutral or "why", "", ""]
+    assert cells("raw-csv")[1] == ["c-1", "@policy", day, "-3", "0", text or "why", "", ""]
 
 
 # -- forget: erase customers from a book's files ---------------------------------------

@@ -332,7 +332,7 @@ def test_settings_given_to_check_policy_keep_the_kit_settings_they_leave_alone()
 def test_laws_are_named_and_described():
     """Every law has a unique name and a sentence; an unknown name is refused."""
     names = [law.name for law in lct.LAWS]
-    assert len(set(names)) == len(names) == 8
+    assert len(set(names)) == len(names) == 9
     assert all(law.description.endswith(".") for law in lct.LAWS)
     with pytest.raises(lc.InvalidValueError, match="'honest'"):
         lct.check_laws(lc.starter_pack(), lc.sample_book(), lc.SAMPLE_AS_OF, laws=["honest"])
@@ -523,3 +523,50 @@ def test_a_late_next_change_breaks_the_law(says: object, detail: str) -> None:
         lct.check_laws(_Today(says), SMALL, DAY, laws=["next_change"])  # type: ignore[arg-type]
     assert info.value.law == "next_change"
     lct.check_laws(_Today(DAY + dt.timedelta(days=1)), SMALL, DAY, laws=["next_change"])  # type: ignore[arg-type]
+
+
+class _Misreads:
+    """An engine that misreads decisions in one way, to break the decisions law."""
+
+    def __init__(self, policies: object, mode: str) -> None:
+        self.engine = lc.Engine(policies)  # type: ignore[arg-type]
+        self.mode = mode
+
+    def agenda(self, book: lc.Book, as_of: dt.date) -> lc.Agenda:
+        decisions = list(book.decisions())
+        occurrences = [(d.customer_id, d.policy, d.due) for d in decisions]
+        plain = lc.Book(book.customers, book.touchpoints())
+        if self.mode == "ignores":
+            return self.engine.agenda(plain, as_of)
+        if self.mode == "twice" and len(set(occurrences)) < len(occurrences):
+            return self.engine.agenda(plain, as_of)
+        if self.mode == "any_due" and decisions:
+            decided = {d.customer_id for d in decisions}
+            return self.engine.agenda(plain.without_customers(decided), as_of)
+        return self.engine.agenda(book, as_of)
+
+
+@pytest.mark.parametrize(
+    ("mode", "detail"),
+    [
+        ("ignores", "decided done still show"),
+        ("twice", "recording the same decisions twice"),
+        ("any_due", "other occurrences"),
+    ],
+)
+def test_an_engine_misreading_decisions_breaks_the_decisions_law(mode: str, detail: str):
+    """Closed stays closed, twice is once, and another due date is another action."""
+    with pytest.raises(lct.PolicyContractError, match=detail) as caught:
+        lct.check_laws(
+            lc.starter_pack(),
+            lc.sample_book(),
+            lc.SAMPLE_AS_OF,
+            engine=lambda policies: _Misreads(policies, mode),
+            laws=["decisions"],
+        )
+    assert caught.value.law == "decisions"
+
+
+def test_the_decisions_law_holds_for_the_engine_and_passes_an_empty_agenda():
+    lct.check_laws(lc.starter_pack(), lc.sample_book(), lc.SAMPLE_AS_OF, laws=["decisions"])
+    lct.check_laws(lc.starter_pack(), lc.Book(), lc.SAMPLE_AS_OF, laws=["decisions"])

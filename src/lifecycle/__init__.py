@@ -23,6 +23,7 @@ from lifecycle import limits as limits  # the module: lifecycle.limits.MAX_DATE
 from lifecycle import metrics as metrics  # the module: lifecycle.metrics.nps(...)
 from lifecycle import policies as policies  # every building block: lifecycle.policies.tagged(...)
 from lifecycle import stages as stages  # the stage rules: lifecycle.stages.on_touchpoint(...)
+from lifecycle._agenda_output import write_agenda
 from lifecycle._version import __version__
 from lifecycle.agenda import Action, Agenda, HeldBack, Skipped
 from lifecycle.book import Book, Timelines
@@ -30,6 +31,7 @@ from lifecycle.customers import Customer
 from lifecycle.decisions import Decision, Outcome
 from lifecycle.engine import Engine, Explanation, Forecast
 from lifecycle.errors import (
+    AgendaWriteError,
     BookFormatError,
     BookOrderError,
     BookWriteError,
@@ -39,6 +41,7 @@ from lifecycle.errors import (
     NaiveDatetimeError,
     PolicyFileError,
     PolicyProblem,
+    RecordError,
     ScoreError,
     TransitionError,
     UnknownCustomerError,
@@ -50,9 +53,14 @@ from lifecycle.incremental import IncrementalAgenda
 from lifecycle.io import (
     BookReport,
     StreamedBook,
+    StreamedQueries,
+    book_from_frames,
+    book_from_records,
     read_book,
     read_book_report,
+    read_book_sql,
     stream_book,
+    stream_book_sql,
     write_book,
 )
 from lifecycle.policies import (
@@ -81,6 +89,7 @@ __all__ = [
     "SAMPLE_AS_OF",
     "Action",
     "Agenda",
+    "AgendaWriteError",
     "Book",
     "BookFormatError",
     "BookOrderError",
@@ -108,10 +117,12 @@ __all__ = [
     "Policy",
     "PolicyFileError",
     "PolicyProblem",
+    "RecordError",
     "ScoreError",
     "Skipped",
     "Status",
     "StreamedBook",
+    "StreamedQueries",
     "Timeline",
     "Timelines",
     "Touchpoint",
@@ -121,6 +132,8 @@ __all__ = [
     "UnknownStageError",
     "Verdict",
     "__version__",
+    "book_from_frames",
+    "book_from_records",
     "days",
     "every",
     "first",
@@ -133,6 +146,7 @@ __all__ = [
     "policy_set",
     "read_book",
     "read_book_report",
+    "read_book_sql",
     "restrict",
     "sample_book",
     "sample_path",
@@ -140,5 +154,7 @@ __all__ = [
     "starter_pack",
     "starter_pack_path",
     "stream_book",
+    "stream_book_sql",
+    "write_agenda",
     "write_book",
 ]

@@ -2,8 +2,8 @@
 
 Usage::
 
-    lifecycle due [--book DIR] [--as-of YYYY-MM-DD] [--policies FILE.toml] [--format table|csv|json]
-                  [--workers N] [--raw-csv]
+    lifecycle due [--book DIR] [--as-of YYYY-MM-DD] [--policies FILE.toml]
+                  [--format table|csv|json|jsonl] [--output FILE] [--workers N] [--raw-csv]
     lifecycle explain CUSTOMER_ID [--book DIR] [--as-of YYYY-MM-DD] [--format table|json]
     lifecycle forecast [--days N] [--by policy|owner] [--book DIR] [--as-of YYYY-MM-DD]
                        [--format table|csv|json]
@@ -114,8 +114,14 @@ def _parser() -> argparse.ArgumentParser:
         )
 
     due = commands.add_parser("due", help="the actions due on a date (the agenda)")
-    common(due, ("table", "csv", "json"))
+    common(due, ("table", "csv", "json", "jsonl"))
     policies(due)
+    due.add_argument(
+        "--output",
+        metavar="FILE",
+        type=Path,
+        help="write to FILE, whole or not at all, instead of standard output",
+    )
     due.add_argument(
         "--workers",
         metavar="N",
@@ -205,13 +211,14 @@ def _due(args: argparse.Namespace, out: TextIO) -> int:
         as_of = args.as_of or dt.date.today()
         title = f"Book {args.book}, as of {as_of.isoformat()}"
         streamed = _scale.agenda_runs(args.book, engine, as_of, fmt, workers=args.workers)
-        with streamed as runs:
-            _agenda_output.write(out, fmt, runs, title=title, as_of=as_of.isoformat())
+        with streamed as runs, _agenda_output.output(args.output, out) as to:
+            _agenda_output.write(to, fmt, runs, title=title, as_of=as_of.isoformat())
         return 0
     book, as_of, title = _load(args)
     agenda = engine.agenda(book, as_of)
     runs = _agenda_output.Runs.of([_agenda_output.render(agenda, fmt)])
-    _agenda_output.write(out, fmt, runs, title=title, as_of=as_of.isoformat())
+    with _agenda_output.output(args.output, out) as to:
+        _agenda_output.write(to, fmt, runs, title=title, as_of=as_of.isoformat())
     return 0
 
 

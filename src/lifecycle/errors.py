@@ -12,6 +12,7 @@ from collections.abc import Iterable
 import attrs
 
 __all__ = [
+    "AgendaWriteError",
     "BookFormatError",
     "BookOrderError",
     "BookWriteError",
@@ -21,6 +22,7 @@ __all__ = [
     "NaiveDatetimeError",
     "PolicyFileError",
     "PolicyProblem",
+    "RecordError",
     "ScoreError",
     "TransitionError",
     "UnknownCustomerError",
@@ -207,6 +209,52 @@ class BookOrderError(BookFormatError):
     """
 
 
+class RecordError(BookFormatError):
+    """A record (a database row, a DataFrame row, a mapping) breaks the book format.
+
+    Raised by `book_from_records`, `read_book_sql` and `book_from_frames`
+    with the same problems, in the same words, as a file's cell; the message
+    names the table and the record's 1-based row number instead of a file and
+    line. It is a `BookFormatError`: ``path``, ``line`` and ``column`` hold the
+    table, row and field too.
+
+    Attributes:
+        table: Where the record came from: ``customers``, ``touchpoints``, or a
+            query's name (``customers query``).
+        row: The record's 1-based number in its table, if any.
+        field: The field (column) holding the offending value, if any.
+        value: The offending value as a file would show it, if any.
+        problem: What is wrong, in words.
+
+    Examples:
+        >>> err = RecordError("touchpoints", "must be a whole number", row=3,
+        ...                   field="score", value="3.5")
+        >>> print(err)
+        touchpoints, row 3, field 'score': '3.5' must be a whole number
+    """
+
+    def __init__(
+        self,
+        table: str,
+        problem: str,
+        *,
+        row: int | None = None,
+        field: str | None = None,
+        value: str | None = None,
+    ) -> None:
+        super().__init__(table, problem, line=row, column=field, value=value)
+        self.table = table
+        self.row = row
+        self.field = field
+        where = [table]
+        if row is not None:
+            where.append(f"row {row}")
+        if field is not None:
+            where.append(f"field {shown(field)}")
+        what = f"{shown(value)} {problem}" if value is not None else problem
+        self.args = (f"{', '.join(where)}: {what}",)
+
+
 @attrs.frozen
 class PolicyProblem:
     """One problem in a policy file.
@@ -274,6 +322,31 @@ class BookWriteError(LifecycleError):
         self.path = path
         self.problem = problem
         super().__init__(f"{path}: cannot write the book: {problem}")
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (type(self), (self.path, self.problem))
+
+
+class AgendaWriteError(LifecycleError):
+    """An agenda could not be written to a file; a file already there is left as it was.
+
+    Raised by `write_agenda` (and ``lifecycle due --output``) for a folder in
+    the file's place, a folder it may not write in, a full disk, or text
+    UTF-8 cannot encode.
+
+    Attributes:
+        path: The file that could not be written.
+        problem: What went wrong, in words.
+
+    Examples:
+        >>> print(AgendaWriteError("out/agenda.csv", "Is a folder, not a file"))
+        out/agenda.csv: cannot write the agenda: Is a folder, not a file
+    """
+
+    def __init__(self, path: str, problem: str) -> None:
+        self.path = path
+        self.problem = problem
+        super().__init__(f"{path}: cannot write the agenda: {problem}")
 
     def __reduce__(self) -> tuple[object, ...]:
         return (type(self), (self.path, self.problem))

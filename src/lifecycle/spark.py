@@ -41,6 +41,7 @@ from pyspark.sql import types as T
 
 from lifecycle._validate import check_day
 from lifecycle.agenda import (
+    ACTION_FIELDS,
     ORDER_FIELDS,
     Action,
     Agenda,
@@ -66,16 +67,7 @@ from lifecycle.touchpoints import Channel, Kind, Touchpoint, kind_table
 __all__ = ["ACTION_COLUMNS", "DECISION_COLUMNS", "SparkAgenda", "agenda", "read_frames"]
 
 #: The columns of the actions DataFrame: those of ``lifecycle due --format csv``.
-ACTION_COLUMNS = (
-    "customer_id",
-    "policy",
-    "due",
-    "priority",
-    "overdue_days",
-    "reason",
-    "channel",
-    "owner",
-)
+ACTION_COLUMNS = tuple(f.name for f in ACTION_FIELDS if f.column)
 
 #: The columns of a decisions DataFrame: those of ``decisions.csv``. ``until``,
 #: ``by`` and ``note`` may be left out (then empty).
@@ -619,16 +611,11 @@ def _agenda_rows(found: Agenda) -> Iterator[dict[str, Any]]:
 
 
 def _action(a: Action) -> dict[str, Any]:
-    return {
-        "customer_id": a.customer_id,
-        "policy": a.policy,
-        "due": a.due,
-        "priority": a.priority,
-        "overdue_days": a.overdue_days,
-        "reason": a.reason,
-        "channel": None if a.channel is None else a.channel.value,
-        "owner": a.owner,
-    }
+    # The flat fields of the one description, as values Spark takes (a date stays a
+    # date, a channel is its name).
+    row = {f.name: getattr(a, f.name) for f in ACTION_FIELDS if f.column}
+    row["channel"] = None if a.channel is None else a.channel.value
+    return row
 
 
 @attrs.frozen

@@ -24,15 +24,23 @@ from lifecycle.io._rows import (
     touchpoint_row,
 )
 from lifecycle.io._stream import StreamedBook
+from lifecycle.io.frames import book_from_frames
+from lifecycle.io.records import book_from_records
+from lifecycle.io.sql import StreamedQueries, read_book_sql, stream_book_sql
 from lifecycle.stages import DEFAULT_LIFECYCLE, Lifecycle
 from lifecycle.touchpoints import Kind, kind_table
 
 __all__ = [
     "BookReport",
     "StreamedBook",
+    "StreamedQueries",
+    "book_from_frames",
+    "book_from_records",
     "read_book",
     "read_book_report",
+    "read_book_sql",
     "stream_book",
+    "stream_book_sql",
     "write_book",
 ]
 

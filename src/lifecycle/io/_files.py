@@ -622,6 +622,33 @@ def write_tables(tables: Sequence[Table], *, fmt: str) -> None:
             temporary.unlink(missing_ok=True)
 
 
+@contextlib.contextmanager
+def replacing(path: Path) -> Iterator[TextIO]:
+    """Open a new text file (UTF-8, lines as written) that takes *path*'s place once whole.
+
+    Written like each file of `write_tables`: to a temporary file beside
+    *path*, synced, then renamed onto it. If the block raises, *path* is left
+    as it was and the temporary file removed.
+
+    Raises:
+        OSError: as the system gives it (a folder at *path*, no such folder,
+            no permission, a full disk).
+    """
+    if path.is_dir() and not path.is_symlink():
+        raise IsADirectoryError(errno.EISDIR, "Is a folder, not a file")
+    temporary, descriptor = _temporary(path)
+    try:
+        with os.fdopen(descriptor, "w", newline="", encoding="utf-8") as handle:
+            yield handle
+            os.fchmod(handle.fileno(), _final_mode(path))
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+        _sync_folder(path.parent)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
 def _keep(final: Path) -> Path | None:
     """A new hard link to the file now at *final*, to put back if a later rename fails.
 

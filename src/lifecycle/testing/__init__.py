@@ -22,6 +22,7 @@ from lifecycle.testing._contract import (
     check_laws,
     check_policy,
 )
+from lifecycle.testing._decisions import decisions
 from lifecycle.testing._policies import conditions, policies
 from lifecycle.testing._strategies import (
     EDGE_ZONES,
@@ -56,6 +57,7 @@ __all__ = [
     "conditions",
     "customer_ids",
     "customers",
+    "decisions",
     "directions",
     "kinds",
     "local_dates",

@@ -160,6 +160,7 @@ def books(
     attributes: st.SearchStrategy[Mapping[str, str]] | None = None,
     situations: bool | Sequence[str] = False,
     as_of: dt.date | None = None,
+    owners: Sequence[str] = (),
 ) -> st.SearchStrategy[Book]:
     """Generate consistent books: unique ids, every touchpoint of a known customer.
 
@@ -186,6 +187,8 @@ def books(
             ending soon, a long silence, a 29 February customer, ...
         as_of: The date situations are planted relative to (default:
             *max_date*); pass the date your test evaluates on.
+        owners: Owners random customers are drawn with, or none (default:
+            nobody owns a customer).
 
     Raises:
         InvalidValueError: for an unknown situation or a bad size, or dates
@@ -229,6 +232,7 @@ def books(
             channels=channels,
             lifecycle=lifecycle,
             attributes=attributes,
+            owners=owners,
         ),
         min_size=min_customers,
         max_size=max_customers,

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from lifecycle.agenda import Agenda
 from lifecycle.book import Book
 from lifecycle.customers import Customer
+from lifecycle.decisions import Decision
 from lifecycle.engine import Engine
 from lifecycle.errors import InvalidValueError
 from lifecycle.policies import PolicySet, RulePolicy, next_change, policy_set, starter_pack
@@ -275,6 +276,49 @@ def _do_not_contact(trial: _Trial) -> None:
             )
 
 
+def _decided(trial: _Trial, due_shift: int, suffix: str = "") -> list[Decision]:
+    """A done decision on each action of the agenda (and held back), recorded on the as-of day."""
+    agenda = trial.agenda([trial.policy])
+    made = []
+    for number, action in enumerate([*agenda.actions, *(h.action for h in agenda.held_back)]):
+        zone = trial.book.customer(action.customer_id).timezone
+        made.append(
+            Decision(
+                id=f"law-{number}{suffix}",
+                customer_id=action.customer_id,
+                policy=action.policy,
+                due=action.due + dt.timedelta(days=due_shift),
+                outcome="done",
+                at=dt.datetime.combine(trial.as_of, dt.time(12), tzinfo=zone),
+            )
+        )
+    return made
+
+
+def _shown(agenda: Agenda) -> list[tuple[str, str, dt.date]]:
+    everything = [*agenda.actions, *(h.action for h in agenda.held_back)]
+    return sorted((a.customer_id, a.policy, a.due) for a in everything)
+
+
+def _decisions(trial: _Trial) -> None:
+    before = trial.agenda([trial.policy])
+    if not before.actions:
+        return
+    done = _decided(trial, 0)
+    closed = trial.agenda([trial.policy], trial.book.with_decisions(done))
+    still = set(_shown(closed)) & {(d.customer_id, d.policy, d.due) for d in done}
+    if still:
+        raise trial.fail("decisions", f"actions decided done still show: {sorted(still)}")
+    twice = trial.book.with_decisions([*done, *_decided(trial, 0, "-again")])
+    if _shown(trial.agenda([trial.policy], twice)) != _shown(closed):
+        raise trial.fail("decisions", "recording the same decisions twice changed the agenda")
+    elsewhere = trial.book.with_decisions(_decided(trial, -1))
+    if _shown(trial.agenda([trial.policy], elsewhere)) != _shown(before):
+        raise trial.fail(
+            "decisions", "decisions on other occurrences (other due dates) changed the agenda"
+        )
+
+
 def _fulfilment_of(trial: _Trial, verdict: Verdict) -> tuple[Kind, Direction] | None:
     if trial.fulfil is not None:
         hint = trial.fulfil(verdict)
@@ -416,6 +460,13 @@ LAWS: tuple[Law, ...] = (
         "but one anchored on that touchpoint (a new action it starts); "
         "a fulfilment window that opens only after the due date breaks it.",
         _fulfilment,
+    ),
+    Law(
+        "decisions",
+        "Through the engine, a done decision on a due action closes it (on the agenda and "
+        "held back), the same decision recorded twice changes nothing more, and decisions "
+        "on other occurrences (other due dates) change nothing.",
+        _decisions,
     ),
     Law(
         "order_independent",

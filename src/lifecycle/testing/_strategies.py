@@ -278,6 +278,7 @@ def customers(
     lifecycle: Lifecycle = DEFAULT_LIFECYCLE,
     attributes: st.SearchStrategy[Mapping[str, str]] | None = None,
     do_not_contact: bool | None = None,
+    owners: Sequence[str] = (),
 ) -> st.SearchStrategy[Customer]:
     """Generate valid customers.
 
@@ -293,6 +294,7 @@ def customers(
         attributes: Strategy for custom attributes (default: `attributes`);
             each drawn mapping is checked as `Customer` checks it.
         do_not_contact: Fix the flag (default: drawn).
+        owners: Owners to draw from, or none (default: no owner).
 
     Examples:
         >>> from hypothesis import find
@@ -317,6 +319,7 @@ def customers(
         preferred_channel=st.none() | _channels(allowed=channels),
         recorded_stage=st.none() | st.sampled_from(lifecycle.stages),
         attributes=attributes if attributes is not None else _attributes(),
+        owner=st.none() | st.sampled_from(tuple(owners)) if owners else st.none(),
     )
 
 
