@@ -106,6 +106,36 @@ def test_forecast_counts_by_day_and_policy():
     assert total == sum(sum(day.values()) for day in data.values())
 
 
+def test_forecast_by_owner_counts_per_owner_per_day(tmp_path: Path):
+    """forecast --by owner: a column per owner (unowned last); csv and json say "" for unowned."""
+    ada = lc.Customer(id="c-1", name="Ada", since=dt.date(2026, 3, 1), owner="alice")
+    lin = lc.Customer(id="c-2", name="Lin", since=dt.date(2026, 3, 1))
+    bought = [
+        lc.Touchpoint(
+            id=f"t-{c.id}",
+            customer_id=c.id,
+            at=dt.datetime(2026, 3, 1, 9, tzinfo=dt.UTC),
+            channel="web",
+            kind="purchase",
+            direction="inbound",
+        )
+        for c in (ada, lin)
+    ]
+    lc.write_book(lc.Book([ada, lin], bought), tmp_path)
+    options = ("forecast", "--by", "owner", "--days", "2", "--book", str(tmp_path))
+    status, out, _ = run(*options, "--as-of", "2026-03-07")
+    assert status == 0
+    assert out.splitlines()[2:] == [
+        "date            total  alice  (unowned)",
+        "2026-03-07 Sat      0      0          0",
+        "2026-03-08 Sun      2      1          1",
+    ]
+    _, csv_text, _ = run(*options, "--as-of", "2026-03-08", "--format", "csv")
+    assert csv_text.splitlines() == ["date,owner,count", "2026-03-08,,1", "2026-03-08,alice,1"]
+    _, raw, _ = run(*options, "--as-of", "2026-03-08", "--format", "json")
+    assert json.loads(raw) == {"2026-03-08": {"": 1, "alice": 1}, "2026-03-09": {}}
+
+
 def test_a_closed_pipe_ends_quietly(monkeypatch: pytest.MonkeyPatch):
     """`lifecycle due | head` must not print an error when head stops reading."""
 
@@ -329,6 +359,30 @@ def test_metrics_for_the_sample_book():
     status, out, err = run("metrics", "--from", "2026-12-01")
     assert (status, out) == (1, "")
     assert "--from='2026-12-01': is after --to 2026-11-02" in err
+
+
+def test_metrics_end_with_the_teams_stewardship_record(monkeypatch: pytest.MonkeyPatch):
+    """metrics: the table ends with the decisions of the period; JSON holds them too."""
+    sample = lc.sample_book()
+    first = next(iter(sample))
+    done = lc.Decision(
+        id="d-1",
+        customer_id=first.id,
+        policy="welcome",
+        due=dt.date(2026, 10, 1),
+        outcome="done",
+        at=dt.datetime(2026, 10, 3, 12, tzinfo=dt.UTC),
+    )
+    monkeypatch.setattr("lifecycle.cli.sample_book", lambda: sample.with_decisions([done]))
+    status, out, _ = run("metrics", "--from", "2026-10-03")
+    assert status == 0
+    record = lc.metrics.stewardship_record(
+        sample.with_decisions([done]), as_of=lc.SAMPLE_AS_OF, start=dt.date(2026, 10, 3)
+    )
+    assert out.endswith(f"\n\n{record}\n")
+    assert "Decisions from 2026-10-03 up to 2026-11-02: 1 action decided" in out
+    _, raw, _ = run("metrics", "--from", "2026-10-04", "--format", "json")
+    assert json.loads(raw)["decisions"]["total"]["done"] == 0
 
 
 # -- CSV formula injection (OWASP): text cells a spreadsheet could run ------------------

@@ -24,7 +24,7 @@ import lifecycle.testing as lct
 MODEL = {
     "Customer", "Touchpoint", "Kind", "Channel", "Direction", "Timeline", "Timelines", "Book",
     "Lifecycle", "DEFAULT_LIFECYCLE", "Health", "HealthModel", "DEFAULT_HEALTH", "health_scores",
-    "Policy", "Context", "Verdict", "Status", "Decision", "Outcome",
+    "Policy", "Context", "Verdict", "Status", "Decision", "Outcome", "Calendar",
 }  # fmt: skip
 ENGINE = {
     "Engine", "Agenda", "Action", "HeldBack", "Skipped", "Explanation", "Forecast",

@@ -28,6 +28,7 @@ from lifecycle._agenda_output import write_agenda
 from lifecycle._version import __version__
 from lifecycle.agenda import Action, Agenda, HeldBack, Skipped
 from lifecycle.book import Book, Timelines
+from lifecycle.calendar import Calendar
 from lifecycle.customers import Customer
 from lifecycle.decisions import Decision, Outcome
 from lifecycle.engine import Engine, Explanation, Forecast
@@ -96,6 +97,7 @@ __all__ = [
     "BookOrderError",
     "BookReport",
     "BookWriteError",
+    "Calendar",
     "Channel",
     "Context",
     "Customer",

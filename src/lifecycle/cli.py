@@ -6,7 +6,8 @@ Usage::
                   [--format table|csv|json|jsonl] [--output FILE] [--workers N] [--raw-csv]
                   [--owner NAME] [--capacity N]
     lifecycle explain CUSTOMER_ID [--book DIR] [--as-of YYYY-MM-DD] [--format table|json]
-    lifecycle forecast [--days N] [--book DIR] [--as-of YYYY-MM-DD] [--format table|csv|json]
+    lifecycle forecast [--days N] [--by policy|owner] [--book DIR] [--as-of YYYY-MM-DD]
+                       [--format table|csv|json]
     lifecycle summary [--book DIR] [--as-of YYYY-MM-DD] [--format table|csv|json]
     lifecycle validate [--book DIR] [--policies FILE.toml]
     lifecycle metrics [--book DIR] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--format table|json]
@@ -34,6 +35,7 @@ import secrets
 import signal
 import sys
 import threading
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from types import FrameType
@@ -53,6 +55,7 @@ from lifecycle.engine import Engine, Explanation, Forecast
 from lifecycle.errors import InvalidValueError, LifecycleError, PolicyFileError
 from lifecycle.io import append_decision, read_book, read_book_report, stream_book, write_book
 from lifecycle.metrics import report as metrics_report
+from lifecycle.metrics import stewardship_record
 from lifecycle.policies import PolicySet, evaluator, load_policies, starter_pack
 from lifecycle.policy import Status
 from lifecycle.sample import SAMPLE_AS_OF, sample_book
@@ -162,6 +165,12 @@ def _parser() -> argparse.ArgumentParser:
     policies(explain)
     forecast = commands.add_parser("forecast", help="how many actions come due on each day ahead")
     forecast.add_argument("--days", type=_days, default=14, help="how many days ahead (default 14)")
+    forecast.add_argument(
+        "--by",
+        choices=("policy", "owner"),
+        default="policy",
+        help="count per policy (default) or per owner",
+    )
     common(forecast, ("table", "csv", "json"))
     policies(forecast)
     summary = commands.add_parser("summary", help="a book's customers by stage, kind and channel")
@@ -358,10 +367,18 @@ def _forecast(args: argparse.Namespace, out: TextIO) -> int:
             "--days", args.days, f"reaches past {limits.MAX_DATE} (lifecycle.limits)"
         )
     forecast: Forecast = engine.forecast(book, start, end)
-    counts = forecast.counts()
+    # Unowned actions count under "" (no owner is empty); the table says "(unowned)".
+    counts = (
+        forecast.counts()
+        if args.by == "policy"
+        else {
+            day: Counter({o or "": n for o, n in c.items()})
+            for day, c in forecast.by_owner().items()
+        }
+    )
     if args.format == "csv":
         writer = csv.writer(out)
-        writer.writerow(["date", "policy", "count"])
+        writer.writerow(["date", args.by, "count"])
         for day, by_policy in counts.items():
             for name, n in sorted(by_policy.items()):
                 writer.writerow([day.isoformat(), name, n])
@@ -369,6 +386,8 @@ def _forecast(args: argparse.Namespace, out: TextIO) -> int:
         data = {day.isoformat(): dict(sorted(c.items())) for day, c in counts.items()}
         json.dump(data, out, indent=2)
         out.write("\n")
+    elif args.by == "owner":
+        out.write(_owner_grid(counts, f"{title}: actions coming due per owner (before the cap)"))
     else:
         lines = [f"{title}: actions coming due in the next {args.days} days (before the cap)", ""]
         for day, by_policy in counts.items():
@@ -376,6 +395,19 @@ def _forecast(args: argparse.Namespace, out: TextIO) -> int:
             lines.append(f"{day.isoformat()} {day:%a}  {sum(by_policy.values()):>5}  {detail}")
         out.write("\n".join(lines) + "\n")
     return 0
+
+
+def _owner_grid(counts: dict[dt.date, Counter[str]], title: str) -> str:
+    """One row per day, one column per owner (unowned last), with each day's total."""
+    owners = sorted({o for c in counts.values() for o in c}, key=lambda o: (o == "", o))
+    names = [o or "(unowned)" for o in owners]
+    widths = [max(len(n), 5) for n in names]
+    head = "".join(f"  {n:>{w}}" for n, w in zip(names, widths, strict=True))
+    lines = [title, "", f"{'date':<14}  {'total':>5}{head}"]
+    for day, c in counts.items():
+        cells = "".join(f"  {c[o]:>{w}}" for o, w in zip(owners, widths, strict=True))
+        lines.append(f"{day.isoformat()} {day:%a}  {sum(c.values()):>5}{cells}")
+    return "\n".join(lines) + "\n"
 
 
 def _summary(args: argparse.Namespace, out: TextIO) -> int:
@@ -449,7 +481,8 @@ def _metrics(args: argparse.Namespace, out: TextIO) -> int:
         json.dump(data, out, indent=2, ensure_ascii=False)
         out.write("\n")
     else:
-        out.write(_metrics_table(data, title.split(", as of")[0]) + "\n")
+        record = stewardship_record(book, as_of=end, start=start)
+        out.write(f"{_metrics_table(data, title.split(', as of')[0])}\n\n{record}\n")
     return 0
 
 

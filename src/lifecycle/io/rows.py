@@ -21,6 +21,7 @@ from __future__ import annotations
 from lifecycle.io._rows import (
     CUSTOMER_COLUMNS,
     DECISION_COLUMNS,
+    DECISION_REQUIRED,
     MONEY_COLUMNS,
     TOUCHPOINT_COLUMNS,
     CellError,
@@ -32,6 +33,7 @@ from lifecycle.io._rows import (
 __all__ = [
     "CUSTOMER_COLUMNS",
     "DECISION_COLUMNS",
+    "DECISION_REQUIRED",
     "MONEY_COLUMNS",
     "TOUCHPOINT_COLUMNS",
     "CellError",
