@@ -1,6 +1,7 @@
 """Benchmark the agenda end to end: CSV files -> ``lifecycle due --format csv``.
 
 Usage: python benchmarks/agenda.py [N ...] [--repeat R] [--folder DIR] [--modes M,...]
+                                  [--decisions]
 
 For each N (default 10000), writes a synthetic book of N customers (about ten
 touchpoints each, see synthetic.py), sorted by customer, and a copy whose
@@ -16,6 +17,10 @@ Modes:
   stream-2  streamed, two processes (what `lifecycle due` does on two cores)
   unsorted  streamed, two processes, touchpoints in time order (bucketed first)
 
+With --decisions, each mode also runs on a copy of the book with a
+decisions file: a decision on one action in ten of its agenda (done,
+dismissed, or snoozed for a week, in turn), reported as "MODE+decided".
+
 A benchmark, not a test: it asserts nothing about speed. The outputs of all
 modes are compared and must be the same, byte for byte.
 """
@@ -23,6 +28,8 @@ modes are compared and must be the same, byte for byte.
 from __future__ import annotations
 
 import argparse
+import csv
+import datetime as dt
 import hashlib
 import os
 import statistics
@@ -36,6 +43,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import synthetic
+
+import lifecycle as lc
+from lifecycle.io.rows import DECISION_COLUMNS
 
 AS_OF = synthetic.AS_OF
 MODES = ("memory", "stream-1", "stream-2", "unsorted")
@@ -103,6 +113,27 @@ def run_cli(folder: Path, mode: str) -> tuple[float, int, int, str]:
     return seconds, largest, max(total, largest), digest
 
 
+def write_decisions(folder: Path, decided: Path) -> int:
+    """Copy the book in *folder* to *decided*, with a decision on one action in ten."""
+    decided.mkdir(parents=True, exist_ok=True)
+    for name in ("customers.csv", "touchpoints.csv"):
+        (decided / name).write_bytes((folder / name).read_bytes())
+    agenda = lc.Engine(lc.starter_pack()).agenda(lc.stream_book(folder), AS_OF)
+    outcomes = ["done", "dismissed", "snoozed"]
+    rows = []
+    for i, action in enumerate(list(agenda)[::10]):
+        outcome = outcomes[i % 3]
+        until = (AS_OF + dt.timedelta(days=7)).isoformat() if outcome == "snoozed" else ""
+        at = f"{AS_OF.isoformat()}T09:00:00+00:00"
+        rows.append([f"d-{i}", action.customer_id, action.policy, action.due.isoformat(),
+                     outcome, at, until, "bench", ""])  # fmt: skip
+    with open(decided / "decisions.csv", "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(DECISION_COLUMNS)
+        writer.writerows(rows)
+    return len(rows)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -111,6 +142,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--folder", type=Path, default=None, help="where to write the books")
     parser.add_argument("--modes", default=",".join(MODES), help="comma-separated modes")
+    parser.add_argument("--decisions", action="store_true", help="also with a decisions file")
     args = parser.parse_args()
     modes = args.modes.split(",")
     root = args.folder or Path(tempfile.mkdtemp(prefix="lifecycle-bench-"))
@@ -127,18 +159,27 @@ def main() -> None:
             (by_time / "customers.csv").write_bytes((folder / "customers.csv").read_bytes())
             (by_time / "touchpoints.csv").write_bytes((folder / "touchpoints.csv").read_bytes())
             synthetic.by_time(by_time / "touchpoints.csv")
-        digests = set()
+        decided = root / f"decided-{n}"
+        if args.decisions and not (decided / "decisions.csv").exists():
+            write_decisions(folder, decided)
+        digests: dict[bool, set[str]] = {False: set(), True: set()}
         for mode in modes:
-            book = by_time if mode == "unsorted" else folder
-            runs = [run_cli(book, mode) for _ in range(args.repeat)]
-            seconds = statistics.median(r[0] for r in runs)
-            largest = max(r[1] for r in runs)
-            total = max(r[2] for r in runs)
-            digests.update(r[3] for r in runs)
-            cells = (n, mode, f"{seconds:.2f}", f"{n / seconds:.0f}",
-                     f"{largest / 2**20:.0f}", f"{total / 2**20:.0f}")  # fmt: skip
-            print(" ".join(f"{c:>11}" for c in cells), flush=True)
-        if len(digests) != 1:
+            for with_decisions in (False, True) if args.decisions else (False,):
+                book = by_time if mode == "unsorted" else folder
+                if with_decisions:
+                    if mode == "unsorted":
+                        continue  # the decided copy is sorted by customer
+                    book = decided
+                runs = [run_cli(book, mode) for _ in range(args.repeat)]
+                seconds = statistics.median(r[0] for r in runs)
+                largest = max(r[1] for r in runs)
+                total = max(r[2] for r in runs)
+                digests[with_decisions].update(r[3] for r in runs)
+                label = f"{mode}+decided" if with_decisions else mode
+                cells = (n, label, f"{seconds:.2f}", f"{n / seconds:.0f}",
+                         f"{largest / 2**20:.0f}", f"{total / 2**20:.0f}")  # fmt: skip
+                print(" ".join(f"{c:>11}" for c in cells), flush=True)
+        if any(len(found) > 1 for found in digests.values()):
             raise SystemExit(f"the modes printed different agendas for {n} customers")
 
 

@@ -1,7 +1,7 @@
 """Benchmark the incremental agenda: new touchpoints, then the next day's agenda.
 
 Usage: python benchmarks/incremental.py FOLDER [--batches 1000,10000,100000] [--rounds R]
-                                       [--every-day N]
+                                       [--every-day N] [--decisions D]
 
 Loads the book in FOLDER (see synthetic.py), builds a `lifecycle.IncrementalAgenda`
 on the synthetic reference date, then moves one day at a time: R rounds of a
@@ -10,6 +10,9 @@ of 10,000 new touchpoints ("every day": a daily job in its steady state, where
 the follow-ups of the days before come due too); then R days of the largest
 batch. Each day makes that many new touchpoints for random customers, dated
 that day (outside the timing), and times ``add`` + ``agenda(day)``.
+Then R days on which the team records D decisions (default 1,000: done,
+dismissed or snoozed for a week) on random actions of the day before's
+agenda, and times ``decide`` + ``agenda(day)``.
 Also times reading the first 100 actions of each "every day" agenda (only
 those are put in order), reading every action of a
 no-touchpoint day's agenda (each is made as it is read), and one full
@@ -75,12 +78,53 @@ def _touchpoints(
     return made
 
 
+def _decisions(
+    agenda: lc.Agenda, n: int, day: dt.date, rng: random.Random, start: int
+) -> list[lc.Decision]:
+    chosen = rng.sample(list(agenda), min(n, len(agenda)))
+    outcomes = ["done", "dismissed", "snoozed"]
+    at = dt.datetime.combine(day, dt.time(9), tzinfo=dt.UTC)
+    return [
+        lc.Decision(
+            id=f"d-{start + i}",
+            customer_id=a.customer_id,
+            policy=a.policy,
+            due=a.due,
+            outcome=outcomes[i % 3],
+            at=at,
+            until=day + dt.timedelta(days=7) if i % 3 == 2 else None,
+        )
+        for i, a in enumerate(chosen)
+    ]
+
+
+def _decision_days(
+    live: lc.IncrementalAgenda,
+    agenda: lc.Agenda,
+    day: dt.date,
+    args: argparse.Namespace,
+    *,
+    rng: random.Random,
+    times: dict[str, list[float]],
+) -> tuple[dt.date, lc.Agenda]:
+    """Time the days on which the team records decisions on the day before's actions."""
+    times["decisions"] = []
+    for round_ in range(args.rounds):
+        day += dt.timedelta(days=1)
+        decided = _decisions(agenda, args.decisions, day, rng, round_ * args.decisions)
+        began = time.perf_counter()
+        live.decide(decided)
+        agenda = live.agenda(day)
+        times["decisions"].append(time.perf_counter() - began)
+    return day, agenda
+
+
 def _report(times: dict[str, list[float]]) -> None:
     for name, found in times.items():
         if not found:
             continue
         shown = ", ".join(f"{t:.3f}" for t in found)
-        label = name if name in {"read all", "every day", "top 100"} else f"{name} new"
+        label = name if name in {"read all", "every day", "top 100", "decisions"} else f"{name} new"
         print(f"a day, {label:>12}: median {statistics.median(found):.3f} s  ({shown})")
 
 
@@ -117,6 +161,7 @@ def main() -> None:
     parser.add_argument("--batches", default="1000,10000,100000")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--every-day", type=int, default=7, metavar="N")
+    parser.add_argument("--decisions", type=int, default=1000, metavar="D")
     args = parser.parse_args()
     batches = [int(b) for b in args.batches.split(",")]
     rng = random.Random(7)
@@ -156,6 +201,7 @@ def main() -> None:
         agenda = live.agenda(day)
         times[label].append(time.perf_counter() - began)
         count = _time_reads(agenda, size, label, times) or count
+    day, agenda = _decision_days(live, agenda, day, args, rng=rng, times=times)
     print(
         f"agenda of {len(agenda):,} actions, {len(agenda.held_back):,} held back; "
         f"{count:,} read in 'read all'"

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 import lifecycle as lc
+from lifecycle.agenda import ACTION_FIELDS
 from lifecycle.cli import main
 
 
@@ -19,6 +20,10 @@ def run(*argv: str) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
     status = main(list(argv), out=out, err=err)
     return status, out.getvalue(), err.getvalue()
+
+
+def agenda_of_sample(as_of: dt.date) -> lc.Agenda:
+    return lc.Engine(lc.starter_pack()).agenda(lc.sample_book(), as_of)
 
 
 def test_due_on_the_sample_book_uses_its_reference_date():
@@ -36,16 +41,21 @@ def test_due_on_the_sample_book_uses_its_reference_date():
 
 
 def test_due_as_csv_is_the_agenda_in_order():
-    """--format csv: the fixed header, then one row per action in agenda order."""
+    """--format csv: the six fixed columns, channel and owner, then one row per action in order."""
     import csv as csv_module  # noqa: PLC0415
 
     status, out, _ = run("due", "--format", "csv")
     assert status == 0
     rows = list(csv_module.reader(io.StringIO(out)))
-    assert rows[0] == ["customer_id", "policy", "due", "priority", "overdue_days", "reason"]
+    assert rows[0] == [
+        "customer_id", "policy", "due", "priority", "overdue_days", "reason", "channel", "owner"
+    ]  # fmt: skip
     agenda = lc.Engine(lc.starter_pack()).agenda(lc.sample_book(), lc.SAMPLE_AS_OF)
     expected = [
-        [a.customer_id, a.policy, a.due.isoformat(), str(a.priority), str(a.overdue_days), a.reason]
+        [
+            *(a.customer_id, a.policy, a.due.isoformat(), str(a.priority), str(a.overdue_days)),
+            *(a.reason, a.channel.value if a.channel else "", a.owner or ""),
+        ]
         for a in agenda
     ]
     assert rows[1:] == expected
@@ -57,9 +67,8 @@ def test_due_as_json_holds_actions_held_back_and_skipped():
     data = json.loads(out)
     assert status == 0
     assert data["as_of"] == "2026-11-02"
-    assert {"customer_id", "policy", "due", "priority", "overdue_days", "reason", "channel"} == set(
-        data["actions"][0]
-    )
+    assert [f.name for f in ACTION_FIELDS] == list(data["actions"][0])
+    assert data["actions"] == agenda_of_sample(dt.date(2026, 11, 2)).to_records()
     assert all("held_back" in h for h in data["held_back"])
     assert {s["reason"] for s in data["skipped"]} == {"do_not_contact", "churned"}
 
@@ -95,6 +104,36 @@ def test_forecast_counts_by_day_and_policy():
     _, csv_text, _ = run("forecast", "--days", "5", "--format", "csv")
     total = sum(int(line.rsplit(",", 1)[1]) for line in csv_text.splitlines()[1:])
     assert total == sum(sum(day.values()) for day in data.values())
+
+
+def test_forecast_by_owner_counts_per_owner_per_day(tmp_path: Path):
+    """forecast --by owner: a column per owner (unowned last); csv and json say "" for unowned."""
+    ada = lc.Customer(id="c-1", name="Ada", since=dt.date(2026, 3, 1), owner="alice")
+    lin = lc.Customer(id="c-2", name="Lin", since=dt.date(2026, 3, 1))
+    bought = [
+        lc.Touchpoint(
+            id=f"t-{c.id}",
+            customer_id=c.id,
+            at=dt.datetime(2026, 3, 1, 9, tzinfo=dt.UTC),
+            channel="web",
+            kind="purchase",
+            direction="inbound",
+        )
+        for c in (ada, lin)
+    ]
+    lc.write_book(lc.Book([ada, lin], bought), tmp_path)
+    options = ("forecast", "--by", "owner", "--days", "2", "--book", str(tmp_path))
+    status, out, _ = run(*options, "--as-of", "2026-03-07")
+    assert status == 0
+    assert out.splitlines()[2:] == [
+        "date            total  alice  (unowned)",
+        "2026-03-07 Sat      0      0          0",
+        "2026-03-08 Sun      2      1          1",
+    ]
+    _, csv_text, _ = run(*options, "--as-of", "2026-03-08", "--format", "csv")
+    assert csv_text.splitlines() == ["date,owner,count", "2026-03-08,,1", "2026-03-08,alice,1"]
+    _, raw, _ = run(*options, "--as-of", "2026-03-08", "--format", "json")
+    assert json.loads(raw) == {"2026-03-08": {"": 1, "alice": 1}, "2026-03-09": {}}
 
 
 def test_a_closed_pipe_ends_quietly(monkeypatch: pytest.MonkeyPatch):
@@ -322,6 +361,30 @@ def test_metrics_for_the_sample_book():
     assert "--from='2026-12-01': is after --to 2026-11-02" in err
 
 
+def test_metrics_end_with_the_teams_stewardship_record(monkeypatch: pytest.MonkeyPatch):
+    """metrics: the table ends with the decisions of the period; JSON holds them too."""
+    sample = lc.sample_book()
+    first = next(iter(sample))
+    done = lc.Decision(
+        id="d-1",
+        customer_id=first.id,
+        policy="welcome",
+        due=dt.date(2026, 10, 1),
+        outcome="done",
+        at=dt.datetime(2026, 10, 3, 12, tzinfo=dt.UTC),
+    )
+    monkeypatch.setattr("lifecycle.cli.sample_book", lambda: sample.with_decisions([done]))
+    status, out, _ = run("metrics", "--from", "2026-10-03")
+    assert status == 0
+    record = lc.metrics.stewardship_record(
+        sample.with_decisions([done]), as_of=lc.SAMPLE_AS_OF, start=dt.date(2026, 10, 3)
+    )
+    assert out.endswith(f"\n\n{record}\n")
+    assert "Decisions from 2026-10-03 up to 2026-11-02: 1 action decided" in out
+    _, raw, _ = run("metrics", "--from", "2026-10-04", "--format", "json")
+    assert json.loads(raw)["decisions"]["total"]["done"] == 0
+
+
 # -- CSV formula injection (OWASP): text cells a spreadsheet could run ------------------
 
 _HOSTILE_IDS = ["=1+1", "+44", "-2", "@SUM(A1)", "plain", "a=b", "'quoted"]
@@ -423,8 +486,8 @@ def test_policy_names_and_reasons_are_neutralised_too(text: str, neutral: str) -
         return list(csv_module.reader(io.StringIO(out.getvalue())))
 
     day = lc.SAMPLE_AS_OF.isoformat()
-    assert cells("csv")[1] == ["c-1", "'@policy", day, "-3", "0", neutral or "why"]
-    assert cells("raw-csv")[1] == ["c-1", "@policy", day, "-3", "0", text or "why"]
+    assert cells("csv")[1] == ["c-1", "'@policy", day, "-3", "0", neutral or "why", "", ""]
+    assert cells("raw-csv")[1] == ["c-1", "@policy", day, "-3", "0", text or "why", "", ""]
 
 
 # -- forget: erase customers from a book's files ---------------------------------------

@@ -276,6 +276,20 @@ def test_forecast_lists_a_churned_customer_again_once_it_buys_again():
     assert by_day == {D + dt.timedelta(days=5): ["welcome_back"]}
 
 
+def test_forecast_by_owner_counts_each_owners_actions_per_day():
+    """by_owner: per day, how many actions come due per owner; None counts the unowned."""
+    book = lc.Book(
+        [customer("a", owner="alice"), customer("b", owner="alice"), customer("c")],
+        [touch(f"p{c}", c, 3 - (c == "c"), "purchase") for c in "abc"],
+    )
+    forecast = ENGINE.forecast(book, D, D + dt.timedelta(days=5))
+    by_owner = forecast.by_owner()
+    assert list(by_owner) == list(forecast.days)
+    assert by_owner[D + dt.timedelta(days=4)] == {"alice": 2}
+    assert by_owner[D + dt.timedelta(days=5)] == {None: 1}
+    assert by_owner[D] == {}
+
+
 @given(BOOKS, DATES)
 def test_forecast_agrees_with_the_daily_agendas(book: lc.Book, start: dt.date):
     """What the forecast lists for a day is what that day's uncapped agenda has due that day."""

@@ -30,6 +30,8 @@ C_HEAD = "customer_id,name,since,stage,contract_end,do_not_contact,timezone,pref
 C_OK = "c-1,Ada,2025-01-06,,,,,\n"
 T_HEAD = "touchpoint_id,customer_id,at,channel,kind,direction,score,tags,note\n"
 T_OK = "t-1,c-1,2025-01-06T09:00:00+01:00,web,purchase,inbound,,,\n"
+D_HEAD = "decision_id,customer_id,policy,due,decision,at,until,by,note\n"
+D_OK = "d-1,c-1,welcome,2025-01-07,done,2025-01-08T10:00:00+01:00,,alice,called\n"
 KIRITIMATI = C_HEAD + "c-1,Kiri,2025-01-06,,,,Pacific/Kiritimati,\n"
 FAR_WEST = C_HEAD + "c-1,Pago,2025-01-06,,,,Pacific/Pago_Pago,\n"
 
@@ -69,6 +71,15 @@ J_TOUCH = {
     "channel": "web",
     "kind": "nps",
     "direction": "inbound",
+}
+J_DECISION = {
+    "decision_id": "d-1",
+    "customer_id": "c-1",
+    "policy": "welcome",
+    "due": "2025-01-07",
+    "decision": "snoozed",
+    "at": "2025-01-08T10:00:00Z",
+    "until": "2025-02-01",
 }
 
 
@@ -584,6 +595,17 @@ ODD = st.sampled_from(
     ]
 )  # fmt: skip
 T_CELLS = ["t-{n}", "c-1", "2025-01-07T10:00:00+01:00", "email", "nps", "inbound", "9", "a;b", "hi"]
+D_CELLS = [
+    "d-{n}",
+    "c-1",
+    "welcome",
+    "2025-01-07",
+    "snoozed",
+    "2025-01-08T10:00:00+01:00",
+    "2025-02-01",
+    "al",
+    "hi",
+]
 C_CELLS = ["c-{n}", "Ada", "2025-01-06", "", "2026-01-05", "yes", "Pacific/Kiritimati", "email"]
 
 
@@ -656,25 +678,26 @@ def read_all_ways(folder: Path) -> lc.BookReport | None:
 @fuzz
 @given(
     data=st.binary(max_size=300),
-    which=st.sampled_from(["customers", "touchpoints"]),
+    which=st.sampled_from(["customers", "touchpoints", "decisions"]),
     fmt=st.sampled_from(["csv", "jsonl"]),
     header=st.booleans(),
 )
 def test_fuzz_raw_bytes_raise_only_library_errors(
     tmp_path_factory: pytest.TempPathFactory, data: bytes, which: str, fmt: str, header: bool
 ):
-    """Any bytes in either file, with or without a valid header, raise only LifecycleErrors."""
+    """Any bytes in any file, with or without a valid header, raise only LifecycleErrors."""
     good = {
-        "csv": ((C_HEAD + C_OK).encode(), (T_HEAD + T_OK).encode()),
-        "jsonl": (jl(J_CUSTOMER).encode(), jl(J_TOUCH).encode()),
+        "csv": ((C_HEAD + C_OK).encode(), (T_HEAD + T_OK).encode(), (D_HEAD + D_OK).encode()),
+        "jsonl": (jl(J_CUSTOMER).encode(), jl(J_TOUCH).encode(), jl(J_DECISION).encode()),
     }[fmt]
-    prefix = (
-        (C_HEAD if which == "customers" else T_HEAD).encode() if header and fmt == "csv" else b""
-    )
-    files = dict(zip(("customers", "touchpoints"), good, strict=True)) | {which: prefix + data}
+    heads = {"customers": C_HEAD, "touchpoints": T_HEAD, "decisions": D_HEAD}
+    prefix = heads[which].encode() if header and fmt == "csv" else b""
+    names = ("customers", "touchpoints", "decisions")
+    files = dict(zip(names, good, strict=True)) | {which: prefix + data}
     folder = _write_bytes(
         tmp_path_factory.mktemp("raw"), files["customers"], files["touchpoints"], fmt
     )
+    (folder / f"decisions.{fmt}").write_bytes(files["decisions"])
     read_all_ways(folder)
 
 
@@ -717,6 +740,38 @@ def test_fuzz_near_valid_csv_customers(
     report = read_all_ways(folder)
     assert report is not None
     accounted(report, ids, lines, customers=True)
+
+
+def accounted_decisions(report: lc.BookReport, ids: dict[str, list[int]], lines: list[int]) -> None:
+    """As `accounted`, for the rows of the decisions file."""
+    kept = {d.id for d in report.book.decisions()}
+    named = {e.line for e in report.errors if Path(e.path).stem == "decisions"}
+    for line in lines:
+        assert line in named or any(line in at for at in ids.values()), f"line {line} lost"
+    for id_, at in ids.items():
+        unnamed = [line for line in at if line not in named]
+        assert len(unnamed) <= (1 if id_ in kept else 0), f"lines {unnamed} dropped silently"
+
+
+@fuzz
+@given(rows=st.lists(mutated(D_CELLS), min_size=1, max_size=6))
+def test_fuzz_near_valid_csv_decisions(
+    tmp_path_factory: pytest.TempPathFactory, rows: list[list[str]]
+):
+    """Mutated decision rows: library errors only, and every row accounted for."""
+    lines: list[int] = []
+    ids: dict[str, list[int]] = {}
+    text = D_HEAD
+    for n, raw in enumerate(rows, start=2):
+        cells = [c.replace("{n}", str(n)) for c in raw]
+        text += csv_line(cells)
+        lines.append(n)
+        ids.setdefault(cells[0], []).append(n)
+    folder = write(tmp_path_factory.mktemp("dcsv"), KIRITIMATI, T_HEAD)
+    (folder / "decisions.csv").write_text(text, encoding="utf-8", errors="surrogatepass")
+    report = read_all_ways(folder)
+    assert report is not None
+    accounted_decisions(report, ids, lines)
 
 
 JSON_ODD = st.one_of(
@@ -765,6 +820,31 @@ J_C = {
     "timezone": "Pacific/Kiritimati",
     "do_not_contact": True,
 }
+
+
+J_D = {**J_DECISION, "decision_id": "d-{n}", "by": "al", "note": "hi"}
+
+
+@fuzz
+@given(data=st.data(), count=st.integers(1, 5))
+def test_fuzz_near_valid_jsonl_decisions(
+    tmp_path_factory: pytest.TempPathFactory, data: st.DataObject, count: int
+):
+    """Mutated JSON Lines decisions: library errors only, and every row accounted for."""
+    texts = [data.draw(json_rows(J_D, n)) for n in range(1, count + 1)]
+    ids: dict[str, list[int]] = {}
+    for n, text in enumerate(texts, start=1):
+        try:
+            value = json.loads(text).get("decision_id")
+        except (ValueError, AttributeError, RecursionError):
+            continue
+        if isinstance(value, str):
+            ids.setdefault(value, []).append(n)
+    folder = write(tmp_path_factory.mktemp("jld"), jl(J_CUSTOMER), jl(J_TOUCH), ext="jsonl")
+    (folder / "decisions.jsonl").write_text("".join(t + "\n" for t in texts), encoding="utf-8")
+    report = read_all_ways(folder)
+    assert report is not None
+    accounted_decisions(report, ids, [n for n, t in enumerate(texts, start=1) if t.strip()])
 
 
 @fuzz

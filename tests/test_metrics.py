@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -199,3 +200,257 @@ def test_retention_counts_a_customer_who_starts_on_the_periods_first_day():
         [],
     )
     assert metrics.retention(book, START, END) == metrics.Retention(1, 1, 0)
+
+
+# -- the stewardship record: what the team did with its actions ------------------
+
+AS_OF = dt.date(2026, 3, 31)
+DUE = dt.date(2026, 3, 1)
+
+
+def person(cid: str, owner: str | None = None, zone: str = "UTC") -> lc.Customer:
+    return lc.Customer(id=cid, name=cid, since=dt.date(2025, 1, 1), owner=owner, timezone=zone)
+
+
+def decided(
+    did: str,
+    cid: str,
+    outcome: str,
+    when: dt.datetime,
+    *,
+    policy: str = "welcome",
+    due: dt.date = DUE,
+    note: str = "",
+) -> lc.Decision:
+    until = when.date() + dt.timedelta(days=7) if outcome == "snoozed" else None
+    return lc.Decision(
+        id=did,
+        customer_id=cid,
+        policy=policy,
+        due=due,
+        outcome=outcome,
+        at=when,
+        until=until,
+        note=note,
+    )
+
+
+def on(day: int, hour: int = 12, month: int = 3) -> dt.datetime:
+    return dt.datetime(2026, month, day, hour, tzinfo=dt.UTC)
+
+
+def record(decisions: list[lc.Decision], **options: object) -> metrics.StewardshipRecord:
+    people = [person("a", "alice"), person("b", "bob"), person("c")]
+    book = lc.Book(people, decisions=decisions)
+    return metrics.stewardship_record(book, as_of=AS_OF, **options)  # type: ignore[arg-type]
+
+
+def test_a_book_without_decisions_has_an_empty_record():
+    """No decisions: nothing counted, no groups, no median, and one line of table."""
+    found = record([])
+    assert found.total == metrics.DecisionCounts(0, 0, 0, (), None)
+    assert found.total.decided == 0
+    assert (dict(found.by_policy), dict(found.by_owner)) == ({}, {})
+    assert str(found) == "Decisions up to 2026-03-31: 0 actions decided"
+
+
+def test_each_action_counts_once_by_the_decision_in_force():
+    """Snoozed then done counts as done; the later snooze of another action as snoozed."""
+    found = record(
+        [
+            decided("d1", "a", "snoozed", on(2)),
+            decided("d2", "a", "done", on(5)),
+            decided("d3", "b", "snoozed", on(3), policy="reconnect"),
+        ]
+    )
+    assert (found.total.done, found.total.dismissed, found.total.snoozed) == (1, 0, 1)
+    assert found.by_policy["welcome"].done == 1
+    assert found.by_policy["reconnect"].snoozed == 1
+    assert found.by_owner["alice"].decided == found.by_owner["bob"].decided == 1
+
+
+def test_equal_instants_go_to_the_largest_id():
+    """Two decisions on one action at the same instant: the largest id (code points) counts."""
+    found = record([decided("d-b", "a", "dismissed", on(4)), decided("d-a", "a", "done", on(4))])
+    assert (found.total.done, found.total.dismissed) == (0, 1)
+    swapped = record([decided("d-a", "a", "dismissed", on(4)), decided("d-b", "a", "done", on(4))])
+    assert (swapped.total.done, swapped.total.dismissed) == (1, 0)
+
+
+def test_decisions_after_as_of_do_not_count_by_the_customers_local_date():
+    """Recorded on the as-of date (local) counts; the next local day does not, even at UTC noon."""
+    book = lc.Book(
+        [person("here"), person("east", zone="Pacific/Auckland")],
+        decisions=[
+            decided("d1", "here", "done", on(31, 23)),
+            decided("d2", "east", "done", on(31, 12)),  # 1 April in Auckland
+            decided("d3", "here", "dismissed", on(1, 0, month=4), policy="reconnect"),
+        ],
+    )
+    found = metrics.stewardship_record(book, as_of=AS_OF)
+    assert (found.total.done, found.total.dismissed) == (1, 0)
+    assert metrics.stewardship_record(book, as_of=AS_OF + dt.timedelta(days=1)).total.decided == 3
+
+
+def test_a_later_decision_after_as_of_leaves_the_earlier_one_in_force():
+    """A done recorded after as-of: the earlier dismissal is what counts on as-of."""
+    found = record(
+        [decided("d1", "a", "dismissed", on(2)), decided("d2", "a", "done", on(1, month=4))]
+    )
+    assert (found.total.done, found.total.dismissed) == (0, 1)
+
+
+def test_start_counts_decisions_from_its_day():
+    """With start: a decision recorded on start counts, the day before does not."""
+    decisions = [
+        decided("d1", "a", "done", on(9, 23)),
+        decided("d2", "b", "done", on(10, 0), policy="reconnect"),
+    ]
+    found = record(decisions, start=dt.date(2026, 3, 10))
+    assert list(found.by_policy) == ["reconnect"]
+    assert found.start == dt.date(2026, 3, 10)
+    with pytest.raises(lc.InvalidValueError, match="before"):
+        record(decisions, start=AS_OF + dt.timedelta(days=1))
+    with pytest.raises(lc.InvalidValueError, match="as_of"):
+        metrics.stewardship_record(lc.Book(), as_of="2026-03-31")  # type: ignore[arg-type]
+
+
+def test_a_customer_without_owner_counts_under_none_last():
+    """Unowned actions are grouped under None, after the named owners."""
+    found = record(
+        [
+            decided("d1", "c", "done", on(2)),
+            decided("d2", "b", "done", on(2)),
+            decided("d3", "a", "dismissed", on(2)),
+        ]
+    )
+    assert list(found.by_owner) == ["alice", "bob", None]
+    assert found.by_owner[None].done == 1
+
+
+def test_the_median_days_from_due_to_done():
+    """Local date of the decision minus due; done early is negative; an even count averages."""
+    one = record([decided("d1", "a", "done", on(1))])
+    assert one.total.median_days_to_done == 0.0
+    early = record([decided("d1", "a", "done", on(1), due=dt.date(2026, 3, 4))])
+    assert early.total.median_days_to_done == -3.0
+    two = record([decided("d1", "a", "done", on(4)), decided("d2", "b", "done", on(8))])
+    assert two.total.median_days_to_done == 5.0  # 3 and 7 days
+    assert two.by_owner["alice"].median_days_to_done == 3.0
+    zone = metrics.stewardship_record(
+        lc.Book(
+            [person("east", zone="Pacific/Auckland")],
+            decisions=[decided("d1", "east", "done", on(1, 12))],  # 2 March in Auckland
+        ),
+        as_of=AS_OF,
+    )
+    assert zone.total.median_days_to_done == 1.0
+    assert record([decided("d1", "a", "dismissed", on(4))]).total.median_days_to_done is None
+
+
+def test_the_most_common_dismissal_notes_up_to_three():
+    """Most common first, ties by the note's text; blank notes and other outcomes left out."""
+    notes = ["moved", "no budget", "moved", "asked", "no budget", "zzz", "", "  "]
+    decisions = [
+        decided(f"d{i}", "a", "dismissed", on(2), policy=f"p{i}", note=n)
+        for i, n in enumerate(notes)
+    ]
+    decisions.append(decided("x", "a", "done", on(2), policy="px", note="zzz"))
+    found = record(decisions)
+    assert found.total.notes == (("moved", 2), ("no budget", 2), ("asked", 1))
+    assert found.total.dismissed == len(notes)
+
+
+def test_the_record_as_a_table_and_as_json():
+    """str(): a row per policy and per owner, then all; as_json: groups as lists."""
+    found = record(
+        [
+            decided("d1", "a", "done", on(4)),
+            decided("d2", "c", "dismissed", on(2), policy="reconnect", note="moved away"),
+            decided("d3", "b", "snoozed", on(2), policy="reconnect"),
+        ],
+        start=dt.date(2026, 3, 1),
+    )
+    head = "                          done  dismissed  snoozed  median days to done  notes"
+    assert str(found).splitlines() == [
+        "Decisions from 2026-03-01 up to 2026-03-31: 3 actions decided",
+        "",
+        "by policy",
+        head,
+        "  reconnect                  0          1        1                    -  moved away (1)",
+        "  welcome                    1          0        0                    3",
+        "",
+        "by owner",
+        head,
+        "  alice                      1          0        0                    3",
+        "  bob                        0          0        1                    -",
+        "  (unowned)                  0          1        0                    -  moved away (1)",
+        "",
+        "  all                        1          1        1                    3  moved away (1)",
+    ]
+    data = found.as_json()
+    assert data["start"] == "2026-03-01"
+    assert data["by_owner"][-1] == {  # type: ignore[index]
+        "owner": None,
+        "done": 0,
+        "dismissed": 1,
+        "snoozed": 0,
+        "notes": [{"note": "moved away", "count": 1}],
+        "median_days_to_done": None,
+    }
+    assert record([]).as_json()["start"] is None
+
+
+def test_the_report_holds_the_record_of_its_period():
+    """report(): the decisions recorded in the period, as JSON-ready data."""
+    book = lc.Book([person("a", "alice")], decisions=[decided("d1", "a", "done", on(4))])
+    data = metrics.report(book, dt.date(2026, 3, 5), AS_OF)
+    assert data["decisions"]["total"]["done"] == 0  # type: ignore[index]
+    data = metrics.report(book, dt.date(2026, 3, 4), AS_OF)
+    assert data["decisions"]["by_owner"][0]["owner"] == "alice"  # type: ignore[index]
+
+
+OWNERS = st.none() | st.sampled_from(["alice", "bob"])
+
+
+@st.composite
+def books_with_decisions(draw: st.DrawFn) -> lc.Book:
+    """Generated books whose customers have owners and decisions (stale ones, equal instants)."""
+    book = draw(lct.books(max_customers=4, max_touchpoints=5))
+    people = [attrs.evolve(c, owner=draw(OWNERS)) for c in book]
+    decisions = []
+    instants = st.sampled_from([on(1), on(15), on(31, 23), on(1, 1, month=4)])
+    for i in range(draw(st.integers(0, 12)) if people else 0):
+        who = draw(st.sampled_from(people))
+        outcome = draw(st.sampled_from(["done", "dismissed", "snoozed"]))
+        decisions.append(
+            decided(
+                f"d{i:02}",
+                who.id,
+                outcome,
+                draw(instants),
+                policy=draw(st.sampled_from(["welcome", "reconnect"])),
+                due=draw(st.sampled_from([DUE, DUE + dt.timedelta(days=40)])),
+                note=draw(st.sampled_from(["", "moved", "no budget"])),
+            )
+        )
+    return lc.Book(people, book.touchpoints(), decisions)
+
+
+@given(books_with_decisions(), st.none() | st.just(dt.date(2026, 3, 15)))
+def test_the_counts_add_up_to_the_actions_decided(book: lc.Book, start: dt.date | None):
+    """done + dismissed + snoozed = actions with a decision counted, in total, per policy, per owner."""
+    found = metrics.stewardship_record(book, as_of=AS_OF, start=start)
+    counted = set()
+    for customer, timeline in book.items():
+        for d in timeline.decisions:
+            day = d.local_date(timeline.timezone)
+            if day <= AS_OF:
+                counted.add((customer.id, d.policy, d.due))
+    if start is None:
+        assert found.total.decided == len(counted)
+    else:
+        assert found.total.decided <= len(counted)
+    assert sum(c.decided for c in found.by_policy.values()) == found.total.decided
+    assert sum(c.decided for c in found.by_owner.values()) == found.total.decided
+    assert sum(n for _, n in found.total.notes) <= found.total.dismissed

@@ -24,7 +24,7 @@ import lifecycle.testing as lct
 MODEL = {
     "Customer", "Touchpoint", "Kind", "Channel", "Direction", "Timeline", "Timelines", "Book",
     "Lifecycle", "DEFAULT_LIFECYCLE", "Health", "HealthModel", "DEFAULT_HEALTH", "health_scores",
-    "Policy", "Context", "Verdict", "Status", "Decision", "Outcome",
+    "Policy", "Context", "Verdict", "Status", "Decision", "Outcome", "Calendar",
 }  # fmt: skip
 ENGINE = {
     "Engine", "Agenda", "Action", "HeldBack", "Skipped", "Explanation", "Forecast",
@@ -33,6 +33,7 @@ ENGINE = {
 IO = {
     "read_book", "write_book", "stream_book", "read_book_report", "BookReport", "StreamedBook",
     "book_from_records", "read_book_sql", "stream_book_sql", "StreamedQueries", "book_from_frames",
+    "write_agenda",
 }  # fmt: skip
 SAMPLE = {"sample_book", "sample_path", "starter_pack_path", "SAMPLE_AS_OF"}
 MOST_USED_BLOCKS = {
@@ -122,7 +123,7 @@ def test_importing_lifecycle_does_not_import_hypothesis():
 def test_errors_share_one_base():
     """Every exception class is a LifecycleError."""
     errors = [getattr(lc, n) for n in lc.__all__ if n.endswith("Error")]
-    assert len(errors) == 14
+    assert len(errors) == 15
     assert all(issubclass(e, lc.LifecycleError) for e in errors)
 
 

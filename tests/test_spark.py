@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import os
 import sys
@@ -9,6 +10,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -50,7 +52,17 @@ def spark() -> Iterator[SparkSession]:
 
 def _expected(agenda: lc.Agenda) -> tuple[list[tuple[object, ...]], ...]:
     def row(a: lc.Action) -> tuple[object, ...]:
-        return (a.customer_id, a.policy, a.due, a.priority, a.overdue_days, a.reason)
+        channel = None if a.channel is None else a.channel.value
+        return (
+            a.customer_id,
+            a.policy,
+            a.due,
+            a.priority,
+            a.overdue_days,
+            a.reason,
+            channel,
+            a.owner,
+        )
 
     return (
         [row(a) for a in agenda],
@@ -67,10 +79,22 @@ def _found(result: ls.SparkAgenda) -> tuple[list[tuple[object, ...]], ...]:
     )
 
 
+def _write_decisions(book: lc.Book, folder: Path) -> None:
+    # The book writers do not write decisions yet (issue 25, item 2): the file by hand.
+    with (folder / "decisions.csv").open("w", encoding="utf-8", newline="") as f:
+        out = csv.writer(f)
+        out.writerow(ls.DECISION_COLUMNS)
+        for d in book.decisions():
+            until = "" if d.until is None else d.until.isoformat()
+            row = [d.id, d.customer_id, d.policy, d.due.isoformat(), d.outcome.value]
+            out.writerow([*row, d.at.isoformat(), until, d.by or "", d.note])
+
+
 def _run(spark: SparkSession, book: lc.Book, folder: Path, **options: object) -> ls.SparkAgenda:
     lc.write_book(book, folder)
-    customers, touchpoints = ls.read_frames(spark, folder)
-    return ls.agenda(customers, touchpoints, as_of=AS_OF, **options)  # type: ignore[arg-type]
+    if any(True for _ in book.decisions()):
+        _write_decisions(book, folder)
+    return ls.agenda(*ls.read_frames(spark, folder), as_of=AS_OF, **options)  # type: ignore[arg-type]
 
 
 # Spark's CSV reader does not take a line break inside a header cell, so
@@ -98,6 +122,118 @@ def test_spark_gives_the_engines_agenda(
         assert result.problems.count() == 0
         expected = lc.Engine(lc.starter_pack(), cap=cap).agenda(book, AS_OF)
         assert _found(result) == _expected(expected)
+
+
+OWNERS = st.sampled_from(["alice", "bob", None])
+CAPACITIES = (
+    st.none()
+    | st.integers(1, 3)
+    | st.fixed_dictionaries({"alice": st.integers(0, 2)}, optional={"bob": st.integers(0, 2)})
+)
+
+
+@st.composite
+def team_books(draw: st.DrawFn) -> lc.Book:
+    """Generated books with owners and decisions on their due actions.
+
+    Decisions on the actions due on AS_OF (uncapped), on stale occurrences
+    (another due date), recorded after AS_OF, several on one occurrence at
+    equal instants, and snoozes that end before, on and after AS_OF.
+    """
+    book = draw(
+        lct.books(
+            situations=True,
+            as_of=AS_OF,
+            min_date=LOW,
+            max_date=HIGH,
+            max_customers=6,
+            attributes=_ONE_LINE_ATTRIBUTES,
+        )
+    )
+    people = [attrs.evolve(c, owner=draw(OWNERS)) for c in book]
+    due = lc.Engine(lc.starter_pack(), cap=None).agenda(book, AS_OF)
+    if not due.actions:
+        return lc.Book(people, book.touchpoints())
+    instants = st.sampled_from(
+        [
+            dt.datetime.combine(AS_OF + dt.timedelta(days=d), dt.time(h), tzinfo=dt.UTC)
+            for d, h in ((-9, 8), (-1, 12), (0, 23), (1, 0))
+        ]
+    )
+    decisions = []
+    for i in range(draw(st.integers(0, 8))):
+        action = draw(st.sampled_from(due.actions))
+        outcome = draw(st.sampled_from(["done", "dismissed", "snoozed"]))
+        until = AS_OF + dt.timedelta(days=draw(st.integers(-2, 2)))
+        stale = draw(st.booleans()) and draw(st.booleans())
+        decisions.append(
+            lc.Decision(
+                id=f"d{i:02}",
+                customer_id=action.customer_id,
+                policy=action.policy,
+                due=action.due - dt.timedelta(days=1) if stale else action.due,
+                outcome=outcome,
+                at=draw(instants),
+                until=until if outcome == "snoozed" else None,
+                by=draw(st.none() | st.just("lead")),
+                note=draw(st.sampled_from(["", 'moved, "abroad"', "line\nbreak"])),
+            )
+        )
+    return lc.Book(people, book.touchpoints(), decisions)
+
+
+@slow
+@given(team_books(), st.none() | st.integers(1, 3), CAPACITIES)
+def test_spark_gives_the_engines_agenda_with_decisions_owners_and_capacity(
+    spark: SparkSession, book: lc.Book, cap: int | None, capacity: object
+) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        result = _run(spark, book, Path(folder), cap=cap, capacity=capacity)
+        assert result.problems.count() == 0
+        engine = lc.Engine(lc.starter_pack(), cap=cap, capacity=capacity)  # type: ignore[arg-type]
+        assert _found(result) == _expected(engine.agenda(book, AS_OF))
+
+
+def _decide(action: lc.Action, did: str, outcome: str, **more: object) -> lc.Decision:
+    at = dt.datetime.combine(AS_OF, dt.time(9), tzinfo=dt.UTC)
+    return lc.Decision(
+        id=did,
+        customer_id=action.customer_id,
+        policy=action.policy,
+        due=action.due,
+        outcome=outcome,
+        at=at,
+        **more,  # type: ignore[arg-type]
+    )
+
+
+def test_decisions_and_an_engines_capacity_on_the_sample_book(
+    spark: SparkSession, tmp_path: Path
+) -> None:
+    """Done and snoozed actions leave, a woken one stays; capacity counts across customers."""
+    sample = lc.sample_book()
+    engine = lc.Engine(lc.starter_pack(), capacity={"alice": 2})
+    first = engine.agenda(sample, AS_OF).actions
+    decisions = [
+        _decide(first[0], "d-1", "done"),
+        _decide(first[1], "d-2", "snoozed", until=AS_OF + dt.timedelta(days=1)),
+        _decide(first[2], "d-3", "snoozed", until=AS_OF, note="back, today"),
+    ]
+    owned = lc.Book(
+        [attrs.evolve(c, owner="alice" if i % 2 else None) for i, c in enumerate(sample)],
+        sample.touchpoints(),
+        decisions,
+    )
+    result = _run(spark, owned, tmp_path, engine=engine)
+    expected = engine.agenda(owned, AS_OF)
+    assert _found(result) == _expected(expected)
+    shown = {(r.customer_id, r.policy) for r in result.actions.collect()}
+    shown |= {(r.customer_id, r.policy) for r in result.held_back.collect()}
+    assert (first[0].customer_id, first[0].policy) not in shown
+    assert (first[1].customer_id, first[1].policy) not in shown
+    assert (first[2].customer_id, first[2].policy) in shown
+    assert [r.owner for r in result.actions.collect()].count("alice") == 2
+    assert any("capacity of 2 actions for owner alice" in h.reason for h in expected.held_back)
 
 
 def test_the_sample_book_with_a_policy_file(spark: SparkSession, tmp_path: Path) -> None:
@@ -136,9 +272,10 @@ TOUCH = (
 def test_bad_rows_are_problems_never_dropped(spark: SparkSession, tmp_path: Path) -> None:
     (tmp_path / "customers.csv").write_text(CUSTOMERS, encoding="utf-8")
     (tmp_path / "touchpoints.csv").write_text(TOUCH, encoding="utf-8")
-    customers, touchpoints = ls.read_frames(spark, tmp_path)
+    customers, touchpoints, decisions = ls.read_frames(spark, tmp_path)
+    assert decisions is None  # the folder has no decisions.csv
     result = ls.agenda(customers, touchpoints, as_of=AS_OF)
-    problems = [tuple(r) for r in result.problems.collect()]
+    problems = [tuple(r)[:6] for r in result.problems.collect()]
     assert problems == [
         ("customers", "c-2", None, "since", "2025-13-01", "is not a date on the calendar"),
         ("customers", "c-3", None, "customer_id", "c-3", "is a duplicate customer id"),
@@ -290,3 +427,145 @@ def test_bad_rows_in_a_group(tmp_path: Path) -> None:
 def test_a_date_out_of_bounds_is_refused_before_spark_runs(as_of: dt.date) -> None:
     with pytest.raises(lc.InvalidValueError, match="as_of=.*outside the dates the library works"):
         ls.agenda(None, None, as_of=as_of)  # type: ignore[arg-type]
+
+
+# -- decisions: bad rows, and the executors' side of decisions and capacity ------
+
+DECISIONS = (
+    "decision_id,customer_id,policy,due,decision,at,until,by,note\n"
+    "D1,c-1,welcome,2026-10-01,done,2026-10-02T09:00:00+00:00,,,\n"
+    "D2,c-1,welcome,2026-10-01,snoozed,2026-10-02T09:00:00+00:00,,,\n"
+    "D3,c-9,welcome,2026-10-01,done,2026-10-02T09:00:00+00:00,,,\n"
+    "D1,c-3,welcome,2026-10-01,done,2026-10-02T09:00:00+00:00,,,\n"
+)
+GOOD = "customer_id,name,since\nc-1,Ada,2025-01-06\nc-3,Lin,2025-01-06\n"
+NO_TOUCHPOINTS = "touchpoint_id,customer_id,at,channel,kind,direction,score,tags,note\n"
+
+
+def test_bad_decision_rows_are_problems_never_dropped(spark: SparkSession, tmp_path: Path) -> None:
+    (tmp_path / "customers.csv").write_text(GOOD, encoding="utf-8")
+    (tmp_path / "touchpoints.csv").write_text(NO_TOUCHPOINTS, encoding="utf-8")
+    (tmp_path / "decisions.csv").write_text(DECISIONS, encoding="utf-8")
+    result = ls.agenda(*ls.read_frames(spark, tmp_path), as_of=AS_OF)
+    problems = [
+        (r.table, r.customer_id, r.decision_id, r.column) for r in result.problems.collect()
+    ]
+    assert problems == [
+        ("decisions", "c-1", "D1", "decision_id"),
+        ("decisions", "c-1", "D2", "until"),
+        ("decisions", "c-9", "D3", "customer_id"),
+    ]
+    with pytest.raises(
+        lc.BookFormatError, match=r"^decisions DataFrame, decision 'D1', column 'decision_id'"
+    ):
+        result.check()
+    lacking = spark.createDataFrame([("D1",)], "decision_id string")
+    customers, touchpoints, _ = ls.read_frames(spark, tmp_path)
+    with pytest.raises(lc.InvalidValueError, match="decisions DataFrame lacks"):
+        ls.agenda(customers, touchpoints, lacking, as_of=AS_OF)
+
+
+def _decision_row(**changes: str) -> dict[str, str]:
+    row = dict.fromkeys(ls.DECISION_COLUMNS, "")
+    row.update(
+        decision_id="D1",
+        customer_id="c-1",
+        policy="welcome",
+        due="2026-10-01",
+        decision="done",
+        at="2026-10-02T09:00:00+02:00",
+    )
+    row.update(changes)
+    return row
+
+
+def test_a_decision_row_parses_as_the_book_format_says() -> None:
+    decision = ls._parse_decision(
+        _decision_row(decision="snoozed", until="2026-10-09", by="alice", note="on leave")
+    )
+    assert decision == lc.Decision(
+        id="D1",
+        customer_id="c-1",
+        policy="welcome",
+        due=dt.date(2026, 10, 1),
+        outcome="snoozed",
+        at=dt.datetime(2026, 10, 2, 7, tzinfo=dt.UTC),
+        until=dt.date(2026, 10, 9),
+        by="alice",
+        note="on leave",
+    )
+    assert ls._parse_decision({k: v for k, v in _decision_row().items() if k != "by"}).by is None
+
+
+@pytest.mark.parametrize(
+    ("changes", "column", "message"),
+    [
+        ({"decision_id": ""}, "decision_id", "is required and must not be empty"),
+        ({"due": "2026-10-1"}, "due", "is not a date in the form YYYY-MM-DD"),
+        ({"due": "2026-02-30"}, "due", "is not a date in the form YYYY-MM-DD"),
+        ({"at": "yesterday"}, "at", "is not an ISO 8601 datetime"),
+        ({"at": "2026-10-02T09:00:00"}, "at", "has no UTC offset"),
+        ({"decision": "maybe"}, "decision", "is not one of: done, dismissed, snoozed"),
+        ({"decision": "snoozed"}, "until", "a snoozed decision needs the date it ends"),
+        ({"until": "2026-10-09"}, "until", "only a snoozed decision has one"),
+        ({"until": "someday", "decision": "snoozed"}, "until", "is not a date"),
+        ({"customer_id": " c-1"}, "customer_id", "must not start or end with white space"),
+    ],
+)
+def test_a_bad_decision_cell_is_named(changes: dict[str, str], column: str, message: str) -> None:
+    with pytest.raises(lc.io.rows.CellError) as caught:
+        ls._parse_decision(_decision_row(**changes))
+    assert caught.value.column == column
+    assert message in caught.value.problem
+
+
+def test_a_group_with_decisions(tmp_path: Path) -> None:
+    """The executors' side: a customer's decisions close its actions, as on one machine."""
+    book = lc.sample_book()
+    first = lc.Engine(lc.starter_pack(), cap=None).agenda(book, AS_OF).for_customer("C096")
+    decided = book.with_decisions([_decide(first[0], "d-1", "dismissed", note="no")])
+    lc.write_book(decided, tmp_path)
+    _write_decisions(decided, tmp_path)
+    customers, touchpoints = _frames(tmp_path)
+    decisions = pd.read_csv(tmp_path / "decisions.csv", dtype=str, keep_default_na=False)
+    events = pd.concat(
+        [
+            touchpoints[touchpoints.customer_id == "C096"].assign(_lifecycle_table="touchpoints"),
+            decisions.assign(_lifecycle_table="decisions"),
+            decisions.assign(_lifecycle_table="decisions"),  # a repeat: counted elsewhere
+        ]
+    )
+    group = _group(text=None, engine=lc.Engine(lc.starter_pack()), names=tuple(customers.columns))
+    out = group(customers[customers.customer_id == "C096"], events)
+    expected = lc.Engine(lc.starter_pack()).agenda(decided, AS_OF).for_customer("C096")
+    assert list(out[out.part == "action"].policy) == [a.policy for a in expected]
+    assert first[0].policy not in set(out.policy)
+    nobody = group(customers.iloc[0:0], decisions.assign(_lifecycle_table="decisions"))
+    assert list(nobody.column) == ["customer_id"]
+    assert list(nobody.table) == ["decisions"]
+
+
+def test_capacity_on_the_executors_keeps_agenda_order() -> None:
+    """One owner's actions in any order: the first in agenda order are kept, the rest held."""
+    rows = [
+        {
+            "customer_id": cid,
+            "policy": "welcome",
+            "due": dt.date(2026, 10, 1),
+            "priority": priority,
+            "overdue_days": 1,
+            "reason": "why",
+            "channel": channel,
+            "owner": "alice",
+        }
+        for cid, priority, channel in (("c-3", 4, None), ("c-2", 1, "phone"), ("c-1", 4, "email"))
+    ]
+    out = ls._Capacity(2)(pd.DataFrame(rows, dtype=object))
+    assert list(zip(out.part, out.customer_id, strict=True)) == [
+        ("action", "c-2"),
+        ("action", "c-1"),
+        ("held", "c-3"),
+    ]
+    assert list(out.channel[:2]) == ["phone", "email"]
+    assert out.held_back.iloc[2] == "capacity of 2 actions for owner alice reached"
+    assert ls._where("decisions", "c-1", None, "D1") == "decisions DataFrame, decision 'D1'"

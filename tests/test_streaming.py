@@ -428,6 +428,7 @@ ERRORS = [
     lc.PolicyFileError("p.toml", [lc.PolicyProblem(4, "policy[0].offset", "7 dayz", "bad")]),
     lc.BookWriteError("book/touchpoints.csv", "No space left on device"),
     lc.RecordError("touchpoints", "must be a whole number", row=3, field="score", value="3.5"),
+    lc.AgendaWriteError("out/agenda.csv", "Is a folder, not a file"),
 ]
 
 

@@ -18,18 +18,22 @@ Examples:
     True
 """
 
+from lifecycle import clv as clv  # the module: lifecycle.clv.BetaGeo.fit(...)
 from lifecycle import health as health  # the module: lifecycle.health.recency(...)
 from lifecycle import limits as limits  # the module: lifecycle.limits.MAX_DATE
 from lifecycle import metrics as metrics  # the module: lifecycle.metrics.nps(...)
 from lifecycle import policies as policies  # every building block: lifecycle.policies.tagged(...)
 from lifecycle import stages as stages  # the stage rules: lifecycle.stages.on_touchpoint(...)
+from lifecycle._agenda_output import write_agenda
 from lifecycle._version import __version__
 from lifecycle.agenda import Action, Agenda, HeldBack, Skipped
 from lifecycle.book import Book, Timelines
+from lifecycle.calendar import Calendar
 from lifecycle.customers import Customer
 from lifecycle.decisions import Decision, Outcome
 from lifecycle.engine import Engine, Explanation, Forecast
 from lifecycle.errors import (
+    AgendaWriteError,
     BookFormatError,
     BookOrderError,
     BookWriteError,
@@ -87,11 +91,13 @@ __all__ = [
     "SAMPLE_AS_OF",
     "Action",
     "Agenda",
+    "AgendaWriteError",
     "Book",
     "BookFormatError",
     "BookOrderError",
     "BookReport",
     "BookWriteError",
+    "Calendar",
     "Channel",
     "Context",
     "Customer",
@@ -152,5 +158,6 @@ __all__ = [
     "starter_pack_path",
     "stream_book",
     "stream_book_sql",
+    "write_agenda",
     "write_book",
 ]

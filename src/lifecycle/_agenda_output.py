@@ -1,36 +1,57 @@
-"""Writing an agenda as a table, CSV or JSON, from pieces rendered apart and merged.
+"""Writing an agenda as a table, CSV, JSON or JSON Lines, from pieces rendered apart and merged.
 
 A large book's agenda is worked out in parts (by several processes, a chunk
 of customers at a time), each part rendered into sorted runs of lines. Here
 the runs are merged into agenda order and written out. A book in memory goes
-the same way as a single part, so both give the same bytes.
+the same way as a single part, so both give the same bytes, and JSON streams
+as CSV does: one line per action, never the whole document held at once.
+
+Every format takes an action's fields from one description, `ACTION_FIELDS`:
+CSV has its columns (the six fixed ones, then ``channel`` and ``owner``),
+JSON and JSON Lines `Action.to_dict`.
 
 CSV is opened by spreadsheets, which run a cell starting with ``=``, ``+``,
 ``-`` or ``@`` as a formula (OWASP "CSV injection"): the text cells of the
-``csv`` format (customer ids, policy names, reasons) that start so, or with a
-tab or carriage return, get a leading ``'``. The ``raw-csv`` format writes
-them as they are; numbers and dates are never changed, and JSON keeps every
-value as it is.
+``csv`` format (customer ids, policy names, reasons, owners) that start so,
+or with a tab or carriage return, get a leading ``'``. The ``raw-csv``
+format writes them as they are; numbers and dates are never changed, and
+JSON keeps every value as it is. CSV lines end with a line feed alone; a
+cell holding a line break is quoted.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import heapq
 import json
-import textwrap
+import os
 from collections import Counter
-from collections.abc import Iterable, Iterator
-from operator import itemgetter
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from operator import attrgetter, itemgetter
+from pathlib import Path
 from typing import Any, Literal, NamedTuple, TextIO
 
-from lifecycle.agenda import Action, Agenda, HeldBack, Skipped
+from lifecycle.agenda import ACTION_FIELDS, Action, Agenda, HeldBack, json_ready
+from lifecycle.errors import AgendaWriteError, InvalidValueError
+from lifecycle.io.files import replacing
 
-__all__ = ["CSV_HEADER", "Rendered", "neutralised", "render", "write"]
+__all__ = [
+    "CSV_HEADER",
+    "Rendered",
+    "neutralised",
+    "output",
+    "render",
+    "write",
+    "write_agenda",
+    "written",
+]
 
 #: ``raw-csv`` is ``csv`` with text cells as they are (see `neutralised`).
-OutputFormat = Literal["table", "csv", "raw-csv", "json"]
-CSV_HEADER = ("customer_id", "policy", "due", "priority", "overdue_days", "reason")
+OutputFormat = Literal["table", "csv", "raw-csv", "json", "jsonl"]
+_COLUMNS = tuple(f for f in ACTION_FIELDS if f.column)
+#: The CSV columns: the six fixed ones, then ``channel`` and ``owner``.
+CSV_HEADER = tuple(f.name for f in _COLUMNS)
 
 #: The agenda order of an action: priority, due date (ordinal), customer id, policy.
 Key = tuple[int, int, str, str]
@@ -65,36 +86,58 @@ def _key(action: Action) -> Key:
     return (action.priority, action.due.toordinal(), action.customer_id, action.policy)
 
 
-def _action_json(action: Action) -> dict[str, Any]:
-    return {
-        "customer_id": action.customer_id,
-        "policy": action.policy,
-        "due": action.due.isoformat(),
-        "priority": action.priority,
-        "overdue_days": action.overdue_days,
-        "reason": action.reason,
-        "channel": action.channel.value if action.channel else None,
-    }
+def _default(value: object) -> object:
+    """`json_ready`, one level at a time: the encoder goes on into what it returns."""
+    if isinstance(value, Mapping):
+        data = dict(value)
+        return data if all(type(k) is str for k in data) else json_ready(data)
+    return json_ready(value)
 
 
-def _json_item(data: dict[str, Any]) -> str:
-    # Items sit two levels deep in the document: indented as json.dump(indent=2) would.
-    return textwrap.indent(json.dumps(data, indent=2, ensure_ascii=False), "    ")
+# Compact, and not ASCII-escaped: one line per item, as CSV has. The encoder is
+# given an action's values as they are and calls `_default` on each value it
+# cannot write itself (dates, facts): the text of `Action.to_dict`, without
+# making the dict first.
+_dumps = json.JSONEncoder(ensure_ascii=False, check_circular=False, default=_default).encode
+_NAMES = tuple(f.name for f in ACTION_FIELDS)
+_values = attrgetter(*_NAMES)
+
+
+def _fields(action: Action) -> dict[str, object]:
+    return dict(zip(_NAMES, _values(action), strict=True))
+
+
+def _json_item(data: dict[str, object]) -> str:
+    # Items sit two levels deep in the document, one to a line.
+    return "    " + _dumps(data)
+
+
+def _jsonl_line(action: Action) -> str:
+    return _dumps(_fields(action)) + "\n"
+
+
+def _held_item(held: HeldBack) -> str:
+    return _json_item(_fields(held.action) | {"held_back": held.reason})
 
 
 def render(agenda: Agenda, fmt: OutputFormat) -> Rendered:
-    """Render an agenda (or a part of one) for *fmt*."""
+    """Render an agenda (or a part of one) for *fmt*.
+
+    JSON Lines holds the actions alone; the other formats say what was held
+    back and skipped too.
+    """
     actions: list[tuple[Key, str]]
     held: list[tuple[Key, str]] = []
     skipped: list[tuple[str, str]] = []
     if fmt in ("csv", "raw-csv"):
-        line = csv.writer(_Echo()).writerow
-        cells = _raw_cells if fmt == "raw-csv" else _csv_cells
-        actions = [(_key(a), line(cells(a))) for a in agenda]
+        line = _csv_line(guard=fmt == "csv")
+        actions = [(_key(a), line(a)) for a in agenda]
+    elif fmt == "jsonl":
+        actions = [(_key(a), _jsonl_line(a)) for a in agenda]
     elif fmt == "json":
-        actions = [(_key(a), _json_item(_action_json(a))) for a in agenda]
-        held = [(_key(h.action), _json_item(_held_json(h))) for h in agenda.held_back]
-        skipped = [(s.customer_id, _json_item(_skipped_json(s))) for s in agenda.skipped]
+        actions = [(_key(a), _json_item(_fields(a))) for a in agenda]
+        held = [(_key(h.action), _held_item(h)) for h in agenda.held_back]
+        skipped = [(s.customer_id, _json_item(s.to_dict())) for s in agenda.skipped]
     else:
         actions = [(_key(a), _table_line(a)) for a in agenda]
         held = [
@@ -118,27 +161,33 @@ def neutralised(text: str) -> str:
     return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
-def _raw_cells(a: Action) -> list[object]:
-    return [a.customer_id, a.policy, a.due.isoformat(), a.priority, a.overdue_days, a.reason]
+def _guarded(value: object) -> object:
+    return neutralised(value) if isinstance(value, str) else value
 
 
-def _csv_cells(a: Action) -> list[object]:
-    return [
-        neutralised(a.customer_id),
-        neutralised(a.policy),
-        a.due.isoformat(),
-        a.priority,
-        a.overdue_days,
-        neutralised(a.reason),
-    ]
+def _csv_row(cells: Iterable[object]) -> str:
+    # Written with "\r\n" so that csv quotes a cell holding a lone "\r" (with "\n"
+    # alone it would not, and the row would split when read back), then ended with "\n".
+    line: str = _writerow(cells)
+    return line[:-2] + "\n"
 
 
-def _held_json(held: HeldBack) -> dict[str, Any]:
-    return _action_json(held.action) | {"held_back": held.reason}
+_writerow = csv.writer(_Echo(), lineterminator="\r\n").writerow
+_column_values = attrgetter(*CSV_HEADER)
 
 
-def _skipped_json(skipped: Skipped) -> dict[str, Any]:
-    return {"customer_id": skipped.customer_id, "reason": skipped.reason, "detail": skipped.detail}
+def _csv_line(*, guard: bool) -> Callable[[Action], str]:
+    """The CSV line of an action: its `CSV_HEADER` cells (text cells neutralised if *guard*)."""
+    makers = [_guarding(f.data) if guard and f.text else f.data for f in _COLUMNS]
+
+    def line(action: Action) -> str:
+        return _csv_row([make(v) for make, v in zip(makers, _column_values(action), strict=True)])
+
+    return line
+
+
+def _guarding(data: Callable[[Any], object]) -> Callable[[Any], object]:
+    return lambda value: _guarded(data(value))
 
 
 def _table_line(a: Action) -> str:
@@ -185,7 +234,9 @@ def _merged(runs: list[Iterable[tuple[Any, str]]]) -> Iterator[str]:
 def write(out: TextIO, fmt: OutputFormat, runs: Runs, *, title: str, as_of: str) -> None:
     """Write the agenda the runs make up to *out*, in agenda order."""
     if fmt in ("csv", "raw-csv"):
-        out.write(csv.writer(_Echo()).writerow(CSV_HEADER))
+        out.write(_csv_row(CSV_HEADER))
+        out.writelines(_merged(runs.actions))
+    elif fmt == "jsonl":
         out.writelines(_merged(runs.actions))
     elif fmt == "json":
         out.write(f'{{\n  "as_of": {json.dumps(as_of)},\n')
@@ -195,6 +246,77 @@ def write(out: TextIO, fmt: OutputFormat, runs: Runs, *, title: str, as_of: str)
         out.write("}\n")
     else:
         _table(out, runs, title)
+
+
+def write_agenda(
+    agenda: Agenda,
+    path_or_file: str | os.PathLike[str] | TextIO,
+    *,
+    format: Literal["csv", "jsonl", "json"] = "csv",
+) -> None:
+    """Write an agenda to a file as CSV, JSON Lines or JSON, the command line's formats.
+
+    - ``"csv"``: a header, then one row per action, in agenda order, with the
+      columns ``customer_id,policy,due,priority,overdue_days,reason,channel,owner``;
+      text cells a spreadsheet could run as a formula get a leading ``'``
+      (as ``lifecycle due --format csv``). Lines end with a line feed alone.
+    - ``"jsonl"``: one object per action per line, as `Agenda.to_records`.
+    - ``"json"``: one document: ``as_of``, ``actions`` (as `Agenda.to_records`),
+      ``held_back`` (each with ``held_back``: why) and ``skipped``.
+
+    A path is written whole or not at all: to a temporary file beside it,
+    renamed into place once complete, so a file already there is kept if the
+    write fails. An open text file is written to as it is (and not closed).
+
+    Args:
+        agenda: The agenda, from `Engine.agenda` or an `IncrementalAgenda`.
+        path_or_file: A path (text or `os.PathLike`), or a file open for text.
+        format: ``"csv"``, ``"jsonl"`` or ``"json"``.
+
+    Raises:
+        InvalidValueError: for another *format*.
+        AgendaWriteError: naming the path, when it cannot be written (a
+            folder in its place, no such folder, no permission, a full disk).
+
+    Examples:
+        >>> import io, lifecycle as lc
+        >>> agenda = lc.Engine(lc.starter_pack()).agenda(lc.sample_book(), lc.SAMPLE_AS_OF)
+        >>> out = io.StringIO()
+        >>> lc.write_agenda(agenda, out, format="jsonl")
+        >>> len(out.getvalue().splitlines()) == len(agenda)
+        True
+    """
+    if format not in ("csv", "jsonl", "json"):
+        raise InvalidValueError("format", format, "is not one of 'csv', 'jsonl', 'json'")
+    runs = Runs.of([render(agenda, format)])
+    as_of = agenda.as_of.isoformat()
+    if not isinstance(path_or_file, str | os.PathLike):
+        write(path_or_file, format, runs, title="", as_of=as_of)
+        return
+    with written(Path(path_or_file)) as out:
+        write(out, format, runs, title="", as_of=as_of)
+
+
+def output(path: Path | None, default: TextIO) -> contextlib.AbstractContextManager[TextIO]:
+    """The file to write to: *path* (see `written`), or *default* when there is none."""
+    return contextlib.nullcontext(default) if path is None else written(path)
+
+
+@contextlib.contextmanager
+def written(path: Path) -> Iterator[TextIO]:
+    """A new file that takes *path*'s place once whole (see `replacing`).
+
+    Raises:
+        AgendaWriteError: naming *path*, when it cannot be written; a file
+            already there is left as it was.
+    """
+    try:
+        with replacing(path) as out:
+            yield out
+    except OSError as e:
+        raise AgendaWriteError(str(path), e.strerror or str(e)) from e
+    except UnicodeEncodeError as e:
+        raise AgendaWriteError(str(path), f"holds text UTF-8 cannot encode ({e.reason})") from e
 
 
 def _json_list(out: TextIO, name: str, items: Iterator[str], count: int, *, end: str) -> None:

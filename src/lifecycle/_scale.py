@@ -8,6 +8,9 @@ temporary run file. The parent merges the runs into agenda order while it
 writes them out. A file that is not sorted is first spread over bucket files
 by customer (`partition`), and the processes share the buckets.
 
+The decisions file is read whole, once, before the processes start (they
+share it as forked); each gives its customers their decisions.
+
 Memory stays bounded by a chunk of customers per process plus a batch of
 lines per run; the output is the same, byte for byte, as for the book
 loaded in memory.
@@ -39,6 +42,7 @@ from lifecycle.errors import BookFormatError, BookOrderError, LifecycleError
 from lifecycle.io import stream_book
 from lifecycle.io.parts import (
     BookFiles,
+    Decided,
     IdRegister,
     NoSuchCustomer,
     Span,
@@ -46,6 +50,7 @@ from lifecycle.io.parts import (
     bucket,
     merged,
     partition,
+    read_decisions,
     split,
 )
 from lifecycle.timeline import Timeline
@@ -89,6 +94,7 @@ class _Run(NamedTuple):
 class _Part(NamedTuple):
     runs: list[_Run]
     ids: list[bytes]
+    decided: set[str]  # the customers given their decisions
 
 
 class _Job(NamedTuple):
@@ -99,6 +105,7 @@ class _Job(NamedTuple):
     as_of: dt.date
     fmt: OutputFormat
     folder: Path
+    decisions: Decided = Decided({}, {}, "", "")
 
 
 class _Chunk:
@@ -171,17 +178,23 @@ def _span_part(job: _Job, spans: list[tuple[Span | None, str | None]], index: in
     span, low = spans[index]
     high = spans[index + 1][1] if index + 1 < len(spans) else None
     register = IdRegister()
-    items = batched(merged(job.files, register, span, low, high))
-    return _Part(_evaluate(job, items, f"span{index}"), register.to_bytes())
+    seen: set[str] = set()
+    items = job.decisions.attach(batched(merged(job.files, register, span, low, high)), seen)
+    return _Part(_evaluate(job, items, f"span{index}"), register.to_bytes(), seen)
 
 
 def _buckets_part(job: _Job, buckets: Path, numbers: range, worker: int) -> _Part:
     """Work out the customers of some buckets of an unsorted book."""
     register = IdRegister()
+    seen: set[str] = set()
     items = itertools.chain.from_iterable(
         bucket(job.files, buckets, number, register) for number in numbers
     )
-    return _Part(_evaluate(job, items, f"buckets{worker}"), register.to_bytes())
+    return _Part(
+        _evaluate(job, job.decisions.attach(items, seen), f"buckets{worker}"),
+        register.to_bytes(),
+        seen,
+    )
 
 
 @contextlib.contextmanager
@@ -199,8 +212,9 @@ def agenda_runs(
     stream = stream_book(folder)
     files = stream.files
     count = min(workers or _cores(), _MAX_WORKERS) if _FORK else 1
+    decisions = read_decisions(files)
     with tempfile.TemporaryDirectory(prefix="lifecycle-runs-") as temporary:
-        job = _Job(files, engine, as_of, fmt, Path(temporary))
+        job = _Job(files, engine, as_of, fmt, Path(temporary), decisions)
         try:
             spans = split(files, count)
             parts = _run_all(job, [(_span_part, (spans, i)) for i in range(len(spans))])
@@ -217,6 +231,7 @@ def agenda_runs(
         for part in parts:
             register.merge(part.ids)
         register.check(files)
+        decisions.check({cid for part in parts for cid in part.decided})
         runs = [run for part in parts for run in part.runs]
         yield Runs(
             [_batches.read(run.files[0]) for run in runs],

@@ -295,6 +295,6 @@ def unchecked_constructor(cls: type[T]) -> Callable[..., T]:
     new.__name__ = new.__qualname__ = f"new_{cls.__name__.lower()}"
     new.__doc__ = (
         f"Return a `{cls.__name__}` of values the caller vouches for, skipping its checks.\n\n"
-        f"Positional, one per field: {', '.join(names)}."
+        f"Positional, one per field: {', '.join(names)} (trailing defaults may be left off)."
     )
     return new

@@ -11,10 +11,11 @@ held back with the reason, the whole agenda is put in one order
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from operator import attrgetter
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, runtime_checkable
 
 import attrs
 
@@ -22,13 +23,19 @@ from lifecycle._frozendict import FrozenDict
 from lifecycle._validate import unchecked_constructor
 from lifecycle.customers import Customer
 from lifecycle.decisions import Decision, Outcome, in_force
+from lifecycle.errors import LifecycleError
 from lifecycle.policy import Status, Verdict, new_verdict
 from lifecycle.timeline import Timeline
-from lifecycle.touchpoints import Channel
+from lifecycle.touchpoints import Channel, Touchpoint
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
+    "ACTION_FIELDS",
     "ORDER_FIELDS",
     "Action",
+    "ActionField",
     "Agenda",
     "ByCustomer",
     "HeldBack",
@@ -37,6 +44,7 @@ __all__ = [
     "agenda_key",
     "capped",
     "honoured",
+    "json_ready",
     "new_action",
     "redated",
     "sort_in_agenda_order",
@@ -83,6 +91,29 @@ class Action:
     channel: Channel | None = None
     owner: str | None = None
 
+    def to_dict(self) -> dict[str, object]:
+        """Return the action as a JSON-ready dict: the fields of `ACTION_FIELDS`, in order.
+
+        Dates are ISO text, the channel its name (or ``None``), and the facts
+        JSON-ready too (see `json_ready`): ``json.dumps`` takes the result as
+        it is, and a CRM's API or database gets plain values.
+
+        Examples:
+            >>> import datetime as dt, json
+            >>> action = Action(customer_id="c-1", policy="renewal_check_in",
+            ...                 due=dt.date(2026, 11, 2), priority=2, overdue_days=0,
+            ...                 reason="renewal is near",
+            ...                 facts={"anchor_date": dt.date(2026, 12, 2)})
+            >>> action.to_dict()["due"], action.to_dict()["facts"]
+            ('2026-11-02', {'anchor_date': '2026-12-02'})
+            >>> json.loads(json.dumps(action.to_dict())) == action.to_dict()
+            True
+        """
+        data = dict(zip(_NAMES, _values(self), strict=True))
+        for name, convert in _CONVERTED:
+            data[name] = convert(data[name])
+        return data
+
 
 @attrs.frozen(weakref_slot=False)
 class HeldBack:
@@ -96,6 +127,18 @@ class HeldBack:
 
     action: Action
     reason: str
+
+    def to_dict(self) -> dict[str, object]:
+        """Return the held-back action as a JSON-ready dict: its action's, and ``held_back`` (why).
+
+        Examples:
+            >>> import datetime as dt
+            >>> action = Action(customer_id="c-1", policy="nps_follow_up", due=dt.date(2026, 11, 2),
+            ...                 priority=3, overdue_days=0, reason="a passive answer")
+            >>> HeldBack(action, "cap reached").to_dict()["held_back"]
+            'cap reached'
+        """
+        return self.action.to_dict() | {"held_back": self.reason}
 
 
 @attrs.frozen
@@ -111,6 +154,15 @@ class Skipped:
     customer_id: str
     reason: str
     detail: str
+
+    def to_dict(self) -> dict[str, object]:
+        """Return the skipped customer as a JSON-ready dict: its three fields.
+
+        Examples:
+            >>> Skipped("c-9", "churned", "cancelled on 2026-01-05").to_dict()["reason"]
+            'churned'
+        """
+        return {"customer_id": self.customer_id, "reason": self.reason, "detail": self.detail}
 
 
 @attrs.frozen
@@ -149,6 +201,119 @@ class Agenda:
             # An incremental agenda's actions find the customer's before making any.
             return actions.for_customer(customer_id)
         return tuple(a for a in actions if a.customer_id == customer_id)
+
+    def to_records(self) -> list[dict[str, object]]:
+        """Return the actions as JSON-ready dicts (`Action.to_dict`), in agenda order.
+
+        What a CRM takes back: rows for a database's ``executemany``, a body
+        for its API. Held-back and skipped records have ``to_dict`` too.
+
+        Examples:
+            >>> import lifecycle as lc
+            >>> agenda = lc.Engine(lc.starter_pack()).agenda(lc.sample_book(), lc.SAMPLE_AS_OF)
+            >>> records = agenda.to_records()
+            >>> len(records) == len(agenda), list(records[0])[:3]
+            (True, ['customer_id', 'policy', 'due'])
+        """
+        return [a.to_dict() for a in self.actions]
+
+    def to_frame(self) -> pd.DataFrame:
+        """Return the actions as a pandas DataFrame: one row per action, in agenda order.
+
+        The columns are those of `to_records` (`ACTION_FIELDS`), with the same
+        values, except ``due``, a ``datetime64`` column. Needs pandas
+        (``pip install 'customer-lifecycle[pandas]'``).
+
+        Raises:
+            LifecycleError: if pandas is not installed, saying how to install it.
+
+        Examples:
+            >>> import lifecycle as lc
+            >>> agenda = lc.Engine(lc.starter_pack()).agenda(lc.sample_book(), lc.SAMPLE_AS_OF)
+            >>> frame = agenda.to_frame()
+            >>> len(frame) == len(agenda), str(frame["due"].dtype)
+            (True, 'datetime64[ns]')
+        """
+        try:
+            import pandas as pd  # noqa: PLC0415 - an optional extra, only needed here
+        except ImportError:
+            raise LifecycleError(
+                "Agenda.to_frame needs pandas: pip install 'customer-lifecycle[pandas]'"
+            ) from None
+        names = [f.name for f in ACTION_FIELDS]
+        frame = pd.DataFrame.from_records(self.to_records(), columns=names)
+        frame["due"] = pd.to_datetime(frame["due"], format="%Y-%m-%d")
+        return frame.astype({"priority": "int64", "overdue_days": "int64"})
+
+
+def json_ready(value: object) -> object:
+    """Return *value* as plain JSON data: what an action's facts become in `Action.to_dict`.
+
+    Dates and datetimes become ISO text, enums their value, a touchpoint its
+    id, mappings and sequences the same inside; text, numbers, booleans and
+    ``None`` stay as they are; anything else becomes its ``str``.
+
+    Examples:
+        >>> import datetime as dt
+        >>> json_ready({"on": dt.date(2026, 1, 5), "ids": ("t-1", 2), "ok": None})
+        {'on': '2026-01-05', 'ids': ['t-1', 2], 'ok': None}
+    """
+    if isinstance(value, enum.Enum):
+        value = value.value
+    if value is None or isinstance(value, str | bool | int | float):
+        return value
+    if isinstance(value, dt.date):  # a datetime too
+        return value.isoformat()
+    if isinstance(value, Touchpoint):
+        return value.id
+    if isinstance(value, Mapping):
+        return {str(k): v if type(v) in _AS_IS else json_ready(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        items = sorted(value, key=str) if isinstance(value, set | frozenset) else value
+        return [json_ready(v) for v in items]
+    return str(value)
+
+
+_AS_IS = frozenset({str, int, float, bool, type(None)})
+
+
+def _same(value: object) -> object:
+    return value
+
+
+class ActionField(NamedTuple):
+    """One field of an action as data: the writers (dicts, CSV, JSON, Spark) all read these.
+
+    Attributes:
+        name: The field's name, and its key or column in every output.
+        data: Makes the field's value JSON-ready: `json_ready`, or nothing to do.
+        text: Free text a spreadsheet could run as a formula (CSV guards it).
+        column: A column of the flat outputs (CSV, Spark); ``facts`` is not.
+    """
+
+    name: str
+    data: Callable[[Any], object]
+    text: bool = False
+    column: bool = True
+
+
+#: An action's fields as data, in the order of every output: the six fixed
+#: fields, then the suggested channel, the owner and the facts.
+ACTION_FIELDS = (
+    ActionField("customer_id", _same, text=True),
+    ActionField("policy", _same, text=True),
+    ActionField("due", json_ready),
+    ActionField("priority", _same),
+    ActionField("overdue_days", _same),
+    ActionField("reason", _same, text=True),
+    ActionField("channel", json_ready),
+    ActionField("owner", _same, text=True),
+    ActionField("facts", json_ready, column=False),
+)
+_NAMES = tuple(f.name for f in ACTION_FIELDS)
+_values = attrgetter(*_NAMES)
+# Most fields are JSON-ready as they are: only these need converting.
+_CONVERTED = tuple((f.name, f.data) for f in ACTION_FIELDS if f.data is not _same)
 
 
 #: Return an `Action` of values the caller vouches for, one per field in order

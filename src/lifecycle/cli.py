@@ -2,14 +2,19 @@
 
 Usage::
 
-    lifecycle due [--book DIR] [--as-of YYYY-MM-DD] [--policies FILE.toml] [--format table|csv|json]
-                  [--workers N] [--raw-csv]
+    lifecycle due [--book DIR] [--as-of YYYY-MM-DD] [--policies FILE.toml]
+                  [--format table|csv|json|jsonl] [--output FILE] [--workers N] [--raw-csv]
+                  [--owner NAME] [--capacity N]
     lifecycle explain CUSTOMER_ID [--book DIR] [--as-of YYYY-MM-DD] [--format table|json]
-    lifecycle forecast [--days N] [--book DIR] [--as-of YYYY-MM-DD] [--format table|csv|json]
+    lifecycle forecast [--days N] [--by policy|owner] [--book DIR] [--as-of YYYY-MM-DD]
+                       [--format table|csv|json]
     lifecycle summary [--book DIR] [--as-of YYYY-MM-DD] [--format table|csv|json]
     lifecycle validate [--book DIR] [--policies FILE.toml]
     lifecycle metrics [--book DIR] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--format table|json]
     lifecycle forget CUSTOMER_ID [CUSTOMER_ID ...] --book DIR
+    lifecycle done|dismiss CUSTOMER_ID POLICY --book DIR [--as-of YYYY-MM-DD] [--due YYYY-MM-DD]
+                  [--by NAME] [--note TEXT] [--policies FILE.toml]
+    lifecycle snooze CUSTOMER_ID POLICY (--until YYYY-MM-DD | --days N) --book DIR [same options]
 
 Exit status: 0 on success, 1 for bad data (one message naming the file, line,
 column and value), 2 for bad usage, 130 when interrupted by SIGINT (Ctrl-C) and
@@ -26,28 +31,36 @@ import datetime as dt
 import gc
 import json
 import os
+import secrets
 import signal
 import sys
 import threading
-from collections.abc import Iterator, Sequence
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from types import FrameType
 from typing import Any, TextIO
 
+import attrs
 from dateutil.relativedelta import relativedelta
 
 from lifecycle import _agenda_output, _scale, limits
 from lifecycle._summary import render_table, summarize
 from lifecycle._validate import date_problem
 from lifecycle._version import __version__
-from lifecycle.book import Book
+from lifecycle.book import Book, Timelines
+from lifecycle.customers import Customer
+from lifecycle.decisions import Decision, Outcome
 from lifecycle.engine import Engine, Explanation, Forecast
 from lifecycle.errors import InvalidValueError, LifecycleError, PolicyFileError
-from lifecycle.io import read_book, read_book_report, write_book
+from lifecycle.io import append_decision, read_book, read_book_report, stream_book, write_book
 from lifecycle.metrics import report as metrics_report
-from lifecycle.policies import load_policies, starter_pack
+from lifecycle.metrics import stewardship_record
+from lifecycle.policies import PolicySet, evaluator, load_policies, starter_pack
+from lifecycle.policy import Status
 from lifecycle.sample import SAMPLE_AS_OF, sample_book
 from lifecycle.stages import DEFAULT_LIFECYCLE
+from lifecycle.timeline import Timeline
 
 __all__ = ["main"]
 
@@ -70,6 +83,12 @@ def _date(text: str) -> dt.date:
 def _days(text: str) -> int:
     if not text.isdigit() or not 1 <= int(text) <= 3660:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of days from 1 to 3660")
+    return int(text)
+
+
+def _capacity(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 1_000_000:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of actions from 1 to 1000000")
     return int(text)
 
 
@@ -111,8 +130,14 @@ def _parser() -> argparse.ArgumentParser:
         )
 
     due = commands.add_parser("due", help="the actions due on a date (the agenda)")
-    common(due, ("table", "csv", "json"))
+    common(due, ("table", "csv", "json", "jsonl"))
     policies(due)
+    due.add_argument(
+        "--output",
+        metavar="FILE",
+        type=Path,
+        help="write to FILE, whole or not at all, instead of standard output",
+    )
     due.add_argument(
         "--workers",
         metavar="N",
@@ -126,12 +151,26 @@ def _parser() -> argparse.ArgumentParser:
         help="with --format csv, write cells as they are: no ' before a cell that a "
         "spreadsheet could run as a formula (=, +, -, @, tab, CR)",
     )
+    due.add_argument("--owner", metavar="NAME", help="only the actions of this owner's customers")
+    due.add_argument(
+        "--capacity",
+        metavar="N",
+        type=_capacity,
+        help="at most N actions for each owner; the rest are held back",
+    )
+    _decision_commands(commands, policies)
     explain = commands.add_parser("explain", help="every policy's verdict for one customer")
     explain.add_argument("customer_id", metavar="CUSTOMER_ID")
     common(explain, ("table", "json"))
     policies(explain)
     forecast = commands.add_parser("forecast", help="how many actions come due on each day ahead")
     forecast.add_argument("--days", type=_days, default=14, help="how many days ahead (default 14)")
+    forecast.add_argument(
+        "--by",
+        choices=("policy", "owner"),
+        default="policy",
+        help="count per policy (default) or per owner",
+    )
     common(forecast, ("table", "csv", "json"))
     policies(forecast)
     summary = commands.add_parser("summary", help="a book's customers by stage, kind and channel")
@@ -172,6 +211,52 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+_DECISION_COMMANDS = {
+    "done": (Outcome.DONE, "record that an action was done"),
+    "dismiss": (Outcome.DISMISSED, "record that the team decided not to do an action"),
+    "snooze": (Outcome.SNOOZED, "put an action off until a later date"),
+}
+
+
+def _decision_commands(commands: Any, policies: Any) -> None:
+    for name, (_, summary) in _DECISION_COMMANDS.items():
+        sub = commands.add_parser(name, help=summary)
+        sub.add_argument("customer_id", metavar="CUSTOMER_ID")
+        sub.add_argument("policy", metavar="POLICY")
+        sub.add_argument(
+            "--book",
+            metavar="DIR",
+            type=Path,
+            help="folder with the book to record it in (the sample book is read-only)",
+        )
+        sub.add_argument(
+            "--as-of",
+            metavar="YYYY-MM-DD",
+            type=_date,
+            help="the agenda's date, to find the action (default: today)",
+        )
+        sub.add_argument(
+            "--due",
+            metavar="YYYY-MM-DD",
+            type=_date,
+            help="the due date of the action decided on (default: the one due on --as-of)",
+        )
+        sub.add_argument("--by", metavar="NAME", help="who decided")
+        sub.add_argument("--note", metavar="TEXT", default="", help="why")
+        policies(sub)
+        if name == "snooze":
+            until = sub.add_mutually_exclusive_group(required=True)
+            until.add_argument(
+                "--until",
+                metavar="YYYY-MM-DD",
+                type=_date,
+                help="the first date the action shows again (after --as-of)",
+            )
+            until.add_argument(
+                "--days", metavar="N", type=_days, help="show it again N days after --as-of"
+            )
+
+
 def _load(args: argparse.Namespace) -> tuple[Book, dt.date, str]:
     if args.book is None:
         as_of = args.as_of or SAMPLE_AS_OF
@@ -181,29 +266,62 @@ def _load(args: argparse.Namespace) -> tuple[Book, dt.date, str]:
     return read_book(args.book), as_of, f"Book {args.book}, as of {as_of.isoformat()}"
 
 
+def _policy_set(args: argparse.Namespace) -> PolicySet:
+    return starter_pack() if args.policies is None else load_policies(args.policies)
+
+
 def _engine(args: argparse.Namespace) -> Engine:
-    if args.policies is not None:
-        return Engine(load_policies(args.policies))
-    return Engine(starter_pack())
+    return Engine(_policy_set(args))
 
 
 def _due(args: argparse.Namespace, out: TextIO) -> int:
     engine = _engine(args)
+    if args.capacity is not None:
+        engine = attrs.evolve(engine, capacity=args.capacity)
     fmt: _agenda_output.OutputFormat = args.format
     if fmt == "csv" and args.raw_csv:
         fmt = "raw-csv"
-    if args.book is not None and _scale.large(args.book):
+    # The parallel runner works out its parts apart: owners are taken as a whole below.
+    owners = args.owner is not None or args.capacity is not None
+    if args.book is not None and _scale.large(args.book) and not owners:
         as_of = args.as_of or dt.date.today()
         title = f"Book {args.book}, as of {as_of.isoformat()}"
         streamed = _scale.agenda_runs(args.book, engine, as_of, fmt, workers=args.workers)
-        with streamed as runs:
-            _agenda_output.write(out, fmt, runs, title=title, as_of=as_of.isoformat())
+        with streamed as runs, _agenda_output.output(args.output, out) as to:
+            _agenda_output.write(to, fmt, runs, title=title, as_of=as_of.isoformat())
         return 0
-    book, as_of, title = _load(args)
-    agenda = engine.agenda(book, as_of)
+    book, as_of, title = _agenda_source(args)
+    agenda = engine.agenda(_Owned(book, args.owner), as_of)
     runs = _agenda_output.Runs.of([_agenda_output.render(agenda, fmt)])
-    _agenda_output.write(out, fmt, runs, title=title, as_of=as_of.isoformat())
+    with _agenda_output.output(args.output, out) as to:
+        _agenda_output.write(to, fmt, runs, title=title, as_of=as_of.isoformat())
     return 0
+
+
+def _agenda_source(args: argparse.Namespace) -> tuple[Timelines, dt.date, str]:
+    """The book for ``due``: loaded, or for a large one streamed (read by this process)."""
+    if args.book is None or not _scale.large(args.book):
+        return _load(args)
+    as_of = args.as_of or dt.date.today()
+    return stream_book(args.book), as_of, f"Book {args.book}, as of {as_of.isoformat()}"
+
+
+class _Owned:
+    """The customers of one owner (``None``: every customer), for ``due --owner``.
+
+    Capacity is per owner, so the agenda of an owner's customers alone holds
+    the same actions for them as the whole book's.
+    """
+
+    def __init__(self, book: Timelines, owner: str | None) -> None:
+        self._book = book
+        self._owner = owner
+
+    def items(self) -> Iterable[tuple[Customer, Timeline]]:
+        owner = self._owner
+        if owner is None:
+            return self._book.items()
+        return ((c, t) for c, t in self._book.items() if c.owner == owner)
 
 
 def _explain(args: argparse.Namespace, out: TextIO) -> int:
@@ -249,10 +367,18 @@ def _forecast(args: argparse.Namespace, out: TextIO) -> int:
             "--days", args.days, f"reaches past {limits.MAX_DATE} (lifecycle.limits)"
         )
     forecast: Forecast = engine.forecast(book, start, end)
-    counts = forecast.counts()
+    # Unowned actions count under "" (no owner is empty); the table says "(unowned)".
+    counts = (
+        forecast.counts()
+        if args.by == "policy"
+        else {
+            day: Counter({o or "": n for o, n in c.items()})
+            for day, c in forecast.by_owner().items()
+        }
+    )
     if args.format == "csv":
         writer = csv.writer(out)
-        writer.writerow(["date", "policy", "count"])
+        writer.writerow(["date", args.by, "count"])
         for day, by_policy in counts.items():
             for name, n in sorted(by_policy.items()):
                 writer.writerow([day.isoformat(), name, n])
@@ -260,6 +386,8 @@ def _forecast(args: argparse.Namespace, out: TextIO) -> int:
         data = {day.isoformat(): dict(sorted(c.items())) for day, c in counts.items()}
         json.dump(data, out, indent=2)
         out.write("\n")
+    elif args.by == "owner":
+        out.write(_owner_grid(counts, f"{title}: actions coming due per owner (before the cap)"))
     else:
         lines = [f"{title}: actions coming due in the next {args.days} days (before the cap)", ""]
         for day, by_policy in counts.items():
@@ -267,6 +395,19 @@ def _forecast(args: argparse.Namespace, out: TextIO) -> int:
             lines.append(f"{day.isoformat()} {day:%a}  {sum(by_policy.values()):>5}  {detail}")
         out.write("\n".join(lines) + "\n")
     return 0
+
+
+def _owner_grid(counts: dict[dt.date, Counter[str]], title: str) -> str:
+    """One row per day, one column per owner (unowned last), with each day's total."""
+    owners = sorted({o for c in counts.values() for o in c}, key=lambda o: (o == "", o))
+    names = [o or "(unowned)" for o in owners]
+    widths = [max(len(n), 5) for n in names]
+    head = "".join(f"  {n:>{w}}" for n, w in zip(names, widths, strict=True))
+    lines = [title, "", f"{'date':<14}  {'total':>5}{head}"]
+    for day, c in counts.items():
+        cells = "".join(f"  {c[o]:>{w}}" for o, w in zip(owners, widths, strict=True))
+        lines.append(f"{day.isoformat()} {day:%a}  {sum(c.values()):>5}{cells}")
+    return "\n".join(lines) + "\n"
 
 
 def _summary(args: argparse.Namespace, out: TextIO) -> int:
@@ -296,15 +437,20 @@ def _validate(args: argparse.Namespace, out: TextIO) -> int:
             f"book {args.book}: {len(report.book)} customers, "
             f"{report.book.touchpoint_count} touchpoints"
         )
+    names: tuple[str, ...] | None = None
     if args.policies is None:
         policies_line = f"the starter pack: {len(starter_pack())} policies"
+        names = evaluator(starter_pack()).names
     else:
         try:
-            policies_line = (
-                f"policies {args.policies}: {len(load_policies(args.policies))} policies"
-            )
+            loaded = load_policies(args.policies)
+            policies_line = f"policies {args.policies}: {len(loaded)} policies"
+            names = evaluator(loaded).names
         except PolicyFileError as e:
             problems.extend(f"{e.path}, {p}" for p in e.problems)
+    if args.book is not None and names is not None:
+        for warning in _unknown_policies(report.book, names):
+            out.write(warning + "\n")
     if problems:
         for problem in problems:
             out.write(problem + "\n")
@@ -312,6 +458,17 @@ def _validate(args: argparse.Namespace, out: TextIO) -> int:
         return EXIT_DATA
     out.write(f"ok: {book_line}; {policies_line}\n")
     return 0
+
+
+def _unknown_policies(book: Book, names: Sequence[str]) -> Iterator[str]:
+    """Warnings for decisions naming a policy none in use gives (``due`` ignores them)."""
+    known = set(names)
+    for decision in book.decisions():
+        if decision.policy not in known:
+            yield (
+                f"warning: decision {decision.id!r} of {decision.customer_id} names policy "
+                f"{decision.policy!r}, which none of the policies in use gives; due ignores it"
+            )
 
 
 def _metrics(args: argparse.Namespace, out: TextIO) -> int:
@@ -324,7 +481,8 @@ def _metrics(args: argparse.Namespace, out: TextIO) -> int:
         json.dump(data, out, indent=2, ensure_ascii=False)
         out.write("\n")
     else:
-        out.write(_metrics_table(data, title.split(", as of")[0]) + "\n")
+        record = stewardship_record(book, as_of=end, start=start)
+        out.write(f"{_metrics_table(data, title.split(', as of')[0])}\n\n{record}\n")
     return 0
 
 
@@ -341,6 +499,101 @@ def _forget(args: argparse.Namespace, out: TextIO) -> int:
         f"touchpoint{'s' if touchpoints != 1 else ''}; rewrote {folder}\n"
     )
     return 0
+
+
+class _UsageError(Exception):
+    """A command's arguments that cannot work together (exit 2, as argparse's own)."""
+
+
+class _NothingToDecide(LifecycleError):
+    """No action of the policy is due for the customer: there is nothing to record."""
+
+
+def _now() -> dt.datetime:
+    """The current instant in UTC: the command line may ask, the library never does."""
+    return dt.datetime.now(dt.UTC)
+
+
+def _decision_id(at: dt.datetime) -> str:
+    """A new decision id: ``D``, the UTC instant to the microsecond, and a random suffix.
+
+    Ids of decisions recorded later sort after earlier ones (code-point order,
+    as the engine breaks ties); the suffix keeps two made in one microsecond apart.
+    """
+    return f"D{at.astimezone(dt.UTC):%Y%m%dT%H%M%S%fZ}-{secrets.token_hex(4)}"
+
+
+def _decide(args: argparse.Namespace, out: TextIO) -> int:
+    """Record one decision: ``done``, ``dismiss`` or ``snooze``."""
+    if args.book is None:
+        raise _UsageError(
+            "the sample book is read-only (it ships inside the package); "
+            "pass --book DIR to record a decision in your own book"
+        )
+    as_of = args.as_of or dt.date.today()
+    outcome = _DECISION_COMMANDS[args.command][0]
+    until = None
+    if outcome is Outcome.SNOOZED:
+        until = args.until or as_of + dt.timedelta(days=args.days)
+        if until <= as_of:
+            raise _UsageError(
+                f"--until {until.isoformat()} is not after the as-of date {as_of.isoformat()}; "
+                "a snooze ends on a later date"
+            )
+    policies = _policy_set(args)
+    book = read_book(args.book)
+    customer = book.customer(args.customer_id)
+    # The starter pack and policy files tell their names up front.
+    names = evaluator(policies).names or ()
+    if args.policy not in names:
+        raise _NothingToDecide(
+            f"no policy in use is named {args.policy!r} (policies: {', '.join(names)})"
+        )
+    due = args.due or _due_date(Engine(policies), book, customer, args.policy, as_of)
+    at = _now()
+    decision = Decision(
+        id=_decision_id(at),
+        customer_id=customer.id,
+        policy=args.policy,
+        due=due,
+        outcome=outcome,
+        at=at,
+        until=until,
+        by=args.by or None,
+        note=args.note,
+    )
+    file = append_decision(args.book, decision)
+    out.write(
+        f"recorded in {file}: {customer.id} {decision.policy} due {due.isoformat()}: "
+        f"{decision.describe(customer.timezone)}\n"
+    )
+    return 0
+
+
+def _due_date(
+    engine: Engine, book: Book, customer: Customer, policy: str, as_of: dt.date
+) -> dt.date:
+    """The due date of *policy*'s action due for *customer* on *as_of*, on the agenda or held back.
+
+    Raises:
+        _NothingToDecide: when the customer is skipped, or no such action is due.
+    """
+    explanation = engine.explain(book, customer.id, as_of)
+    if explanation.skipped is not None:
+        raise _NothingToDecide(
+            f"{customer.id} is left off the agenda of {as_of.isoformat()} "
+            f"({explanation.skipped.detail}); nothing of {policy} is due (nothing was recorded)"
+        )
+    mine = [v for v in explanation.verdicts if v.policy == policy]
+    due = next((v.due for v in mine if v.status is Status.DUE), None)
+    if due is None:
+        now = "; ".join(f"it is {v.status.value} ({v.reason})" for v in mine)
+        raise _NothingToDecide(
+            f"nothing of {policy} is due for {customer.id} on {as_of.isoformat()}: "
+            f"{now or 'no verdict'}; nothing was recorded "
+            "(pass --due to decide on another occurrence)"
+        )
+    return due
 
 
 def _hours(value: object) -> str:
@@ -415,6 +668,9 @@ _COMMANDS = {
     "validate": _validate,
     "metrics": _metrics,
     "forget": _forget,
+    "done": _decide,
+    "dismiss": _decide,
+    "snooze": _decide,
 }
 
 
@@ -510,6 +766,9 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace | int:
 def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     try:
         return _COMMANDS[args.command](args, out)
+    except _UsageError as e:
+        err.write(f"lifecycle {args.command}: error: {e}\n")
+        return 2
     except LifecycleError as e:
         err.write(f"lifecycle {args.command}: error: {e}\n")
         return EXIT_DATA

@@ -32,6 +32,7 @@ from lifecycle.agenda import (
     within_capacity,
 )
 from lifecycle.book import Book, Timelines
+from lifecycle.calendar import Calendar
 from lifecycle.churn import CHURN_KINDS, churning_cancellation
 from lifecycle.customers import Customer
 from lifecycle.errors import InvalidValueError
@@ -100,6 +101,27 @@ class Forecast:
         """Return, for each day, how many actions come due per policy."""
         return {day: Counter(a.policy for a in actions) for day, actions in self.days.items()}
 
+    def by_owner(self) -> dict[dt.date, Counter[str | None]]:
+        """Return, for each day, how many actions come due per owner (``None``: unowned).
+
+        The workload each owner has coming, before the cap and capacities:
+        set a capacity from it, or move customers to another owner ahead of a
+        busy day.
+
+        Examples:
+            >>> import datetime as dt
+            >>> import lifecycle as lc
+            >>> ada = lc.Customer(id="c-1", name="Ada", since=dt.date(2026, 3, 1), owner="alice")
+            >>> bought = lc.Touchpoint(id="t-1", customer_id="c-1", channel="web",
+            ...     at=dt.datetime(2026, 3, 1, 9, tzinfo=dt.UTC), kind="purchase",
+            ...     direction="inbound")
+            >>> week = lc.Engine(lc.starter_pack()).forecast(
+            ...     lc.Book([ada], [bought]), dt.date(2026, 3, 2), dt.date(2026, 3, 9))
+            >>> {day.isoformat(): dict(n) for day, n in week.by_owner().items() if n}
+            {'2026-03-08': {'alice': 1}}
+        """
+        return {day: Counter(a.owner for a in actions) for day, actions in self.days.items()}
+
 
 def _unique(names: list[str]) -> None:
     if len(set(names)) != len(names):
@@ -132,6 +154,12 @@ def _to_capacity(value: int | Mapping[str, int] | None) -> int | Mapping[str, in
     return FrozenDict(limits)
 
 
+def _is_calendar(instance: object, attribute: object, value: Calendar | None) -> None:
+    given: object = value  # checked as anything: it comes from the user
+    if given is not None and not isinstance(given, Calendar):
+        raise InvalidValueError("calendar", value, "must be a lifecycle.Calendar")
+
+
 @attrs.frozen(repr=False)
 class Engine:
     """Works out the agenda: which proactive actions are due, for whom and why.
@@ -147,6 +175,10 @@ class Engine:
             no cap). The rest are held back, never silently lost.
         skip_churned: Leave churned customers out (the starter pack's rule).
             Customers who asked not to be contacted are always left out.
+        calendar: The working days (a `Calendar`): a due date on a day off
+            moves to the next working day; a customer whose ``country``
+            attribute names a country gets its public holidays. ``None``
+            (default): every day is a working day.
         capacity: At most this many actions per owner on one agenda, after
             the per-customer cap, taken in agenda order: one number for every
             owner, or a mapping of owner to number (owners it leaves out, and
@@ -169,6 +201,7 @@ class Engine:
     capacity: int | Mapping[str, int] | None = attrs.field(
         default=None, kw_only=True, converter=_to_capacity
     )
+    calendar: Calendar | None = attrs.field(default=None, kw_only=True, validator=_is_calendar)
     _check_names: bool = attrs.field(init=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
@@ -218,10 +251,21 @@ class Engine:
     def _verdicts(
         self, customer: Customer, visible: Timeline, as_of: dt.date, *, only_due: bool = False
     ) -> tuple[Verdict, ...]:
-        context = Context(customer, visible, as_of, None, {})
+        context = self.context(customer, visible, as_of)
         verdicts = self._policies.evaluate(context, due_only=only_due, changes=False)[0]
         self.check_names(verdicts)
         return honoured(verdicts, visible, as_of, due_only=only_due)[0]
+
+    def context(self, customer: Customer, visible: Timeline, as_of: dt.date) -> Context:
+        """Return what the policies see of *customer* on *as_of*: its timeline, its calendar.
+
+        Every path that works out an agenda asks the policies through this one
+        context (the incremental agenda too).
+        """
+        calendar = self.calendar
+        if calendar is not None:
+            calendar = calendar.for_customer(customer)
+        return Context(customer, visible, as_of, None, {}, calendar)
 
     def check_names(self, verdicts: Sequence[Verdict]) -> None:
         """Check that no two of one customer's *verdicts* share a policy name.
@@ -358,7 +402,7 @@ class Engine:
                 # skipped, holds until the next touchpoint comes into view.
                 after = shows
                 if self.skip(customer, visible) is None:
-                    context = Context(customer, visible, day, None, {})
+                    context = self.context(customer, visible, day)
                     verdicts, change = policies.evaluate(context, due_only=True, changes=True)
                     self.check_names(verdicts)
                     undecided, decided = honoured(verdicts, visible, day, due_only=True)

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 import attrs
 
 __all__ = [
+    "AgendaWriteError",
     "BookFormatError",
     "BookOrderError",
     "BookWriteError",
@@ -321,6 +322,31 @@ class BookWriteError(LifecycleError):
         self.path = path
         self.problem = problem
         super().__init__(f"{path}: cannot write the book: {problem}")
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (type(self), (self.path, self.problem))
+
+
+class AgendaWriteError(LifecycleError):
+    """An agenda could not be written to a file; a file already there is left as it was.
+
+    Raised by `write_agenda` (and ``lifecycle due --output``) for a folder in
+    the file's place, a folder it may not write in, a full disk, or text
+    UTF-8 cannot encode.
+
+    Attributes:
+        path: The file that could not be written.
+        problem: What went wrong, in words.
+
+    Examples:
+        >>> print(AgendaWriteError("out/agenda.csv", "Is a folder, not a file"))
+        out/agenda.csv: cannot write the agenda: Is a folder, not a file
+    """
+
+    def __init__(self, path: str, problem: str) -> None:
+        self.path = path
+        self.problem = problem
+        super().__init__(f"{path}: cannot write the agenda: {problem}")
 
     def __reduce__(self) -> tuple[object, ...]:
         return (type(self), (self.path, self.problem))

@@ -48,7 +48,7 @@ from lifecycle.decisions import Decision
 from lifecycle.engine import Engine
 from lifecycle.errors import DuplicateIdError, InvalidValueError, UnknownCustomerError
 from lifecycle.policies import Evaluator, Reads, earliest, evaluator
-from lifecycle.policy import Context, Verdict
+from lifecycle.policy import Verdict
 from lifecycle.timeline import Timeline
 from lifecycle.touchpoints import Channel, Direction, Kind, Touchpoint
 
@@ -468,7 +468,7 @@ class IncrementalAgenda:
             asked = picked
         else:
             asked = [i for i, c in enumerate(changes) if c and c <= as_of]
-        context = Context(customer, state.visible, as_of, None, {})
+        context = self._engine.context(customer, state.visible, as_of)
         changed = []
         for i in asked:
             verdicts, change = members[i].evaluate(context, due_only=True, changes=True)

@@ -27,6 +27,14 @@ written back.
 - **Scores** (`MAX_SCORE_TEXT` characters of text before it is parsed): a
   survey answer is one or two digits; turning thousands of digits into a number
   costs time for nothing.
+- **Amounts** (at most `MAX_AMOUNT` either side of zero, with at most
+  `MAX_AMOUNT_PLACES` decimal places, written in at most `MAX_AMOUNT_TEXT`
+  characters): a touchpoint's ``amount``. The largest invoices are far below a
+  trillion; a bigger figure is a broken export (cents read as units, an id in
+  the wrong column). Twelve digits before the point and ten after leave a sum
+  of a million amounts inside the 28 significant digits of `decimal`'s default
+  context, so totals stay exact. The text bound, like the score's, keeps a
+  reader from parsing thousands of digits for nothing.
 - **Policy durations** (`MAX_POLICY_YEARS` years): offsets, windows and expiries
   of policies, so that a policy's date arithmetic stays inside Python's dates
   for every date above.
@@ -46,9 +54,13 @@ Examples:
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Final
 
 __all__ = [
+    "MAX_AMOUNT",
+    "MAX_AMOUNT_PLACES",
+    "MAX_AMOUNT_TEXT",
     "MAX_DATE",
     "MAX_ID_LENGTH",
     "MAX_POLICY_YEARS",
@@ -78,3 +90,12 @@ MAX_SCORE_TEXT: Final = 32
 
 #: The longest policy duration (offset, window, expiry), in years.
 MAX_POLICY_YEARS: Final = 100
+
+#: The largest amount, either side of zero, a touchpoint may carry (a trillion).
+MAX_AMOUNT: Final = Decimal(10**12)
+
+#: The most decimal places of an amount (after the point).
+MAX_AMOUNT_PLACES: Final = 10
+
+#: The most characters in an amount's text before it is parsed as a number.
+MAX_AMOUNT_TEXT: Final = 40

@@ -3,8 +3,10 @@
 Service metrics measure how well the team *reacts* (first response, resolution,
 CSAT); relationship metrics measure what proactive stewardship is for (NPS,
 retention, churn, cohorts, lifetime value, and the stewardship ratio: how much
-of the conversation the team starts). Every function documents its formula;
-periods are inclusive local-date ranges, taken in each customer's zone.
+of the conversation the team starts); the stewardship record counts what the
+team did with its actions (its decisions: done, dismissed, snoozed). Every
+function documents its formula; periods are inclusive local-date ranges, taken
+in each customer's zone.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import statistics
+from collections import Counter
 from collections.abc import Iterable, Mapping
 
 import attrs
@@ -20,18 +23,21 @@ from lifecycle._frozendict import FrozenDict
 from lifecycle._validate import check_day, check_period
 from lifecycle.book import Book
 from lifecycle.churn import churning_cancellation
+from lifecycle.decisions import Decision, Outcome, in_force
 from lifecycle.errors import InvalidValueError
 from lifecycle.timeline import Timeline
 from lifecycle.touchpoints import Direction, Kind
 
 __all__ = [
     "Cohort",
+    "DecisionCounts",
     "Durations",
     "LifetimeValue",
     "Nps",
     "Retention",
     "Satisfaction",
     "Stewardship",
+    "StewardshipRecord",
     "cohort_retention",
     "csat",
     "first_response_times",
@@ -41,6 +47,7 @@ __all__ = [
     "resolution_times",
     "retention",
     "stewardship_ratio",
+    "stewardship_record",
 ]
 
 
@@ -426,12 +433,200 @@ def stewardship_ratio(book: Book, start: dt.date, end: dt.date) -> Stewardship:
     return Stewardship(out_total, in_total, out_total / total if total else None, FrozenDict(per))
 
 
+#: How many of the most common dismissal notes a `DecisionCounts` keeps.
+TOP_NOTES = 3
+
+
+@attrs.frozen
+class DecisionCounts:
+    """What the team did with a group of actions (one policy's, one owner's, or all).
+
+    Attributes:
+        done: Actions whose decision is ``done``.
+        dismissed: Actions whose decision is ``dismissed``.
+        snoozed: Actions whose decision is ``snoozed`` (still asleep or woken since).
+        notes: The most common notes of the dismissed ones (at most three), as
+            ``(note, count)``, most common first, ties in code-point order of
+            the note; dismissals without a note are not among them.
+        median_days_to_done: The median, over the done actions, of the days
+            from the due date to the local date of the decision (negative:
+            done before it was due); ``None`` when none is done.
+    """
+
+    done: int
+    dismissed: int
+    snoozed: int
+    notes: tuple[tuple[str, int], ...]
+    median_days_to_done: float | None
+
+    @property
+    def decided(self) -> int:
+        """All the actions decided on: ``done + dismissed + snoozed``."""
+        return self.done + self.dismissed + self.snoozed
+
+    @classmethod
+    def of(cls, decided: Iterable[tuple[Decision, dt.date]]) -> DecisionCounts:
+        """Count decisions in force, each with the local date it was recorded on."""
+        outcomes: Counter[Outcome] = Counter()
+        notes: Counter[str] = Counter()
+        days: list[int] = []
+        for decision, recorded in decided:
+            outcomes[decision.outcome] += 1
+            if decision.outcome is Outcome.DONE:
+                days.append((recorded - decision.due).days)
+            elif decision.outcome is Outcome.DISMISSED and decision.note.strip():
+                notes[decision.note.strip()] += 1
+        top = sorted(notes.items(), key=lambda item: (-item[1], item[0]))[:TOP_NOTES]
+        return cls(
+            outcomes[Outcome.DONE],
+            outcomes[Outcome.DISMISSED],
+            outcomes[Outcome.SNOOZED],
+            tuple(top),
+            float(statistics.median(days)) if days else None,
+        )
+
+
+@attrs.frozen
+class StewardshipRecord:
+    """The team's stewardship record: what it did with its actions, per policy and per owner.
+
+    ``str()`` gives it as a table.
+
+    Attributes:
+        start: The first day counted (``None``: from the first decision).
+        as_of: The last day counted: decisions recorded later do not count.
+        total: Every action decided on.
+        by_policy: The same per policy, in name order.
+        by_owner: The same per owner of the customer, in name order, the
+            unowned (``None``) last.
+    """
+
+    start: dt.date | None
+    as_of: dt.date
+    total: DecisionCounts
+    by_policy: Mapping[str, DecisionCounts]
+    by_owner: Mapping[str | None, DecisionCounts]
+
+    def __str__(self) -> str:
+        since = "" if self.start is None else f"from {self.start.isoformat()} "
+        n = self.total.decided
+        lines = [
+            f"Decisions {since}up to {self.as_of.isoformat()}: {n} action{'s' * (n != 1)} decided"
+        ]
+        if not n:
+            return lines[0]
+        head = "  " + " " * 22 + "  done  dismissed  snoozed  median days to done  notes"
+        groups: list[tuple[str, Mapping[str, DecisionCounts] | Mapping[str | None, DecisionCounts]]]
+        groups = [("by policy", self.by_policy), ("by owner", self.by_owner)]
+        for title, rows in groups:
+            lines += ["", title, head]
+            lines += [_row(name or "(unowned)", counts) for name, counts in rows.items()]
+        lines += ["", _row("all", self.total)]
+        return "\n".join(lines)
+
+    def as_json(self) -> dict[str, object]:
+        """The record as plain JSON-ready data (groups as lists: an owner may be ``None``)."""
+        return {
+            "start": None if self.start is None else self.start.isoformat(),
+            "as_of": self.as_of.isoformat(),
+            "total": _counts_json(self.total),
+            "by_policy": [{"policy": p, **_counts_json(c)} for p, c in self.by_policy.items()],
+            "by_owner": [{"owner": o, **_counts_json(c)} for o, c in self.by_owner.items()],
+        }
+
+
+def _counts_json(counts: DecisionCounts) -> dict[str, object]:
+    return {
+        "done": counts.done,
+        "dismissed": counts.dismissed,
+        "snoozed": counts.snoozed,
+        "notes": [{"note": note, "count": n} for note, n in counts.notes],
+        "median_days_to_done": counts.median_days_to_done,
+    }
+
+
+def _row(name: str, counts: DecisionCounts) -> str:
+    days = counts.median_days_to_done
+    shown = "-" if days is None else f"{days:g}"
+    notes = "; ".join(f"{note} ({n})" for note, n in counts.notes)
+    return (
+        f"  {name:<22}{counts.done:>6}{counts.dismissed:>11}{counts.snoozed:>9}"
+        f"  {shown:>19}  {notes}"
+    ).rstrip()
+
+
+def stewardship_record(
+    book: Book, *, as_of: dt.date, start: dt.date | None = None
+) -> StewardshipRecord:
+    """The team's stewardship record: actions done, dismissed and snoozed, per policy and owner.
+
+    Formula: every action (one occurrence: customer, policy, due date) the
+    team decided on counts once, by the decision that counts for it on
+    *as_of* (the latest recorded whose local date, in the customer's zone, is
+    on or before *as_of*; ties by the largest id: `lifecycle.decisions.in_force`),
+    when that decision's local date is on or after *start* (if given).
+    Decisions recorded after *as_of* do not count. An action's owner is its
+    customer's. For the done ones: the median of (local date of the
+    decision - due date) in days. For the dismissed ones: the most common
+    notes, up to three.
+
+    Raises:
+        InvalidValueError: for a date that is not a date, or *as_of* before *start*.
+
+    Examples:
+        >>> import datetime as dt, lifecycle as lc
+        >>> ada = lc.Customer(id="c-1", name="Ada", since=dt.date(2025, 1, 6), owner="alice")
+        >>> done = lc.Decision(id="d-1", customer_id="c-1", policy="welcome",
+        ...                    due=dt.date(2026, 3, 8), outcome="done",
+        ...                    at=dt.datetime(2026, 3, 10, 9, tzinfo=dt.UTC))
+        >>> record = stewardship_record(lc.Book([ada], decisions=[done]),
+        ...                             as_of=dt.date(2026, 3, 31))
+        >>> record.by_owner["alice"].done, record.total.median_days_to_done
+        (1, 2.0)
+    """
+    if start is None:
+        check_day("as_of", as_of)
+    else:
+        check_period(start, as_of)
+    total: list[tuple[Decision, dt.date]] = []
+    by_policy: dict[str, list[tuple[Decision, dt.date]]] = {}
+    by_owner: dict[str | None, list[tuple[Decision, dt.date]]] = {}
+    for customer, timeline in book.items():
+        decisions = timeline.decisions
+        zone = timeline.timezone
+        occurrences = dict.fromkeys((d.policy, d.due) for d in decisions)
+        for policy, due in occurrences:
+            decision = in_force(decisions, policy, due, as_of, zone)
+            if decision is None:
+                continue
+            recorded = decision.local_date(zone)
+            if start is not None and recorded < start:
+                continue
+            pair = (decision, recorded)
+            total.append(pair)
+            by_policy.setdefault(policy, []).append(pair)
+            by_owner.setdefault(customer.owner, []).append(pair)
+    return StewardshipRecord(
+        start,
+        as_of,
+        DecisionCounts.of(total),
+        FrozenDict({p: DecisionCounts.of(by_policy[p]) for p in sorted(by_policy)}),
+        FrozenDict(
+            {
+                o: DecisionCounts.of(by_owner[o])
+                for o in sorted(by_owner, key=lambda o: (o is None, o or ""))
+            }
+        ),
+    )
+
+
 def report(book: Book, start: dt.date, end: dt.date) -> dict[str, object]:
     """Every metric for a book and a period, as plain JSON-ready data.
 
     Lifetime value uses the ``monthly_revenue`` attribute, else
     ``annual_revenue`` (divided by 12); it is ``None`` when customers have
-    neither.
+    neither. ``decisions`` is the `stewardship_record` of decisions recorded
+    in the period.
 
     Raises:
         InvalidValueError: for a bad period, or a revenue that is not a number.
@@ -463,4 +658,5 @@ def report(book: Book, start: dt.date, end: dt.date) -> dict[str, object]:
             {"month": c.month, "customers": c.customers, "retained": c.retained, "rate": c.rate}
             for c in cohort_retention(book, end)
         ],
+        "decisions": stewardship_record(book, as_of=end, start=start).as_json(),
     }

@@ -23,6 +23,7 @@ from lifecycle._validate import (
     id_validator,
     unchecked_constructor,
 )
+from lifecycle.calendar import Calendar
 from lifecycle.customers import Customer
 from lifecycle.errors import InvalidValueError
 from lifecycle.timeline import Timeline
@@ -184,6 +185,9 @@ class Context:
         memo: A scratch dict shared by the policies of one evaluation, so that
             an anchor several policies use is looked up once (``None``: no
             sharing). Anchors of your own may use it or ignore it.
+        calendar: The customer's working days (see `lifecycle.Calendar`):
+            due dates on a day off move to the next working day. ``None``:
+            every day is a working day.
     """
 
     customer: Customer
@@ -191,6 +195,7 @@ class Context:
     as_of: dt.date
     anchor: Anchored | None = None
     memo: dict[object, object] | None = attrs.field(default=None, eq=False, repr=False)
+    calendar: Calendar | None = None
 
 
 @runtime_checkable

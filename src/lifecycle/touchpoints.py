@@ -1,16 +1,19 @@
 """Touchpoints: every interaction with a customer, whoever started it.
 
 A touchpoint records *when* (an instant), *how* (a `Channel`), *what* (a
-`Kind`), *who started it* (a `Direction`), and optionally a survey score, tags
-and a note.
+`Kind`), *who started it* (a `Direction`), and optionally a survey score, tags,
+a note, and the money it carried (an amount, in a currency).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Callable, Iterable
-from typing import Any, ClassVar
+import math
+import re
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any, ClassVar, Protocol
 from zoneinfo import ZoneInfo
 
 import attrs
@@ -23,8 +26,17 @@ from lifecycle._validate import (
     unchecked_constructor,
 )
 from lifecycle.errors import InvalidValueError, ScoreError, UnknownKindError
+from lifecycle.limits import MAX_AMOUNT, MAX_AMOUNT_PLACES, MAX_AMOUNT_TEXT
 
-__all__ = ["Channel", "Direction", "Kind", "Touchpoint", "new_touchpoint"]
+__all__ = [
+    "Channel",
+    "Direction",
+    "Kind",
+    "Touchpoint",
+    "check_currency",
+    "new_touchpoint",
+    "to_amount",
+]
 
 
 class Channel(enum.StrEnum):
@@ -276,6 +288,92 @@ def _check_note(instance: object, attribute: Any, value: Any) -> None:
     check_text("note", value)
 
 
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\Z")
+_CURRENCY = re.compile(r"[A-Z]{3}\Z")
+
+
+def to_amount(value: Decimal | int | float | str) -> Decimal:
+    """Convert an amount of money to a checked `Decimal`.
+
+    A `Decimal` is kept as it is (``Decimal("12.50")`` stays ``12.50``); an
+    `int` and text such as ``"12.50"`` or ``"-3"`` are converted exactly. A
+    `float` is converted through its shortest text (``0.1`` becomes
+    ``Decimal("0.1")``, not the binary fraction a float really holds), which is
+    what was meant whenever the float came from text; give a `Decimal` or text
+    to keep trailing zeros. Negative amounts (refunds) are allowed.
+
+    Raises:
+        InvalidValueError: if the value is not a finite number, is beyond
+            `limits.MAX_AMOUNT` either side of zero, or has more than
+            `limits.MAX_AMOUNT_PLACES` decimal places.
+
+    Examples:
+        >>> to_amount("12.50"), to_amount(3), to_amount(0.1)
+        (Decimal('12.50'), Decimal('3'), Decimal('0.1'))
+    """
+    if isinstance(value, Decimal):
+        amount = value
+    elif isinstance(value, bool):
+        raise InvalidValueError("amount", value, "must be a number, not true or false")
+    elif isinstance(value, int):
+        if abs(value) > MAX_AMOUNT:
+            raise InvalidValueError("amount", value, _TOO_LARGE)
+        amount = Decimal(value)
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            raise InvalidValueError("amount", value, "must be a finite number")
+        amount = Decimal(repr(value))
+    elif isinstance(value, str):
+        if len(value) > MAX_AMOUNT_TEXT or not _NUMBER.match(value):
+            raise InvalidValueError(
+                "amount", value, "is not a decimal number such as 12.50 (a point, no commas)"
+            )
+        amount = Decimal(value)
+    else:
+        raise InvalidValueError(
+            "amount", value, "must be a Decimal, an int, a float or text such as '12.50'"
+        )
+    if not amount.is_finite():
+        raise InvalidValueError("amount", value, "must be a finite number")
+    # copy_abs and comparison are exact whatever the decimal context (abs rounds).
+    if amount.copy_abs() > MAX_AMOUNT:
+        raise InvalidValueError("amount", value, _TOO_LARGE)
+    exponent = amount.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -MAX_AMOUNT_PLACES:
+        raise InvalidValueError(
+            "amount", value, f"has more than {MAX_AMOUNT_PLACES} decimal places"
+        )
+    return amount
+
+
+_TOO_LARGE = f"is beyond {MAX_AMOUNT:,} either side of zero"
+
+
+def _to_optional_amount(value: Decimal | int | float | str | None) -> Decimal | None:
+    return None if value is None else to_amount(value)
+
+
+def check_currency(value: object, amount: Decimal | None) -> None:
+    """Check a currency code given with *amount* (``None`` passes).
+
+    Raises:
+        InvalidValueError: if the code is not three capital letters (the shape
+            of ISO 4217 codes), or comes without an amount.
+    """
+    if value is None:
+        return
+    if not isinstance(value, str) or not _CURRENCY.match(value):
+        raise InvalidValueError(
+            "currency", value, "must be a three-letter ISO 4217 code in capitals, such as EUR"
+        )
+    if amount is None:
+        raise InvalidValueError("currency", value, "is given without an amount")
+
+
+def _check_currency(instance: Touchpoint, attribute: Any, value: Any) -> None:
+    check_currency(value, instance.amount)
+
+
 @attrs.frozen(kw_only=True, weakref_slot=False)
 class Touchpoint:
     """One interaction with a customer, at an instant.
@@ -293,6 +391,11 @@ class Touchpoint:
         score: The survey answer for scored kinds (NPS 0-10, CSAT 1-5).
         tags: Labels such as ``"feature:reports"``.
         note: Free text.
+        amount: The money it carried (a purchase's value, a refund as a negative
+            amount), as a `Decimal`; an `int`, a `float` or text is converted
+            by `to_amount`. ``None``: no money.
+        currency: The amount's ISO 4217 code (``"EUR"``), if known. A currency
+            without an amount is an error.
 
     Raises:
         InvalidValueError: naming the field and value, for any bad field.
@@ -306,6 +409,13 @@ class Touchpoint:
         ... )
         >>> tp.kind is Kind.NPS, tp.score
         (True, 9)
+        >>> Touchpoint(
+        ...     id="t-2", customer_id="c-1",
+        ...     at=dt.datetime(2026, 3, 2, 12, 0, tzinfo=dt.UTC),
+        ...     channel="web", kind="purchase", direction="inbound",
+        ...     amount="12.50", currency="EUR",
+        ... ).amount
+        Decimal('12.50')
     """
 
     id: str = attrs.field(validator=id_validator)
@@ -317,6 +427,8 @@ class Touchpoint:
     score: int | None = attrs.field(default=None, validator=_check_score)
     tags: frozenset[str] = attrs.field(default=frozenset(), converter=_to_tags)
     note: str = attrs.field(default="", validator=_check_note)
+    amount: Decimal | None = attrs.field(default=None, converter=_to_optional_amount)
+    currency: str | None = attrs.field(default=None, validator=_check_currency)
 
     def local_date(self, zone: ZoneInfo) -> dt.date:
         """Return the calendar date of this touchpoint in *zone*.
@@ -333,11 +445,27 @@ class Touchpoint:
         return self.at.astimezone(zone).date()
 
 
+class _NewTouchpoint(Protocol):
+    def __call__(  # noqa: PLR0917 - positional, as the generated constructor is
+        self,
+        id: str,
+        customer_id: str,
+        at: dt.datetime,
+        channel: Channel,
+        kind: Kind,
+        direction: Direction,
+        score: int | None,
+        tags: frozenset[str],
+        note: str,
+        amount: Decimal | None = None,
+        currency: str | None = None,
+        /,
+    ) -> Touchpoint: ...
+
+
 #: Build a `Touchpoint` of values a reader has already checked, one per field
-#: in order (id, customer_id, at, channel, kind, direction, score, tags, note),
-#: skipping the validators: the reader ran the same checks, with file and line
-#: in its errors. *at* must already be in UTC.
-new_touchpoint: Callable[
-    [str, str, dt.datetime, Channel, Kind, Direction, int | None, frozenset[str], str],
-    Touchpoint,
-] = unchecked_constructor(Touchpoint)
+#: in order (id, customer_id, at, channel, kind, direction, score, tags, note,
+#: amount, currency; the last two may be left off), skipping the validators:
+#: the reader ran the same checks, with file and line in its errors. *at* must
+#: already be in UTC.
+new_touchpoint: _NewTouchpoint = unchecked_constructor(Touchpoint)

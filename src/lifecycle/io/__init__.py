@@ -14,13 +14,18 @@ from pathlib import Path
 import attrs
 
 from lifecycle.book import Book
+from lifecycle.decisions import Decision
 from lifecycle.errors import BookFormatError, BookWriteError
 from lifecycle.io._assemble import assemble
-from lifecycle.io._files import BookFiles, Format, Table, write_tables
+from lifecycle.io._files import BookFiles, Format, Table, append_row, write_tables
 from lifecycle.io._rows import (
     CUSTOMER_COLUMNS,
+    DECISION_COLUMNS,
+    DECISION_REQUIRED,
+    MONEY_COLUMNS,
     TOUCHPOINT_COLUMNS,
     customer_row,
+    decision_row,
     touchpoint_row,
 )
 from lifecycle.io._stream import StreamedBook
@@ -34,6 +39,7 @@ __all__ = [
     "BookReport",
     "StreamedBook",
     "StreamedQueries",
+    "append_decision",
     "book_from_frames",
     "book_from_records",
     "read_book",
@@ -176,7 +182,33 @@ def _book_files(
     lifecycle: Lifecycle | None,
 ) -> BookFiles:
     fmt, customers, touchpoints = _files(Path(path), format)
-    return BookFiles(customers, touchpoints, fmt, kind_table(kinds), lifecycle)
+    decisions = _decisions_file(Path(path), fmt)
+    return BookFiles(customers, touchpoints, fmt, kind_table(kinds), lifecycle, decisions)
+
+
+def _decisions_file(folder: Path, fmt: Format) -> Path | None:
+    """The book's decisions file, ``None`` when it has none.
+
+    One in the other format, beside no customers file of that format, is an
+    error: its decisions would be ignored without a word.
+    """
+    for other in _FORMATS:
+        stray = folder / f"decisions.{other}"
+        if (
+            other != fmt
+            and os.path.lexists(stray)
+            and not os.path.lexists(folder / f"customers.{other}")
+        ):
+            raise BookFormatError(
+                str(stray),
+                f"is in another format than the book's {fmt} files; convert it to decisions.{fmt}",
+            )
+    file = folder / f"decisions.{fmt}"
+    if not os.path.lexists(file):
+        return None
+    if not file.is_file():
+        raise BookFormatError(str(file), "is not a file; a book's decisions are a file")
+    return file
 
 
 def _files(folder: Path, format: Format | None) -> tuple[Format, Path, Path]:
@@ -221,6 +253,7 @@ def _read(
             raise error
         collect.append(error)
 
+    decisions = files.decisions
     return assemble(
         files.rows(files.customers, report=report),
         files.rows(files.touchpoints, report=report),
@@ -228,6 +261,8 @@ def _read(
         kinds=files.kinds,
         lifecycle=lifecycle,
         report=report,
+        decision_rows=() if decisions is None else files.rows(decisions, report=report),
+        decisions_name=str(decisions),
     )
 
 
@@ -285,18 +320,70 @@ def write_book(
         )
     else:
         customer_rows = (customer_row(c, tuple(sorted(c.attributes))) for c in book)
-    write_tables(
-        [
-            Table(
-                folder / f"customers.{format}",
-                (*_customer_columns(book), *attribute_columns),
-                customer_rows,
-            ),
-            Table(
-                folder / f"touchpoints.{format}",
-                TOUCHPOINT_COLUMNS,
-                (touchpoint_row(tp) for tp in book.touchpoints()),
-            ),
-        ],
-        fmt=format,
-    )
+    tables = [
+        Table(
+            folder / f"customers.{format}",
+            (*_customer_columns(book), *attribute_columns),
+            customer_rows,
+        ),
+        Table(
+            folder / f"touchpoints.{format}",
+            # The money columns only when there is money: other books are written as before.
+            TOUCHPOINT_COLUMNS
+            if any(tp.amount is not None for tp in book.touchpoints())
+            else TOUCHPOINT_COLUMNS[: -len(MONEY_COLUMNS)],
+            (touchpoint_row(tp) for tp in book.touchpoints()),
+        ),
+    ]
+    decisions = folder / f"decisions.{format}"
+    # A decisions file already there is rewritten even when empty: none of its
+    # rows may outlive the book it was written for (a forgotten customer's).
+    if any(True for _ in book.decisions()) or os.path.lexists(decisions):
+        tables.append(
+            Table(decisions, DECISION_COLUMNS, (decision_row(d) for d in book.decisions()))
+        )
+    write_tables(tables, fmt=format)
+
+
+def append_decision(
+    path: str | os.PathLike[str], decision: Decision, *, format: Format | None = None
+) -> Path:
+    """Record one decision in a book's folder: append its row to the decisions file.
+
+    The file (``decisions.csv`` or ``decisions.jsonl``, in the book's
+    format) is created with its header when missing; the rows already there
+    are never rewritten. Safe with other writers at the same time: the row
+    goes out whole in one write to the file opened for append (and locked),
+    then to disk, so rows never interleave. This is what ``lifecycle done``,
+    ``dismiss`` and ``snooze`` call. Nothing else is checked: read the book
+    first to make sure the decision's customer is in it and its id new.
+
+    Args:
+        path: The book's folder.
+        decision: The decision to record.
+        format: ``"csv"`` or ``"jsonl"``; found from the files when not given.
+
+    Returns:
+        The decisions file written to.
+
+    Raises:
+        BookFormatError: when the book's files are missing or ambiguous, or
+            its decisions file cannot take the row.
+        BookWriteError: when the file cannot be written.
+
+    Examples:
+        >>> import datetime as dt, tempfile, lifecycle as lc
+        >>> done = lc.Decision(id="d-1", customer_id="C001", policy="welcome",
+        ...                    due=dt.date(2026, 11, 1), outcome="done",
+        ...                    at=dt.datetime(2026, 11, 7, 9, tzinfo=dt.UTC))
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     lc.write_book(lc.sample_book(), folder)
+        ...     file = append_decision(folder, done)
+        ...     file.name, [d.id for d in lc.read_book(folder).decisions()]
+        ('decisions.csv', ['d-1'])
+    """
+    folder = Path(path)
+    fmt = _files(folder, format)[0]
+    file = _decisions_file(folder, fmt) or folder / f"decisions.{fmt}"
+    append_row(file, DECISION_COLUMNS, DECISION_REQUIRED, decision_row(decision), fmt)
+    return file

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 from lifecycle._validate import LOCAL_SAFE_FIRST, LOCAL_SAFE_LAST, local_problem
 from lifecycle.book import Book
 from lifecycle.customers import Customer
+from lifecycle.decisions import Decision, sorted_decisions
 from lifecycle.errors import BookFormatError
-from lifecycle.io._rows import CellError, parse_customer, parse_touchpoint
+from lifecycle.io._rows import CellError, parse_customer, parse_decision, parse_touchpoint
 from lifecycle.stages import Lifecycle
 from lifecycle.timeline import Timeline
 from lifecycle.touchpoints import Kind, Touchpoint
@@ -23,11 +24,14 @@ def assemble(
     kinds: dict[str, Kind],
     lifecycle: Lifecycle | None,
     report: Callable[[BookFormatError], None],
+    decision_rows: Iterable[tuple[int, dict[str, object]]] = (),
+    decisions_name: str = "",
 ) -> Book:
     """Build a book from numbered rows: customer dicts, touchpoint value sequences.
 
     *names* are the customers and touchpoints files the rows came from, for
-    messages. Every bad row goes to *report*, which raises or collects it.
+    messages; *decisions_name* the decisions file *decision_rows* (dicts)
+    came from. Every bad row goes to *report*, which raises or collects it.
     """
     customers_name, touchpoints_name = names
     customers: dict[str, Customer] = {}
@@ -94,12 +98,106 @@ def assemble(
                 continue
         timeline.append(touchpoint)
 
+    decided = _decisions(
+        decision_rows,
+        decisions_name,
+        customers=customers,
+        bad_customers=bad_customers,
+        file_name=file_name,
+        report=report,
+    )
+    return _book(customers, grouped, decided)
+
+
+def _book(
+    customers: dict[str, Customer],
+    grouped: dict[str, list[Touchpoint]],
+    decided: dict[str, list[Decision]],
+) -> Book:
     ordered = {cid: customers[cid] for cid in sorted(customers)}
-    # Ids and owners were checked row by row above; the timelines need not check again.
+    # Ids and owners were checked row by row; the timelines need not check again.
     timelines = {
-        cid: Timeline.unchecked(grouped.pop(cid), c.timezone) for cid, c in ordered.items()
+        cid: Timeline.unchecked(
+            grouped.pop(cid), c.timezone, sorted_decisions(decided.get(cid, ()))
+        )
+        for cid, c in ordered.items()
     }
     return Book.unchecked(ordered, timelines)
+
+
+def _decisions(
+    rows: Iterable[tuple[int, dict[str, object]]],
+    name: str,
+    *,
+    customers: dict[str, Customer],
+    bad_customers: dict[str, int],
+    file_name: str,
+    report: Callable[[BookFormatError], None],
+) -> dict[str, list[Decision]]:
+    """Return the good decision rows of file *name*, by customer id; bad ones go to *report*."""
+    decided: dict[str, list[Decision]] = {}
+    first_decision: dict[str, int] = {}
+    for line, decision, cell in parsed_decisions(rows, name, report):
+        cid = decision.customer_id
+        customer = customers.get(cid)
+        if customer is None:
+            rejected = bad_customers.get(cid)
+            why = (
+                f"names a customer whose row (line {rejected} of {file_name}) was rejected"
+                if rejected is not None
+                else f"names no customer of {file_name}"
+            )
+            report(BookFormatError(name, why, line=line, column="customer_id", value=cid))
+            continue
+        error = decision_local_error(name, line, cell, decision, customer)
+        if error is not None:
+            report(error)
+            continue
+        first = first_decision.setdefault(decision.id, line)  # a rejected row claims no id
+        if first != line:
+            report(duplicate_decision(name, line, decision.id, first))
+            continue
+        decided.setdefault(cid, []).append(decision)
+    return decided
+
+
+def parsed_decisions(
+    rows: Iterable[tuple[int, dict[str, object]]],
+    name: str,
+    report: Callable[[BookFormatError], None],
+) -> Iterator[tuple[int, Decision, object]]:
+    """Yield each decision row of file *name* parsed: its line, the decision, its ``at`` cell.
+
+    Bad rows go to *report*.
+    """
+    for line, row in rows:
+        try:
+            yield line, parse_decision(row), row.get("at")
+        except CellError as e:
+            report(located(name, line, e))
+
+
+def duplicate_decision(file: str, line: int, decision_id: str, first: int) -> BookFormatError:
+    """The error for a decision id seen before, on line *first*."""
+    return BookFormatError(
+        file,
+        f"is a duplicate decision id (first on line {first})",
+        line=line,
+        column="decision_id",
+        value=decision_id,
+    )
+
+
+def decision_local_error(
+    file: str, line: int, cell: object, decision: Decision, customer: Customer
+) -> BookFormatError | None:
+    """The error for a decision whose ``at``, in its customer's zone, is out of bounds, if it is."""
+    if LOCAL_SAFE_FIRST <= decision.at <= LOCAL_SAFE_LAST:
+        return None
+    problem = local_problem(decision.at, customer.timezone)
+    if problem is None:
+        return None
+    return BookFormatError(file, problem, line=line, column="at", value=str(cell))
 
 
 def duplicate_touchpoint(file: str, line: int, touchpoint_id: str, first: int) -> BookFormatError:

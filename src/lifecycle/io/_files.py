@@ -12,6 +12,8 @@ import codecs
 import contextlib
 import csv
 import errno
+import fcntl
+import io
 import itertools
 import json
 import math
@@ -30,6 +32,8 @@ from lifecycle.errors import BookFormatError, BookWriteError
 from lifecycle.io._rows import (
     CUSTOMER_COLUMNS,
     CUSTOMER_REQUIRED,
+    DECISION_COLUMNS,
+    DECISION_REQUIRED,
     TOUCHPOINT_COLUMNS,
     TOUCHPOINT_REQUIRED,
     json_int,
@@ -622,6 +626,33 @@ def write_tables(tables: Sequence[Table], *, fmt: str) -> None:
             temporary.unlink(missing_ok=True)
 
 
+@contextlib.contextmanager
+def replacing(path: Path) -> Iterator[TextIO]:
+    """Open a new text file (UTF-8, lines as written) that takes *path*'s place once whole.
+
+    Written like each file of `write_tables`: to a temporary file beside
+    *path*, synced, then renamed onto it. If the block raises, *path* is left
+    as it was and the temporary file removed.
+
+    Raises:
+        OSError: as the system gives it (a folder at *path*, no such folder,
+            no permission, a full disk).
+    """
+    if path.is_dir() and not path.is_symlink():
+        raise IsADirectoryError(errno.EISDIR, "Is a folder, not a file")
+    temporary, descriptor = _temporary(path)
+    try:
+        with os.fdopen(descriptor, "w", newline="", encoding="utf-8") as handle:
+            yield handle
+            os.fchmod(handle.fileno(), _final_mode(path))
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+        _sync_folder(path.parent)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
 def _keep(final: Path) -> Path | None:
     """A new hard link to the file now at *final*, to put back if a later rename fails.
 
@@ -662,6 +693,81 @@ def _sync_folder(folder: Path) -> None:
         os.close(descriptor)
 
 
+#: Flags for the file a row is appended to (read too: its last byte is looked at),
+#: never through a symlink planted in its place.
+_APPEND = os.O_RDWR | os.O_APPEND | os.O_CREAT
+_APPEND |= getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def append_row(
+    path: Path,
+    columns: Sequence[str],
+    required: Sequence[str],
+    row: Mapping[str, object],
+    fmt: Format,
+) -> None:
+    """Append one row to the file at *path*, creating it (with its header, for CSV) if missing.
+
+    Safe with other writers: the file is opened for append and locked, and
+    the whole row (with the header, when the file is new) goes out in one
+    write, then to disk; two writers never interleave, nor both write a
+    header. A CSV file keeps its own column order (it must have a column
+    for every value given); rows already there are never rewritten.
+
+    Raises:
+        BookFormatError: for an existing CSV header that cannot take the row.
+        BookWriteError: naming the file and the cause.
+    """
+    try:
+        descriptor = os.open(path, _APPEND, 0o666)
+    except OSError as e:
+        raise BookWriteError(str(path), e.strerror or str(e)) from e
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)  # released when the descriptor is closed
+        size = os.fstat(descriptor).st_size
+        if fmt == "csv":
+            header = columns if size == 0 else _csv_header(path, columns, required, row)
+            text = io.StringIO()
+            writer = csv.writer(text, lineterminator="\r\n")
+            if size == 0:
+                writer.writerow(header)
+            writer.writerow([_csv_cell(row.get(c)) for c in header])
+            data = text.getvalue()
+        else:
+            data = json.dumps(dict(row), ensure_ascii=False) + "\n"
+        if size and os.pread(descriptor, 1, size - 1) != b"\n":
+            data = "\n" + data  # the last row was left without its line end
+        encoded = data.encode("utf-8")  # a Decision's text is valid UTF-8: checked when made
+        if os.write(descriptor, encoded) != len(encoded):  # pragma: no cover - a full disk
+            os.ftruncate(descriptor, size)  # no half row left behind (the lock is still held)
+            raise OSError(errno.ENOSPC, "the row was not written whole")
+        os.fsync(descriptor)
+    except OSError as e:
+        raise BookWriteError(str(path), e.strerror or str(e)) from e
+    finally:
+        os.close(descriptor)
+
+
+def _csv_header(
+    path: Path, allowed: Sequence[str], required: Sequence[str], row: Mapping[str, object]
+) -> list[str]:
+    """The header of the CSV file at *path*, checked to take *row*."""
+    name = str(path)
+    with path.open("rb") as handle:
+        lines = _Lines(handle, Span(0, None, 1, 1))
+        header = _header(name, csv.reader(lines, strict=True), lines)
+    _check_header(name, header, allowed, required, allowed)
+    for column, value in row.items():
+        if value not in (None, "") and column not in header:
+            raise BookFormatError(
+                name,
+                "is a column this row needs but the header lacks; add it to the header",
+                line=1,
+                column=column,
+            )
+    return header
+
+
 def raise_error(error: BookFormatError) -> None:
     """Report a bad row by raising it: stop at the first."""
     raise error
@@ -669,13 +775,17 @@ def raise_error(error: BookFormatError) -> None:
 
 @attrs.frozen
 class BookFiles:
-    """The two files of a book on disk, how to read them, and what they may hold."""
+    """The files of a book on disk, how to read them, and what they may hold.
+
+    *decisions* is the optional third file (``None``: the book has none).
+    """
 
     customers: Path
     touchpoints: Path
     format: Format
     kinds: dict[str, Kind] = attrs.field(eq=False)
     lifecycle: Lifecycle | None
+    decisions: Path | None = None
 
     def rows(
         self,
@@ -685,18 +795,30 @@ class BookFiles:
     ) -> Iterator[tuple[int, Any]]:
         """Yield the good numbered rows of *file*; each bad one goes to *report* (default: raise).
 
-        Customers come as dicts, touchpoints as values in `TOUCHPOINT_COLUMNS` order.
+        Customers and decisions come as dicts, touchpoints as values in
+        `TOUCHPOINT_COLUMNS` order.
         """
         source = read_csv if self.format == "csv" else read_jsonl
-        is_customers = file == self.customers
-        rows: Iterator[RowOrError] = source(
-            file,
-            allowed=None if is_customers else TOUCHPOINT_COLUMNS,
-            required=CUSTOMER_REQUIRED if is_customers else TOUCHPOINT_REQUIRED,
-            columns=None if is_customers else TOUCHPOINT_COLUMNS,
-            span=span,
-            reserved=CUSTOMER_COLUMNS if is_customers else TOUCHPOINT_COLUMNS,
-        )
+        if file == self.customers:
+            rows: Iterator[RowOrError] = source(
+                file, allowed=None, required=CUSTOMER_REQUIRED, span=span, reserved=CUSTOMER_COLUMNS
+            )
+        elif file == self.decisions:
+            rows = source(
+                file,
+                allowed=DECISION_COLUMNS,
+                required=DECISION_REQUIRED,
+                reserved=DECISION_COLUMNS,
+            )
+        else:
+            rows = source(
+                file,
+                allowed=TOUCHPOINT_COLUMNS,
+                required=TOUCHPOINT_REQUIRED,
+                columns=TOUCHPOINT_COLUMNS,
+                span=span,
+                reserved=TOUCHPOINT_COLUMNS,
+            )
         try:
             for line, row in rows:
                 if isinstance(row, BookFormatError):

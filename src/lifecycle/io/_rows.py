@@ -12,6 +12,7 @@ import functools
 import json
 import re
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -24,10 +25,19 @@ from lifecycle._validate import (
     to_zone,
 )
 from lifecycle.customers import RESERVED_COLUMNS, Customer, new_customer, to_attributes
+from lifecycle.decisions import Decision, Outcome
 from lifecycle.errors import InvalidValueError, shown
 from lifecycle.limits import MAX_DATE, MAX_ID_LENGTH, MAX_SCORE_TEXT, MAX_TEXT_LENGTH, MIN_DATE
 from lifecycle.stages import Lifecycle
-from lifecycle.touchpoints import Channel, Direction, Kind, Touchpoint, new_touchpoint
+from lifecycle.touchpoints import (
+    Channel,
+    Direction,
+    Kind,
+    Touchpoint,
+    check_currency,
+    new_touchpoint,
+    to_amount,
+)
 
 CUSTOMER_COLUMNS = (
     "customer_id",
@@ -41,6 +51,8 @@ CUSTOMER_COLUMNS = (
     "owner",
 )
 CUSTOMER_REQUIRED = ("customer_id", "name", "since")
+#: The touchpoint columns of money, last and optional: a row may leave them off.
+MONEY_COLUMNS = ("amount", "currency")
 TOUCHPOINT_COLUMNS = (
     "touchpoint_id",
     "customer_id",
@@ -51,8 +63,21 @@ TOUCHPOINT_COLUMNS = (
     "score",
     "tags",
     "note",
+    *MONEY_COLUMNS,
 )
 TOUCHPOINT_REQUIRED = ("touchpoint_id", "customer_id", "at", "channel", "kind", "direction")
+DECISION_COLUMNS = (
+    "decision_id",
+    "customer_id",
+    "policy",
+    "due",
+    "decision",
+    "at",
+    "until",
+    "by",
+    "note",
+)
+DECISION_REQUIRED = ("decision_id", "customer_id", "policy", "due", "decision", "at")
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
 _INT = re.compile(r"[+-]?\d+\Z")
@@ -60,6 +85,7 @@ _TRUE = frozenset({"true", "1", "yes"})
 _FALSE = frozenset({"false", "0", "no", ""})
 _CHANNELS = {c.value: c for c in Channel}
 _DIRECTIONS = {d.value: d for d in Direction}
+_OUTCOMES = {o.value: o for o in Outcome}
 
 T = TypeVar("T")
 
@@ -347,7 +373,8 @@ def parse_touchpoint(
     cell and says exactly what is wrong with it.
 
     Args:
-        values: The row's raw values, one per column of `TOUCHPOINT_COLUMNS`.
+        values: The row's raw values, one per column of `TOUCHPOINT_COLUMNS`
+            (the `MONEY_COLUMNS` at its end may be left off).
         kinds: The kinds the file may use, by name.
         customer_ids: The book's customer ids, used to share one string per id
             (a book holds many touchpoints per customer).
@@ -356,7 +383,9 @@ def parse_touchpoint(
         CellError: naming the column and value of the first bad cell.
     """
     cells: Sequence[Any] = values  # checked below, or by check_touchpoint
-    tid, cid, text, channel_cell, kind_cell, direction_cell, score_cell, tags_cell, note = cells
+    tid, cid, text, channel_cell, kind_cell, direction_cell, score_cell, tags_cell, note, *money = (
+        cells
+    )
     # Any surprise (a missing name, a JSON list where text belongs, a datetime
     # that does not parse, "²" passing isdigit) sends the row to the careful path.
     try:
@@ -392,6 +421,7 @@ def parse_touchpoint(
                     )
                     if limits is None or not limits[0] <= score <= limits[1]:
                         raise ValueError(score_cell)
+                amount, currency = _money(*money) if money else _NO_MONEY
                 return new_touchpoint(
                     tid,
                     customer_ids.get(cid, cid),
@@ -402,10 +432,33 @@ def parse_touchpoint(
                     score,
                     _shared_tags(tags_cell) if tags_cell else _EMPTY_TAGS,
                     note or "",
+                    amount,
+                    currency,
                 )
     except (KeyError, TypeError, ValueError, AttributeError, OverflowError):
         pass
-    return check_touchpoint(dict(zip(TOUCHPOINT_COLUMNS, values, strict=True)), kinds)
+    return check_touchpoint(
+        dict(zip(TOUCHPOINT_COLUMNS[: len(values)], values, strict=True)), kinds
+    )
+
+
+_NO_MONEY = (None, None)
+
+
+def _money(amount_cell: Raw, currency_cell: Raw = None) -> tuple[Decimal | None, str | None]:
+    """Return the amount and currency of a row's money cells (empty ones: ``None``)."""
+    amount = None
+    if amount_cell is not None and amount_cell != "":
+        try:
+            amount = to_amount(amount_cell)  # type: ignore[arg-type]  # any other type is refused
+        except InvalidValueError as e:
+            raise CellError("amount", amount_cell, e.problem) from None
+    currency = None if currency_cell == "" else currency_cell
+    try:
+        check_currency(currency, amount)
+    except InvalidValueError as e:
+        raise CellError("currency", currency_cell, e.problem) from None
+    return amount, currency  # type: ignore[return-value]  # checked: a code or None
 
 
 def check_touchpoint(row: Mapping[str, Raw], kinds: Mapping[str, Kind]) -> Touchpoint:
@@ -429,6 +482,7 @@ def check_touchpoint(row: Mapping[str, Raw], kinds: Mapping[str, Kind]) -> Touch
         )
     direction = _required_choice(row, "direction", _DIRECTIONS)
     note = _text(row, "note", required=False) or ""
+    amount, currency = _money(row.get("amount"), row.get("currency"))
     try:
         return Touchpoint(
             id=touchpoint_id,
@@ -440,13 +494,70 @@ def check_touchpoint(row: Mapping[str, Raw], kinds: Mapping[str, Kind]) -> Touch
             score=_score(row, kind),
             tags=_tags(row.get("tags")),
             note=note,
+            amount=amount,
+            currency=currency,
         )
     except InvalidValueError as e:  # pragma: no cover - the cell checks above come first
         raise CellError(_column_of(e.field), e.value, e.problem) from None
 
 
+def parse_decision(row: Mapping[str, Raw]) -> Decision:
+    """Build a `Decision` from a decisions row (column -> raw value).
+
+    Raises:
+        CellError: naming the column and value of the first bad cell.
+
+    Examples:
+        >>> row = {"decision_id": "d-1", "customer_id": "c-1", "policy": "welcome",
+        ...        "due": "2026-03-08", "decision": "snoozed",
+        ...        "at": "2026-03-09T10:00:00+01:00", "until": "2026-03-16"}
+        >>> parse_decision(row).until
+        datetime.date(2026, 3, 16)
+    """
+    decision_id = _id(row, "decision_id")
+    customer_id = _id(row, "customer_id")
+    policy = _id(row, "policy")
+    due = _date(row, "due", required=True)
+    outcome = _required_choice(row, "decision", _OUTCOMES)
+    at = _instant(row, "at")
+    until = _date(row, "until", required=False)
+    if outcome is Outcome.SNOOZED and until is None:
+        raise CellError(
+            "until",
+            row.get("until"),
+            "is required for a snoozed decision: the first date the action shows again",
+        )
+    if outcome is not Outcome.SNOOZED and until is not None:
+        raise CellError(
+            "until",
+            row.get("until"),
+            f"must be empty: only a snoozed decision ends, not {outcome}",
+        )
+    by = _text(row, "by", required=False)
+    note = _text(row, "note", required=False) or ""
+    try:
+        return Decision(
+            id=decision_id,
+            customer_id=customer_id,
+            policy=policy,
+            due=due,  # type: ignore[arg-type]  # required: never None here
+            outcome=outcome,
+            at=at,
+            until=until,
+            by=by,
+            note=note,
+        )
+    except InvalidValueError as e:  # pragma: no cover - the cell checks above come first
+        column = "decision_id" if e.field == "id" else _column_of(e.field)
+        raise CellError(column, e.value, e.problem) from None
+
+
 def _column_of(field: str) -> str:  # pragma: no cover - only for the safety nets above
-    return {"id": "customer_id", "recorded_stage": "stage"}.get(field, field)
+    return {
+        "id": "customer_id",
+        "recorded_stage": "stage",
+        "outcome": "decision",
+    }.get(field, field)
 
 
 def customer_row(customer: Customer, attribute_columns: tuple[str, ...]) -> dict[str, Raw]:
@@ -482,4 +593,22 @@ def touchpoint_row(touchpoint: Touchpoint) -> dict[str, Raw]:
         "score": touchpoint.score,
         "tags": sorted(touchpoint.tags),
         "note": touchpoint.note,
+        # As text, so that 12.50 stays 12.50 (a JSON number would be read as a float).
+        "amount": None if touchpoint.amount is None else str(touchpoint.amount),
+        "currency": touchpoint.currency,
+    }
+
+
+def decision_row(decision: Decision) -> dict[str, Raw]:
+    """Return the row a decision is written as (JSON-friendly values)."""
+    return {
+        "decision_id": decision.id,
+        "customer_id": decision.customer_id,
+        "policy": decision.policy,
+        "due": decision.due.isoformat(),
+        "decision": decision.outcome.value,
+        "at": decision.at.isoformat(),
+        "until": decision.until.isoformat() if decision.until is not None else None,
+        "by": decision.by,
+        "note": decision.note,
     }

@@ -13,19 +13,25 @@ Two ways through the files:
 Both check every row as `read_book` does. A touchpoint id used by two
 customers can only be found once every id has been seen: its hash is kept
 (8 bytes an id) and the check runs when the stream ends, raising then.
+
+Decisions are few (one for each action a team answered, not one for each
+touchpoint): the decisions file is read whole before the first customer, into
+a dict by customer (`Decided`), and each customer's timeline carries its own.
+A decision naming no customer of the book is found when the stream ends.
 """
 
 from __future__ import annotations
 
 import array
 import collections
+import contextlib
 import csv
 import itertools
 import json
 import math
 import mmap
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -34,8 +40,17 @@ import attrs
 from lifecycle import _batches
 from lifecycle._validate import LOCAL_SAFE_FIRST, LOCAL_SAFE_LAST
 from lifecycle.customers import Customer
+from lifecycle.decisions import Decision
 from lifecycle.errors import BookFormatError, BookOrderError
-from lifecycle.io._assemble import assemble, duplicate_touchpoint, local_error, located
+from lifecycle.io._assemble import (
+    assemble,
+    decision_local_error,
+    duplicate_decision,
+    duplicate_touchpoint,
+    local_error,
+    located,
+    parsed_decisions,
+)
 from lifecycle.io._files import BookFiles, Format, Span, raise_error
 from lifecycle.io._rows import (
     CellError,
@@ -45,7 +60,7 @@ from lifecycle.io._rows import (
 from lifecycle.timeline import Timeline
 from lifecycle.touchpoints import Touchpoint
 
-__all__ = ["IdRegister", "NoSuchCustomer", "StreamedBook", "split"]
+__all__ = ["Decided", "IdRegister", "NoSuchCustomer", "StreamedBook", "split"]
 
 
 #: Touchpoint file bytes per bucket of the unsorted path (about 18,000 customers).
@@ -125,6 +140,88 @@ class IdRegister:
 
 
 @attrs.frozen
+class Decided:
+    """A book's decisions, read whole up front, by customer id: what a streamed book carries.
+
+    Attributes:
+        by_customer: Each decided customer's decisions, by customer id.
+        where: Each decision's line and ``at`` cell, by decision id (for messages).
+        name: The decisions file (``""``: the book has none).
+        customers_name: The customers file's name, for messages.
+    """
+
+    by_customer: dict[str, tuple[Decision, ...]]
+    where: dict[str, tuple[int, object]]
+    name: str
+    customers_name: str
+
+    def attach(
+        self, items: Iterator[tuple[Customer, Timeline]], seen: set[str]
+    ) -> Iterator[tuple[Customer, Timeline]]:
+        """Yield *items*, each timeline with its customer's decisions; add those ids to *seen*.
+
+        Raises:
+            BookFormatError: for a decision whose date in its customer's zone
+                is out of bounds.
+        """
+        by_customer = self.by_customer
+        if not by_customer:
+            yield from items
+            return
+        for customer, timeline in items:
+            mine = by_customer.get(customer.id)
+            if mine is None:
+                yield customer, timeline
+                continue
+            for decision in mine:
+                line, cell = self.where[decision.id]
+                error = decision_local_error(self.name, line, cell, decision, customer)
+                if error is not None:
+                    raise error
+            seen.add(customer.id)
+            yield customer, timeline.with_decisions(mine)
+
+    def check(self, seen: set[str]) -> None:
+        """Raise for the first decision (in file order) of a customer not in *seen*, if any.
+
+        Raises:
+            BookFormatError: naming its line, as `read_book` would.
+        """
+        lost = [d for cid, ds in self.by_customer.items() if cid not in seen for d in ds]
+        if not lost:
+            return
+        first = min(lost, key=lambda d: self.where[d.id][0])
+        raise BookFormatError(
+            self.name,
+            f"names no customer of {self.customers_name}",
+            line=self.where[first.id][0],
+            column="customer_id",
+            value=first.customer_id,
+        )
+
+
+def read_decisions(files: BookFiles) -> Decided:
+    """Read the book's decisions file whole (decisions are few), checking every row.
+
+    Raises:
+        BookFormatError: at the first bad row (a duplicate id too).
+    """
+    file = files.decisions
+    customers_name = files.customers.name
+    if file is None:
+        return Decided({}, {}, "", customers_name)
+    name = str(file)
+    grouped: dict[str, list[Decision]] = {}
+    where: dict[str, tuple[int, object]] = {}
+    for line, decision, cell in parsed_decisions(files.rows(file), name, raise_error):
+        if decision.id in where:
+            raise duplicate_decision(name, line, decision.id, where[decision.id][0])
+        where[decision.id] = (line, cell)
+        grouped.setdefault(decision.customer_id, []).append(decision)
+    return Decided({cid: tuple(ds) for cid, ds in grouped.items()}, where, name, customers_name)
+
+
+@attrs.frozen
 class StreamedBook:
     """A book read from its files one customer at a time, never held whole.
 
@@ -147,17 +244,27 @@ class StreamedBook:
         With ``sorted=True`` customers come in id order; otherwise in no
         particular order.
 
+        The decisions file is read whole first; each timeline carries its
+        customer's decisions.
+
         Raises:
             BookFormatError: at the first bad row; for a touchpoint id used by
-                two customers, only once every row has been read.
+                two customers, or a decision naming no customer, only once
+                every row has been read.
             BookOrderError: with ``sorted=True``, at the first row out of order.
         """
         register = IdRegister()
-        if self.sorted:
-            yield from batched(merged(self.files, register))
-        else:
-            yield from partitioned(self.files, register)
+        decisions = read_decisions(self.files)
+        seen: set[str] = set()
+        source = (
+            batched(merged(self.files, register))
+            if self.sorted
+            else partitioned(self.files, register)
+        )
+        with contextlib.closing(source):  # its bucket files go at once, even on an error
+            yield from decisions.attach(source, seen)
         register.check(self.files)
+        decisions.check(seen)
 
     def __iter__(self) -> Iterator[Customer]:
         return (customer for customer, _ in self.items())
@@ -377,7 +484,9 @@ def bucket(
     return book.items()
 
 
-def partitioned(files: BookFiles, register: IdRegister) -> Iterator[tuple[Customer, Timeline]]:
+def partitioned(
+    files: BookFiles, register: IdRegister
+) -> Generator[tuple[Customer, Timeline], None, None]:
     """Yield customers and timelines from files in any order, one bucket at a time."""
     with tempfile.TemporaryDirectory(prefix="lifecycle-buckets-") as temporary:
         folder = Path(temporary)
@@ -387,7 +496,7 @@ def partitioned(files: BookFiles, register: IdRegister) -> Iterator[tuple[Custom
 
 def batched(
     items: Iterator[tuple[Customer, Timeline]], size: int = 128
-) -> Iterator[tuple[Customer, Timeline]]:
+) -> Generator[tuple[Customer, Timeline], None, None]:
     """Yield *items*, read ahead *size* at a time.
 
     Reading one customer and evaluating it in turn costs more than reading a

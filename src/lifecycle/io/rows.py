@@ -20,16 +20,24 @@ from __future__ import annotations
 
 from lifecycle.io._rows import (
     CUSTOMER_COLUMNS,
+    DECISION_COLUMNS,
+    DECISION_REQUIRED,
+    MONEY_COLUMNS,
     TOUCHPOINT_COLUMNS,
     CellError,
     parse_customer,
+    parse_decision,
     parse_touchpoint,
 )
 
 __all__ = [
     "CUSTOMER_COLUMNS",
+    "DECISION_COLUMNS",
+    "DECISION_REQUIRED",
+    "MONEY_COLUMNS",
     "TOUCHPOINT_COLUMNS",
     "CellError",
     "parse_customer",
+    "parse_decision",
     "parse_touchpoint",
 ]

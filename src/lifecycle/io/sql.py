@@ -170,10 +170,11 @@ class _Queries(BookFiles):
     names files in its messages); `rows` runs a query instead of reading a file.
     """
 
-    opener: Callable[[], Cursor] = attrs.field(eq=False)
-    customers_query: str
-    touchpoints_query: str
-    batch: int
+    # Keywords only: they follow the files' optional decisions file.
+    opener: Callable[[], Cursor] = attrs.field(eq=False, kw_only=True)
+    customers_query: str = attrs.field(kw_only=True)
+    touchpoints_query: str = attrs.field(kw_only=True)
+    batch: int = attrs.field(kw_only=True)
 
     def rows(
         self,
