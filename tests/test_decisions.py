@@ -284,7 +284,7 @@ class TestCapacity:
             ("a", "alice"), ("c", "bob"), ("d", None)
         ]  # fmt: skip
         assert [h.reason for h in agenda.held_back] == [
-            "capacity of 1 actions for owner alice reached"
+            "capacity of 1 action for owner alice reached"
         ]
 
     def test_a_mapping_limits_only_the_owners_it_names(self):

@@ -373,11 +373,15 @@ def capped(
         return actions, []
     kept, over = actions[:cap], actions[cap:]
     names = ", ".join(a.policy for a in kept)
-    why = f"cap of {cap} actions per customer reached; kept {names}"
+    why = f"cap of {_actions(cap)} per customer reached; kept {names}"
     if before and before[0].reason == why:
         held = {id(h.action): h for h in before}
         return kept, [held.get(id(a)) or HeldBack(a, why) for a in over]
     return kept, [HeldBack(a, why) for a in over]
+
+
+def _actions(count: int) -> str:
+    return "1 action" if count == 1 else f"{count} actions"
 
 
 def suggest_channel(customer: Customer, timeline: Timeline) -> Channel | None:
@@ -448,7 +452,8 @@ def within_capacity(
             taken[owner] += 1
             kept.append(action)
         else:
-            held.append(HeldBack(action, f"capacity of {limit} actions for owner {owner} reached"))
+            why = f"capacity of {_actions(limit)} for owner {owner} reached"
+            held.append(HeldBack(action, why))
     return kept, held
 
 
