@@ -241,15 +241,15 @@ class RulePolicy(Evaluated):
         next working day (each occurrence's, for a recurring policy).
         """
         found = None
-        day = anchored.date
-        if self.recurs is not None:
+        unmoved = anchored.date
+        if self.recurs is None:
+            unmoved = self.offset.apply(unmoved, calendar)
+        else:
             # The latest occurrence whose due date has come, else the first one ahead.
-            found = self.recurs.latest_due(day, as_of, self.offset, calendar)
-            found = found or self.recurs.first(day)
-            if found is None:
-                return day, day, None
-            day = found[1]
-        unmoved = self.offset.apply(day, calendar)
+            found = self.recurs.latest_due(unmoved, as_of, self.offset, calendar)
+            found = found or self.recurs.first(unmoved)
+            if found is not None:  # else no occurrence: the anchor date stands in
+                unmoved = self.offset.apply(found[1], calendar)
         due = unmoved if calendar is None else calendar.next_working(unmoved)
         return due, unmoved, found
 
