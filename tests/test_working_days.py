@@ -435,3 +435,19 @@ def test_a_calendar_table_with_a_country():
         """)
     pack = lc.policies.parse_policies(text)
     assert pack.calendar == Calendar(country="GB", holidays=[FRIDAY - DAY])
+
+
+@pytest.mark.parametrize("workers", [[], ["--workers", "2"]])
+def test_lifecycle_due_calendar_country(tmp_path: Path, capsys, workers):
+    pytest.importorskip("holidays")
+    book = tmp_path / "book"
+    lc.write_book(lc.Book([_customer()], [PURCHASE]), book)
+    base = ["due", "--book", str(book), "--as-of", "2026-12-28", "--format", "csv", *workers]
+    assert main(base) == 0
+    assert "2026-12-25" in capsys.readouterr().out  # no calendar: due on Christmas Day
+    assert main([*base, "--calendar-country", "GB"]) == 0
+    assert "2026-12-29" not in capsys.readouterr().out  # due on Tuesday: not yet
+    assert main([*base, "--as-of", "2026-12-29", "--calendar-country", "GB"]) == 0
+    assert "moved from 2026-12-25" in capsys.readouterr().out
+    assert main([*base, "--calendar-country", "G B"]) == 1
+    assert "ISO 3166" in capsys.readouterr().err
