@@ -178,7 +178,11 @@ def test_a_policy_of_your_own_is_not_moved():
             return [lc.Verdict(policy="xmas", priority=5, status="due", due=FRIDAY, reason="xmas")]
 
     engine = lc.Engine([Christmas()], calendar=CHRISTMAS)
-    assert engine.agenda(lc.Book([_customer()], []), MONDAY).actions[0].due == FRIDAY
+    book = lc.Book([_customer()], [])
+    assert engine.agenda(book, MONDAY).actions[0].due == FRIDAY
+    # The laws hold for it, asked with a calendar or without.
+    lct.check_laws(Christmas(), book, MONDAY)
+    lct.check_laws(Christmas(), book, MONDAY, calendar=CHRISTMAS)
 
 
 # -- working days -------------------------------------------------------------------
@@ -385,6 +389,11 @@ def test_lifecycle_due_takes_the_calendar_of_the_policy_file(tmp_path: Path, cap
         ('[calendar]\n\ncountry = "XX"\n', "calendar.country", 3, "holidays package knows"),
         ('[calendar]\nweekends = ["sat"]\n', "calendar.weekends", 2, "is not a key here"),
         ('calendar = "GB"\n', "calendar", 1, "must be a table"),
+        ('calendar.weekend = "sat"\n', "calendar.weekend", 1, "must be a list"),
+        ('calendar = { country = "" }\n', "calendar.country", 1, "ISO 3166"),
+        # Quoted keys are not looked for: the table's line, or none, stands in.
+        ('[calendar]\n"weekends" = ["sat"]\n', "calendar.weekends", 1, "is not a key here"),
+        ('"calendar" = { weekends = ["sat"] }\n', "calendar.weekends", None, "is not a key"),
     ],
 )
 def test_bad_calendar_tables_name_line_and_key(text, key, line, problem):

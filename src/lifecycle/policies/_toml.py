@@ -614,17 +614,14 @@ def _with_calendar(policies: PolicySet, calendar: Calendar | None) -> PolicySet:
 
 def _calendar_line(lines: list[str], name: str) -> int | None:
     """The line of *name* in the ``[calendar]`` table (or of the table itself)."""
-    header = re.compile(r"^\s*\[\s*calendar\s*\]|^\s*calendar\s*=")
+    header = re.compile(r"^\s*\[\s*calendar\s*\]|^\s*calendar\s*[.=]")
     start = next((i for i, line in enumerate(lines) if header.match(line)), None)
     if start is None:
         return None
     assigned = re.compile(rf"(^|[{{,\s]){re.escape(name)}\s*=")
-    for i in range(start, len(lines)):
-        if i > start and re.match(r"\s*\[+\s*[A-Za-z_]", lines[i]):
-            break
-        if assigned.search(lines[i]):
-            return i + 1
-    return start + 1
+    table = re.compile(r"\s*\[+\s*[A-Za-z_]")  # the next table ends this one
+    stop = next((i for i in range(start + 1, len(lines)) if table.match(lines[i])), len(lines))
+    return next((i + 1 for i in range(start, stop) if assigned.search(lines[i])), start + 1)
 
 
 def load_policies(
