@@ -192,6 +192,20 @@ def test_incremental_equals_full_evaluation_with_any_policies(data: st.DataObjec
     _replay(engine, book, data.draw(events(book)))
 
 
+@settings(max_examples=40)
+@given(st.data())
+def test_incremental_equals_full_evaluation_with_calendars(data: st.DataObject) -> None:
+    """Due dates moved to working days (and working-day offsets) change on the right days."""
+    starter = data.draw(st.booleans())
+    engine = lc.Engine(
+        lc.starter_pack() if starter else _any_policies(data),
+        cap=data.draw(st.none() | st.integers(1, 3)),
+        calendar=data.draw(lct.calendars(min_value=LOW, max_value=HIGH)),
+    )
+    book = data.draw(lct.books(min_date=LOW, max_date=HIGH, max_customers=3))
+    _replay(engine, book, data.draw(events(book)))
+
+
 @settings(max_examples=30)  # each works out up to 61 agendas
 @given(st.data())
 def test_the_forecast_is_what_each_days_agenda_brings_due_with_any_policies(

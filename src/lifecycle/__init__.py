@@ -78,6 +78,7 @@ from lifecycle.policies import (
     restrict,
     score,
     starter_pack,
+    working_days,
 )
 from lifecycle.policy import Context, Policy, Status, Verdict
 from lifecycle.sample import SAMPLE_AS_OF, sample_book, sample_path, starter_pack_path
@@ -158,6 +159,7 @@ __all__ = [
     "starter_pack_path",
     "stream_book",
     "stream_book_sql",
+    "working_days",
     "write_agenda",
     "write_book",
 ]

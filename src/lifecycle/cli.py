@@ -49,6 +49,7 @@ from lifecycle._summary import render_table, summarize
 from lifecycle._validate import date_problem
 from lifecycle._version import __version__
 from lifecycle.book import Book, Timelines
+from lifecycle.calendar import Calendar
 from lifecycle.customers import Customer
 from lifecycle.decisions import Decision, Outcome
 from lifecycle.engine import Engine, Explanation, Forecast
@@ -132,6 +133,11 @@ def _parser() -> argparse.ArgumentParser:
     due = commands.add_parser("due", help="the actions due on a date (the agenda)")
     common(due, ("table", "csv", "json", "jsonl"))
     policies(due)
+    due.add_argument(
+        "--calendar-country",
+        metavar="CC",
+        help="move due dates off CC's public holidays and weekends (e.g. GB, US-CA)",
+    )
     due.add_argument(
         "--output",
         metavar="FILE",
@@ -276,6 +282,10 @@ def _engine(args: argparse.Namespace) -> Engine:
 
 def _due(args: argparse.Namespace, out: TextIO) -> int:
     engine = _engine(args)
+    if args.calendar_country is not None:
+        # On top of the policy file's [calendar] table, if it has one.
+        calendar = attrs.evolve(engine.calendar or Calendar(), country=args.calendar_country)
+        engine = attrs.evolve(engine, calendar=calendar)
     if args.capacity is not None:
         engine = attrs.evolve(engine, capacity=args.capacity)
     fmt: _agenda_output.OutputFormat = args.format

@@ -178,7 +178,8 @@ class Engine:
         calendar: The working days (a `Calendar`): a due date on a day off
             moves to the next working day; a customer whose ``country``
             attribute names a country gets its public holidays. ``None``
-            (default): every day is a working day.
+            (default): the policy set's (a policy file's ``[calendar]``
+            table), else every day is a working day.
         capacity: At most this many actions per owner on one agenda, after
             the per-customer cap, taken in agenda order: one number for every
             owner, or a mapping of owner to number (owners it leaves out, and
@@ -208,6 +209,9 @@ class Engine:
         # Names are checked here, once, when every policy can tell them;
         # otherwise the verdicts are checked as they come.
         object.__setattr__(self, "_check_names", self._policies.names is None)
+        if self.calendar is None:
+            # A policy file's [calendar] table, unless the engine was given its own.
+            object.__setattr__(self, "calendar", self._policies.calendar)
         _unique([n for p in self._policies for n in evaluator(p).names or ()])
 
     @property

@@ -8,8 +8,8 @@ The top-level package re-exports the most used of them (`lifecycle.policy`,
   `restrict` (a `Restricted`), `starter_pack`;
 - **anchors** (where the clock starts): `first`, `last`, `customer_since`,
   `contract_end`, `latest`, and the `Anchor` protocol;
-- **offsets and recurrence**: `days`, `weeks`, `months`, `years` (an `Offset`),
-  `every` (a `Recurrence`), `earliest`;
+- **offsets and recurrence**: `days`, `weeks`, `months`, `years`,
+  `working_days` (an `Offset`), `every` (a `Recurrence`), `earliest`;
 - **conditions**: `condition`, `score`, `segment`, `attribute`, `in_stage`,
   `tagged`, `exists`, `churned`, `health_is`, `all_of`, `any_of`, `not_`, and
   the `Condition` type;
@@ -82,6 +82,7 @@ from lifecycle.policies._time import (
     every,
     months,
     weeks,
+    working_days,
     years,
 )
 from lifecycle.policies._toml import ENTRY_POINT_GROUP, load_policies, parse_policies
@@ -143,5 +144,6 @@ __all__ = [
     "starter_pack",
     "tagged",
     "weeks",
+    "working_days",
     "years",
 ]

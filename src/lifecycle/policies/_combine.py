@@ -6,6 +6,7 @@ from collections.abc import Iterable, Iterator
 
 import attrs
 
+from lifecycle.calendar import Calendar
 from lifecycle.errors import InvalidValueError
 from lifecycle.policies._conditions import Condition
 from lifecycle.policies._evaluation import (
@@ -39,9 +40,16 @@ class PolicySet(Evaluated):
     """Several policies acting as one: its verdicts are its members' verdicts, in order.
 
     Build one with `policy_set`; iterate it to get the members.
+
+    Attributes:
+        policies: The members, in order.
+        calendar: The working days its policy file names (its ``[calendar]``
+            table), if any: an `Engine` given no calendar of its own uses it.
+            The set's verdicts asked directly (``verdicts``) do not use it.
     """
 
     policies: tuple[Policy, ...]
+    calendar: Calendar | None = attrs.field(default=None, kw_only=True)
     _members: tuple[Evaluator, ...] = attrs.field(init=False, eq=False, hash=False, repr=False)
     _names: tuple[str, ...] | None = attrs.field(init=False, eq=False, hash=False, repr=False)
 
@@ -61,7 +69,13 @@ class PolicySet(Evaluated):
         """Ask every member (see `lifecycle.policies.Evaluator`); the earliest change counts."""
         if context.memo is None:
             # One memo for all members: an anchor several policies share is looked up once.
-            context = Context(context.customer, context.timeline, context.as_of, memo={})
+            context = Context(
+                context.customer,
+                context.timeline,
+                context.as_of,
+                memo={},
+                calendar=context.calendar,
+            )
         found: list[Verdict] = []
         change = None
         for member in self._members:
@@ -89,8 +103,12 @@ class PolicySet(Evaluated):
 def policy_set(*policies: Policy | Iterable[Policy]) -> PolicySet:
     """Combine policies (or iterables of them, such as another set) into one policy.
 
+    A set's calendar (from a policy file's ``[calendar]`` table) carries over
+    to the combined set; sets with different calendars cannot be combined.
+
     Raises:
-        InvalidValueError: for anything that does not meet the `Policy` protocol.
+        InvalidValueError: for anything that does not meet the `Policy` protocol,
+            or sets with different calendars.
 
     Examples:
         >>> import lifecycle as lc
@@ -100,19 +118,29 @@ def policy_set(*policies: Policy | Iterable[Policy]) -> PolicySet:
         10
     """
     flat: list[object] = []
-    _flatten(policies, flat)
-    return PolicySet(_check(flat))
+    calendars: set[Calendar] = set()
+    _flatten(policies, flat, calendars)
+    if len(calendars) > 1:
+        raise InvalidValueError(
+            "calendar",
+            sorted(map(repr, calendars)),
+            "the sets combined name different calendars: give the engine one",
+        )
+    calendar = calendars.pop() if calendars else None
+    return PolicySet(_check(flat), calendar=calendar)
 
 
-def _flatten(items: Iterable[object], into: list[object]) -> None:
+def _flatten(items: Iterable[object], into: list[object], calendars: set[Calendar]) -> None:
     # Sets (and lists of them) are flattened, so composition is associative.
     for item in items:
         if isinstance(item, PolicySet):
             into.extend(item.policies)
+            if item.calendar is not None:
+                calendars.add(item.calendar)
         elif isinstance(item, Policy):
             into.append(item)
         elif isinstance(item, Iterable) and not isinstance(item, str):
-            _flatten(item, into)
+            _flatten(item, into, calendars)
         else:
             into.append(item)
 
@@ -141,7 +169,9 @@ class Restricted(Evaluated):
         too, while the due ones (none) change only with the condition.
         """
         condition = self.condition
-        bare = Context(context.customer, context.timeline, context.as_of, None, context.memo)
+        bare = Context(
+            context.customer, context.timeline, context.as_of, None, context.memo, context.calendar
+        )
         change = condition.next_change(bare) if changes else None
         if condition(bare):
             verdicts, when = self._inner.evaluate(context, due_only=due_only, changes=changes)

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Literal
 
 import attrs
 
+from lifecycle.errors import InvalidValueError
 from lifecycle.policies._time import check_span
 from lifecycle.policy import Anchored
 from lifecycle.timeline import Timeline
-from lifecycle.touchpoints import Direction, Kind, Touchpoint, to_direction, to_kind
+from lifecycle.touchpoints import Channel, Direction, Kind, Touchpoint, to_direction, to_kind
 
 __all__ = [
     "Fulfilment",
@@ -46,6 +48,13 @@ class WindowStart:
             return anchor.touchpoint.at + shift
         # A field anchor has no instant: its whole day counts.
         return (due if self.base == "due" else anchor.date) + shift
+
+    def window(self, timeline: Timeline, anchor: Anchored, due: dt.date) -> Timeline:
+        """Return the touchpoints of *timeline* in the window."""
+        start = self._from(anchor, due)
+        if isinstance(start, dt.datetime):
+            return timeline.after(start, inclusive=self.inclusive)
+        return timeline.since(start)
 
     def position(self, timeline: Timeline, anchor: Anchored, due: dt.date) -> int:
         """Return where, in *timeline*, the touchpoints that count start."""
@@ -128,6 +137,8 @@ class Fulfilment:
     kinds: tuple[Kind, ...]
     direction: Direction | None
     since: WindowStart
+    #: Only touchpoints on these channels close it (empty: any channel).
+    channels: frozenset[Channel] = attrs.field(default=frozenset(), kw_only=True)
     #: What closes the action, e.g. ``"outbound touchpoint"`` (worked out once:
     #: every due verdict's reason says it).
     description: str = attrs.field(init=False, eq=False, hash=False, repr=False)
@@ -135,12 +146,31 @@ class Fulfilment:
     def __attrs_post_init__(self) -> None:
         what = " or ".join(k.name for k in self.kinds) if self.kinds else "touchpoint"
         described = f"{self.direction.value} {what}" if self.direction else what
+        if self.channels:
+            described += " by " + " or ".join(sorted(c.value for c in self.channels))
         object.__setattr__(self, "description", described)
 
     def find(self, timeline: Timeline, anchor: Anchored, due: dt.date) -> Touchpoint | None:
         """Return the earliest touchpoint that fulfils the action, or ``None``."""
+        if self.channels:
+            return self._on_channels(self.since.window(timeline, anchor, due))
         start = self.since.position(timeline, anchor, due)
         return timeline.earliest_from(start, self.kinds, self.direction)
+
+    def _on_channels(self, window: Timeline) -> Touchpoint | None:
+        channels = self.channels
+
+        def on_channel(touchpoint: Touchpoint) -> bool:
+            return touchpoint.channel in channels
+
+        found = [
+            window.first(kind, direction=self.direction, where=on_channel)
+            for kind in self.kinds or (None,)
+        ]
+        # Touchpoints are ordered by instant, then id: the smallest is the earliest.
+        return min(
+            (tp for tp in found if tp is not None), key=lambda tp: (tp.at, tp.id), default=None
+        )
 
     def missing(self, anchor: Anchored, due: dt.date) -> str:
         """How its absence reads in a reason: ``"no outbound touchpoint since"``."""
@@ -148,13 +178,18 @@ class Fulfilment:
 
 
 def fulfilled_by(
-    *kinds: Kind | str, direction: Direction | str | None = None, since: WindowStart | None = None
+    *kinds: Kind | str,
+    direction: Direction | str | None = None,
+    channels: Iterable[Channel | str] = (),
+    since: WindowStart | None = None,
 ) -> Fulfilment:
     """Say which touchpoint closes an action.
 
     Args:
         kinds: Touchpoint kinds that count (none given: any kind).
         direction: Only inbound or only outbound touchpoints count.
+        channels: Only touchpoints on these channels count ("unless we
+            called": ``channels=["phone"]``); none given: any channel.
         since: Where the window of touchpoints that count starts: `from_anchor`,
             `from_anchor_date` or `from_due` (default: ``from_anchor()``, strictly
             after the anchor's instant).
@@ -164,9 +199,28 @@ def fulfilled_by(
         'outbound touchpoint'
         >>> fulfilled_by("renewal", "cancellation", since=from_anchor_date(days=-365)).description
         'renewal or cancellation'
+        >>> fulfilled_by(direction="outbound", channels=["phone", "meeting"]).description
+        'outbound touchpoint by meeting or phone'
+
+    Raises:
+        InvalidValueError: for an unknown kind, direction or channel.
     """
     return Fulfilment(
         kinds=tuple(to_kind(k) for k in kinds),
         direction=None if direction is None else to_direction(direction),
         since=since if since is not None else from_anchor(),
+        channels=_to_channels(channels),
     )
+
+
+def _to_channels(channels: Iterable[Channel | str]) -> frozenset[Channel]:
+    if isinstance(channels, str):
+        channels = [channels]
+    found: set[Channel] = set()
+    for channel in channels:
+        try:
+            found.add(Channel(channel))
+        except ValueError:
+            known = ", ".join(c.value for c in Channel)
+            raise InvalidValueError("channels", channel, f"is not a channel ({known})") from None
+    return frozenset(found)

@@ -8,12 +8,13 @@ import attrs
 
 from lifecycle._frozendict import SmallFrozenDict
 from lifecycle._validate import check_day, check_id, check_priority
+from lifecycle.calendar import Calendar
 from lifecycle.customers import Customer
 from lifecycle.policies._anchors import Anchor, anchor_kinds, date_free
 from lifecycle.policies._conditions import Condition
 from lifecycle.policies._evaluation import EVERYTHING, Evaluated, Evaluation, Reads
 from lifecycle.policies._fulfilment import Fulfilment
-from lifecycle.policies._time import ONE_DAY, Offset, Recurrence, earliest
+from lifecycle.policies._time import ONE_DAY, Offset, Recurrence, due_date, earliest
 from lifecycle.policy import Anchored, Context, Status, Verdict, new_verdict
 from lifecycle.timeline import Timeline
 from lifecycle.touchpoints import Touchpoint
@@ -121,7 +122,9 @@ class RulePolicy(Evaluated):
             return (self._verdict(Status.NOT_APPLICABLE, None, reason, {}),), change
         when = self.when
         if when is not None:
-            anchored_context = Context(context.customer, timeline, as_of, anchored, context.memo)
+            anchored_context = Context(
+                context.customer, timeline, as_of, anchored, context.memo, context.calendar
+            )
             if changes:
                 change = earliest(change, when.next_change(anchored_context))
             if not when(anchored_context):
@@ -131,18 +134,21 @@ class RulePolicy(Evaluated):
                 reason = f"{label}: not {when.description}"
                 facts = self._facts(anchored, label)
                 return (self._verdict(Status.NOT_APPLICABLE, None, reason, facts),), change
-        due, occurrence = self._due_date(anchored, as_of)
+        calendar = context.calendar
+        due, unmoved, occurrence = self._due_date(anchored, as_of, calendar)
         if changes and self.recurs is not None:
             # The occurrence counted moves on once the next one has come and is due.
             following = self.recurs.following(anchored.date, occurrence)
             if following is not None:
-                change = earliest(change, max(following, self.offset.apply(following)))
+                change = earliest(
+                    change, max(following, due_date(self.offset, following, calendar))
+                )
         if due > as_of:
             if changes:
                 change = earliest(change, due)
             if due_only:
                 return (), change
-        done, last_day = self._closing(timeline, anchored, due)
+        done, last_day = self._closing(timeline, anchored, due, calendar)
         # Fulfilled or expired stays so until the due date moves.
         if done is not None:
             status = Status.FULFILLED
@@ -160,6 +166,7 @@ class RulePolicy(Evaluated):
             status=status,
             anchored=anchored,
             due=due,
+            unmoved=unmoved,
             occurrence=occurrence,
             done=done,
             last_day=last_day,
@@ -168,13 +175,16 @@ class RulePolicy(Evaluated):
         return (verdict,), change
 
     def _closing(
-        self, timeline: Timeline, anchored: Anchored, due: dt.date
+        self, timeline: Timeline, anchored: Anchored, due: dt.date, calendar: Calendar | None
     ) -> tuple[Touchpoint | None, dt.date | None]:
-        """The touchpoint that fulfilled the action, and its last due day (each if any)."""
+        """The touchpoint that fulfilled the action, and its last due day (each if any).
+
+        Both count from the due date as moved to a working day.
+        """
         done = (
             None if self.fulfilled_by is None else self.fulfilled_by.find(timeline, anchored, due)
         )
-        return done, None if self.expires is None else self.expires.apply(due)
+        return done, None if self.expires is None else self.expires.apply(due, calendar)
 
     def _explained(
         self,
@@ -182,6 +192,7 @@ class RulePolicy(Evaluated):
         status: Status,
         anchored: Anchored,
         due: dt.date,
+        unmoved: dt.date,
         occurrence: tuple[int, dt.date] | None,
         done: Touchpoint | None,
         last_day: dt.date | None,
@@ -191,6 +202,9 @@ class RulePolicy(Evaluated):
         facts = self._facts(anchored, label)
         facts["due"] = due
         timing = self._timing(anchored, due, occurrence)
+        if unmoved != due:
+            facts["moved_from"] = unmoved
+            timing = f"{timing} (moved from {unmoved.isoformat()}, not a working day)"
         reason = f"{label}; {timing}"
         if self.fulfilled_by is not None:
             facts["fulfilment"] = self.fulfilled_by.description
@@ -218,17 +232,26 @@ class RulePolicy(Evaluated):
         return facts
 
     def _due_date(
-        self, anchored: Anchored, as_of: dt.date
-    ) -> tuple[dt.date, tuple[int, dt.date] | None]:
-        """Return the due date, and the occurrence (k, date) it belongs to if recurring."""
+        self, anchored: Anchored, as_of: dt.date, calendar: Calendar | None
+    ) -> tuple[dt.date, dt.date, tuple[int, dt.date] | None]:
+        """Return the due date, the date before a calendar moved it, and the occurrence.
+
+        The occurrence, (k, date), is the one the due date belongs to if the
+        policy recurs. With a *calendar*, a due date on a day off moves to the
+        next working day (each occurrence's, for a recurring policy).
+        """
+        found = None
+        unmoved = anchored.date
         if self.recurs is None:
-            return self.offset.apply(anchored.date), None
-        # The latest occurrence whose due date has come, else the first one ahead.
-        found = self.recurs.latest_due(anchored.date, as_of, self.offset)
-        found = found or self.recurs.first(anchored.date)
-        if found is None:
-            return anchored.date, None
-        return self.offset.apply(found[1]), found
+            unmoved = self.offset.apply(unmoved, calendar)
+        else:
+            # The latest occurrence whose due date has come, else the first one ahead.
+            found = self.recurs.latest_due(unmoved, as_of, self.offset, calendar)
+            found = found or self.recurs.first(unmoved)
+            if found is not None:  # else no occurrence: the anchor date stands in
+                unmoved = self.offset.apply(found[1], calendar)
+        due = unmoved if calendar is None else calendar.next_working(unmoved)
+        return due, unmoved, found
 
     def _timing(
         self, anchored: Anchored, due: dt.date, occurrence: tuple[int, dt.date] | None

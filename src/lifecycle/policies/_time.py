@@ -18,6 +18,7 @@ import attrs
 from dateutil.relativedelta import relativedelta
 from dateutil.rrule import rrule, rruleset
 
+from lifecycle.calendar import Calendar
 from lifecycle.errors import InvalidValueError
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "every",
     "months",
     "weeks",
+    "working_days",
     "years",
 ]
 
@@ -123,20 +125,26 @@ def _plural(n: int, unit: str) -> str:
 class Offset:
     """A calendar offset such as "7 days after" or "60 days before".
 
-    Build one with `days`, `weeks`, `months` or `years`; a negative amount
-    means *before*. Months and years follow `dateutil.relativedelta`: from
-    31 January one month later is 28 (or 29) February, and from 29 February
-    one year later is 28 February.
+    Build one with `days`, `weeks`, `months`, `years` or `working_days`; a
+    negative amount means *before*. Months and years follow
+    `dateutil.relativedelta`: from 31 January one month later is 28 (or 29)
+    February, and from 29 February one year later is 28 February.
 
     Attributes:
         years: Whole years.
         months: Whole months.
         days: Whole days.
+        working_days: Whole working days of the customer's calendar (alone:
+            not with years, months or days); without a calendar every day
+            is a working day.
     """
 
     years: int = attrs.field(default=0, validator=lambda _, a, v: check_span(a.name, v))
     months: int = attrs.field(default=0, validator=lambda _, a, v: check_span(a.name, v))
     days: int = attrs.field(default=0, validator=lambda _, a, v: check_span(a.name, v))
+    working_days: int = attrs.field(
+        default=0, kw_only=True, validator=lambda _, a, v: check_span("days", v, field=a.name)
+    )
     _delta: relativedelta | dt.timedelta = attrs.field(init=False, eq=False, hash=False, repr=False)
     #: How the offset reads: ``"7 days after"``, ``"60 days before"``, ``"on"``.
     description: str = attrs.field(init=False, eq=False, hash=False, repr=False)
@@ -150,35 +158,53 @@ class Offset:
                 (self.years, self.months, self.days),
                 "is too long: years, months and days together span at most 100 years",
             )
+        if self.working_days and (self.years or self.months or self.days):
+            raise InvalidValueError(
+                "offset",
+                (self.years, self.months, self.days, self.working_days),
+                "counts working days alone, not with years, months or days",
+            )
         # Whole days are exact with timedelta (and far cheaper on a hot path);
-        # months and years need relativedelta's calendar rules.
+        # months and years need relativedelta's calendar rules. Without a
+        # calendar every day is a working day.
         delta: relativedelta | dt.timedelta = (
             relativedelta(years=self.years, months=self.months, days=self.days)
             if self.years or self.months
-            else dt.timedelta(days=self.days)
+            else dt.timedelta(days=self.days + self.working_days)
         )
         object.__setattr__(self, "_delta", delta)
         object.__setattr__(self, "description", self._describe())
 
     def _describe(self) -> str:
-        parts = [(self.years, "year"), (self.months, "month"), (self.days, "day")]
+        parts = [
+            (self.years, "year"),
+            (self.months, "month"),
+            (self.days, "day"),
+            (self.working_days, "working day"),
+        ]
         amounts = [(n, unit) for n, unit in parts if n]
         if not amounts:
             return "on"
         sign = "before" if amounts[0][0] < 0 else "after"
         return " ".join(_plural(abs(n), unit) for n, unit in amounts) + f" {sign}"
 
-    def apply(self, day: dt.date) -> dt.date:
-        """Return *day* moved by this offset.
+    def apply(self, day: dt.date, calendar: Calendar | None = None) -> dt.date:
+        """Return *day* moved by this offset (working days by *calendar*'s).
 
         Examples:
             >>> years(1).apply(dt.date(2024, 2, 29))
             datetime.date(2025, 2, 28)
+            >>> from lifecycle.calendar import Calendar
+            >>> christmas = Calendar(holidays=[dt.date(2026, 12, 25)])
+            >>> working_days(1).apply(dt.date(2026, 12, 24), christmas)
+            datetime.date(2026, 12, 28)
 
         Raises:
             InvalidValueError: if the result is past Python's dates (years 1 to
                 9999); a day within `lifecycle.limits` never is.
         """
+        if self.working_days and calendar is not None:
+            return calendar.add_working_days(day, self.working_days)
         try:
             moved: dt.date = day + self._delta
         except (OverflowError, ValueError):  # timedelta's and relativedelta's
@@ -219,6 +245,44 @@ def years(n: int) -> Offset:
     return Offset(years=check_span("years", n))
 
 
+def due_date(offset: Offset, day: dt.date, calendar: Calendar | None) -> dt.date:
+    """Return the due date *offset* after *day*: with a *calendar*, moved to a working day.
+
+    A due date on a day off moves to the next working day (``decisions.md``,
+    "Working days"); without a calendar every day is a working day.
+
+    Examples:
+        >>> from lifecycle.calendar import Calendar
+        >>> due_date(days(7), dt.date(2026, 12, 18), Calendar(holidays=[dt.date(2026, 12, 25)]))
+        datetime.date(2026, 12, 28)
+    """
+    unmoved = offset.apply(day, calendar)
+    return unmoved if calendar is None else calendar.next_working(unmoved)
+
+
+def working_days(n: int) -> Offset:
+    """Return an offset of *n* working days (negative: before), at most 36,525 either way.
+
+    The *n*-th working day after the anchor date (the anchor date itself not
+    counted), by the customer's calendar (see `lifecycle.Calendar`); without
+    a calendar every day is a working day, so it is ``days(n)``.
+
+    Raises:
+        InvalidValueError: if *n* is not a whole number, or is beyond 36,525.
+
+    Examples:
+        >>> working_days(5).description
+        '5 working days after'
+        >>> from lifecycle.calendar import Calendar
+        >>> friday = dt.date(2026, 12, 18)
+        >>> working_days(5).apply(friday, Calendar(holidays=[dt.date(2026, 12, 25)]))
+        datetime.date(2026, 12, 28)
+        >>> working_days(5).apply(friday)
+        datetime.date(2026, 12, 23)
+    """
+    return Offset(working_days=check_span("days", n, field="working_days"))
+
+
 def rule_text(rule: rrule | None) -> str | None:
     """The rule's RFC 5545 ``RRULE`` text, without its start: what makes two rules equal."""
     if rule is None:
@@ -249,6 +313,8 @@ class Recurrence:
             step = self.step
             if min(step.years, step.months, step.days) < 0 or step == Offset():
                 raise InvalidValueError("step", step, "must be a positive step")
+            if step.working_days:
+                raise InvalidValueError("step", step, "counts calendar days, not working days")
             object.__setattr__(self, "_until", None)
             return
         if self.step != Offset():
@@ -294,20 +360,21 @@ class Recurrence:
         return (k, self._nth(base, k)) if k >= 1 else None
 
     def latest_due(
-        self, base: dt.date, as_of: dt.date, offset: Offset
+        self, base: dt.date, as_of: dt.date, offset: Offset, calendar: Calendar | None = None
     ) -> tuple[int, dt.date] | None:
         """Return (k, date) of the latest occurrence on or before *as_of* due by then, if any.
 
-        An occurrence is due by *as_of* when *offset* moves it to *as_of* or before.
+        An occurrence is due by *as_of* when *offset* moves it to *as_of* or
+        before (and, with a *calendar*, on to the next working day: see `due_date`).
         """
         if self.rule is not None:
             dates = self._dates(self.rule, base, as_of)
             for k in range(bisect_right(dates, as_of), 0, -1):
-                if offset.apply(dates[k - 1]) <= as_of:
+                if due_date(offset, dates[k - 1], calendar) <= as_of:
                     return k, dates[k - 1]
             return None
         found = self.latest(base, as_of)
-        while found is not None and offset.apply(found[1]) > as_of:
+        while found is not None and due_date(offset, found[1], calendar) > as_of:
             found = self.latest(base, found[1] - ONE_DAY)
         return found
 

@@ -1,7 +1,8 @@
 """Policies as configuration: build policies from a TOML file, strictly and safely.
 
 A policy file is a list of ``[[policy]]`` tables built from the same building
-blocks as the Python API. Loading never evaluates code: the only way to bring
+blocks as the Python API, and an optional ``[calendar]`` table naming the
+working days. Loading never evaluates code: the only way to bring
 in a Python policy is a ``use = "name"`` entry naming an entry point the user
 registered in the ``lifecycle.policies`` group. Every problem in the file is
 collected and reported at once, each with its line and key.
@@ -9,6 +10,7 @@ collected and reported at once, each with its line and key.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import tomllib
@@ -17,8 +19,10 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any, TypeVar
 
+import attrs
 from dateutil.rrule import rrulestr
 
+from lifecycle.calendar import Calendar
 from lifecycle.errors import LifecycleError, PolicyFileError, PolicyProblem
 from lifecycle.policies._anchors import (
     Anchor,
@@ -62,6 +66,7 @@ from lifecycle.policies._time import (
     shown,
     too_long,
     weeks,
+    working_days,
     years,
 )
 from lifecycle.policy import Policy
@@ -75,7 +80,7 @@ ENTRY_POINT_GROUP = "lifecycle.policies"
 
 T = TypeVar("T")
 
-_DURATION = re.compile(r"\s*([+-]?)(\d+)\s+(day|week|month|year)s?\s*\Z")
+_DURATION = re.compile(r"\s*([+-]?)(\d+)\s+(working\s+day|day|week|month|year)s?\s*\Z")
 
 #: How deep tables and arrays may nest in a policy file (a real one needs about ten).
 MAX_DEPTH = 32
@@ -114,17 +119,24 @@ class _Reader:
         match = _DURATION.match(text)
         if match is None:
             raise _Invalid(
-                key, value, "is not a duration such as '7 days', '-60 days', '3 months' or '1 year'"
+                key,
+                value,
+                "is not a duration such as '7 days', '-60 days', '3 months', '1 year' "
+                "or '5 working days'",
             )
         sign, digits, unit = match.groups()
         if days_only and unit != "day":
             raise _Invalid(key, value, "must be a whole number of days, e.g. '-180 days'")
+        working = unit.startswith("working")
+        unit = "day" if working else unit
         limit = MAX_SPAN[f"{unit}s"]
         # Compare the digits before converting: a 5,000-digit number is no int to Python.
         digits = digits.lstrip("0") or "0"
         if len(digits) > len(str(limit)) or int(digits) > limit:
             raise _Invalid(key, value, too_long(f"{unit}s"))
         amount = -int(digits) if sign == "-" else int(digits)
+        if working:
+            return working_days(amount)
         return {"day": days, "week": weeks, "month": months, "year": years}[unit](amount)
 
     # -- blocks -------------------------------------------------------------------
@@ -245,15 +257,19 @@ class _Reader:
         return tagged(_text(f"{key}.tag", spec["tag"]), within_days=within, kind=kind)
 
     def fulfilment(self, key: str, value: object) -> Fulfilment:
-        table = _table(key, value, "a table with kinds, direction and since")
-        _only(key, table, ("kinds", "direction", "since"))
+        table = _table(key, value, "a table with kinds, direction, channels and since")
+        _only(key, table, ("kinds", "direction", "channels", "since"))
         kinds = [
             self.kind(f"{key}.kinds[{i}]", k)
             for i, k in enumerate(_list(f"{key}.kinds", table.get("kinds", [])))
         ]
         direction = self.direction(f"{key}.direction", table.get("direction"))
+        channels = [
+            _text(f"{key}.channels[{i}]", c)
+            for i, c in enumerate(_list(f"{key}.channels", table.get("channels", [])))
+        ]
         window = self.window_start(f"{key}.since", table["since"]) if "since" in table else None
-        return fulfilled_by(*kinds, direction=direction, since=window)
+        return fulfilled_by(*kinds, direction=direction, channels=channels, since=window)
 
     def window_start(self, key: str, value: object) -> WindowStart:
         table = _table(key, value, "a table with one of anchor, anchor_date or due")
@@ -284,6 +300,8 @@ class _Reader:
             except LifecycleError as e:
                 raise _Invalid(f"{key}.rrule", text, _problem_of(e)) from None
         step = self.duration(key, value)
+        if step.working_days:
+            raise _Invalid(key, value, "must count calendar days, not working days")
         if (
             step.years < 0
             or step.months < 0
@@ -475,6 +493,8 @@ def _line_of(text: str, key: str) -> int | None:
     opening a table) within that policy's block.
     """
     lines = text.splitlines()
+    if key.startswith("calendar."):
+        return _calendar_line(lines, key.removeprefix("calendar."))
     match = re.match(r"policy\[(\d+)\]\.?(.*)", key)
     if match is None:  # a top-level key
         top = re.compile(rf"^\s*(\[+\s*)?{re.escape(key)}\b")
@@ -535,6 +555,7 @@ def parse_policies(
         )
     reader = _Reader(kind_table(kinds), lifecycle)
     built: list[Policy] = []
+    calendar = reader.attempt(lambda: _calendar(data.pop("calendar", None)))
     unknown = [k for k in data if k != "policy"]
     for k in unknown:
         reader.problems.append(
@@ -562,7 +583,45 @@ def parse_policies(
                 for p in reader.problems
             ],
         )
-    return policy_set(built)
+    return _with_calendar(policy_set(built), calendar)
+
+
+# -- the [calendar] table ---------------------------------------------------------------
+
+_CALENDAR_KEYS = ("weekend", "holidays", "country")
+
+
+def _calendar(value: object) -> Calendar | None:
+    """The working days a ``[calendar]`` table names (``None``: no table)."""
+    if value is None:
+        return None
+    table = _table("calendar", value, "a table with weekend, holidays and country")
+    _only("calendar", table, _CALENDAR_KEYS)
+    for k, v in table.items():
+        try:
+            one = Calendar.from_mapping({k: v})
+            if one.country is not None:
+                # Refuse an unknown country now, not on the first date it is asked about.
+                Calendar(country=one.country).is_working(dt.date(2000, 1, 3))  # a Monday
+        except LifecycleError as e:
+            raise _Invalid(f"calendar.{k}", getattr(e, "value", v), _problem_of(e)) from None
+    return Calendar.from_mapping(table)
+
+
+def _with_calendar(policies: PolicySet, calendar: Calendar | None) -> PolicySet:
+    return policies if calendar is None else attrs.evolve(policies, calendar=calendar)
+
+
+def _calendar_line(lines: list[str], name: str) -> int | None:
+    """The line of *name* in the ``[calendar]`` table (or of the table itself)."""
+    header = re.compile(r"^\s*\[\s*calendar\s*\]|^\s*calendar\s*[.=]")
+    start = next((i for i, line in enumerate(lines) if header.match(line)), None)
+    if start is None:
+        return None
+    assigned = re.compile(rf"(^|[{{,\s]){re.escape(name)}\s*=")
+    table = re.compile(r"\s*\[+\s*[A-Za-z_]")  # the next table ends this one
+    stop = next((i for i in range(start + 1, len(lines)) if table.match(lines[i])), len(lines))
+    return next((i + 1 for i in range(start, stop) if assigned.search(lines[i])), start + 1)
 
 
 def load_policies(

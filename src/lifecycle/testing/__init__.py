@@ -14,6 +14,7 @@ Examples:
 """
 
 from lifecycle.testing._books import SITUATIONS, books
+from lifecycle.testing._calendars import calendars
 from lifecycle.testing._contract import (
     LAWS,
     AgendaMaker,
@@ -51,6 +52,7 @@ __all__ = [
     "attributes",
     "aware_datetimes",
     "books",
+    "calendars",
     "channels",
     "check_laws",
     "check_policy",

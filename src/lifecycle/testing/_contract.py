@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Protocol
 
@@ -14,15 +15,24 @@ from hypothesis import strategies as st
 
 from lifecycle.agenda import Agenda
 from lifecycle.book import Book
+from lifecycle.calendar import Calendar
 from lifecycle.customers import Customer
 from lifecycle.decisions import Decision
 from lifecycle.engine import Engine
 from lifecycle.errors import InvalidValueError
-from lifecycle.policies import PolicySet, RulePolicy, next_change, policy_set, starter_pack
-from lifecycle.policy import Policy, Status, Verdict
+from lifecycle.policies import (
+    PolicySet,
+    RulePolicy,
+    evaluator,
+    next_change,
+    policy_set,
+    starter_pack,
+)
+from lifecycle.policy import Context, Policy, Status, Verdict
 from lifecycle.testing._books import books as _books
 from lifecycle.testing._strategies import local_dates
-from lifecycle.touchpoints import Direction, Kind, Touchpoint, to_direction, to_kind
+from lifecycle.timeline import Timeline
+from lifecycle.touchpoints import Channel, Direction, Kind, Touchpoint, to_direction, to_kind
 
 __all__ = [
     "LAWS",
@@ -82,6 +92,7 @@ class _Trial:
     others: tuple[Policy, ...]
     engine: Callable[[Sequence[Policy]], AgendaMaker]
     fulfil: Fulfil | None
+    calendar: Calendar | None = None
 
     @property
     def name(self) -> str:
@@ -90,11 +101,32 @@ class _Trial:
     def fail(self, law: str, detail: str) -> PolicyContractError:
         return PolicyContractError(law, self.name, self.as_of, self.book, detail)
 
-    def verdicts(self, book: Book, as_of: dt.date, policy: Policy | None = None) -> list[Verdict]:
+    def ask(
+        self,
+        customer: Customer,
+        visible: Timeline,
+        as_of: dt.date,
+        policy: Policy | None = None,
+        *,
+        due_only: bool = False,
+    ) -> list[Verdict]:
+        """The verdicts, as the engine asks for them: with the customer's calendar, if any."""
         chosen = self.policy if policy is None else policy
+        if self.calendar is None:
+            # Asked for the due ones only where the policy offers due_verdicts.
+            method = chosen.due_verdicts if due_only else chosen.verdicts  # type: ignore[attr-defined]
+            return list(method(customer, visible, as_of))
+        context = self.context(customer, visible, as_of)
+        return list(evaluator(chosen).evaluate(context, due_only=due_only, changes=False)[0])
+
+    def context(self, customer: Customer, visible: Timeline, as_of: dt.date) -> Context:
+        calendar = None if self.calendar is None else self.calendar.for_customer(customer)
+        return Context(customer, visible, as_of, None, {}, calendar)
+
+    def verdicts(self, book: Book, as_of: dt.date, policy: Policy | None = None) -> list[Verdict]:
         found: list[Verdict] = []
         for customer, timeline in book.items():
-            found.extend(chosen.verdicts(customer, timeline.until(as_of), as_of))
+            found.extend(self.ask(customer, timeline.until(as_of), as_of, policy))
         return found
 
     def agenda(self, policies: Sequence[Policy], book: Book | None = None) -> Agenda:
@@ -136,7 +168,7 @@ def _well_formed(trial: _Trial) -> None:
     as_of = trial.as_of
     for customer, timeline in trial.book.items():
         visible = timeline.until(as_of)
-        found = list(trial.policy.verdicts(customer, visible, as_of))
+        found = trial.ask(customer, visible, as_of)
         names = [getattr(v, "policy", None) for v in found]  # a non-verdict fails below
         for verdict in found:
             problem = _malformed(verdict, as_of, trial.policy)
@@ -144,10 +176,9 @@ def _well_formed(trial: _Trial) -> None:
                 raise trial.fail("well_formed", f"for {customer.id}: {problem}")
         if len(set(names)) != len(names):
             raise trial.fail("well_formed", f"for {customer.id}: two verdicts share a name {names}")
-        fast = getattr(trial.policy, "due_verdicts", None)
-        if fast is not None:
+        if trial.calendar is not None or hasattr(trial.policy, "due_verdicts"):
             due = [v for v in found if v.status is Status.DUE]
-            offered = list(fast(customer, visible, as_of))
+            offered = trial.ask(customer, visible, as_of, due_only=True)
             if offered != due:
                 raise trial.fail(
                     "well_formed",
@@ -319,10 +350,14 @@ def _decisions(trial: _Trial) -> None:
         )
 
 
-def _fulfilment_of(trial: _Trial, verdict: Verdict) -> tuple[Kind, Direction] | None:
+#: What closes a due verdict, as the fulfilment law plays it: kind, direction, channel.
+_Closing = tuple[Kind, Direction, Channel]
+
+
+def _fulfilment_of(trial: _Trial, verdict: Verdict) -> _Closing | None:
     if trial.fulfil is not None:
         hint = trial.fulfil(verdict)
-        return None if hint is None else (to_kind(hint[0]), to_direction(hint[1]))
+        return None if hint is None else (to_kind(hint[0]), to_direction(hint[1]), Channel.PHONE)
     members = trial.policy.policies if isinstance(trial.policy, PolicySet) else (trial.policy,)
     for member in members:
         if isinstance(member, RulePolicy) and member.name == verdict.policy:
@@ -330,7 +365,8 @@ def _fulfilment_of(trial: _Trial, verdict: Verdict) -> tuple[Kind, Direction] | 
             if way is None:
                 return None
             kind = way.kinds[0] if way.kinds else Kind.CHECK_IN
-            return kind, way.direction or Direction.OUTBOUND
+            channel = min(way.channels) if way.channels else Channel.PHONE
+            return kind, way.direction or Direction.OUTBOUND, channel
     return None
 
 
@@ -338,7 +374,7 @@ def _fulfilment(trial: _Trial) -> None:
     as_of = trial.as_of
     for customer, timeline in trial.book.items():
         visible = timeline.until(as_of)
-        for verdict in trial.policy.verdicts(customer, visible, as_of):
+        for verdict in trial.ask(customer, visible, as_of):
             if verdict.status is not Status.DUE:
                 continue
             hint = _fulfilment_of(trial, verdict)
@@ -352,7 +388,7 @@ def _fulfilment(trial: _Trial) -> None:
             # anchored on that touchpoint ("on the day of the last contact").
             again = [
                 v
-                for v in trial.policy.verdicts(customer, after, as_of)
+                for v in trial.ask(customer, after, as_of)
                 if v.policy == verdict.policy
                 and v.status is Status.DUE
                 and v.due == verdict.due
@@ -370,7 +406,7 @@ def _fulfilment(trial: _Trial) -> None:
 def _closing(
     customer: Customer,
     latest: Touchpoint | None,
-    hint: tuple[Kind, Direction] | None,
+    hint: _Closing | None,
     as_of: dt.date,
 ) -> Touchpoint | None:
     """The touchpoint that does what a due verdict asks, at the end of the as-of day."""
@@ -379,12 +415,12 @@ def _closing(
     at = dt.datetime.combine(as_of, dt.time(23, 59, 59), tzinfo=customer.timezone)
     if latest is not None and latest.at >= at:  # no room after the last touchpoint that day
         return None
-    kind, direction = hint
+    kind, direction, channel = hint
     return Touchpoint(
         id=f"~fulfil-{customer.id}-{kind.name}",
         customer_id=customer.id,
         at=at,
-        channel="phone",
+        channel=channel,
         kind=kind,
         direction=direction,
     )
@@ -407,16 +443,20 @@ def _honest_change(trial: _Trial) -> None:
     for customer, timeline in trial.book.items():
         visible = timeline.until(as_of)
         try:
-            change = next_change(trial.policy, customer, visible, as_of)
+            if trial.calendar is None:
+                change = next_change(trial.policy, customer, visible, as_of)
+            else:
+                context = trial.context(customer, visible, as_of)
+                change = evaluator(trial.policy).evaluate(context, due_only=False, changes=True)[1]
         except InvalidValueError as e:
             raise trial.fail("next_change", str(e)) from e
         last = as_of + dt.timedelta(days=366) if change is None else change - dt.timedelta(days=1)
         if last <= as_of:
             continue
-        before = list(trial.policy.verdicts(customer, visible, as_of))
+        before = trial.ask(customer, visible, as_of)
         # The first and last quiet days, and one between: a late date shows on the last.
         for day in sorted({as_of + dt.timedelta(days=1), as_of + (last - as_of) // 2, last}):
-            after = list(trial.policy.verdicts(customer, visible, day))
+            after = trial.ask(customer, visible, day)
             if after != before:
                 said = "never" if change is None else change.isoformat()
                 raise trial.fail(
@@ -509,11 +549,14 @@ def check_laws(
     engine: Callable[[Sequence[Policy]], AgendaMaker] = Engine,
     fulfil: Fulfil | None = None,
     laws: Iterable[str] | None = None,
+    calendar: Calendar | None = None,
 ) -> None:
     """Check the laws on one book and date: for your own ``@given`` tests.
 
     Takes the same options as `check_policy`, which calls it on generated
     books; call it yourself when your test already draws books and dates.
+    With a *calendar*, the policy is asked as the engine asks it, with each
+    customer's calendar (see `lifecycle.Engine.context`).
 
     Raises:
         PolicyContractError: naming the first law broken.
@@ -523,6 +566,8 @@ def check_laws(
         >>> import lifecycle as lc
         >>> check_laws(lc.starter_pack(), lc.sample_book(), lc.SAMPLE_AS_OF)
     """
+    if calendar is not None and engine is Engine:
+        engine = functools.partial(Engine, calendar=calendar)
     trial = _Trial(
         policy=policy,
         book=book,
@@ -530,6 +575,7 @@ def check_laws(
         others=_others(policy, others),
         engine=engine,
         fulfil=fulfil,
+        calendar=calendar,
     )
     for law in _laws(laws):
         law._check(trial)
@@ -574,6 +620,7 @@ def check_policy(
     fulfil: Fulfil | None = None,
     laws: Iterable[str] | None = None,
     settings: hypothesis.settings | None = None,
+    calendar: Calendar | st.SearchStrategy[Calendar] | None = None,
 ) -> None:
     """Check that *policy* obeys every law of the contract, on generated books.
 
@@ -597,6 +644,10 @@ def check_policy(
             direction of a touchpoint that fulfils it (``None``: nothing does).
             Building-block policies need none: their ``fulfilled_by`` says it.
         laws: Check only these laws (names from `LAWS`).
+        calendar: The working days the policy is checked with: a `Calendar`,
+            or a strategy for one (such as `calendars`), drawn per example.
+            The default engine gets it; your own *engine* must use the
+            same calendar (its ``agenda`` is compared with the verdicts).
         settings: Hypothesis settings (default: the current profile). Where
             they keep the profile's deadline, phases, health checks or
             multiple-bug report, the kit's apply instead: no deadline, one
@@ -629,6 +680,11 @@ def check_policy(
             else _books(max_customers=3, max_touchpoints=12, situations=True, as_of=as_of)
         )
         book = data.draw(book_strategy, label="book")
+        working = (
+            data.draw(calendar, label="calendar")
+            if isinstance(calendar, st.SearchStrategy)
+            else calendar
+        )
         # A fresh copy per example: state a policy keeps must not leak from one
         # example into the next (Hypothesis replays examples while shrinking).
         check_laws(
@@ -639,6 +695,7 @@ def check_policy(
             engine=engine,
             fulfil=fulfil,
             laws=[law.name for law in chosen_laws],
+            calendar=working,
         )
 
     check()

@@ -37,11 +37,12 @@ from lifecycle.policies import (
     segment,
     tagged,
     weeks,
+    working_days,
     years,
 )
 from lifecycle.stages import DEFAULT_LIFECYCLE
 from lifecycle.testing._strategies import SEGMENTS, VIP
-from lifecycle.touchpoints import Direction, Kind, to_kind
+from lifecycle.touchpoints import Channel, Direction, Kind, to_kind
 
 _POLICY_NAMES = st.from_regex(r"[a-z][a-z0-9_]{0,15}", fullmatch=True)
 #: The anchors on a customer's date field rather than a touchpoint.
@@ -73,6 +74,7 @@ def _offsets() -> st.SearchStrategy[Offset]:
         st.integers(-8, 8).map(weeks),
         st.integers(-12, 12).map(months),
         st.integers(-2, 2).map(years),
+        st.integers(-30, 30).map(working_days),
     )
 
 
@@ -148,10 +150,14 @@ def _fulfilments(
         )
     )
     return st.builds(
-        lambda chosen, direction, window: fulfilled_by(*chosen, direction=direction, since=window),
+        lambda chosen, direction, window, channels: fulfilled_by(
+            *chosen, direction=direction, channels=channels, since=window
+        ),
         st.lists(kinds, max_size=2, unique=True),
         st.none() | st.sampled_from(Direction),
         windows,
+        # Now and then only some channels count ("unless we called").
+        st.just(()) | st.lists(st.sampled_from(Channel), min_size=1, max_size=2, unique=True),
     )
 
 
@@ -180,11 +186,13 @@ def policies(
 
     Every block appears: anchors on touchpoints (first, last, by direction,
     after another), on ``since`` and ``contract_end``, the latest of two;
-    offsets in days, weeks, months and years; conditions on scores, earlier
+    offsets in days, weeks, months, years and working days; conditions on scores, earlier
     touchpoints, attributes, tags (in a window of days, or of a kind), the
     stage, health bands and churn, combined with ``&``, ``|`` and ``~``;
-    fulfilment windows of each kind; recurrence by a step or by an ``rrule``;
-    expiry (the conditions are those of `conditions`). The tag looked for is
+    fulfilment windows of each kind, some counting only some channels;
+    recurrence by a step or by an ``rrule``; expiry in days or working days
+    (the conditions are those of `conditions`). To check them with working
+    days, give the engine a calendar (see `calendars`). The tag looked for is
     ``"vip"`` and the segments smb, mid and enterprise, which `tags` and
     `attributes` draw now and then. A failing policy shrinks towards "on the
     first such touchpoint, no condition, nothing fulfils it".
@@ -227,5 +235,5 @@ def policies(
         _offsets(),
         st.none() | _conditions(chosen),
         st.none() | _recurrences(),
-        st.none() | st.integers(0, 60).map(days),
+        st.none() | st.integers(0, 60).map(days) | st.integers(0, 20).map(working_days),
     )
