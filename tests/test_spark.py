@@ -465,60 +465,6 @@ def test_bad_decision_rows_are_problems_never_dropped(spark: SparkSession, tmp_p
         ls.agenda(customers, touchpoints, lacking, as_of=AS_OF)
 
 
-def _decision_row(**changes: str) -> dict[str, str]:
-    row = dict.fromkeys(ls.DECISION_COLUMNS, "")
-    row.update(
-        decision_id="D1",
-        customer_id="c-1",
-        policy="welcome",
-        due="2026-10-01",
-        decision="done",
-        at="2026-10-02T09:00:00+02:00",
-    )
-    row.update(changes)
-    return row
-
-
-def test_a_decision_row_parses_as_the_book_format_says() -> None:
-    decision = ls._parse_decision(
-        _decision_row(decision="snoozed", until="2026-10-09", by="alice", note="on leave")
-    )
-    assert decision == lc.Decision(
-        id="D1",
-        customer_id="c-1",
-        policy="welcome",
-        due=dt.date(2026, 10, 1),
-        outcome="snoozed",
-        at=dt.datetime(2026, 10, 2, 7, tzinfo=dt.UTC),
-        until=dt.date(2026, 10, 9),
-        by="alice",
-        note="on leave",
-    )
-    assert ls._parse_decision({k: v for k, v in _decision_row().items() if k != "by"}).by is None
-
-
-@pytest.mark.parametrize(
-    ("changes", "column", "message"),
-    [
-        ({"decision_id": ""}, "decision_id", "is required and must not be empty"),
-        ({"due": "2026-10-1"}, "due", "is not a date in the form YYYY-MM-DD"),
-        ({"due": "2026-02-30"}, "due", "is not a date in the form YYYY-MM-DD"),
-        ({"at": "yesterday"}, "at", "is not an ISO 8601 datetime"),
-        ({"at": "2026-10-02T09:00:00"}, "at", "has no UTC offset"),
-        ({"decision": "maybe"}, "decision", "is not one of: done, dismissed, snoozed"),
-        ({"decision": "snoozed"}, "until", "a snoozed decision needs the date it ends"),
-        ({"until": "2026-10-09"}, "until", "only a snoozed decision has one"),
-        ({"until": "someday", "decision": "snoozed"}, "until", "is not a date"),
-        ({"customer_id": " c-1"}, "customer_id", "must not start or end with white space"),
-    ],
-)
-def test_a_bad_decision_cell_is_named(changes: dict[str, str], column: str, message: str) -> None:
-    with pytest.raises(lc.io.rows.CellError) as caught:
-        ls._parse_decision(_decision_row(**changes))
-    assert caught.value.column == column
-    assert message in caught.value.problem
-
-
 def test_a_group_with_decisions(tmp_path: Path) -> None:
     """The executors' side: a customer's decisions close its actions, as on one machine."""
     book = lc.sample_book()
