@@ -497,3 +497,14 @@ def test_a_forecast_over_a_streamed_book_is_the_forecast_over_the_book():
     start, end = lc.SAMPLE_AS_OF, lc.SAMPLE_AS_OF + dt.timedelta(days=4)
     streamed = ENGINE.forecast(lc.stream_book(lc.sample_path()), start, end)
     assert streamed == ENGINE.forecast(lc.sample_book(), start, end)
+
+
+def test_the_parallel_runner_refuses_an_engine_with_a_capacity(tmp_path: Path):
+    """A capacity spans the whole book: parts of it cannot apply one alone."""
+    lc.write_book(lc.sample_book(), tmp_path)
+    engine = lc.Engine(lc.starter_pack(), capacity=3)
+    with (
+        pytest.raises(lc.InvalidValueError, match="has a capacity"),
+        _scale.agenda_runs(tmp_path, engine, AS_OF, "csv", workers=1),
+    ):
+        pass  # pragma: no cover - never reached

@@ -38,7 +38,7 @@ from lifecycle import _batches
 from lifecycle._agenda_output import OutputFormat, Runs, render
 from lifecycle.customers import Customer
 from lifecycle.engine import Engine
-from lifecycle.errors import BookFormatError, BookOrderError, LifecycleError
+from lifecycle.errors import BookFormatError, BookOrderError, InvalidValueError, LifecycleError
 from lifecycle.io import stream_book
 from lifecycle.io.parts import (
     BookFiles,
@@ -206,9 +206,17 @@ def agenda_runs(
     The runs live in a temporary folder only the owner can read, removed on
     leaving, whatever happens; the worker processes have ended by then.
 
+    The engine must have no capacity: a capacity counts an owner's actions
+    across the whole book, and each part here sees only its own customers.
+
     Raises:
         BookFormatError: for a bad file or row, as `read_book` would.
+        InvalidValueError: for an engine with a capacity.
     """
+    if engine.capacity is not None:
+        raise InvalidValueError(
+            "engine", engine, "has a capacity, which parts of a book cannot apply alone"
+        )
     stream = stream_book(folder)
     files = stream.files
     count = min(workers or _cores(), _MAX_WORKERS) if _FORK else 1
