@@ -18,7 +18,15 @@ from lifecycle.customers import Customer
 from lifecycle.decisions import Decision
 from lifecycle.engine import Engine
 from lifecycle.errors import InvalidValueError
-from lifecycle.policies import PolicySet, RulePolicy, next_change, policy_set, starter_pack
+from lifecycle.policies import (
+    Fulfilment,
+    Playbook,
+    PolicySet,
+    RulePolicy,
+    next_change,
+    policy_set,
+    starter_pack,
+)
 from lifecycle.policy import Policy, Status, Verdict
 from lifecycle.testing._books import books as _books
 from lifecycle.testing._strategies import local_dates
@@ -161,7 +169,10 @@ def _malformed(verdict: object, as_of: dt.date, policy: Policy) -> str | None:
         return f"{verdict!r} is not a lifecycle.Verdict"
     due = verdict.due
     name = getattr(policy, "name", None)
-    if isinstance(name, str) and not isinstance(policy, PolicySet) and verdict.policy != name:
+    if isinstance(policy, Playbook):  # one verdict per step, PLAYBOOK.STEP
+        if verdict.policy not in policy.names:
+            return f"a verdict names policy {verdict.policy!r}, not a step of {name!r}"
+    elif isinstance(name, str) and not isinstance(policy, PolicySet) and verdict.policy != name:
         return f"a verdict names policy {verdict.policy!r}, not {name!r}"
     if verdict.status is Status.DUE and due is not None and due > as_of:
         return f"{verdict.policy} is due on {due.isoformat()}, after the as-of date"
@@ -325,12 +336,17 @@ def _fulfilment_of(trial: _Trial, verdict: Verdict) -> tuple[Kind, Direction] | 
         return None if hint is None else (to_kind(hint[0]), to_direction(hint[1]))
     members = trial.policy.policies if isinstance(trial.policy, PolicySet) else (trial.policy,)
     for member in members:
-        if isinstance(member, RulePolicy) and member.name == verdict.policy:
+        way: Fulfilment | None
+        if isinstance(member, Playbook) and verdict.policy in member.names:
+            way = member.steps[member.names.index(verdict.policy)].fulfilled_by
+        elif isinstance(member, RulePolicy) and member.name == verdict.policy:
             way = member.fulfilled_by
-            if way is None:
-                return None
-            kind = way.kinds[0] if way.kinds else Kind.CHECK_IN
-            return kind, way.direction or Direction.OUTBOUND
+        else:
+            continue
+        if way is None:
+            return None
+        kind = way.kinds[0] if way.kinds else Kind.CHECK_IN
+        return kind, way.direction or Direction.OUTBOUND
     return None
 
 
