@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import tempfile
 from collections import Counter
+from pathlib import Path
 
 import attrs
 import pytest
@@ -13,7 +14,7 @@ from hypothesis import strategies as st
 
 import lifecycle as lc
 import lifecycle.testing as lct
-from lifecycle.policies import Playbook, evaluator, playbook, step
+from lifecycle.policies import Playbook, evaluator, parse_policies, playbook, step
 
 UTC = dt.UTC
 D = dt.date
@@ -481,3 +482,126 @@ def test_generated_playbooks_keep_the_contract(chosen: Playbook, data: st.DataOb
         lct.books(max_customers=2, max_touchpoints=8, situations=True, as_of=as_of), label="book"
     )
     lct.check_laws(chosen, book, as_of)
+
+
+# -- policy files ----------------------------------------------------------------------------
+
+ONBOARDING_TOML = """\
+[[playbook]]
+name = "onboarding"
+priority = 4
+trigger = { first = "purchase" }
+steps = [
+  { name = "kickoff",  offset = "1 day",   fulfilled_by = { kinds = ["onboarding"] }, expires = "14 days" },
+  { name = "check_in", offset = "7 days",  fulfilled_by = { kinds = ["check_in"] },   expires = "14 days" },
+  { name = "review",   offset = "30 days", fulfilled_by = { kinds = ["health_check"] } },
+]
+"""
+
+
+def test_the_playbook_form_of_decisions_md_is_the_python_playbook():
+    (from_file,) = parse_policies(ONBOARDING_TOML)
+    assert from_file == ONBOARDING
+    with_rules = parse_policies(
+        ONBOARDING_TOML + '[[policy]]\nname = "welcome"\npriority = 2\nanchor = "since"\n'
+    )
+    assert [getattr(p, "name", None) for p in with_rules] == ["welcome", "onboarding"]
+    described = parse_policies(
+        ONBOARDING_TOML.replace("priority = 4", 'priority = 4\ndescription = "x"')
+    )
+    assert next(iter(described)).description == "x"  # type: ignore[attr-defined]
+
+
+def test_steps_may_be_tables_of_their_own():
+    text = (
+        '[[playbook]]\nname = "p"\npriority = 1\ntrigger = "since"\n'
+        '[[playbook.steps]]\nname = "a"\noffset = "1 day"\nfulfilled_by = { direction = "outbound" }\n'
+        '[[playbook.steps]]\nname = "b"\noffset = "-1 day"\nfulfilled_by = {}\n'
+    )
+    with pytest.raises(lc.PolicyFileError) as raised:
+        parse_policies(text)
+    (problem,) = raised.value.problems
+    assert (problem.line, problem.key) == (11, "playbook[0].steps[1].offset")
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line", "key", "message"),
+    [
+        ('priority = 4', 'priority = "4"', 3, "playbook[0].priority", "whole number"),
+        ('name = "onboarding"', 'name = "on.boarding"', 2, "playbook[0].name", "dot"),
+        ('name = "onboarding"', 'name = ""', 2, "playbook[0].name", "non-empty"),
+        ('name = "onboarding"\n', "", 1, "playbook[0].name", "is required"),
+        ('trigger = { first = "purchase" }', 'trigger = { first = "buy" }', 4,
+         "playbook[0].trigger.first", "known kind"),
+        ('trigger = { first = "purchase" }', 'colour = "red"', 4, "playbook[0].colour",
+         "not a playbook key"),
+        ('steps = [', 'steps = []\nx = [', 5, "playbook[0].steps", "at least one step"),
+        ('"7 days"', '"-7 days"', 7, "playbook[0].steps[1].offset", "negative"),
+        ('"7 days"', '"7 dayz"', 7, "playbook[0].steps[1].offset", "duration"),
+        ('expires = "14 days" },\n  { name = "check_in"', 'expires = "-1 day" },\n  { name = "check_in"',
+         6, "playbook[0].steps[0].expires", "negative"),
+        ('{ kinds = ["check_in"] }', '{ kinds = ["chek"] }', 7,
+         "playbook[0].steps[1].fulfilled_by.kinds[0]", "known kind"),
+        ('{ kinds = ["check_in"] }', '{ kinds = ["check_in"], since = { due = "0 days" } }', 7,
+         "playbook[0].steps[1].fulfilled_by.since", "leave since out"),
+        ('name = "review"', 'name = "kickoff"', 8, "playbook[0].steps[2].name", "earlier step"),
+        ('name = "review"', 'name = "re.view"', 8, "playbook[0].steps[2].name", "dot"),
+        ('offset = "30 days", ', "", 8, "playbook[0].steps[2].offset", "is required"),
+        ('expires = "14 days" },\n  { name = "check_in"',
+         'expires = "14 days", colour = 1 },\n  { name = "check_in"', 6,
+         "playbook[0].steps[0].colour", "not a key here"),
+        ('{ name = "review",   offset = "30 days", fulfilled_by = { kinds = ["health_check"] } }',
+         '"review"', 5, "playbook[0].steps[2]", "a step"),
+        ('name = "onboarding"', 'name = "' + "o" * 250 + '"', 5, "playbook[0].steps", "characters"),
+    ],
+)  # fmt: skip
+def test_a_bad_playbook_field_is_named_with_its_line(
+    old: str, new: str, line: int, key: str, message: str
+):
+    assert old in ONBOARDING_TOML
+    with pytest.raises(lc.PolicyFileError) as raised:
+        parse_policies(ONBOARDING_TOML.replace(old, new, 1))
+    (problem,) = [p for p in raised.value.problems if p.key == key]
+    assert problem.line == line
+    assert message in problem.problem
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "key", "message"),
+    [
+        (ONBOARDING_TOML + ONBOARDING_TOML, 11, "playbook[1].name", "earlier playbook"),
+        ("playbook = 3\n", 1, "playbook", "[[playbook]] tables"),
+        ("playbook = [3]\n", 1, "playbook[0]", "[[playbook]] table"),
+        ("[[playbook]]\n", 1, "playbook[0].name", "is required"),
+    ],
+)
+def test_bad_playbook_tables_are_named(text: str, line: int, key: str, message: str):
+    with pytest.raises(lc.PolicyFileError) as raised:
+        parse_policies(text)
+    found = [p for p in raised.value.problems if p.key == key]
+    assert found and found[0].line == line and message in found[0].problem
+
+
+EXAMPLES = sorted((Path(__file__).parent.parent / "docs" / "examples").glob("*.toml"))
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
+def test_each_example_playbook_runs_on_the_sample_book(path: Path):
+    loaded = lc.load_policies(path)
+    engine = lc.Engine(loaded, cap=None)
+    names = {n for p in loaded for n in evaluator(p).names or ()}
+    book = lc.sample_book()
+    start = lc.SAMPLE_AS_OF - dt.timedelta(days=200)
+    # Over the sample's last months, some step comes due, and never two of one playbook.
+    seen = set()
+    for back in range(0, 201, 5):
+        day = start + dt.timedelta(days=back)
+        made = engine.agenda(book, day)
+        assert all(a.policy in names for a in made)
+        assert max(Counter(a.customer_id for a in made).values(), default=0) <= len(loaded)
+        seen |= {a.policy for a in made}
+    assert len(seen) >= 2
+
+
+def test_the_examples_are_both_there():
+    assert [p.name for p in EXAMPLES] == ["b2b-onboarding.toml", "retail-post-purchase.toml"]
