@@ -605,3 +605,22 @@ def test_each_example_playbook_runs_on_the_sample_book(path: Path):
 
 def test_the_examples_are_both_there():
     assert [p.name for p in EXAMPLES] == ["b2b-onboarding.toml", "retail-post-purchase.toml"]
+
+
+def test_the_contract_kit_catches_a_playbook_naming_other_steps():
+    class Misnamed(Playbook):
+        @property
+        def names(self) -> tuple[str, ...]:
+            return ("elsewhere",)
+
+    odd = Misnamed("odd", 1, lc.policies.customer_since(), (KICK,))
+    with pytest.raises(lct.PolicyContractError, match="not a step of 'odd'"):
+        lct.check_laws(odd, book_of(), D(2026, 1, 1), laws=["well_formed"])
+
+
+def test_the_contract_kit_fulfils_a_playbooks_due_step():
+    """The fulfilment law finds the step's fulfilment, among other policies too."""
+    book = book_of(BOUGHT)
+    lct.check_laws(lc.policy_set(lc.starter_pack(), ONBOARDING), book, D(2026, 1, 6))
+    never = lc.policy("never", priority=1, anchor=lc.first("purchase"))
+    lct.check_laws(lc.policy_set(never, ONBOARDING), book, D(2026, 1, 6), laws=["fulfilment"])

@@ -308,7 +308,7 @@ class Playbook(Evaluated):
         if done.decision is not None:
             facts["decision"] = done.decision.id
         due = _due_text(done.due, done.planned)
-        reason = f"{self.name}: {self._closing(done, timeline)} ({due})"
+        reason = f"{self.name}: {self._closing(done, timeline)}; was due {due}"
         return self._verdict(done.index, _STATUS[done.how], done.due, reason, facts)
 
     def _current(

@@ -602,18 +602,15 @@ def _playbook_line(lines: list[str], key: str) -> int | None:
     ``[[playbook.steps]]`` table.
     """
     match = re.match(r"playbook\[(\d+)\]\.?([^.\[]*)(?:\[(\d+)\])?\.?([^.\[]*)", key)
-    if match is None:
-        return next((i + 1 for i, line in enumerate(lines) if _PLAYBOOK_HEADER.match(line)), None)
+    assert match is not None  # the keys are made by this module
     index, top, step_at, inner = match.groups()
     headers = [i for i, line in enumerate(lines) if _PLAYBOOK_HEADER.match(line)]
-    if int(index) >= len(headers):  # an array of something else: the array's line
+    if int(index) >= len(headers) or not top:  # not a table: the array's line
         top_line = re.compile(r"^\s*playbook\s*=")
         return next((i + 1 for i, line in enumerate(lines) if top_line.match(line)), None)
     start = headers[int(index)]
     later = [i for i in headers if i > start] + [i for i, x in enumerate(lines) if _HEADER.match(x)]
     stop = min([i for i in later if i > start], default=len(lines))
-    if not top:
-        return start + 1
     region = range(start, stop)
     if top == "steps" and step_at is not None:
         tables = [i for i in region if _STEP_HEADER.match(lines[i])]
