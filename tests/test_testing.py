@@ -192,8 +192,9 @@ def test_failing_books_shrink_to_few_customers_and_simple_dates():
     assert all(tp.at.year <= 2024 for tp in book.touchpoints())
 
 
-def _described(policy: lc.policies.RulePolicy) -> str:
-    return " ".join(part.description for part in (policy.when, policy.recurs) if part is not None)
+def _described(policy: lc.policies.RulePolicy | lc.policies.Playbook) -> str:
+    parts = (getattr(policy, "when", None), getattr(policy, "recurs", None))  # not a playbook's
+    return " ".join(part.description for part in parts if part is not None)
 
 
 @pytest.mark.parametrize(
@@ -214,7 +215,7 @@ def test_policies_make_every_condition_and_recurrence(block: str):
     find(
         lct.policies(),
         lambda p: block in _described(p),
-        settings=settings(database=None, max_examples=2_000, phases=[Phase.generate]),
+        settings=settings(database=None, max_examples=5_000, phases=[Phase.generate]),
     )
 
 
@@ -233,7 +234,8 @@ def test_tags_and_attributes_draw_what_policies_look_for():
 @given(st.data())
 def test_lifecycle_types_are_registered_with_hypothesis(data: st.DataObject):
     """st.from_type works for the model types once the package is installed (entry point)."""
-    for kind in (lc.Customer, lc.Touchpoint, lc.Timeline, lc.Book, lc.Kind, lc.policies.RulePolicy):
+    kinds = (lc.Customer, lc.Touchpoint, lc.Timeline, lc.Book, lc.Kind, lc.policies.RulePolicy)
+    for kind in (*kinds, lc.policies.Playbook):
         assert isinstance(data.draw(st.from_type(kind)), kind)
 
 

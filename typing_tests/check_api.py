@@ -58,7 +58,10 @@ def test_kit() -> None:
     import lifecycle.testing as lct  # noqa: PLC0415 - the optional extra
 
     assert_type(lct.books(situations=["detractor"], timezone="UTC"), st.SearchStrategy[lc.Book])
-    assert_type(lct.policies(kinds=["nps"]), st.SearchStrategy[lc.policies.RulePolicy])
+    assert_type(
+        lct.policies(kinds=["nps"]),
+        st.SearchStrategy[lc.policies.RulePolicy | lc.policies.Playbook],
+    )
     assert_type(lct.check_policy(lc.starter_pack(), laws=["total"]), None)
     lct.check_laws(lc.starter_pack(), lc.sample_book(), lc.SAMPLE_AS_OF, fulfil=lambda v: None)
     assert_type(lct.LAWS[0].name, str)

@@ -17,6 +17,7 @@ The top-level package re-exports the most used of them (`lifecycle.policy`,
   (a `WindowStart`): `from_anchor`, `from_anchor_date`, `from_due`;
 - **evaluation**: `Evaluator`, `evaluator`, `Evaluation`, `Reads`,
   `EVERYTHING`, `NOTHING`, `next_change`;
+- **playbooks**: `playbook` (a `Playbook`) of `step` values (a `Step`);
 - **policy files**: `load_policies`, `parse_policies`, `ENTRY_POINT_GROUP`.
 
 Examples:
@@ -73,6 +74,7 @@ from lifecycle.policies._fulfilment import (
     from_due,
     fulfilled_by,
 )
+from lifecycle.policies._playbook import Playbook, Step, playbook, step
 from lifecycle.policies._rule import RulePolicy, policy
 from lifecycle.policies._time import (
     Offset,
@@ -101,6 +103,7 @@ __all__ = [
     "Evaluator",
     "Fulfilment",
     "Offset",
+    "Playbook",
     "Policy",
     "PolicySet",
     "Reads",
@@ -108,6 +111,7 @@ __all__ = [
     "Restricted",
     "RulePolicy",
     "Status",
+    "Step",
     "Verdict",
     "WindowStart",
     "all_of",
@@ -136,12 +140,14 @@ __all__ = [
     "next_change",
     "not_",
     "parse_policies",
+    "playbook",
     "policy",
     "policy_set",
     "restrict",
     "score",
     "segment",
     "starter_pack",
+    "step",
     "tagged",
     "weeks",
     "working_days",

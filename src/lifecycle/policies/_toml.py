@@ -23,7 +23,7 @@ import attrs
 from dateutil.rrule import rrulestr
 
 from lifecycle.calendar import Calendar
-from lifecycle.errors import LifecycleError, PolicyFileError, PolicyProblem
+from lifecycle.errors import InvalidValueError, LifecycleError, PolicyFileError, PolicyProblem
 from lifecycle.policies._anchors import (
     Anchor,
     contract_end,
@@ -55,6 +55,7 @@ from lifecycle.policies._fulfilment import (
     from_due,
     fulfilled_by,
 )
+from lifecycle.policies._playbook import Step, playbook, step
 from lifecycle.policies._rule import policy
 from lifecycle.policies._time import (
     MAX_SPAN,
@@ -350,6 +351,69 @@ class _Reader:
             return built
         return restrict(built, only)
 
+    # -- a playbook ------------------------------------------------------------------
+
+    def playbook(self, key: str, table: object) -> Policy | None:
+        entries = _table(key, table, "a [[playbook]] table")
+        before = len(self.problems)
+        keys = ("name", "priority", "description", "trigger", "steps")
+        for k, value in entries.items():
+            if k not in keys:
+                self.problems.append(
+                    _Invalid(f"{key}.{k}", value, f"is not a playbook key ({', '.join(keys)})")
+                )
+        for required in ("name", "priority", "trigger", "steps"):
+            if required not in entries:
+                self.problems.append(_Invalid(f"{key}.{required}", None, "is required"))
+        parts = {
+            k: self.attempt(lambda: _keyed(f"{key}.{k}", entries[k], read))  # noqa: B023
+            for k, read in (
+                ("name", _text),
+                ("priority", _int),
+                ("description", _text),
+                ("trigger", self.anchor),
+                ("steps", self.steps),
+            )
+            if k in entries
+        }
+        if len(self.problems) > before:  # report them all, build nothing
+            return None
+        name = parts.pop("name")
+        return self.attempt(lambda: _checked_playbook(key, name, parts))
+
+    def steps(self, key: str, value: object) -> list[Step]:
+        tables = _list(key, value)
+        if not tables:
+            raise _Invalid(key, value, "a playbook needs at least one step")
+        made: list[Step] = []
+        for i, table in enumerate(tables):
+            found = self.step(f"{key}[{i}]", table)
+            if any(earlier.name == found.name for earlier in made):
+                raise _Invalid(f"{key}[{i}].name", found.name, "is the name of an earlier step")
+            made.append(found)
+        return made
+
+    def step(self, key: str, value: object) -> Step:
+        table = _table(key, value, "a step: { name = ..., offset = ..., fulfilled_by = ... }")
+        _only(key, table, ("name", "offset", "fulfilled_by", "expires"))
+        for required in ("name", "offset", "fulfilled_by"):
+            if required not in table:
+                raise _Invalid(f"{key}.{required}", None, "is required")
+        name = _text(f"{key}.name", table["name"])
+        offset = _keyed(f"{key}.offset", table["offset"], self.duration)
+        fulfilment = _keyed(f"{key}.fulfilled_by", table["fulfilled_by"], self.fulfilment)
+        expires = (
+            _keyed(f"{key}.expires", table["expires"], self.duration)
+            if "expires" in table
+            else None
+        )
+        try:
+            return step(name, offset=offset, fulfilled_by=fulfilment, expires=expires)
+        except InvalidValueError as e:
+            where = {"step": "name", "fulfilled_by": "fulfilled_by.since"}.get(e.field, e.field)
+            value = table["fulfilled_by"]["since"] if e.field == "fulfilled_by" else table[where]
+            raise _Invalid(f"{key}.{where}", value, _problem_of(e)) from None
+
     def registered(self, key: str, value: object) -> Policy | None:
         name = _text(key, value)
         found = [e for e in entry_points(group=ENTRY_POINT_GROUP) if e.name == name]
@@ -379,6 +443,17 @@ def _checked_policy(key: str, name: object, priority: object, parts: dict[str, A
     except LifecycleError as e:
         field = getattr(e, "field", "name")
         raise _Invalid(f"{key}.{field}", getattr(e, "value", name), _problem_of(e)) from None
+
+
+def _checked_playbook(key: str, name: object, parts: dict[str, Any]) -> Policy:
+    try:
+        return playbook(name, **parts)  # type: ignore[arg-type]
+    except LifecycleError as e:
+        value = getattr(e, "value", name)
+        field = getattr(e, "field", "name")
+        if field == "name" and value != name:  # a step's name, too long with the playbook's
+            field = "steps"
+        raise _Invalid(f"{key}.{field}", value, _problem_of(e)) from None
 
 
 def _keyed(key: str, value: object, step: Callable[[str, Any], T]) -> T:
@@ -482,6 +557,8 @@ def _quoted(value: object) -> object:
 # -- lines ------------------------------------------------------------------------------
 
 _HEADER = re.compile(r"^\s*\[\[\s*policy\s*\]\]")
+_PLAYBOOK_HEADER = re.compile(r"^\s*\[\[\s*playbook\s*\]\]")
+_STEP_HEADER = re.compile(r"^\s*\[\[\s*playbook\s*\.\s*steps\s*\]\]")
 _TOML_LINE = re.compile(r"at line (\d+)")
 
 
@@ -495,6 +572,8 @@ def _line_of(text: str, key: str) -> int | None:
     lines = text.splitlines()
     if key.startswith("calendar."):
         return _calendar_line(lines, key.removeprefix("calendar."))
+    if key.startswith("playbook["):
+        return _playbook_line(lines, key)
     match = re.match(r"policy\[(\d+)\]\.?(.*)", key)
     if match is None:  # a top-level key
         top = re.compile(rf"^\s*(\[+\s*)?{re.escape(key)}\b")
@@ -517,6 +596,60 @@ def _line_of(text: str, key: str) -> int | None:
         if within or found:
             return (within or found)[0] + 1
     return start + 1
+
+
+def _playbooks(reader: _Reader, tables: list[Any]) -> list[Policy]:
+    """The file's ``[[playbook]]`` tables, built (their problems go to *reader*)."""
+    built: list[Policy] = []
+    titles: list[object] = []
+    for i, table in enumerate(tables):
+        made = reader.attempt(lambda: reader.playbook(f"playbook[{i}]", table))  # noqa: B023
+        if made is not None:
+            title = getattr(made, "name", None)
+            if title in titles:
+                reader.problems.append(
+                    _Invalid(f"playbook[{i}].name", title, "is the name of an earlier playbook")
+                )
+            titles.append(title)
+            built.append(made)
+    return built
+
+
+def _playbook_line(lines: list[str], key: str) -> int | None:
+    """The line of a key path such as ``playbook[0].steps[1].offset``, as near as can be told.
+
+    A step is a line of the ``steps`` array (an inline table each), or a
+    ``[[playbook.steps]]`` table.
+    """
+    match = re.match(r"playbook\[(\d+)\]\.?([^.\[]*)(?:\[(\d+)\])?\.?([^.\[]*)", key)
+    assert match is not None  # the keys are made by this module
+    index, top, step_at, inner = match.groups()
+    headers = [i for i, line in enumerate(lines) if _PLAYBOOK_HEADER.match(line)]
+    if int(index) >= len(headers) or not top:  # not a table: the array's line
+        top_line = re.compile(r"^\s*playbook\s*=")
+        return next((i + 1 for i, line in enumerate(lines) if top_line.match(line)), None)
+    start = headers[int(index)]
+    later = [i for i in headers if i > start] + [i for i, x in enumerate(lines) if _HEADER.match(x)]
+    stop = min([i for i in later if i > start], default=len(lines))
+    region = range(start, stop)
+    if top == "steps" and step_at is not None:
+        tables = [i for i in region if _STEP_HEADER.match(lines[i])]
+        if tables:
+            chosen = [*tables, stop]
+            at = int(step_at)
+            region = range(chosen[at], chosen[at + 1]) if at < len(tables) else region
+        else:
+            opened = next((i for i in region if re.search(r"(^|\s)steps\s*=", lines[i])), start)
+            items = [i for i in range(opened, stop) if re.search(r"\{", lines[i])]
+            if int(step_at) < len(items):
+                line = items[int(step_at)]
+                region = range(line, line + 1)
+    if step_at is None:  # a key of the playbook's own: at the start of a line
+        pattern = re.compile(rf"^\s*{re.escape(top)}\s*=")
+    else:
+        pattern = re.compile(rf"(^|[{{,\s.]){re.escape(inner or top)}\s*=")
+    found = next((i for i in region if pattern.search(lines[i])), region[0])
+    return found + 1
 
 
 def parse_policies(
@@ -556,13 +689,17 @@ def parse_policies(
     reader = _Reader(kind_table(kinds), lifecycle)
     built: list[Policy] = []
     calendar = reader.attempt(lambda: _calendar(data.pop("calendar", None)))
-    unknown = [k for k in data if k != "policy"]
+    unknown = [k for k in data if k not in ("policy", "playbook")]
     for k in unknown:
         reader.problems.append(
             _Invalid(k, data[k], "is not a top-level key (use [[policy]] tables)")
         )
     tables = data.get("policy", [])
-    if not isinstance(tables, list) or not tables:
+    playbooks = data.get("playbook", [])
+    if not isinstance(playbooks, list):
+        reader.problems.append(_Invalid("playbook", playbooks, "must be [[playbook]] tables"))
+        playbooks = []
+    if not isinstance(tables, list) or not (tables or playbooks):
         reader.problems.append(_Invalid("policy", tables, "the file needs [[policy]] tables"))
         tables = []
     for i, table in enumerate(tables):
@@ -575,6 +712,7 @@ def parse_policies(
             reader.problems.append(
                 _Invalid(f"policy[{i}].name", name, "is the name of an earlier policy")
             )
+    built += _playbooks(reader, playbooks)
     if reader.problems:
         raise PolicyFileError(
             source,

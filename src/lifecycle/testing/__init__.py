@@ -24,7 +24,7 @@ from lifecycle.testing._contract import (
     check_policy,
 )
 from lifecycle.testing._decisions import decisions
-from lifecycle.testing._policies import conditions, policies
+from lifecycle.testing._policies import conditions, playbooks, policies
 from lifecycle.testing._strategies import (
     EDGE_ZONES,
     attributes,
@@ -63,6 +63,7 @@ __all__ = [
     "directions",
     "kinds",
     "local_dates",
+    "playbooks",
     "policies",
     "scores",
     "tags",

@@ -21,6 +21,8 @@ from lifecycle.decisions import Decision
 from lifecycle.engine import Engine
 from lifecycle.errors import InvalidValueError
 from lifecycle.policies import (
+    Fulfilment,
+    Playbook,
     PolicySet,
     RulePolicy,
     evaluator,
@@ -192,7 +194,10 @@ def _malformed(verdict: object, as_of: dt.date, policy: Policy) -> str | None:
         return f"{verdict!r} is not a lifecycle.Verdict"
     due = verdict.due
     name = getattr(policy, "name", None)
-    if isinstance(name, str) and not isinstance(policy, PolicySet) and verdict.policy != name:
+    if isinstance(policy, Playbook):  # one verdict per step, PLAYBOOK.STEP
+        if verdict.policy not in policy.names:
+            return f"a verdict names policy {verdict.policy!r}, not a step of {name!r}"
+    elif isinstance(name, str) and not isinstance(policy, PolicySet) and verdict.policy != name:
         return f"a verdict names policy {verdict.policy!r}, not {name!r}"
     if verdict.status is Status.DUE and due is not None and due > as_of:
         return f"{verdict.policy} is due on {due.isoformat()}, after the as-of date"
@@ -360,13 +365,18 @@ def _fulfilment_of(trial: _Trial, verdict: Verdict) -> _Closing | None:
         return None if hint is None else (to_kind(hint[0]), to_direction(hint[1]), Channel.PHONE)
     members = trial.policy.policies if isinstance(trial.policy, PolicySet) else (trial.policy,)
     for member in members:
-        if isinstance(member, RulePolicy) and member.name == verdict.policy:
+        way: Fulfilment | None
+        if isinstance(member, Playbook) and verdict.policy in member.names:
+            way = member.steps[member.names.index(verdict.policy)].fulfilled_by
+        elif isinstance(member, RulePolicy) and member.name == verdict.policy:
             way = member.fulfilled_by
-            if way is None:
-                return None
-            kind = way.kinds[0] if way.kinds else Kind.CHECK_IN
-            channel = min(way.channels) if way.channels else Channel.PHONE
-            return kind, way.direction or Direction.OUTBOUND, channel
+        else:
+            continue
+        if way is None:
+            return None
+        kind = way.kinds[0] if way.kinds else Kind.CHECK_IN
+        channel = min(way.channels) if way.channels else Channel.PHONE
+        return kind, way.direction or Direction.OUTBOUND, channel
     return None
 
 

@@ -12,9 +12,13 @@ import importlib
 from typing import Any
 
 
-def _strategy(name: str, _type: type) -> Any:
-    """The default strategy of `lifecycle.testing` called *name*."""
-    return getattr(importlib.import_module("lifecycle.testing"), name)()
+def _strategy(name: str, kind: type) -> Any:
+    """The default strategy of `lifecycle.testing` called *name*, giving only *kind*.
+
+    (`policies` gives playbooks too: ``from_type(RulePolicy)`` keeps the rules.)
+    """
+    made = getattr(importlib.import_module("lifecycle.testing"), name)()
+    return made.filter(lambda value: isinstance(value, kind))
 
 
 def _hypothesis_setup_hook() -> None:
@@ -24,7 +28,7 @@ def _hypothesis_setup_hook() -> None:
     from hypothesis.errors import InvalidArgument  # noqa: PLC0415
 
     import lifecycle  # noqa: PLC0415
-    from lifecycle.policies import RulePolicy  # noqa: PLC0415
+    from lifecycle.policies import Playbook, RulePolicy  # noqa: PLC0415
 
     # Strategies are looked up when a test asks for the type, not now: this hook
     # runs while Hypothesis is being imported, possibly by lifecycle.testing itself.
@@ -35,6 +39,7 @@ def _hypothesis_setup_hook() -> None:
         lifecycle.Book: "books",
         lifecycle.Kind: "kinds",
         RulePolicy: "policies",
+        Playbook: "playbooks",
     }
     for kind, name in strategies.items():
         st.register_type_strategy(kind, functools.partial(_strategy, name))

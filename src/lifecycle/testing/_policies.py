@@ -13,6 +13,7 @@ from lifecycle.policies import (
     Condition,
     Fulfilment,
     Offset,
+    Playbook,
     Recurrence,
     RulePolicy,
     attribute,
@@ -32,9 +33,11 @@ from lifecycle.policies import (
     last,
     latest,
     months,
+    playbook,
     policy,
     score,
     segment,
+    step,
     tagged,
     weeks,
     working_days,
@@ -176,12 +179,75 @@ def _recurrences() -> st.SearchStrategy[Recurrence]:
     )
 
 
+def _step_offsets() -> st.SearchStrategy[Offset]:
+    return st.one_of(
+        st.integers(0, 60).map(days), st.integers(0, 4).map(weeks), st.integers(0, 2).map(months)
+    )
+
+
+def playbooks(
+    *,
+    names: st.SearchStrategy[str] | None = None,
+    kinds: Sequence[Kind | str] | None = None,
+    priorities: st.SearchStrategy[int] | None = None,
+) -> st.SearchStrategy[Playbook]:
+    """Generate playbooks built from the public building blocks.
+
+    One to three steps, each with an offset in days, weeks or months (zero
+    too: a step due the day the one before closed), a fulfilment by one or
+    two kinds and/or a direction, and now and then an expiry; triggers are
+    the anchors `policies` uses. A failing playbook shrinks towards one step
+    due on the trigger's date.
+
+    Args:
+        names: Strategy for the playbook's name (default: short snake_case names).
+        kinds: The kinds triggers and fulfilment use (default: the standard kinds).
+        priorities: Strategy for the priority (default: 1 to 9).
+
+    Examples:
+        >>> from hypothesis import find
+        >>> found = find(playbooks(), lambda p: len(p.steps) == 3)
+        >>> found.names
+        ('a.first', 'a.second', 'a.third')
+    """
+    chosen = _kinds(kinds)
+    one_step = st.builds(
+        lambda offset, made, expires: (offset, made, expires),
+        _step_offsets(),
+        st.builds(
+            lambda found, direction: fulfilled_by(*found, direction=direction),
+            st.lists(chosen, max_size=2, unique=True),
+            st.none() | st.sampled_from(Direction),
+        ),
+        st.none() | st.integers(0, 30).map(days),
+    )
+    return st.builds(
+        lambda name, priority, trigger, parts: playbook(
+            name,
+            priority=priority,
+            trigger=trigger,
+            steps=[
+                step(label, offset=offset, fulfilled_by=made, expires=expires)
+                for label, (offset, made, expires) in zip(_STEP_NAMES, parts, strict=False)
+            ],
+            description="A generated playbook.",
+        ),
+        names if names is not None else _POLICY_NAMES,
+        priorities if priorities is not None else st.integers(1, 9),
+        _anchors(chosen),
+        st.lists(one_step, min_size=1, max_size=len(_STEP_NAMES)),
+    )
+
+
+_STEP_NAMES = ("first", "second", "third")
+
+
 def policies(
     *,
     names: st.SearchStrategy[str] | None = None,
     kinds: Sequence[Kind | str] | None = None,
     priorities: st.SearchStrategy[int] | None = None,
-) -> st.SearchStrategy[RulePolicy]:
+) -> st.SearchStrategy[RulePolicy | Playbook]:
     """Generate policies built from the public building blocks.
 
     Every block appears: anchors on touchpoints (first, last, by direction,
@@ -191,8 +257,9 @@ def policies(
     stage, health bands and churn, combined with ``&``, ``|`` and ``~``;
     fulfilment windows of each kind, some counting only some channels;
     recurrence by a step or by an ``rrule``; expiry in days or working days
-    (the conditions are those of `conditions`). To check them with working
-    days, give the engine a calendar (see `calendars`). The tag looked for is
+    (the conditions are those of `conditions`); now and then a playbook (see
+    `playbooks`). To check them with working days, give the engine a
+    calendar (see `calendars`). The tag looked for is
     ``"vip"`` and the segments smb, mid and enterprise, which `tags` and
     `attributes` draw now and then. A failing policy shrinks towards "on the
     first such touchpoint, no condition, nothing fulfils it".
@@ -205,12 +272,13 @@ def policies(
 
     Examples:
         >>> from hypothesis import find
-        >>> found = find(policies(kinds=["referral"]), lambda p: p.fulfilled_by is not None)
+        >>> found = find(policies(kinds=["referral"]),
+        ...              lambda p: getattr(p, "fulfilled_by", None) is not None)
         >>> found.fulfilled_by.description in ("touchpoint", "referral")
         True
     """
     chosen = _kinds(kinds)
-    return st.builds(
+    rules = st.builds(
         lambda name, priority, anchored, offset, when, recurs, expires: policy(
             name,
             priority=priority,
@@ -237,3 +305,6 @@ def policies(
         st.none() | _recurrences(),
         st.none() | st.integers(0, 60).map(days) | st.integers(0, 20).map(working_days),
     )
+    # Rules first, so that a failure shrinks towards a rule; a playbook one time in eight.
+    made = playbooks(names=names, kinds=kinds, priorities=priorities)
+    return st.one_of(*[rules] * 7, made)
