@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from collections.abc import Set as AbstractSet
-from typing import NoReturn, Protocol
+from typing import NoReturn, Protocol, TypeVar
 
 from lifecycle.customers import Customer
 from lifecycle.decisions import Decision
@@ -404,18 +404,7 @@ def group_touchpoints(
         >>> group_touchpoints([call], {"c-1": None})
         {'c-1': [Touchpoint(id='t-1', ...)]}
     """
-    seen: set[str] = set()
-    grouped: dict[str, list[Touchpoint]] = {}
-    for tp in touchpoints:
-        if not isinstance(tp, Touchpoint):
-            raise InvalidValueError("touchpoints", tp, "must be Touchpoint objects")
-        if tp.id in seen or tp.id in taken:
-            raise DuplicateIdError("touchpoint", tp.id)
-        seen.add(tp.id)
-        if tp.customer_id not in customers:
-            raise UnknownCustomerError(tp.customer_id, f"named by touchpoint {tp.id!r}")
-        grouped.setdefault(tp.customer_id, []).append(tp)
-    return grouped
+    return _grouped(touchpoints, Touchpoint, customers, taken)
 
 
 def group_decisions(
@@ -430,15 +419,28 @@ def group_decisions(
         DuplicateIdError: if an id is given twice, or is one of *taken*.
         UnknownCustomerError: if a decision names none of *customers*.
     """
+    return _grouped(decisions, Decision, customers, taken)
+
+
+_Item = TypeVar("_Item", Touchpoint, Decision)
+
+
+def _grouped(
+    items: Iterable[_Item],
+    cls: type[_Item],
+    customers: Mapping[str, Customer],
+    taken: AbstractSet[str],
+) -> dict[str, list[_Item]]:
+    what = cls.__name__.lower()
     seen: set[str] = set()
-    grouped: dict[str, list[Decision]] = {}
-    for decision in decisions:
-        if not isinstance(decision, Decision):
-            raise InvalidValueError("decisions", decision, "must be Decision objects")
-        if decision.id in seen or decision.id in taken:
-            raise DuplicateIdError("decision", decision.id)
-        seen.add(decision.id)
-        if decision.customer_id not in customers:
-            raise UnknownCustomerError(decision.customer_id, f"named by decision {decision.id!r}")
-        grouped.setdefault(decision.customer_id, []).append(decision)
+    grouped: dict[str, list[_Item]] = {}
+    for item in items:
+        if not isinstance(item, cls):
+            raise InvalidValueError(f"{what}s", item, f"must be {cls.__name__} objects")
+        if item.id in seen or item.id in taken:
+            raise DuplicateIdError(what, item.id)
+        seen.add(item.id)
+        if item.customer_id not in customers:
+            raise UnknownCustomerError(item.customer_id, f"named by {what} {item.id!r}")
+        grouped.setdefault(item.customer_id, []).append(item)
     return grouped

@@ -73,7 +73,7 @@ def assemble(
         tid = touchpoint.id
         first = seen.setdefault(tid, line)  # one look-up for "seen before?" and "remember"
         if first != line:
-            report(duplicate_touchpoint(touchpoints_name, line, tid, first))
+            report(duplicate_id(touchpoints_name, line, "touchpoint_id", tid, first))
             continue
         timeline = grouped.get(touchpoint.customer_id)
         if timeline is None:
@@ -155,7 +155,7 @@ def _decisions(
             continue
         first = first_decision.setdefault(decision.id, line)  # a rejected row claims no id
         if first != line:
-            report(duplicate_decision(name, line, decision.id, first))
+            report(duplicate_id(name, line, "decision_id", decision.id, first))
             continue
         decided.setdefault(cid, []).append(decision)
     return decided
@@ -177,17 +177,6 @@ def parsed_decisions(
             report(located(name, line, e))
 
 
-def duplicate_decision(file: str, line: int, decision_id: str, first: int) -> BookFormatError:
-    """The error for a decision id seen before, on line *first*."""
-    return BookFormatError(
-        file,
-        f"is a duplicate decision id (first on line {first})",
-        line=line,
-        column="decision_id",
-        value=decision_id,
-    )
-
-
 def decision_local_error(
     file: str, line: int, cell: object, decision: Decision, customer: Customer
 ) -> BookFormatError | None:
@@ -200,14 +189,15 @@ def decision_local_error(
     return BookFormatError(file, problem, line=line, column="at", value=str(cell))
 
 
-def duplicate_touchpoint(file: str, line: int, touchpoint_id: str, first: int) -> BookFormatError:
-    """The error for a touchpoint id seen before, on line *first*."""
+def duplicate_id(file: str, line: int, column: str, value: str, first: int) -> BookFormatError:
+    """The error for an id in *column* (``touchpoint_id``, ``decision_id``) seen on line *first*."""
+    what = column.removesuffix("_id")
     return BookFormatError(
         file,
-        f"is a duplicate touchpoint id (first on line {first})",
+        f"is a duplicate {what} id (first on line {first})",
         line=line,
-        column="touchpoint_id",
-        value=touchpoint_id,
+        column=column,
+        value=value,
     )
 
 

@@ -45,8 +45,7 @@ from lifecycle.errors import BookFormatError, BookOrderError
 from lifecycle.io._assemble import (
     assemble,
     decision_local_error,
-    duplicate_decision,
-    duplicate_touchpoint,
+    duplicate_id,
     local_error,
     located,
     parsed_decisions,
@@ -136,7 +135,7 @@ class IdRegister:
             if hash(tid) in candidates:
                 first = first_line.setdefault(tid, line)
                 if first != line:
-                    raise duplicate_touchpoint(name, line, tid, first)
+                    raise duplicate_id(name, line, "touchpoint_id", tid, first)
 
 
 @attrs.frozen
@@ -215,7 +214,7 @@ def read_decisions(files: BookFiles) -> Decided:
     where: dict[str, tuple[int, object]] = {}
     for line, decision, cell in parsed_decisions(files.rows(file), name, raise_error):
         if decision.id in where:
-            raise duplicate_decision(name, line, decision.id, where[decision.id][0])
+            raise duplicate_id(name, line, "decision_id", decision.id, where[decision.id][0])
         where[decision.id] = (line, cell)
         grouped.setdefault(decision.customer_id, []).append(decision)
     return Decided({cid: tuple(ds) for cid, ds in grouped.items()}, where, name, customers_name)
@@ -374,7 +373,7 @@ def merged(
             tid, line = next(
                 (t, n) for t, n in zip(ids, lines, strict=True) if first.setdefault(t, n) != n
             )
-            raise duplicate_touchpoint(name, line, tid, first[tid])
+            raise duplicate_id(name, line, "touchpoint_id", tid, first[tid])
         yield pending, Timeline.unchecked(group, pending.timezone)
         pending = next(customers, None)
 
