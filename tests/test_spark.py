@@ -247,6 +247,23 @@ def test_the_sample_book_with_a_policy_file(spark: SparkSession, tmp_path: Path)
     assert tuple(result.actions.columns) == ls.ACTION_COLUMNS
 
 
+def test_playbooks_and_a_calendar_from_a_policy_file(spark: SparkSession, tmp_path: Path) -> None:
+    """A [[playbook]] and a [calendar] table reach the executors with the policy text."""
+    examples = Path(__file__).parent.parent / "docs" / "examples"
+    text = (examples / "retail-post-purchase.toml").read_text(encoding="utf-8")
+    text = '[calendar]\nholidays = ["2026-11-04"]\n\n' + text
+    policy_file = tmp_path / "policies.toml"
+    policy_file.write_text(text, encoding="utf-8")
+    book = lc.sample_book()
+    result = _run(spark, book, tmp_path / "book", policy_file=policy_file)
+    result.check()
+    engine = lc.Engine(lc.load_policies(policy_file))
+    assert engine.calendar == lc.Calendar(holidays=[dt.date(2026, 11, 4)])
+    expected = engine.agenda(book, AS_OF)
+    assert len(expected) > 0
+    assert _found(result) == _expected(expected)
+
+
 @slow
 @given(st.lists(lct.policies(), min_size=1, max_size=3, unique_by=lambda p: p.name))
 def test_policies_of_ones_own_travel_to_the_executors(
