@@ -341,6 +341,8 @@ class Playbook(Evaluated):
         facts["fulfilment"] = each.fulfilled_by.description
         facts["trigger"] = anchored.label
         facts["trigger_date"] = anchored.date
+        # As a rule's: the touchpoint the clock started from (a newer one restarts it).
+        facts["anchor_touchpoint"] = anchored.touchpoint.id if anchored.touchpoint else None
         return self._verdict(current.index, status, current.due, reason, facts)
 
     def _facts(
