@@ -67,7 +67,7 @@ def test_a_customer_s_country_attribute_names_its_holidays():
 @pytest.mark.parametrize(
     ("fields", "problem"),
     [
-        ({"weekend": "sat"}, "day names"),
+        ({"weekend": "sat"}, "must be a list"),
         ({"weekend": ["sat", "sonntag"]}, "sonntag"),
         ({"weekend": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]}, "no working day"),
         ({"weekend": [6]}, "6"),
@@ -116,3 +116,21 @@ def test_the_next_working_day_is_working_and_never_earlier(day, weekend, holiday
     moved = calendar.next_working(day)
     assert moved >= day and calendar.is_working(moved)
     assert all(not calendar.is_working(day + k * DAY) for k in range((moved - day).days))
+
+
+@pytest.mark.parametrize(
+    ("fields", "problem"),
+    [({"holidays": 5}, "must be a list"), ({"holidays": "2026-12-25"}, "must be a list"),
+     ({"weekend": 5}, "must be a list")],
+)  # fmt: skip
+def test_a_calendar_takes_lists_only(fields, problem):
+    with pytest.raises(lc.InvalidValueError, match=problem):
+        Calendar(**fields)
+
+
+def test_a_bad_country_attribute_names_the_customer():
+    ada = lc.Customer(
+        id="c-7", name="Ada", since=dt.date(2025, 1, 1), attributes={"country": "United Kingdom"}
+    )
+    with pytest.raises(lc.InvalidValueError, match="customer 'c-7'"):
+        Calendar().for_customer(ada)

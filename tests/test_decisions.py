@@ -9,7 +9,7 @@ import attrs
 import pytest
 
 import lifecycle as lc
-from lifecycle.decisions import Decision, Outcome, in_force, next_decision_change, sorted_decisions
+from lifecycle.decisions import Decision, Outcome, changes_after, in_force, sorted_decisions
 
 UTC = ZoneInfo("UTC")
 DUE = dt.date(2026, 3, 8)
@@ -129,10 +129,13 @@ class TestInForce:
 
     def test_next_change_is_the_next_recorded_date_or_snooze_end(self):
         log = sorted_decisions([made("d1", day=12), made("d2", outcome="snoozed", until=DUE)])
-        assert next_decision_change(log, dt.date(2026, 3, 1), UTC) == DUE
-        assert next_decision_change(log, DUE, UTC) == dt.date(2026, 3, 9)
-        assert next_decision_change(log, dt.date(2026, 3, 9), UTC) == dt.date(2026, 3, 12)
-        assert next_decision_change(log, dt.date(2026, 3, 12), UTC) is None
+        welcome = {"welcome"}
+        assert changes_after(log, dt.date(2026, 3, 1), UTC, welcome) == DUE
+        assert changes_after(log, DUE, UTC, welcome) == dt.date(2026, 3, 9)
+        assert changes_after(log, dt.date(2026, 3, 9), UTC, welcome) == dt.date(2026, 3, 12)
+        assert changes_after(log, dt.date(2026, 3, 12), UTC, welcome) is None
+        assert changes_after(log, dt.date(2026, 3, 1), UTC, {"renewal"}) is None
+        assert changes_after(log, dt.date(2026, 3, 1), UTC, welcome, DUE + DAY) is None
 
 
 # -- through the engine ---------------------------------------------------------

@@ -364,3 +364,18 @@ def test_threads_extending_one_timeline_each_get_their_own(
         n: ["t1", "t2", "t3", f"n{n}"] for n in range(4)
     }
     assert list(base) == first
+
+
+def test_a_timeline_refuses_a_touchpoint_as_a_decision_and_the_other_way() -> None:
+    call = lc.Touchpoint(
+        id="t", customer_id="c", kind="inquiry", channel="phone", direction="inbound",
+        at=dt.datetime(2026, 1, 9, tzinfo=dt.UTC),
+    )  # fmt: skip
+    done = lc.Decision(
+        id="d", customer_id="c", policy="welcome", due=dt.date(2026, 1, 8), outcome="done",
+        at=dt.datetime(2026, 1, 9, tzinfo=dt.UTC),
+    )  # fmt: skip
+    with pytest.raises(lc.InvalidValueError, match="must be Decision values"):
+        lc.Timeline(decisions=[call])  # type: ignore[list-item]
+    with pytest.raises(lc.InvalidValueError, match="must be Touchpoint values"):
+        lc.Timeline([done])  # type: ignore[list-item]

@@ -22,7 +22,7 @@ import attrs
 from lifecycle._frozendict import FrozenDict
 from lifecycle._validate import unchecked_constructor
 from lifecycle.customers import Customer
-from lifecycle.decisions import Decision, Outcome, in_force
+from lifecycle.decisions import Decision, Outcome, changes_after, in_force
 from lifecycle.errors import LifecycleError
 from lifecycle.policy import Status, Verdict, new_verdict
 from lifecycle.timeline import Timeline
@@ -493,11 +493,9 @@ def honoured(
             continue
         due = verdict.due
         assert due is not None  # a due verdict has a due date
-        for recorded in decisions:  # those not yet recorded, or a snooze ending, change it
-            if recorded.policy == verdict.policy and recorded.due == due:
-                for day in (recorded.local_date(zone), recorded.until):
-                    if day is not None and day > as_of and (change is None or day < change):
-                        change = day
+        later = changes_after(decisions, as_of, zone, (verdict.policy,), due)
+        if later is not None and (change is None or later < change):
+            change = later
         decision = in_force(decisions, verdict.policy, due, as_of, zone)
         if decision is None:
             result.append(verdict)

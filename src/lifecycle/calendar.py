@@ -34,10 +34,14 @@ COUNTRY_ATTRIBUTE = "country"
 _ONE_DAY = dt.timedelta(days=1)
 
 
+def _iterable(field: str, value: object, example: str) -> Iterable[object]:
+    if isinstance(value, str) or not isinstance(value, Iterable):
+        raise InvalidValueError(field, value, f"must be a list, e.g. {example}")
+    return value
+
+
 def _to_weekend(value: Iterable[str]) -> frozenset[str]:
-    if isinstance(value, str):
-        raise InvalidValueError("weekend", value, 'must be day names, e.g. ["sat", "sun"]')
-    given: Iterable[object] = value  # checked as anything: it may come from a file
+    given = _iterable("weekend", value, '["sat", "sun"]')
     days: set[str] = set()
     for day in given:
         name = day.lower()[:3] if isinstance(day, str) else None
@@ -50,7 +54,8 @@ def _to_weekend(value: Iterable[str]) -> frozenset[str]:
 
 
 def _to_holidays(value: Iterable[dt.date]) -> frozenset[dt.date]:
-    return frozenset(check_day("holidays", day) for day in value)
+    given = _iterable("holidays", value, "[datetime.date(2026, 12, 25)]")
+    return frozenset(check_day("holidays", day) for day in given)
 
 
 def _check_country(instance: object, attribute: Any, value: Any) -> None:
@@ -163,7 +168,12 @@ class Calendar:
         country = customer.attributes.get(COUNTRY_ATTRIBUTE)
         if country is None or country == self.country:
             return self
-        return _with_country(self, country)
+        try:
+            return _with_country(self, country)
+        except InvalidValueError as e:
+            raise InvalidValueError(
+                "country", country, f"{e.problem} (the attribute of customer {customer.id!r})"
+            ) from None
 
     @classmethod
     def from_mapping(cls, table: Mapping[str, object]) -> Calendar:

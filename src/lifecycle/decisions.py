@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Iterable, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -27,7 +27,7 @@ from lifecycle._validate import (
 )
 from lifecycle.errors import InvalidValueError
 
-__all__ = ["Decision", "Outcome", "in_force"]
+__all__ = ["Decision", "Outcome", "changes_after", "decision_order", "in_force", "sorted_decisions"]
 
 
 class Outcome(enum.StrEnum):
@@ -193,16 +193,33 @@ def in_force(
     return None
 
 
-def next_decision_change(
-    decisions: Sequence[Decision], as_of: dt.date, zone: ZoneInfo
+def changes_after(
+    decisions: Sequence[Decision],
+    as_of: dt.date,
+    zone: ZoneInfo,
+    policies: Container[str],
+    due: dt.date | None = None,
 ) -> dt.date | None:
     """Return the first date after *as_of* on which a decision starts or stops counting.
 
-    A decision recorded later comes into view on its local date; a snooze
-    ends on its ``until``. Asking again on that date is enough to follow the
-    customer's decisions (it may come earlier than needed, never later).
+    Only decisions on *policies* count (and on the occurrence due on *due*,
+    when given): one recorded later comes into view on its local date, a
+    snooze ends on its ``until``. Asking again on that date is enough to
+    follow them (it may come earlier than needed, never later).
+
+    Examples:
+        >>> import datetime as dt
+        >>> from zoneinfo import ZoneInfo
+        >>> snooze = Decision(id="d1", customer_id="c", policy="welcome",
+        ...                   due=dt.date(2026, 3, 8), outcome="snoozed",
+        ...                   at=dt.datetime(2026, 3, 9, tzinfo=dt.UTC), until=dt.date(2026, 3, 16))
+        >>> changes_after((snooze,), dt.date(2026, 3, 9), ZoneInfo("UTC"), {"welcome"})
+        datetime.date(2026, 3, 16)
     """
-    dates = [d.local_date(zone) for d in decisions]
-    dates += [d.until for d in decisions if d.until is not None]
-    later = [day for day in dates if day > as_of]
-    return min(later) if later else None
+    found: dt.date | None = None
+    for decision in decisions:
+        if decision.policy in policies and (due is None or decision.due == due):
+            for day in (decision.local_date(zone), decision.until):
+                if day is not None and day > as_of and (found is None or day < found):
+                    found = day
+    return found

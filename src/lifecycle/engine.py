@@ -182,8 +182,9 @@ class Engine:
             table), else every day is a working day.
         capacity: At most this many actions per owner on one agenda, after
             the per-customer cap, taken in agenda order: one number for every
-            owner, or a mapping of owner to number (owners it leaves out, and
-            unowned actions, are not limited). ``None``: no limit.
+            owner (at least 1), or a mapping of owner to number (0 for an
+            owner who is away; owners it leaves out, and unowned actions, are
+            not limited). ``None``: no limit.
 
     Raises:
         InvalidValueError: for a bad cap or something that is not a policy.

@@ -250,8 +250,8 @@ class IncrementalAgenda:
         """Take the team's new decisions; their customers are worked out again on the next `agenda`.
 
         A decision counts from its own date on (see `Decision`): one recorded
-        ahead of the agenda's date waits for it, and a snoozed action wakes
-        on the snooze's last day by itself. Nothing is taken unless all are good.
+        ahead of the agenda's date waits for it, and a snoozed action
+        comes back by itself on its ``until`` date. Nothing is taken unless all are good.
 
         Raises:
             DuplicateIdError: if a decision id is already in the book (or given twice).

@@ -186,11 +186,14 @@ class Timeline:
         zone = to_zone(timezone)
         items = tuple(touchpoints)
         decided = tuple(decisions)
-        for what, group in (("touchpoint", items), ("decision", decided)):
+        for what, group, cls in (
+            ("touchpoint", items, Touchpoint),
+            ("decision", decided, Decision),
+        ):
             seen: set[str] = set()
             for item in group:
-                if not isinstance(item, Touchpoint | Decision):
-                    raise InvalidValueError(f"{what}s", item, f"must be {what.title()} values")
+                if not isinstance(item, cls):
+                    raise InvalidValueError(f"{what}s", item, f"must be {cls.__name__} values")
                 if item.id in seen:
                     raise DuplicateIdError(what, item.id)
                 seen.add(item.id)

@@ -18,7 +18,7 @@ import attrs
 from lifecycle._frozendict import SmallFrozenDict
 from lifecycle._validate import check_id, check_priority
 from lifecycle.calendar import Calendar
-from lifecycle.decisions import Decision, Outcome, in_force
+from lifecycle.decisions import Decision, Outcome, changes_after, in_force
 from lifecycle.errors import InvalidValueError
 from lifecycle.policies._anchors import Anchor, anchor_kinds, date_free
 from lifecycle.policies._evaluation import EVERYTHING, Evaluated, Evaluation, Reads
@@ -199,7 +199,8 @@ class Playbook(Evaluated):
         change = None
         if changes:
             change = None if self._date_free else as_of + ONE_DAY
-            change = earliest(change, self._decisions_change(timeline, as_of))
+            later = changes_after(timeline.decisions, as_of, timeline.timezone, self._names)
+            change = earliest(change, later)
         anchored = self.trigger.resolve(context)
         if anchored is None:
             if due_only:
@@ -228,16 +229,6 @@ class Playbook(Evaluated):
                 for i in range(current.index + 1, len(self.steps))
             )
         return tuple(verdicts), change
-
-    def _decisions_change(self, timeline: Timeline, as_of: dt.date) -> dt.date | None:
-        """The first date after *as_of* a decision on a step comes into view or a snooze ends."""
-        zone, names, found = timeline.timezone, self._names, None
-        for decision in timeline.decisions:
-            if decision.policy in names:
-                for day in (decision.local_date(zone), decision.until):
-                    if day is not None and day > as_of:
-                        found = earliest(found, day)
-        return found
 
     def _walk(self, context: Context, anchored: Anchored) -> tuple[list[_Closed], _Open | None]:
         """Follow the steps from the trigger: those closed by *as_of*, and the current one."""
