@@ -17,6 +17,7 @@ from lifecycle.touchpoints import Kind, kind_table
 
 __all__ = ["book_from_records"]
 
+
 def book_from_records(
     customers: Iterable[Mapping[str, object]],
     touchpoints: Iterable[Mapping[str, object]],
@@ -105,4 +106,3 @@ def book_from_records(
         decisions=decisions,
         decisions_name="decisions",
     )
-

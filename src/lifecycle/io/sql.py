@@ -162,9 +162,7 @@ def read_book_sql(
     customer_records = _records(opener, customers, names[0], batch)
     touchpoint_records = _records(opener, touchpoints, names[1], batch)
     decision_records = (
-        _records(opener, decisions, decisions_name, batch)
-        if decisions is not None
-        else _nothing()
+        _records(opener, decisions, decisions_name, batch) if decisions is not None else _nothing()
     )
     # Closed here, even after a bad row: each holds a cursor open until it is.
     with (
