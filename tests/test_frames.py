@@ -57,6 +57,77 @@ def same_as_the_sample(book: lc.Book) -> None:
     assert ENGINE.agenda(book, lc.SAMPLE_AS_OF) == ENGINE.agenda(lc.sample_book(), lc.SAMPLE_AS_OF)
 
 
+def decided_sample() -> lc.Book:
+    """The sample book, one in three of its actions decided on (done, dismissed or snoozed)."""
+    book = lc.sample_book()
+    agenda = ENGINE.agenda(book, lc.SAMPLE_AS_OF)
+    actions = [*agenda.actions, *(h.action for h in agenda.held_back)]
+    outcomes = ["done", "dismissed", "snoozed"]
+    return book.with_decisions(
+        lc.Decision(
+            id=f"d-{n}",
+            customer_id=a.customer_id,
+            policy=a.policy,
+            due=a.due,
+            outcome=outcomes[n % 3],
+            at=dt.datetime(2026, 10, 1, 9, n % 60, tzinfo=dt.UTC),
+            until=a.due + dt.timedelta(days=40) if n % 3 == 2 else None,
+            by="alice" if n % 2 else None,
+        )
+        for n, a in enumerate(actions[::3])
+    )
+
+
+def decision_records(book: lc.Book) -> list[dict[str, Any]]:
+    """The book's decisions as native records (``at`` in UTC, ``None`` for an empty cell)."""
+    return [
+        {
+            "decision_id": d.id,
+            "customer_id": d.customer_id,
+            "policy": d.policy,
+            "due": d.due,
+            "decision": d.outcome.value,
+            "at": d.at.astimezone(dt.UTC),
+            "until": d.until,
+            "by": d.by,
+            "note": d.note or None,
+        }
+        for d in book.decisions()
+    ]
+
+
+def by_id(decision: lc.Decision) -> str:
+    return decision.id
+
+
+@pytest.mark.parametrize("library", ["pandas", "polars", "pyarrow"])
+def test_a_decisions_frame_gives_the_decided_books_agenda(library: str):
+    book = decided_sample()
+    customers, touchpoints = records(book)
+    decisions = decision_records(book)
+    assert any(d["until"] is None for d in decisions)
+    assert any(d["until"] is not None for d in decisions)
+    if library == "pandas":
+        frame = pd.DataFrame(decisions)
+        frame["due"] = pd.to_datetime(frame["due"])  # as pandas reads a date column
+        frames = pd.DataFrame(customers), pd.DataFrame(touchpoints), frame
+    elif library == "polars":
+        pl = pytest.importorskip("polars")
+        frames = (
+            pl.DataFrame(customers, infer_schema_length=None),
+            pl.DataFrame(touchpoints, infer_schema_length=None),
+            pl.DataFrame(decisions, infer_schema_length=None),
+        )
+    else:
+        frames = tuple(pa.Table.from_pylist(r) for r in (customers, touchpoints, decisions))
+    read = lc.book_from_frames(*frames)
+    assert read == book
+    assert sorted(read.decisions(), key=by_id) == sorted(book.decisions(), key=by_id)
+    agenda = ENGINE.agenda(read, lc.SAMPLE_AS_OF)
+    assert agenda == ENGINE.agenda(book, lc.SAMPLE_AS_OF)
+    assert agenda != ENGINE.agenda(lc.sample_book(), lc.SAMPLE_AS_OF)
+
+
 def test_pandas_frames_give_the_sample_book():
     customers, touchpoints = records(lc.sample_book())
     frame = pd.DataFrame(touchpoints)
@@ -159,10 +230,55 @@ def test_what_is_not_a_frame_or_cannot_be_one():
         lc.book_from_frames(mixed, pa.table({}))
 
 
-def test_decisions_are_refused_until_the_book_has_them():
+GOOD_DECISION = {
+    "decision_id": "d1",
+    "customer_id": "c1",
+    "policy": "welcome",
+    "due": dt.date(2025, 1, 7),
+    "decision": "snoozed",
+    "at": dt.datetime(2025, 1, 7, 9, tzinfo=dt.UTC),
+    "until": dt.date(2025, 1, 14),
+}
+
+
+@pytest.mark.parametrize(
+    ("first", "change", "field", "words"),
+    [
+        # A column holds one type: a naive datetime column is naive in every row.
+        ({"at": NAIVE}, {"at": NAIVE}, "at", "without a time zone"),
+        ({"due": NAIVE}, {"due": NAIVE}, "due", "is a datetime; a date is needed"),
+        ({}, {"until": None}, "until", "is required for a snoozed decision"),
+        ({}, {"decision": "closed"}, "decision", "'closed' is not one of"),
+        ({}, {"policy": None}, "policy", "is required and must not be empty"),
+        ({}, {"decision_id": "d1"}, "decision_id", "is a duplicate decision id (first in row 1)"),
+        ({}, {"customer_id": "c9"}, "customer_id", "'c9' names no customer of customers"),
+    ],
+)
+@pytest.mark.parametrize("library", ["pandas", "polars", "pyarrow"])
+def test_a_bad_decision_in_a_frame_names_row_and_field(
+    library: str, first: dict[str, Any], change: dict[str, Any], field: str, words: str
+):
+    rows = [{**GOOD_DECISION, **first}, {**GOOD_DECISION, "decision_id": "d2", **change}]
+    row = 1 if first else 2
+    customers = [{"customer_id": "c1", "name": "Ada", "since": dt.date(2025, 1, 6)}]
+    touchpoints = pa.table({"touchpoint_id": pa.array([], pa.string())})
+    if library == "pandas":
+        frames = pd.DataFrame(customers), touchpoints, pd.DataFrame(rows)
+    elif library == "polars":
+        pl = pytest.importorskip("polars")
+        frames = pl.DataFrame(customers), touchpoints, pl.DataFrame(rows, strict=False)
+    else:
+        frames = pa.Table.from_pylist(customers), touchpoints, pa.Table.from_pylist(rows)
+    with pytest.raises(lc.RecordError, match=rf"^decisions, row {row}, field '{field}': ") as e:
+        lc.book_from_frames(*frames)
+    assert words in str(e.value)
+
+
+def test_what_is_not_a_decisions_frame():
     empty = pa.table({"customer_id": pa.array([], pa.string())})
-    with pytest.raises(lc.RecordError, match=r"^decisions: cannot be read"):
-        lc.book_from_frames(empty, empty, decisions=empty)
+    with pytest.raises(lc.RecordError, match=r"^decisions: is a list, not a DataFrame or table"):
+        lc.book_from_frames(empty, empty, decisions=[])
+    assert list(lc.book_from_frames(empty, empty, decisions=None).decisions()) == []
 
 
 def test_without_pyarrow_the_error_names_the_extra(monkeypatch: pytest.MonkeyPatch):

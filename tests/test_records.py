@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import pickle
+import tempfile
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import lifecycle as lc
 import lifecycle.testing as lct
@@ -298,10 +300,229 @@ def test_a_local_date_out_of_bounds_is_named_too():
         lc.book_from_records([customer], [touchpoint])
 
 
-def test_decisions_are_refused_until_the_book_has_them():
-    assert len(lc.book_from_records([], [], decisions=iter(()))) == 0
-    with pytest.raises(lc.RecordError, match=r"^decisions: cannot be read"):
-        lc.book_from_records([], [], decisions=[{"decision_id": "d1"}])
+# -- decisions: the decisions file's rules, named by table, row and field -----------------
+
+AS_OF = dt.date(2026, 6, 1)
+
+
+def decided_books(**options: Any) -> st.SearchStrategy[lc.Book]:
+    """Generated books with the decisions a team records on their actions."""
+    return lct.books(max_customers=4, max_touchpoints=12, **options).flatmap(
+        lambda book: lct.decisions(book, as_of=AS_OF).map(book.with_decisions)
+    )
+
+
+def by_id(decision: lc.Decision) -> str:
+    return decision.id
+
+
+def decision_record(decision: lc.Decision) -> dict[str, Any]:
+    """A decision as native values (dates, an aware datetime, ``None`` for an empty cell)."""
+    return {
+        "decision_id": decision.id,
+        "customer_id": decision.customer_id,
+        "policy": decision.policy,
+        "due": decision.due,
+        "decision": decision.outcome.value,
+        "at": decision.at,
+        "until": decision.until,
+        "by": decision.by,
+        "note": decision.note or None,
+    }
+
+
+@settings(max_examples=30)
+@given(decided_books(situations=True))
+def test_a_decided_books_files_as_records_give_the_agenda_read_book_gives(book: lc.Book):
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        lc.write_book(book, folder)
+        written = folder / "decisions.csv"
+        assert written.exists() == any(True for _ in book.decisions())
+        from_records = lc.book_from_records(
+            customers=csv_rows(folder / "customers.csv"),
+            touchpoints=csv_rows(folder / "touchpoints.csv"),
+            decisions=csv_rows(written) if written.exists() else (),
+        )
+        from_files = lc.read_book(folder)
+    assert from_records == from_files == book
+    decisions = sorted(book.decisions(), key=by_id)
+    assert sorted(from_records.decisions(), key=by_id) == decisions
+    assert sorted(from_files.decisions(), key=by_id) == decisions
+    expected = ENGINE.agenda(book, AS_OF)
+    assert ENGINE.agenda(from_records, AS_OF) == ENGINE.agenda(from_files, AS_OF) == expected
+
+
+@settings(max_examples=30)
+@given(decided_books())
+def test_native_decision_records_give_the_decisions_back(book: lc.Book):
+    customers, touchpoints = records(book)
+    decisions = [decision_record(d) for d in book.decisions()]
+    read = lc.book_from_records(customers, touchpoints, iter(decisions[::-1]))
+    assert sorted(read.decisions(), key=by_id) == sorted(book.decisions(), key=by_id)
+    for customer in book:
+        assert read.timeline(customer.id).decisions == book.timeline(customer.id).decisions
+
+
+DECISION = {
+    "decision_id": 1,
+    "customer_id": 7,
+    "policy": "welcome",
+    "due": dt.date(2025, 1, 7),
+    "decision": "snoozed",
+    "at": AT,
+    "until": dt.date(2025, 2, 1),
+}
+
+
+def decided(*decisions: dict[str, Any]) -> lc.Book:
+    """A book of customer 7 (as `one` makes it) with *decisions*."""
+    customer = {"customer_id": 7, "name": "Ada", "since": dt.date(2025, 1, 6)}
+    return lc.book_from_records([customer], [], decisions)
+
+
+def test_native_decision_values_are_taken_as_the_text_a_file_holds():
+    book = decided(
+        {**DECISION, "due": dt.datetime(2025, 1, 7), "by": None, "note": float("nan")},  # noqa: DTZ001 - pandas' date
+        {**DECISION, "decision_id": 2.0, "decision": "done", "until": None, "by": "bob"},
+        {**DECISION, "decision_id": "d-3", "decision": "dismissed", "until": "", "note": "no"},
+    )
+    first, second, third = sorted(book.timeline("7").decisions, key=lambda d: d.id)
+    assert (first.id, first.due, first.at, first.until, first.by, first.note) == (
+        "1",
+        dt.date(2025, 1, 7),
+        AT,
+        dt.date(2025, 2, 1),
+        None,
+        "",
+    )
+    assert (second.id, second.outcome, second.until, second.by) == (
+        "2",
+        lc.Outcome.DONE,
+        None,
+        "bob",
+    )
+    assert (third.id, third.outcome, third.note) == ("d-3", lc.Outcome.DISMISSED, "no")
+
+
+def test_pandas_decision_values():
+    pd = pytest.importorskip("pandas")
+    np = pytest.importorskip("numpy")
+    book = decided(
+        {
+            **DECISION,
+            "decision_id": np.int64(1),
+            "customer_id": np.int32(7),
+            "due": pd.Timestamp("2025-01-07"),
+            "at": pd.Timestamp(AT),
+            "until": pd.Timestamp("2025-02-01"),
+            "by": pd.NA,
+            "note": np.float64("nan"),
+        },
+        {**DECISION, "decision_id": 2, "decision": "done", "until": pd.NaT},
+    )
+    first, second = sorted(book.timeline("7").decisions, key=lambda d: d.id)
+    assert (first.id, first.due, first.until, first.by, first.note) == (
+        "1",
+        dt.date(2025, 1, 7),
+        dt.date(2025, 2, 1),
+        None,
+        "",
+    )
+    assert type(first.at) is dt.datetime
+    assert first.at == AT
+    assert (second.id, second.until) == ("2", None)
+
+
+BAD_DECISIONS = [
+    # (fields changed, field named, words of the message)
+    ({"decision_id": None}, "decision_id", "is required and must not be empty"),
+    ({"decision_id": 1.5}, "decision_id", "must be a string"),
+    ({"decision_id": " d1"}, "decision_id", "must not start or end with white space"),
+    ({"customer_id": None}, "customer_id", "is required and must not be empty"),
+    ({"customer_id": 8}, "customer_id", "'8' names no customer of customers"),
+    ({"policy": None}, "policy", "is required and must not be empty"),
+    ({"policy": 3}, "policy", "must be a string"),
+    ({"due": None}, "due", "is required and must not be empty"),
+    ({"due": float("nan")}, "due", "is required and must not be empty"),
+    ({"due": NAIVE}, "due", "is a datetime; a date is needed"),
+    ({"due": AT}, "due", "is a datetime; a date is needed"),
+    ({"due": "2025-02-30"}, "due", "is not a date on the calendar"),
+    ({"due": 20250107}, "due", "must be a string"),
+    ({"decision": "closed"}, "decision", "'closed' is not one of"),
+    ({"decision": None}, "decision", "is required and must not be empty"),
+    ({"at": None}, "at", "is required and must not be empty"),
+    ({"at": NAIVE}, "at", "without a time zone"),
+    ({"at": dt.date(2025, 1, 7)}, "at", "is a date; an instant"),
+    ({"at": "2025-01-07T09:00"}, "at", "has no UTC offset"),
+    ({"until": None}, "until", "is required for a snoozed decision"),
+    ({"until": NAIVE}, "until", "is a datetime; a date is needed"),
+    ({"decision": "done"}, "until", "must be empty: only a snoozed decision ends"),
+    ({"by": 3}, "by", "must be a string"),
+    ({"note": ["x"]}, "note", "must be a string"),
+    ({"outcome": "done"}, "outcome", "is not a field of this table"),
+    ({"Until": "2025-02-01"}, "Until", "did you mean `until`?"),
+]
+
+
+@pytest.mark.parametrize(("change", "field", "words"), BAD_DECISIONS)
+def test_a_bad_decision_names_its_table_row_and_field(
+    change: dict[str, Any], field: str, words: str
+):
+    good = {**DECISION, "decision_id": "d0"}
+    with pytest.raises(lc.RecordError) as caught:
+        decided(good, {**DECISION, **change})
+    error = caught.value
+    assert (error.table, error.row, error.field) == ("decisions", 2, field)
+    assert str(error).startswith(f"decisions, row 2, field {field!r}: ")
+    assert words in str(error)
+
+
+def test_a_duplicate_decision_id_names_both_rows():
+    with pytest.raises(
+        lc.RecordError,
+        match=r"^decisions, row 3, field 'decision_id': '1' is a duplicate decision id "
+        r"\(first in row 1\)",
+    ):
+        decided(DECISION, {**DECISION, "decision_id": 2}, {**DECISION, "decision_id": "1"})
+
+
+def test_a_decision_that_is_not_a_mapping_or_out_of_bounds_in_its_zone():
+    with pytest.raises(lc.RecordError, match=r"^decisions, row 1: is a tuple, not a mapping"):
+        decided(("d1", 7))  # type: ignore[arg-type]
+    customer = {"customer_id": "c1", "name": "x", "since": "2025-01-06", "timezone": "Asia/Tokyo"}
+    at = dt.datetime.combine(lc.limits.MAX_DATE, dt.time(23), dt.UTC)
+    late = {**DECISION, "customer_id": "c1", "at": at}
+    with pytest.raises(lc.RecordError, match=r"^decisions, row 1, field 'at': "):
+        lc.book_from_records([customer], [], [late])
+
+
+def test_no_decisions_and_decisions_honoured_by_the_agenda():
+    assert list(lc.book_from_records([], [], decisions=iter(())).decisions()) == []
+    customers, touchpoints = records(lc.sample_book())
+    agenda = ENGINE.agenda(lc.sample_book(), lc.SAMPLE_AS_OF)
+    first = agenda.actions[0]
+    done = {
+        "decision_id": 1,
+        "customer_id": first.customer_id,
+        "policy": first.policy,
+        "due": first.due,
+        "decision": "done",
+        "at": dt.datetime.combine(lc.SAMPLE_AS_OF, dt.time(), dt.UTC),
+    }
+    book = lc.book_from_records(customers, touchpoints, [done])
+    after = ENGINE.agenda(book, lc.SAMPLE_AS_OF)
+    assert first not in after.actions
+    same = lc.sample_book().with_decisions(
+        [
+            lc.Decision(
+                id="1",
+                outcome="done",
+                **{k: v for k, v in done.items() if k in ("customer_id", "policy", "due", "at")},
+            )
+        ]
+    )
+    assert after == ENGINE.agenda(same, lc.SAMPLE_AS_OF)
 
 
 def test_record_errors_pickle():

@@ -22,7 +22,12 @@ from lifecycle.book import Book
 from lifecycle.customers import near_reserved
 from lifecycle.errors import BookFormatError, RecordError
 from lifecycle.io._assemble import assemble
-from lifecycle.io._rows import CUSTOMER_COLUMNS, TOUCHPOINT_COLUMNS, CellError
+from lifecycle.io._rows import (
+    CUSTOMER_COLUMNS,
+    DECISION_COLUMNS,
+    TOUCHPOINT_COLUMNS,
+    CellError,
+)
 from lifecycle.stages import Lifecycle
 from lifecycle.touchpoints import Kind
 
@@ -159,6 +164,17 @@ _TOUCHPOINT_CELLS: dict[str, Cell] = {
     "tags": _tags_cell,
     "note": _text_cell,
 }
+_DECISION_CELLS: dict[str, Cell] = {
+    "decision_id": _id_cell,
+    "customer_id": _id_cell,
+    "policy": _text_cell,
+    "due": _date_cell,
+    "decision": _text_cell,
+    "at": _instant_cell,
+    "until": _date_cell,
+    "by": _text_cell,
+    "note": _text_cell,
+}
 
 
 def cell(cells: Mapping[str, Cell], field: str, value: object) -> object:
@@ -247,6 +263,28 @@ def touchpoint_rows(
             raise _where(table, number, e) from None
 
 
+def decision_rows(table: str, records: Iterable[object]) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Yield each decision record, numbered from 1, as the row a decisions file gives.
+
+    Every column of `DECISION_COLUMNS` is in the row (``""`` for a field the
+    record lacks), as a file's header gives them.
+
+    Raises:
+        RecordError: for a record that is not a mapping, or a bad field or value.
+    """
+    fields = _Fields(DECISION_COLUMNS, DECISION_COLUMNS)
+    cells = _DECISION_CELLS
+    columns = DECISION_COLUMNS
+    for number, record in enumerate(records, start=1):
+        try:
+            items = _items(record)
+            fields.check(tuple(k for k, _ in items))
+            row = dict(items)
+            yield number, {c: cell(cells, c, row.get(c)) for c in columns}
+        except CellError as e:
+            raise _where(table, number, e) from None
+
+
 def _items(record: object) -> list[tuple[Any, object]]:
     if not isinstance(record, Mapping):
         kind = type(record).__name__
@@ -287,8 +325,10 @@ def native_book(
     names: tuple[str, str],
     kinds: dict[str, Kind],
     lifecycle: Lifecycle | None,
+    decisions: Iterable[object] = (),
+    decisions_name: str = "decisions",
 ) -> Book:
-    """Build a book from customer and touchpoint records, checked as a file's rows are.
+    """Build a book from customer, touchpoint and decision records, checked as a file's rows are.
 
     Raises:
         RecordError: at the first bad record, naming the table, row and field.
@@ -301,4 +341,6 @@ def native_book(
         kinds=kinds,
         lifecycle=lifecycle,
         report=raise_record_error,
+        decision_rows=decision_rows(decisions_name, decisions),
+        decisions_name=decisions_name,
     )

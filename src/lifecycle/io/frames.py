@@ -18,7 +18,6 @@ from typing import Any
 from lifecycle.book import Book
 from lifecycle.errors import RecordError
 from lifecycle.io._native import native_book
-from lifecycle.io.records import refuse_decisions
 from lifecycle.stages import DEFAULT_LIFECYCLE, Lifecycle
 from lifecycle.touchpoints import Kind, kind_table
 
@@ -71,7 +70,7 @@ def book_from_frames(
     kinds: Iterable[Kind] = (),
     lifecycle: Lifecycle | None = DEFAULT_LIFECYCLE,
 ) -> Book:
-    """Build a book from two DataFrames: pandas, Polars or PyArrow, one row per record.
+    """Build a book from DataFrames: pandas, Polars or PyArrow, one row per record.
 
     The columns are the book format's; more customer columns are kept as
     custom attributes. Each row is checked as `book_from_records` checks a
@@ -84,7 +83,9 @@ def book_from_frames(
     Args:
         customers: The customers' frame.
         touchpoints: The touchpoints' frame, in any order.
-        decisions: A decisions frame; not read by this version (only ``None``).
+        decisions: The team's decisions frame (the columns of a book's
+            ``decisions.csv``: dates for ``due`` and ``until``, datetimes with
+            a time zone for ``at``), in any order; ``None``: the book has none.
         kinds: Custom touchpoint kinds the rows may use.
         lifecycle: The lifecycle whose stage names ``stage`` may hold.
 
@@ -110,7 +111,6 @@ def book_from_frames(
         >>> [c.id for c in book], book.timeline("2")[0].score
         (['1', '2'], 8)
     """
-    refuse_decisions("decisions", [] if decisions is None else [decisions])
     pa = _pyarrow()
     return native_book(
         _records(pa, customers, "customers"),
@@ -118,4 +118,6 @@ def book_from_frames(
         names=("customers", "touchpoints"),
         kinds=kind_table(kinds),
         lifecycle=lifecycle,
+        decisions=() if decisions is None else _records(pa, decisions, "decisions"),
+        decisions_name="decisions",
     )

@@ -11,17 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from lifecycle.book import Book
-from lifecycle.errors import RecordError
 from lifecycle.io._native import native_book
 from lifecycle.stages import DEFAULT_LIFECYCLE, Lifecycle
 from lifecycle.touchpoints import Kind, kind_table
 
 __all__ = ["book_from_records"]
-
-_NO_DECISIONS = (
-    "cannot be read: this version of lifecycle has no decisions table yet; "
-    "leave decisions out (or empty)"
-)
 
 
 def book_from_records(
@@ -42,7 +36,9 @@ def book_from_records(
     - ids: text, or whole numbers (``42`` is the id ``"42"``);
     - ``since``, ``contract_end``: `datetime.date` (a naive midnight
       `datetime`, as pandas reads a date column, is taken as its date);
-    - ``at``: a `datetime.datetime` with a time zone (a naive one is an error);
+    - ``at`` (touchpoints and decisions): a `datetime.datetime` with a time
+      zone (a naive one is an error);
+    - ``due``, ``until`` (decisions): `datetime.date`, as ``since``;
     - ``score``: a whole number (``3.0`` is 3; ``3.5`` is an error);
     - ``do_not_contact``: `bool`, or 0 / 1;
     - ``tags``: a list or tuple of labels, or ``"a;b"`` text;
@@ -53,8 +49,9 @@ def book_from_records(
     Args:
         customers: The customers' records.
         touchpoints: The touchpoints' records, in any order.
-        decisions: The team's decisions; not read yet by this version (only
-            an empty iterable is accepted).
+        decisions: The team's decisions on actions (the columns of a book's
+            ``decisions.csv``), in any order; each reaches its customer's
+            timeline, as `read_book` attaches a decisions file's rows.
         kinds: Custom touchpoint kinds the records may use.
         lifecycle: The lifecycle whose stage names ``stage`` may hold
             (``None``: any name).
@@ -63,9 +60,11 @@ def book_from_records(
         The book.
 
     Raises:
-        RecordError: at the first bad record, naming the table, the record's
+        RecordError: at the first bad record, naming the table
+            (``customers``, ``touchpoints`` or ``decisions``), the record's
             row number (from 1), the field and the value, with the words a
-            file's error would use.
+            file's error would use; also for a touchpoint or decision naming
+            no customer, and for a duplicate id.
 
     Examples:
         >>> import datetime as dt, lifecycle as lc
@@ -84,24 +83,26 @@ def book_from_records(
         ... except lc.RecordError as e:
         ...     print(e)
         customers, row 1, field 'since': '2025-02-30' is not a date on the calendar
+
+        A decision, as a CRM's table of them holds it:
+
+        >>> book = lc.book_from_records(
+        ...     customers=[{"customer_id": 7, "name": "Ada", "since": dt.date(2025, 1, 6)}],
+        ...     touchpoints=[],
+        ...     decisions=[{"decision_id": 1, "customer_id": 7, "policy": "welcome",
+        ...                 "due": dt.date(2025, 1, 7), "decision": "snoozed",
+        ...                 "at": dt.datetime(2025, 1, 7, 9, tzinfo=dt.UTC),
+        ...                 "until": dt.date(2025, 1, 14), "by": "alice", "note": None}],
+        ... )
+        >>> [(d.id, d.outcome.value, d.until) for d in book.timeline("7").decisions]
+        [('1', 'snoozed', datetime.date(2025, 1, 14))]
     """
-    refuse_decisions("decisions", decisions)
     return native_book(
         customers,
         touchpoints,
         names=("customers", "touchpoints"),
         kinds=kind_table(kinds),
         lifecycle=lifecycle,
+        decisions=decisions,
+        decisions_name="decisions",
     )
-
-
-def refuse_decisions(table: str, decisions: Iterable[object] | str | None) -> None:
-    """Raise if *decisions* holds anything: no version of the book here has that table yet.
-
-    Raises:
-        RecordError: naming the table.
-    """
-    if decisions is None:
-        return
-    if isinstance(decisions, str) or next(iter(decisions), None) is not None:
-        raise RecordError(table, _NO_DECISIONS)

@@ -1,10 +1,12 @@
-"""Books from a database: two SQL queries over any DB-API 2.0 connection.
+"""Books from a database: two or three SQL queries over any DB-API 2.0 connection.
 
 Rows are fetched a batch at a time (``cursor.fetchmany``) and each is turned
 into a model object before the next batch comes, so a large table is never
 held twice. Values are checked as `book_from_records` checks them. With
 `stream_book_sql`, queries ordered by customer id are read one customer at a
-time, as `stream_book` reads a sorted book's files.
+time, as `stream_book` reads a sorted book's files; a decisions query is read
+whole before the first customer (decisions are few), as `stream_book` reads a
+decisions file.
 """
 
 from __future__ import annotations
@@ -20,9 +22,14 @@ from lifecycle.book import Book
 from lifecycle.customers import Customer
 from lifecycle.errors import BookFormatError, RecordError
 from lifecycle.io._files import BookFiles, Span, raise_error
-from lifecycle.io._native import as_record_error, customer_rows, native_book, touchpoint_rows
+from lifecycle.io._native import (
+    as_record_error,
+    customer_rows,
+    decision_rows,
+    native_book,
+    touchpoint_rows,
+)
 from lifecycle.io._stream import StreamedBook
-from lifecycle.io.records import refuse_decisions
 from lifecycle.stages import DEFAULT_LIFECYCLE, Lifecycle
 from lifecycle.timeline import Timeline
 from lifecycle.touchpoints import Kind, kind_table
@@ -101,7 +108,7 @@ def read_book_sql(
     batch: int = BATCH,
     cursor: Callable[[], Cursor] | None = None,
 ) -> Book:
-    """Read a book from a database with two queries, one per table of the book format.
+    """Read a book from a database with one query per table of the book format.
 
     Each query's columns are named as the book format's (use ``AS`` to
     rename); more columns of the customers query are kept as custom
@@ -113,8 +120,10 @@ def read_book_sql(
         conn: Any DB-API 2.0 connection: `sqlite3`, psycopg, PyMySQL, ...
         customers: The query giving the customers (a ``SELECT``).
         touchpoints: The query giving the touchpoints, in any order.
-        decisions: A decisions query; not read by this version (only
-            ``None`` is accepted).
+        decisions: The query giving the team's decisions (the columns of a
+            book's ``decisions.csv``; ``due`` and ``until`` as dates,
+            ``at`` as a ``timestamptz``), in any order; ``None``: the book
+            has none.
         kinds: Custom touchpoint kinds the rows may use.
         lifecycle: The lifecycle whose stage names ``stage`` may hold.
         batch: Rows fetched at a time (``cursor.fetchmany``).
@@ -127,7 +136,8 @@ def read_book_sql(
 
     Raises:
         RecordError: at the first bad row, naming the query (``customers
-            query``), the row number (from 1), the column and the value.
+            query``, ``touchpoints query`` or ``decisions query``), the row
+            number (from 1), the column and the value.
         Exception: the database's own errors (a query that does not run) as
             the driver raises them.
 
@@ -146,34 +156,50 @@ def read_book_sql(
         'Ada'
     """
     _check_batch(batch)
-    refuse_decisions("decisions query", decisions)
     opener = _cursor_of(conn, cursor)
     names = ("customers query", "touchpoints query")
+    decisions_name = "decisions query"
     customer_records = _records(opener, customers, names[0], batch)
     touchpoint_records = _records(opener, touchpoints, names[1], batch)
+    decision_records = (
+        _records(opener, decisions, decisions_name, batch) if decisions is not None else _nothing()
+    )
     # Closed here, even after a bad row: each holds a cursor open until it is.
-    with contextlib.closing(customer_records), contextlib.closing(touchpoint_records):
+    with (
+        contextlib.closing(customer_records),
+        contextlib.closing(touchpoint_records),
+        contextlib.closing(decision_records),
+    ):
         return native_book(
             customer_records,
             touchpoint_records,
             names=names,
             kinds=kind_table(kinds),
             lifecycle=lifecycle,
+            decisions=decision_records,
+            decisions_name=decisions_name,
         )
+
+
+def _nothing() -> Generator[dict[str, Any], None, None]:
+    """No records: the decisions of a book read without a decisions query."""
+    yield from ()
 
 
 @attrs.frozen
 class _Queries(BookFiles):
-    """A book's two queries, read through the sorted-files streaming machinery.
+    """A book's queries, read through the sorted-files streaming machinery.
 
-    ``customers`` and ``touchpoints`` are the queries' names (the machinery
-    names files in its messages); `rows` runs a query instead of reading a file.
+    ``customers``, ``touchpoints`` and ``decisions`` are the queries' names
+    (the machinery names files in its messages); `rows` runs a query instead
+    of reading a file.
     """
 
     # Keywords only: they follow the files' optional decisions file.
     opener: Callable[[], Cursor] = attrs.field(eq=False, kw_only=True)
     customers_query: str = attrs.field(kw_only=True)
     touchpoints_query: str = attrs.field(kw_only=True)
+    decisions_query: str | None = attrs.field(kw_only=True)
     batch: int = attrs.field(kw_only=True)
 
     def rows(
@@ -182,10 +208,12 @@ class _Queries(BookFiles):
         span: Span | None = None,
         report: Callable[[BookFormatError], None] = raise_error,
     ) -> Iterator[tuple[int, Any]]:
-        """Yield the numbered rows of the customers or the touchpoints query."""
+        """Yield the numbered rows of the customers, the touchpoints or the decisions query."""
         table = str(file)
         if file == self.customers:
             return customer_rows(table, self._run(self.customers_query, table))
+        if file == self.decisions and self.decisions_query is not None:
+            return decision_rows(table, self._run(self.decisions_query, table))
         return touchpoint_rows(table, self._run(self.touchpoints_query, table))
 
     def _run(self, query: str, table: str) -> Iterator[dict[str, Any]]:
@@ -194,10 +222,11 @@ class _Queries(BookFiles):
 
 @attrs.frozen
 class StreamedQueries:
-    """A book read from two queries ordered by customer id, one customer at a time.
+    """A book read from queries ordered by customer id, one customer at a time.
 
     Made by `stream_book_sql`; pass it to `Engine.agenda` or `Engine.forecast`
-    like a `Book`. Each pass over it runs both queries again.
+    like a `Book`. Each pass over it runs the queries again (the decisions
+    query, if any, first and whole: decisions are few).
 
     Examples:
         >>> import sqlite3, lifecycle as lc
@@ -218,7 +247,8 @@ class StreamedQueries:
 
         Raises:
             RecordError: at the first bad row, or a row out of order; for a
-                touchpoint id used by two customers, once every row is read.
+                touchpoint id used by two customers, or a decision naming no
+                customer, once every row is read.
         """
         try:
             yield from StreamedBook(self.queries, sorted=True).items()
@@ -240,7 +270,7 @@ def stream_book_sql(
     batch: int = BATCH,
     cursor: Callable[[], Cursor] | None = None,
 ) -> StreamedQueries:
-    """Open a book to be read from two sorted queries one customer at a time.
+    """Open a book to be read from sorted queries one customer at a time.
 
     Like `stream_book` for a sorted book: both queries must return their rows
     ordered by ``customer_id`` in code-point order of its text. In
@@ -251,6 +281,10 @@ def stream_book_sql(
     customer's touchpoints and a batch of rows at a time (and 8 bytes per
     touchpoint id, to find an id used by two customers).
 
+    The decisions query, if given, need not be sorted: as `stream_book` reads
+    a decisions file, it is read whole before the first customer (decisions
+    are few), and each customer's timeline carries its decisions.
+
     Takes the same arguments as `read_book_sql`; nothing runs until the
     stream is read, and each pass runs the queries again.
 
@@ -258,20 +292,35 @@ def stream_book_sql(
         A `StreamedQueries`, to pass to `Engine.agenda` or `Engine.forecast`.
 
     Raises:
-        RecordError: for a bad *batch* or a decisions query (bad rows raise
-            when the stream is read).
+        RecordError: for a bad *batch* (bad rows raise when the stream is
+            read).
+
+    Examples:
+        >>> import sqlite3, lifecycle as lc
+        >>> conn = sqlite3.connect(":memory:")
+        >>> stream = lc.stream_book_sql(
+        ...     conn,
+        ...     customers="SELECT 'c1' AS customer_id, 'Ada' AS name, '2025-01-06' AS since",
+        ...     touchpoints="SELECT NULL AS touchpoint_id WHERE 0",
+        ...     decisions="SELECT 'd1' AS decision_id, 'c1' AS customer_id, 'welcome' AS policy,"
+        ...               " '2025-01-07' AS due, 'done' AS decision,"
+        ...               " '2025-01-07T09:00:00+00:00' AS at",
+        ... )
+        >>> [[d.id for d in timeline.decisions] for _, timeline in stream.items()]
+        [['d1']]
     """
     _check_batch(batch)
-    refuse_decisions("decisions query", decisions)
     queries = _Queries(
         customers=Path("customers query"),
         touchpoints=Path("touchpoints query"),
         format="csv",
         kinds=kind_table(kinds),
         lifecycle=lifecycle,
+        decisions=None if decisions is None else Path("decisions query"),
         opener=_cursor_of(conn, cursor),
         customers_query=customers,
         touchpoints_query=touchpoints,
+        decisions_query=decisions,
         batch=batch,
     )
     return StreamedQueries(queries)
