@@ -217,3 +217,17 @@ def test_without_unknown_customers_says_which(ids: object, error: type, message:
         book.without_customers(ids)  # type: ignore[arg-type]
     assert str(caught.value).startswith(message)
     assert len(book) == 2
+
+
+def test_decisions_come_customer_by_customer_in_id_order() -> None:
+    def customer(cid: str) -> lc.Customer:
+        return lc.Customer(id=cid, name=cid, since=dt.date(2025, 1, 1))
+
+    def decided(did: str, cid: str) -> lc.Decision:
+        return lc.Decision(
+            id=did, customer_id=cid, policy="welcome", due=dt.date(2026, 1, 8), outcome="done",
+            at=dt.datetime(2026, 1, 9, tzinfo=dt.UTC),
+        )  # fmt: skip
+
+    book = lc.Book([customer("b"), customer("a")], (), [decided("d1", "b"), decided("d2", "a")])
+    assert [d.id for d in book.decisions()] == ["d2", "d1"]

@@ -232,8 +232,9 @@ class Book:
 
     def decisions(self) -> Iterator[Decision]:
         """Yield every decision, customer by customer (in id order), in the order they count."""
-        for timeline in self._timelines.values():
-            yield from timeline.decisions
+        timelines = self._timelines
+        for cid in self._customers:  # in id order; the timelines may be in another
+            yield from timelines[cid].decisions
 
     def with_decisions(self, decisions: Iterable[Decision]) -> Book:
         """Return a new book with *decisions* added: what the team did with its actions.
