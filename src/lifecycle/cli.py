@@ -660,8 +660,8 @@ def _lifetime_value(clv: dict[str, Any] | None) -> str:
         return "- (no customer has a monthly_revenue or annual_revenue attribute)"
     if clv["value"] is None:
         return (
-            f"- (nobody churned in the period, so no finite value; "
-            f"{clv['customers']} customers, {clv['monthly_revenue']:,.0f} a month on average)"
+            "- (nobody churned in the period, so no finite value; "
+            f"mean monthly revenue {clv['monthly_revenue']:,.0f})"
         )
     return f"{clv['value']:,.0f}"
 
