@@ -37,6 +37,7 @@ import sys
 import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
+from decimal import Decimal
 from pathlib import Path
 from types import FrameType
 from typing import Any, TextIO
@@ -646,17 +647,57 @@ def _metrics_table(data: dict[str, Any], title: str) -> str:
             f"  stewardship     {_percent(ours)}"
             f" of touchpoints started by us ({steward['outbound']} out, {steward['inbound']} in)"
         ),
-        "  lifetime value  "
-        + (
-            "- (no revenue attribute)"
-            if clv is None or clv["value"] is None
-            else f"{clv['value']:,.0f}"
-        ),
+        "  lifetime value  " + _lifetime_value(clv),
         "",
         "Cohorts by start month (customers, still customers)",
     ]
     lines += [f"  {c['month']}  {c['customers']:>5}  {c['rate']:5.1f}%" for c in data["cohorts"]]
-    return "\n".join(lines)
+    return "\n".join(lines + _money_table(data["money"]))
+
+
+def _lifetime_value(clv: dict[str, Any] | None) -> str:
+    if clv is None:
+        return "- (no customer has a monthly_revenue or annual_revenue attribute)"
+    if clv["value"] is None:
+        return (
+            "- (nobody churned in the period, so no finite value; "
+            f"mean monthly revenue {clv['monthly_revenue']:,.0f})"
+        )
+    return f"{clv['value']:,.0f}"
+
+
+def _money_table(money: dict[str, Any]) -> list[str]:
+    repeat = money["repeat_purchases"]
+    lines = [
+        "",
+        f"Purchases up to {money['as_of']}",
+        (
+            f"  repeat rate     {_percent(repeat['rate'])} ({repeat['repeat']} of"
+            f" {repeat['customers']} purchasing customers bought on two days or more)"
+        ),
+    ]
+    for entry in money["currencies"]:
+        sales, aov, rfm = entry["revenue"], entry["average_order_value"], entry["rfm"]
+        code = "" if entry["currency"] is None else f" {entry['currency']}"
+        total = (
+            f"{Decimal(sales['total']):,.2f} from {sales['orders']} purchases"
+            if sales["orders"]
+            else "- (no purchase with an amount)"
+        )
+        left = [
+            f"{sales['without_amount']} without an amount" if sales["without_amount"] else "",
+            f"{sales['other_currency']} in other currencies" if sales["other_currency"] else "",
+        ]
+        left_out = ", ".join(part for part in left if part)
+        lines += [
+            f"  revenue{code:<9}{total}" + (f"; not counted: {left_out}" if left_out else ""),
+            "  order value     "
+            + ("-" if aov["value"] is None else f"{Decimal(aov['value']):,.2f}{code}"),
+            "  RFM segments    "
+            + (", ".join(f"{s['segment']}: {s['customers']}" for s in rfm["segments"][:5]) or "-")
+            + (" ..." if len(rfm["segments"]) > 5 else ""),
+        ]
+    return lines
 
 
 def _silence(stream: TextIO) -> None:

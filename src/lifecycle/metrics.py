@@ -11,11 +11,14 @@ in each customer's zone.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import math
 import statistics
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from decimal import Context, Decimal
+from typing import Any
 
 import attrs
 
@@ -26,7 +29,7 @@ from lifecycle.churn import churning_cancellation
 from lifecycle.decisions import Decision, Outcome, in_force
 from lifecycle.errors import InvalidValueError
 from lifecycle.timeline import Timeline
-from lifecycle.touchpoints import Direction, Kind
+from lifecycle.touchpoints import Direction, Kind, check_currency
 
 __all__ = [
     "Cohort",
@@ -34,18 +37,28 @@ __all__ = [
     "Durations",
     "LifetimeValue",
     "Nps",
+    "OrderValue",
+    "RepeatPurchases",
     "Retention",
+    "Revenue",
+    "RevenueCohort",
+    "Rfm",
+    "RfmScore",
     "Satisfaction",
     "Stewardship",
     "StewardshipRecord",
+    "average_order_value",
     "cohort_retention",
     "csat",
     "first_response_times",
     "lifetime_value",
     "nps",
+    "repeat_purchase_rate",
     "report",
     "resolution_times",
     "retention",
+    "revenue",
+    "rfm",
     "stewardship_ratio",
     "stewardship_record",
 ]
@@ -620,13 +633,506 @@ def stewardship_record(
     )
 
 
+# -- money: revenue, repeat purchases, order value, RFM ----------------------------------------
+
+# Sums of amounts are exact: amounts have at most 22 digits (lifecycle.limits), so 60 digits
+# hold the sum of any book; the average order value is the one division, to 28 digits.
+_EXACT = Context(prec=60)
+_DIVIDE = Context(prec=28)
+
+
+@attrs.frozen
+class _Buyer:
+    """One customer's purchases up to the as-of date, as the money metrics read them."""
+
+    id: str
+    days: tuple[dt.date, ...]  # distinct local purchase days, in order
+    spend: Decimal  # the counted amounts, added up
+    orders: int  # purchases whose amount is counted
+    without_amount: int
+    other_currency: int
+
+
+def _buyers(
+    book: Book, as_of: dt.date, currency: str | None, *, money: bool = True
+) -> tuple[str | None, list[_Buyer]]:
+    """Every customer with a purchase on or before *as_of*, and the currency counted.
+
+    Without *money* (only days are wanted), several currencies are no error.
+    """
+    day = check_day("as_of", as_of)
+    if currency is not None:
+        check_currency(currency, Decimal(0))
+    found: list[tuple[str, list[tuple[dt.date, Decimal | None, str | None]]]] = []
+    named: set[str] = set()
+    for customer, timeline in book.items():
+        view = timeline.until(day)
+        rows = [
+            (local, tp.amount, tp.currency)
+            for tp, local in zip(view, view.local_dates(), strict=True)
+            if tp.kind == Kind.PURCHASE
+        ]
+        if rows:
+            found.append((customer.id, rows))
+            named.update(code for _day, amount, code in rows if amount is not None and code)
+    if money and currency is None and len(named) > 1:
+        raise InvalidValueError(
+            "currency",
+            sorted(named),
+            f"purchases up to {day.isoformat()} are in more than one currency, which are "
+            "never added together: pass currency= one of them",
+        )
+    target = currency if currency is not None else min(named, default=None)
+    # An amount without a currency is in the book's one currency; beside several, it is
+    # in none of them.
+    counted = {target, None} if named <= {target} else {target}
+    buyers = []
+    for customer_id, rows in found:
+        spend, orders, missing, other = Decimal(0), 0, 0, 0
+        for _day, amount, code in rows:
+            if amount is None:
+                missing += 1
+            elif code in counted:
+                spend = _EXACT.add(spend, amount)
+                orders += 1
+            else:
+                other += 1
+        days = tuple(dict.fromkeys(local for local, _amount, _code in rows))
+        buyers.append(_Buyer(customer_id, days, spend, orders, missing, other))
+    return target, buyers
+
+
+def _money(amount: Decimal, currency: str | None) -> str:
+    return f"{amount:,.2f}" + ("" if currency is None else f" {currency}")
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}{'s' * (n != 1)}"
+
+
+@attrs.frozen
+class RevenueCohort:
+    """The customers whose first purchase fell in one month, and what they spent.
+
+    Attributes:
+        month: The month of the first purchase, ``"YYYY-MM"`` (the customer's local date).
+        customers: Customers whose first purchase fell in it.
+        revenue: Everything they spent up to the as-of date (not only in that month).
+    """
+
+    month: str
+    customers: int
+    revenue: Decimal
+
+
+@attrs.frozen
+class Revenue:
+    """Revenue from purchases up to a date: in all, per customer, per first-purchase cohort.
+
+    ``str()`` gives a short text; `as_json` plain JSON-ready data (amounts as text).
+
+    Attributes:
+        as_of: The last day counted.
+        currency: The currency of the amounts counted (``None``: none named).
+        total: The counted amounts added up, exactly.
+        orders: Purchases whose amount is counted.
+        without_amount: Purchases that carry no amount (not counted).
+        other_currency: Purchases in another currency than *currency* (not counted).
+        by_customer: The amounts of each customer with a purchase, added up (``0``
+            for one whose purchases carry no counted amount); they add up to *total*.
+        by_cohort: Per month of the first purchase, oldest first.
+    """
+
+    as_of: dt.date
+    currency: str | None
+    total: Decimal
+    orders: int
+    without_amount: int
+    other_currency: int
+    by_customer: Mapping[str, Decimal]
+    by_cohort: tuple[RevenueCohort, ...]
+
+    def __str__(self) -> str:
+        n = len(self.by_customer)
+        text = (
+            f"Revenue up to {self.as_of.isoformat()}: {_money(self.total, self.currency)} "
+            f"from {_plural(self.orders, 'purchase')} by {_plural(n, 'customer')}"
+        )
+        left = [
+            f"{self.without_amount:,} without an amount" if self.without_amount else "",
+            f"{self.other_currency:,} in other currencies" if self.other_currency else "",
+        ]
+        left = [part for part in left if part]
+        return text + (f" ({', '.join(left)} not counted)" if left else "")
+
+    def as_json(self, *, per_customer: bool = True) -> dict[str, object]:
+        """The revenue as JSON-ready data; amounts as text, so that they stay exact.
+
+        Args:
+            per_customer: Include ``by_customer`` (leave it out for a large book).
+        """
+        data: dict[str, object] = {
+            "as_of": self.as_of.isoformat(),
+            "currency": self.currency,
+            "total": str(self.total),
+            "orders": self.orders,
+            "without_amount": self.without_amount,
+            "other_currency": self.other_currency,
+            "customers": len(self.by_customer),
+            "by_cohort": [
+                {"month": c.month, "customers": c.customers, "revenue": str(c.revenue)}
+                for c in self.by_cohort
+            ],
+        }
+        if per_customer:
+            data["by_customer"] = {cid: str(v) for cid, v in self.by_customer.items()}
+        return data
+
+
+def revenue(book: Book, *, as_of: dt.date, currency: str | None = None) -> Revenue:
+    """Revenue from purchase touchpoints up to a date: total, per customer, per cohort.
+
+    Formula: over every ``purchase`` touchpoint whose local date (the
+    customer's zone) is on or before *as_of*, the sum of the amounts, exactly
+    (`Decimal`; a refund recorded as a negative amount lowers it). Purchases
+    without an amount are counted in ``without_amount``, not in the sum.
+    Per customer: the same sum for each customer with a purchase. Per cohort:
+    customers grouped by the month of their first purchase, with everything
+    they spent up to *as_of*.
+
+    Currencies are never added together. Without *currency*, the amounts must
+    name at most one currency (amounts without a currency are taken to be in
+    it, as `lifecycle.clv.summary` does); with *currency*, only amounts in it
+    count, the others are counted in ``other_currency`` (and so are amounts
+    without a currency when the book names several).
+
+    Raises:
+        InvalidValueError: for a bad *as_of* or *currency*, or, without
+            *currency*, amounts in more than one currency (naming them).
+
+    Examples:
+        >>> import datetime as dt, lifecycle as lc
+        >>> def bought(id, customer, day, amount):
+        ...     return lc.Touchpoint(id=id, customer_id=customer, channel="web",
+        ...                          kind="purchase", direction="inbound",
+        ...                          amount=amount, currency="EUR",
+        ...                          at=dt.datetime(2026, 3, day, 12, tzinfo=dt.UTC))
+        >>> ada = lc.Customer(id="c-1", name="Ada", since=dt.date(2026, 1, 5))
+        >>> book = lc.Book([ada], [bought("t-1", "c-1", 2, "20.00"),
+        ...                        bought("t-2", "c-1", 9, "12.50")])
+        >>> print(revenue(book, as_of=dt.date(2026, 3, 31)))
+        Revenue up to 2026-03-31: 32.50 EUR from 2 purchases by 1 customer
+    """
+    target, buyers = _buyers(book, as_of, currency)
+    cohorts: dict[str, list[Any]] = {}
+    for buyer in buyers:
+        cohort = cohorts.setdefault(buyer.days[0].strftime("%Y-%m"), [0, Decimal(0)])
+        cohort[0] += 1
+        cohort[1] = _EXACT.add(cohort[1], buyer.spend)
+    total = Decimal(0)
+    for buyer in buyers:
+        total = _EXACT.add(total, buyer.spend)
+    return Revenue(
+        as_of,
+        target,
+        total,
+        sum(b.orders for b in buyers),
+        sum(b.without_amount for b in buyers),
+        sum(b.other_currency for b in buyers),
+        FrozenDict({b.id: b.spend for b in buyers}),
+        tuple(RevenueCohort(m, n, spent) for m, (n, spent) in sorted(cohorts.items())),
+    )
+
+
+@attrs.frozen
+class RepeatPurchases:
+    """How many purchasing customers came back: bought on at least two different days.
+
+    Attributes:
+        as_of: The last day counted.
+        customers: Customers with a purchase on or before *as_of*.
+        repeat: Of those, customers with purchases on two or more distinct local days.
+    """
+
+    as_of: dt.date
+    customers: int
+    repeat: int
+
+    @property
+    def rate(self) -> float | None:
+        """``100 * repeat / customers`` (``None`` when nobody purchased)."""
+        return 100 * self.repeat / self.customers if self.customers else None
+
+    def __str__(self) -> str:
+        rate = "-" if self.rate is None else f"{self.rate:.1f}%"
+        return (
+            f"Repeat purchases up to {self.as_of.isoformat()}: {rate} "
+            f"({self.repeat:,} of {_plural(self.customers, 'purchasing customer')})"
+        )
+
+    def as_json(self) -> dict[str, object]:
+        """The counts and the rate as JSON-ready data."""
+        return {
+            "as_of": self.as_of.isoformat(),
+            "customers": self.customers,
+            "repeat": self.repeat,
+            "rate": self.rate,
+        }
+
+
+def repeat_purchase_rate(book: Book, *, as_of: dt.date) -> RepeatPurchases:
+    """The repeat-purchase rate: the share of purchasing customers who bought on two days or more.
+
+    Formula: of the customers with a ``purchase`` touchpoint whose local date
+    (the customer's zone) is on or before *as_of*, those with purchases on at
+    least two distinct local dates; rate = 100 x repeat / customers. Two
+    purchases on one day are one visit (the convention of `lifecycle.clv.summary`).
+    Amounts play no part.
+
+    Raises:
+        InvalidValueError: if *as_of* is not a date.
+
+    Examples:
+        >>> import datetime as dt, lifecycle as lc
+        >>> rate = repeat_purchase_rate(lc.sample_book(), as_of=lc.SAMPLE_AS_OF)
+        >>> 0 <= rate.repeat <= rate.customers
+        True
+    """
+    _currency, buyers = _buyers(book, as_of, None, money=False)
+    return RepeatPurchases(as_of, len(buyers), sum(len(b.days) >= 2 for b in buyers))
+
+
+@attrs.frozen
+class OrderValue:
+    """The average order value: revenue over the purchases it came from.
+
+    Attributes:
+        as_of: The last day counted.
+        currency: The currency of the amounts (``None``: none named).
+        orders: Purchases whose amount is counted.
+        total: Their amounts added up.
+        value: ``total / orders`` to 28 significant digits (``None`` without orders).
+    """
+
+    as_of: dt.date
+    currency: str | None
+    orders: int
+    total: Decimal
+    value: Decimal | None
+
+    def __str__(self) -> str:
+        value = "-" if self.value is None else _money(self.value, self.currency)
+        return (
+            f"Average order value up to {self.as_of.isoformat()}: {value} "
+            f"over {_plural(self.orders, 'purchase')}"
+        )
+
+    def as_json(self) -> dict[str, object]:
+        """The value as JSON-ready data; amounts as text, so that they stay exact."""
+        return {
+            "as_of": self.as_of.isoformat(),
+            "currency": self.currency,
+            "orders": self.orders,
+            "total": str(self.total),
+            "value": None if self.value is None else str(self.value),
+        }
+
+
+def average_order_value(book: Book, *, as_of: dt.date, currency: str | None = None) -> OrderValue:
+    """The average order value: the counted purchase amounts over the number of them.
+
+    Formula: AOV = (sum of the amounts `revenue` counts) / (purchases with a
+    counted amount), each purchase touchpoint being one order. Purchases
+    without an amount are neither in the sum nor in the count. Currencies as
+    in `revenue`.
+
+    Raises:
+        InvalidValueError: as `revenue`.
+
+    Examples:
+        >>> import datetime as dt, lifecycle as lc
+        >>> ada = lc.Customer(id="c-1", name="Ada", since=dt.date(2026, 1, 5))
+        >>> paid = [lc.Touchpoint(id=f"t-{n}", customer_id="c-1", channel="web",
+        ...                       kind="purchase", direction="inbound", amount=amount,
+        ...                       at=dt.datetime(2026, 3, n, 12, tzinfo=dt.UTC))
+        ...         for n, amount in [(1, "10"), (2, "20"), (3, None)]]
+        >>> average_order_value(lc.Book([ada], paid), as_of=dt.date(2026, 3, 31)).value
+        Decimal('15')
+    """
+    target, buyers = _buyers(book, as_of, currency)
+    total = Decimal(0)
+    for buyer in buyers:
+        total = _EXACT.add(total, buyer.spend)
+    orders = sum(b.orders for b in buyers)
+    value = _DIVIDE.divide(total, Decimal(orders)) if orders else None
+    return OrderValue(as_of, target, orders, total, value)
+
+
+@attrs.frozen
+class RfmScore:
+    """One customer's RFM: recency, frequency and money, and their quintile scores 1-5.
+
+    Attributes:
+        days_since: Days from the last purchase day to the as-of date (recency).
+        purchase_days: Distinct local days with a purchase (frequency).
+        spend: The counted amounts added up (monetary; ``0`` without any).
+        r: The recency score, 1 (longest silence) to 5 (most recent).
+        f: The frequency score, 1 to 5 (most purchase days).
+        m: The monetary score, 1 to 5 (most spent).
+    """
+
+    days_since: int
+    purchase_days: int
+    spend: Decimal
+    r: int
+    f: int
+    m: int
+
+    @property
+    def segment(self) -> str:
+        """The three scores as one label, such as ``"555"`` (the best customers)."""
+        return f"{self.r}{self.f}{self.m}"
+
+
+@attrs.frozen
+class Rfm:
+    """RFM segments of the purchasing customers: scores per customer, customers per segment.
+
+    Attributes:
+        as_of: The last day counted.
+        currency: The currency of the monetary part (``None``: none named).
+        customers: Each purchasing customer's `RfmScore`, by customer id.
+        segments: Customers per segment, such as ``{"555": 12, ...}``, best
+            segment first (in descending order of the label); they add up to
+            the number of purchasing customers.
+    """
+
+    as_of: dt.date
+    currency: str | None
+    customers: Mapping[str, RfmScore]
+    segments: Mapping[str, int]
+
+    def __str__(self) -> str:
+        head = (
+            f"RFM segments up to {self.as_of.isoformat()}: "
+            f"{_plural(len(self.customers), 'purchasing customer')}"
+        )
+        return "\n".join([head] + [f"  {s}  {n:>6,}" for s, n in self.segments.items()])
+
+    def as_json(self, *, per_customer: bool = True) -> dict[str, object]:
+        """The segments (and, with *per_customer*, every customer's scores) as JSON-ready data."""
+        data: dict[str, object] = {
+            "as_of": self.as_of.isoformat(),
+            "currency": self.currency,
+            "customers": len(self.customers),
+            "segments": [{"segment": s, "customers": n} for s, n in self.segments.items()],
+        }
+        if per_customer:
+            data["by_customer"] = {
+                cid: {
+                    "days_since": s.days_since,
+                    "purchase_days": s.purchase_days,
+                    "spend": str(s.spend),
+                    "segment": s.segment,
+                }
+                for cid, s in self.customers.items()
+            }
+        return data
+
+
+def _quintiles(values: list[Any]) -> list[int]:
+    # Higher is better; a score counts the strictly worse values, so ties share one score.
+    ordered = sorted(values)
+    n = len(values)
+    return [1 + 5 * bisect.bisect_left(ordered, v) // n for v in values]
+
+
+def rfm(book: Book, *, as_of: dt.date, currency: str | None = None) -> Rfm:
+    """RFM segments: recency, frequency and monetary quintiles (1-5) of the purchasing customers.
+
+    Formula: for each customer with a ``purchase`` touchpoint on or before
+    *as_of* (local dates, the customer's zone): recency = days from the last
+    purchase day to *as_of*; frequency = distinct purchase days; monetary =
+    the amounts `revenue` counts, added up (``0`` without any). Each is scored
+    against all purchasing customers as ``1 + floor(5 x worse / n)``, where
+    *n* is the number of purchasing customers and *worse* how many of them
+    have a strictly worse value (a longer silence, fewer days, less spent).
+    So equal values always share a score (a tie never lifts one customer
+    above another), scores run 1 to 5, and with *n* distinct values each
+    score holds a fifth of the customers; with fewer than five customers, or
+    many ties, some scores stay empty. The segment is the three scores as a
+    label, ``"555"`` the best. Currencies as in `revenue`.
+
+    Raises:
+        InvalidValueError: as `revenue`.
+
+    Examples:
+        >>> import datetime as dt, lifecycle as lc
+        >>> segments = rfm(lc.sample_book(), as_of=lc.SAMPLE_AS_OF).segments
+        >>> sum(segments.values()) > 0
+        True
+    """
+    target, buyers = _buyers(book, as_of, currency)
+    recency = [-(as_of - b.days[-1]).days for b in buyers]
+    r, f, m = (
+        _quintiles(recency),
+        _quintiles([len(b.days) for b in buyers]),
+        _quintiles([b.spend for b in buyers]),
+    )
+    scores = {
+        b.id: RfmScore(-recency[i], len(b.days), b.spend, r[i], f[i], m[i])
+        for i, b in enumerate(buyers)
+    }
+    counts = Counter(s.segment for s in scores.values())
+    return Rfm(
+        as_of,
+        target,
+        FrozenDict(scores),
+        FrozenDict({s: counts[s] for s in sorted(counts, reverse=True)}),
+    )
+
+
+def _money_report(book: Book, as_of: dt.date) -> dict[str, object]:
+    """The money metrics for `report`: one entry per currency, never added together."""
+    named = sorted(
+        {
+            tp.currency
+            for _customer, timeline in book.items()
+            for tp in timeline.until(as_of)
+            if tp.currency is not None and tp.kind == Kind.PURCHASE
+        }
+    )
+    currencies: list[str | None] = [None] if len(named) < 2 else list(named)
+    return {
+        "as_of": as_of.isoformat(),
+        "repeat_purchases": repeat_purchase_rate(book, as_of=as_of).as_json(),
+        "currencies": [
+            {
+                "currency": money.currency,
+                "revenue": money.as_json(per_customer=False),
+                "average_order_value": average_order_value(
+                    book, as_of=as_of, currency=code
+                ).as_json(),
+                "rfm": rfm(book, as_of=as_of, currency=code).as_json(per_customer=False),
+            }
+            for code in currencies
+            for money in [revenue(book, as_of=as_of, currency=code)]
+        ],
+    }
+
+
 def report(book: Book, start: dt.date, end: dt.date) -> dict[str, object]:
     """Every metric for a book and a period, as plain JSON-ready data.
 
     Lifetime value uses the ``monthly_revenue`` attribute, else
     ``annual_revenue`` (divided by 12); it is ``None`` when customers have
     neither. ``decisions`` is the `stewardship_record` of decisions recorded
-    in the period.
+    in the period. ``money`` holds the purchase metrics up to *end* (all
+    purchases so far, not only the period's): the `repeat_purchase_rate`, and
+    per currency (one entry, its ``currency`` ``None`` when the amounts name
+    none; one per currency when they name several, never added together) the
+    `revenue` and `rfm` (without the per-customer parts) and the
+    `average_order_value`.
 
     Raises:
         InvalidValueError: for a bad period, or a revenue that is not a number.
@@ -659,4 +1165,5 @@ def report(book: Book, start: dt.date, end: dt.date) -> dict[str, object]:
             for c in cohort_retention(book, end)
         ],
         "decisions": stewardship_record(book, as_of=end, start=start).as_json(),
+        "money": _money_report(book, end),
     }

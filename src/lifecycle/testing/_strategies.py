@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
@@ -334,6 +335,8 @@ def touchpoints(
     max_date: dt.date = DEFAULT_MAX_DATE,
     kinds: st.SearchStrategy[Kind] | None = None,
     channels: Sequence[Channel | str] | None = None,
+    amounts: bool = False,
+    currencies: Sequence[str] = (),
 ) -> Touchpoint:
     """Generate valid touchpoints (scores always valid for their kind).
 
@@ -345,6 +348,10 @@ def touchpoints(
         max_date: Latest date of the instant (when *at* is not given).
         kinds: Strategy for kinds (default: the standard kinds; see `kinds`).
         channels: Channels to draw from (default: any).
+        amounts: Draw an amount, or none, for purchases: from -1,000 (a refund)
+            to 100,000, with at most two decimal places (default: no money).
+        currencies: With *amounts*, the codes an amount's currency is drawn
+            from, or none (default: amounts carry no currency).
     """
     if customer_id is None:
         cid = draw(customer_ids())
@@ -353,6 +360,7 @@ def touchpoints(
     else:
         cid = draw(customer_id)
     kind = draw(kinds if kinds is not None else _standard_kinds)
+    money = draw(_money(tuple(currencies))) if amounts and kind == Kind.PURCHASE else (None, None)
     when = at if at is not None else aware_datetimes(min_value=min_date, max_value=max_date)
     return Touchpoint(
         id=draw(ids if ids is not None else customer_ids()),
@@ -364,7 +372,16 @@ def touchpoints(
         score=draw(scores(kind)),
         tags=draw(tags()),
         note=draw(_NAME_TEXT),
+        amount=money[0],
+        currency=money[1],
     )
+
+
+@functools.cache
+def _money(currencies: tuple[str, ...]) -> st.SearchStrategy[tuple[Decimal | None, str | None]]:
+    amount = st.decimals(min_value=-1000, max_value=100_000, places=2)
+    code = st.none() | st.sampled_from(currencies) if currencies else st.none()
+    return st.just((None, None)) | st.tuples(amount, code)
 
 
 _standard_kinds = st.sampled_from(Kind.standard())
