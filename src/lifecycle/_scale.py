@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
 from lifecycle import _batches
-from lifecycle._agenda_output import OutputFormat, Runs, render
+from lifecycle._agenda_output import Only, OutputFormat, Runs, render
 from lifecycle.customers import Customer
 from lifecycle.engine import Engine
 from lifecycle.errors import BookFormatError, BookOrderError, InvalidValueError, LifecycleError
@@ -106,6 +106,7 @@ class _Job(NamedTuple):
     fmt: OutputFormat
     folder: Path
     decisions: Decided = Decided({}, {}, "", "")
+    only: Only | None = None
 
 
 class _Chunk:
@@ -129,7 +130,7 @@ def _evaluate(job: _Job, items: Iterator[tuple[Customer, Timeline]], name: str) 
             agenda = job.engine.agenda(_Chunk(chunk), job.as_of)
         except Exception as e:
             raise _failed_customer(job, chunk, e) from e
-        rendered = render(agenda, job.fmt)
+        rendered = render(agenda, job.fmt, job.only)
         files = (
             job.folder / f"{name}-{number}.actions",
             job.folder / f"{name}-{number}.held",
@@ -199,9 +200,17 @@ def _buckets_part(job: _Job, buckets: Path, numbers: range, worker: int) -> _Par
 
 @contextlib.contextmanager
 def agenda_runs(
-    folder: Path, engine: Engine, as_of: dt.date, fmt: OutputFormat, *, workers: int | None
+    folder: Path,
+    engine: Engine,
+    as_of: dt.date,
+    fmt: OutputFormat,
+    *,
+    workers: int | None,
+    only: Only | None = None,
 ) -> Iterator[Runs]:
     """Work out the agenda of the book in *folder*, streamed; yield its runs, ready to merge.
+
+    Each part renders only what *only* shows (see `Only`).
 
     The runs live in a temporary folder only the owner can read, removed on
     leaving, whatever happens; the worker processes have ended by then.
@@ -222,7 +231,7 @@ def agenda_runs(
     count = min(workers or _cores(), _MAX_WORKERS) if _FORK else 1
     decisions = read_decisions(files)
     with tempfile.TemporaryDirectory(prefix="lifecycle-runs-") as temporary:
-        job = _Job(files, engine, as_of, fmt, Path(temporary), decisions)
+        job = _Job(files, engine, as_of, fmt, Path(temporary), decisions, only)
         try:
             spans = split(files, count)
             parts = _run_all(job, [(_span_part, (spans, i)) for i in range(len(spans))])

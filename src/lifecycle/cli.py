@@ -45,6 +45,7 @@ import attrs
 from dateutil.relativedelta import relativedelta
 
 from lifecycle import _agenda_output, _scale, limits
+from lifecycle._plural import counted
 from lifecycle._summary import render_table, summarize
 from lifecycle._validate import date_problem
 from lifecycle._version import __version__
@@ -90,6 +91,12 @@ def _days(text: str) -> int:
 def _capacity(text: str) -> int:
     if not text.isdigit() or not 1 <= int(text) <= 1_000_000:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of actions from 1 to 1000000")
+    return int(text)
+
+
+def _limit(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 1_000_000_000:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of actions from 1 upwards")
     return int(text)
 
 
@@ -163,6 +170,23 @@ def _parser() -> argparse.ArgumentParser:
         metavar="N",
         type=_capacity,
         help="at most N actions for each owner; the rest are held back",
+    )
+    due.add_argument(
+        "--limit", metavar="N", type=_limit, help="show only the first N actions of the agenda"
+    )
+    due.add_argument(
+        "--policy",
+        metavar="NAME",
+        dest="only_policies",
+        action="append",
+        help="only the actions of this policy (repeat for several)",
+    )
+    due.add_argument(
+        "--customer",
+        metavar="ID",
+        dest="only_customers",
+        action="append",
+        help="only the actions of this customer (repeat for several)",
     )
     _decision_commands(commands, policies)
     explain = commands.add_parser("explain", help="every policy's verdict for one customer")
@@ -281,7 +305,8 @@ def _engine(args: argparse.Namespace) -> Engine:
 
 
 def _due(args: argparse.Namespace, out: TextIO) -> int:
-    engine = _engine(args)
+    policies = _policy_set(args)
+    engine = Engine(policies)
     if args.calendar_country is not None:
         # On top of the policy file's [calendar] table, if it has one.
         calendar = attrs.evolve(engine.calendar or Calendar(), country=args.calendar_country)
@@ -291,21 +316,47 @@ def _due(args: argparse.Namespace, out: TextIO) -> int:
     fmt: _agenda_output.OutputFormat = args.format
     if fmt == "csv" and args.raw_csv:
         fmt = "raw-csv"
+    only = _only(args, policies)
     # The parallel runner works out its parts apart: owners are taken as a whole below.
     owners = args.owner is not None or args.capacity is not None
     if args.book is not None and _scale.large(args.book) and not owners:
         as_of = args.as_of or dt.date.today()
         title = f"Book {args.book}, as of {as_of.isoformat()}"
-        streamed = _scale.agenda_runs(args.book, engine, as_of, fmt, workers=args.workers)
+        streamed = _scale.agenda_runs(
+            args.book, engine, as_of, fmt, workers=args.workers, only=only
+        )
         with streamed as runs, _agenda_output.output(args.output, out) as to:
-            _agenda_output.write(to, fmt, runs, title=title, as_of=as_of.isoformat())
+            _agenda_output.write(
+                to, fmt, runs, title=title, as_of=as_of.isoformat(), limit=args.limit
+            )
         return 0
     book, as_of, title = _agenda_source(args)
     agenda = engine.agenda(_Owned(book, args.owner), as_of)
-    runs = _agenda_output.Runs.of([_agenda_output.render(agenda, fmt)])
+    runs = _agenda_output.Runs.of([_agenda_output.render(agenda, fmt, only)])
     with _agenda_output.output(args.output, out) as to:
-        _agenda_output.write(to, fmt, runs, title=title, as_of=as_of.isoformat())
+        _agenda_output.write(to, fmt, runs, title=title, as_of=as_of.isoformat(), limit=args.limit)
     return 0
+
+
+def _only(args: argparse.Namespace, policies: PolicySet) -> _agenda_output.Only | None:
+    """The filters of ``due --policy`` and ``--customer`` (``None``: none given).
+
+    Raises:
+        _UsageError: for a policy name that none of the policies in use gives
+            (when they tell their names up front).
+    """
+    if args.only_policies is None and args.only_customers is None:
+        return None
+    names = evaluator(policies).names
+    unknown = [p for p in args.only_policies or () if names is not None and p not in names]
+    if unknown:
+        raise _UsageError(
+            f"--policy {unknown[0]!r} is not a policy in use (policies: {', '.join(names or ())})"
+        )
+    return _agenda_output.Only(
+        None if args.only_policies is None else frozenset(args.only_policies),
+        None if args.only_customers is None else frozenset(args.only_customers),
+    )
 
 
 def _agenda_source(args: argparse.Namespace) -> tuple[Timelines, dt.date, str]:
@@ -399,7 +450,8 @@ def _forecast(args: argparse.Namespace, out: TextIO) -> int:
     elif args.by == "owner":
         out.write(_owner_grid(counts, f"{title}: actions coming due per owner (before the cap)"))
     else:
-        lines = [f"{title}: actions coming due in the next {args.days} days (before the cap)", ""]
+        days = counted(args.days, "day")
+        lines = [f"{title}: actions coming due in the next {days} (before the cap)", ""]
         for day, by_policy in counts.items():
             detail = ", ".join(f"{name} {n}" for name, n in sorted(by_policy.items()))
             lines.append(f"{day.isoformat()} {day:%a}  {sum(by_policy.values()):>5}  {detail}")
@@ -439,22 +491,24 @@ def _summary(args: argparse.Namespace, out: TextIO) -> int:
 def _validate(args: argparse.Namespace, out: TextIO) -> int:
     problems: list[str] = []
     if args.book is None:
-        book_line = f"the sample book: {len(sample_book())} customers"
+        book_line = f"the sample book: {counted(len(sample_book()), 'customer')}"
     else:
         report = read_book_report(args.book)
         problems.extend(str(e) for e in report.errors)
         book_line = (
-            f"book {args.book}: {len(report.book)} customers, "
-            f"{report.book.touchpoint_count} touchpoints"
+            f"book {args.book}: {counted(len(report.book), 'customer')}, "
+            f"{counted(report.book.touchpoint_count, 'touchpoint')}"
         )
     names: tuple[str, ...] | None = None
     if args.policies is None:
-        policies_line = f"the starter pack: {len(starter_pack())} policies"
+        policies_line = f"the starter pack: {counted(len(starter_pack()), 'policy', 'policies')}"
         names = evaluator(starter_pack()).names
     else:
         try:
             loaded = load_policies(args.policies)
-            policies_line = f"policies {args.policies}: {len(loaded)} policies"
+            policies_line = (
+                f"policies {args.policies}: {counted(len(loaded), 'policy', 'policies')}"
+            )
             names = evaluator(loaded).names
         except PolicyFileError as e:
             problems.extend(f"{e.path}, {p}" for p in e.problems)
@@ -464,7 +518,7 @@ def _validate(args: argparse.Namespace, out: TextIO) -> int:
     if problems:
         for problem in problems:
             out.write(problem + "\n")
-        out.write(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} found\n")
+        out.write(f"{counted(len(problems), 'problem')} found\n")
         return EXIT_DATA
     out.write(f"ok: {book_line}; {policies_line}\n")
     return 0
@@ -505,8 +559,8 @@ def _forget(args: argparse.Namespace, out: TextIO) -> int:
     gone = len(book) - len(smaller)
     touchpoints = book.touchpoint_count - smaller.touchpoint_count
     out.write(
-        f"forgot {gone} customer{'s' if gone != 1 else ''} and {touchpoints} "
-        f"touchpoint{'s' if touchpoints != 1 else ''}; rewrote {folder}\n"
+        f"forgot {counted(gone, 'customer')} and {counted(touchpoints, 'touchpoint')}; "
+        f"rewrote {folder}\n"
     )
     return 0
 

@@ -1,0 +1,238 @@
+"""The command line a person expects: filters, plurals, help, policy files and factories."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import attrs
+import pytest
+
+import lifecycle as lc
+from lifecycle import _scale
+from lifecycle.cli import main
+
+AS_OF = lc.SAMPLE_AS_OF
+DAY = AS_OF.isoformat()
+OWNERS = ("alice", "bob", None)
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    status = main(list(argv), out=out, err=err)
+    return status, out.getvalue(), err.getvalue()
+
+
+def owned_sample() -> lc.Book:
+    """The sample book, its customers shared among alice, bob and nobody."""
+    book = lc.sample_book()
+    customers = [attrs.evolve(c, owner=OWNERS[n % 3]) for n, c in enumerate(book)]
+    return lc.Book(customers, book.touchpoints())
+
+
+AGENDA = lc.Engine(lc.starter_pack()).agenda(owned_sample(), AS_OF)
+
+
+@pytest.fixture
+def book(tmp_path: Path) -> Path:
+    lc.write_book(owned_sample(), tmp_path / "book")
+    return tmp_path / "book"
+
+
+def due_json(folder: Path, *more: str) -> dict[str, list[dict[str, object]]]:
+    status, out, err = run("due", "--book", str(folder), "--as-of", DAY, "--format", "json", *more)
+    assert status == 0, err
+    data: dict[str, list[dict[str, object]]] = json.loads(out)
+    return data
+
+
+# -- due --limit, --policy, --customer ---------------------------------------------------------
+
+
+def expected(
+    policies: set[str] | None = None, customers: set[str] | None = None, owner: str | None = None
+) -> dict[str, list[object]]:
+    def shown(a: lc.Action) -> bool:
+        return (
+            (policies is None or a.policy in policies)
+            and (customers is None or a.customer_id in customers)
+            and (owner is None or a.owner == owner)
+        )
+
+    owners = {c.id: c.owner for c in owned_sample()}
+    return {
+        "actions": [a.customer_id + " " + a.policy for a in AGENDA if shown(a)],
+        "held_back": [
+            h.action.customer_id + " " + h.action.policy
+            for h in AGENDA.held_back
+            if shown(h.action)
+        ],
+        "skipped": [
+            s.customer_id
+            for s in AGENDA.skipped
+            if (customers is None or s.customer_id in customers)
+            and (owner is None or owners[s.customer_id] == owner)
+        ],
+    }
+
+
+def seen(data: dict[str, list[dict[str, object]]]) -> dict[str, list[object]]:
+    return {
+        "actions": [f"{a['customer_id']} {a['policy']}" for a in data["actions"]],
+        "held_back": [f"{a['customer_id']} {a['policy']}" for a in data["held_back"]],
+        "skipped": [s["customer_id"] for s in data["skipped"]],
+    }
+
+
+HELD = AGENDA.held_back[0].action
+SKIPPED = AGENDA.skipped[0].customer_id
+FILTERS = [
+    ([], {}),
+    (["--policy", "health_check"], {"policies": {"health_check"}}),
+    (
+        ["--policy", "health_check", "--policy", HELD.policy],
+        {"policies": {"health_check", HELD.policy}},
+    ),
+    (["--customer", "C001"], {"customers": {"C001"}}),
+    (
+        ["--customer", HELD.customer_id, "--customer", SKIPPED, "--customer", "nobody"],
+        {"customers": {HELD.customer_id, SKIPPED, "nobody"}},
+    ),
+    (
+        ["--customer", HELD.customer_id, "--policy", HELD.policy],
+        {"customers": {HELD.customer_id}, "policies": {HELD.policy}},
+    ),
+    (["--policy", "welcome", "--owner", "alice"], {"policies": {"welcome"}, "owner": "alice"}),
+]
+
+
+@pytest.mark.parametrize("large", [False, True], ids=["loaded", "streamed"])
+@pytest.mark.parametrize(("more", "wanted"), FILTERS)
+def test_due_filters_by_policy_and_customer(
+    book: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    large: bool,
+    more: list[str],
+    wanted: dict[str, object],
+):
+    """--policy and --customer show part of the agenda worked out whole, on either path."""
+    if large:
+        monkeypatch.setattr(_scale, "STREAM_BYTES", 0)
+    got = seen(due_json(book, "--workers", "2", *more))
+    assert got == expected(**wanted)  # type: ignore[arg-type]
+    if more:
+        assert got["actions"] or got["held_back"] or got["skipped"]
+
+
+@pytest.mark.parametrize("large", [False, True], ids=["loaded", "streamed"])
+@pytest.mark.parametrize("fmt", ["csv", "jsonl", "json", "table"])
+def test_due_limit_shows_the_first_actions(
+    book: Path, monkeypatch: pytest.MonkeyPatch, large: bool, fmt: str
+):
+    """--limit N: the first N actions in agenda order; the rest of the output is unchanged."""
+    if large:
+        monkeypatch.setattr(_scale, "STREAM_BYTES", 0)
+    argv = ["due", "--book", str(book), "--as-of", DAY, "--format", fmt, "--workers", "2"]
+    whole = run(*argv)[1]
+    status, out, _ = run(*argv, "--limit", "3")
+    assert status == 0
+    first = [f"{a.customer_id} {a.policy}" for a in AGENDA.actions[:3]]
+    if fmt == "csv":
+        rows = list(csv.DictReader(io.StringIO(out)))
+        assert [f"{r['customer_id']} {r['policy']}" for r in rows] == first
+        assert whole.startswith(out)
+    elif fmt == "jsonl":
+        assert [f"{r['customer_id']} {r['policy']}" for r in map(json.loads, out.splitlines())] == (
+            first
+        )
+        assert whole.startswith(out)
+    elif fmt == "json":
+        data = json.loads(out)
+        assert seen(data)["actions"] == first
+        assert data["held_back"] == json.loads(whole)["held_back"]
+        assert data["skipped"] == json.loads(whole)["skipped"]
+    else:
+        assert f"{len(AGENDA)} actions due (the first 3 shown)," in out
+        lines = out.splitlines()
+        start = lines.index(next(x for x in lines if x.startswith("prio")))
+        assert lines[start + 1 : start + 4] == whole.splitlines()[start + 1 : start + 4]
+        assert lines[start + 4] == ""
+        assert out.split("Held back")[1] == whole.split("Held back")[1]
+
+
+def test_a_limit_above_the_agenda_shows_it_all(book: Path):
+    assert due_json(book, "--limit", "100000") == due_json(book)
+    _, out, _ = run("due", "--book", str(book), "--as-of", DAY, "--limit", "100000")
+    assert "shown" not in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--limit", "0"], "'0' is not a number of actions from 1 upwards"),
+        (["--limit", "x"], "'x' is not a number of actions from 1 upwards"),
+        (
+            ["--policy", "renewal", "--policy", "vip_call"],
+            "--policy 'vip_call' is not a policy in use (policies: complaint_follow_up,",
+        ),
+    ],
+)
+def test_bad_filters_exit_2(argv: list[str], message: str, capsys: pytest.CaptureFixture[str]):
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["due", *argv], out=out, err=err) == 2
+    assert message in err.getvalue() + capsys.readouterr().err
+
+
+# -- plurals -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def one(tmp_path: Path) -> Path:
+    """A book of one customer, who has one touchpoint."""
+    (tmp_path / "customers.csv").write_text("customer_id,name,since\nc-1,Ada,2025-01-01\n")
+    (tmp_path / "touchpoints.csv").write_text(
+        "touchpoint_id,customer_id,at,channel,kind,direction\n"
+        "t-1,c-1,2026-01-01T10:00:00Z,web,inquiry,inbound\n"
+    )
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    ("argv", "line"),
+    [
+        (["due", "--as-of", "2026-03-02"], "1 action due, 0 held back by the cap, 0 customers"),
+        (["due", "--customer", "nobody"], "0 actions due, 0 held back by the cap, 0 customers"),
+        (["validate"], ": 1 customer, 1 touchpoint; the starter pack: 9 policies"),
+        (["summary", "--as-of", "2026-03-02"], "1 customer (0 do not contact), 1 touchpoint up to"),
+        (["summary", "--as-of", "2026-03-02"], "recorded stage differs from derived: 0 customers;"),
+        (["forecast", "--days", "1", "--as-of", "2026-03-02"], "in the next 1 day (before"),
+        (["forecast", "--days", "2", "--as-of", "2026-03-02"], "in the next 2 days (before"),
+    ],
+)
+def test_counts_are_in_the_right_number(one: Path, argv: list[str], line: str):
+    status, out, err = run(*argv, "--book", str(one))
+    assert status == 0, err
+    assert line in out
+
+
+def test_one_customer_skipped_and_one_problem(tmp_path: Path):
+    (tmp_path / "customers.csv").write_text(
+        "customer_id,name,since,do_not_contact\nc-1,Ada,2025-01-01,true\n"
+    )
+    (tmp_path / "touchpoints.csv").write_text(
+        "touchpoint_id,customer_id,at,channel,kind,direction\n"
+        "t-1,c-1,2026-01-01T10:00:00Z,web,inquiry,inbound\n"
+    )
+    assert "0 actions due, 0 held back by the cap, 1 customer skipped" in run(
+        "due", "--book", str(tmp_path), "--as-of", "2026-03-02"
+    )[1]
+    policies = tmp_path / "one.toml"
+    policies.write_text(
+        '[[policy]]\nname = "call"\npriority = "high"\nanchor = { last = "nps" }\n'
+        'offset = "3 days"\n'
+    )
+    status, out, _ = run("validate", "--book", str(tmp_path), "--policies", str(policies))
+    assert status == 1
+    assert out.endswith("\n1 problem found\n")
