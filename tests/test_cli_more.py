@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 from pathlib import Path
@@ -225,9 +226,10 @@ def test_one_customer_skipped_and_one_problem(tmp_path: Path):
         "touchpoint_id,customer_id,at,channel,kind,direction\n"
         "t-1,c-1,2026-01-01T10:00:00Z,web,inquiry,inbound\n"
     )
-    assert "0 actions due, 0 held back by the cap, 1 customer skipped" in run(
-        "due", "--book", str(tmp_path), "--as-of", "2026-03-02"
-    )[1]
+    assert (
+        "0 actions due, 0 held back by the cap, 1 customer skipped"
+        in run("due", "--book", str(tmp_path), "--as-of", "2026-03-02")[1]
+    )
     policies = tmp_path / "one.toml"
     policies.write_text(
         '[[policy]]\nname = "call"\npriority = "high"\nanchor = { last = "nps" }\n'
@@ -236,3 +238,20 @@ def test_one_customer_skipped_and_one_problem(tmp_path: Path):
     status, out, _ = run("validate", "--book", str(tmp_path), "--policies", str(policies))
     assert status == 1
     assert out.endswith("\n1 problem found\n")
+
+
+# -- reasons name dates ------------------------------------------------------------------------
+
+
+def test_the_referral_reason_names_a_local_date_and_the_facts_the_instant():
+    """The window "N.at - 180 days" reads as the customer's local date; facts keep the instant."""
+    status, out, _ = run("due", "--format", "jsonl", "--policy", "promoter_referral")
+    assert status == 0
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert rows
+    zones = {c.id: c.timezone for c in lc.sample_book()}
+    for row in rows:
+        since = dt.datetime.fromisoformat(row["facts"]["since"])
+        day = since.astimezone(zones[row["customer_id"]]).date().isoformat()
+        assert f", no referral since {day}; due " in row["reason"]
+        assert "T" not in row["reason"].split("since ")[1].split(";")[0]
