@@ -255,3 +255,130 @@ def test_the_referral_reason_names_a_local_date_and_the_facts_the_instant():
         day = since.astimezone(zones[row["customer_id"]]).date().isoformat()
         assert f", no referral since {day}; due " in row["reason"]
         assert "T" not in row["reason"].split("since ")[1].split(";")[0]
+
+
+# -- validate --format json, policies init -------------------------------------------------------
+
+
+def test_validate_as_json_lists_problems_and_warnings(tmp_path: Path):
+    """Each problem and warning as an object, with where it is; exit status as for text."""
+    status, out, _ = run("validate", "--format", "json")
+    assert status == 0
+    assert json.loads(out) == {
+        "ok": True,
+        "checked": {
+            "book": {"path": None, "customers": 200},
+            "policies": {"path": None, "policies": 9},
+        },
+        "problems": [],
+        "warnings": [],
+    }
+    (tmp_path / "customers.csv").write_text(
+        "customer_id,name,since\nc-1,Ada,2025-13-01\nc-2,Bob,2025-01-01\n", encoding="utf-8"
+    )
+    (tmp_path / "touchpoints.csv").write_text(
+        "touchpoint_id,customer_id,at,channel,kind,direction\n"
+        "t-1,c-2,2025-01-02T09:00:00Z,web,inquiry,inbound\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "decisions.csv").write_text(
+        "decision_id,customer_id,policy,due,decision,at\n"
+        "d-1,c-2,vip_call,2025-02-01,done,2025-02-02T10:00:00Z\n",
+        encoding="utf-8",
+    )
+    text = run("validate", "--book", str(tmp_path))
+    status, out, _ = run("validate", "--book", str(tmp_path), "--format", "json")
+    data = json.loads(out)
+    assert status == 1 == text[0]
+    assert data["ok"] is False
+    assert data["checked"]["book"] == {"path": str(tmp_path), "customers": 1, "touchpoints": 1}
+    [problem] = data["problems"]
+    assert problem | {"message": ""} == {
+        "file": str(tmp_path / "customers.csv"),
+        "line": 2,
+        "column": "since",
+        "value": "2025-13-01",
+        "problem": problem["problem"],
+        "message": "",
+    }
+    [warning] = data["warnings"]
+    assert warning == {
+        "decision": "d-1",
+        "customer_id": "c-2",
+        "policy": "vip_call",
+        "message": warning["message"],
+    }
+    # The messages are the lines of the text output.
+    assert text[1].splitlines()[:2] == [f"warning: {warning['message']}", problem["message"]]
+    policies = tmp_path / "p.toml"
+    policies.write_text('[[policy]]\nname = "a"\npriority = 1\n', encoding="utf-8")
+    status, out, _ = run("validate", "--policies", str(policies), "--format", "json")
+    data = json.loads(out)
+    assert status == 1
+    assert data["checked"]["policies"] == {"path": str(policies), "policies": None}
+    assert data["problems"] == [
+        {
+            "file": str(policies),
+            "line": 1,
+            "key": "policy[0].anchor",
+            "value": None,
+            "problem": "is required",
+            "message": f"{policies}, line 1: policy[0].anchor: is required",
+        }
+    ]
+    assert run("validate", "--policies", str(lc.starter_pack_path()), "--format", "json")[0] == 0
+
+
+def test_policies_init_writes_the_starter_pack_to_edit(tmp_path: Path):
+    file = tmp_path / "team.toml"
+    status, out, err = run("policies", "init", str(file))
+    assert (status, err) == (0, "")
+    assert out == (
+        f"wrote {file}: the starter pack's 9 policies; edit it, check it with: "
+        f"lifecycle validate --policies {file}\n"
+    )
+    assert "[[policy]]" in file.read_text(encoding="utf-8")
+    book = lc.sample_book()
+    assert lc.Engine(lc.load_policies(file)).agenda(book, AS_OF) == lc.Engine(
+        lc.starter_pack()
+    ).agenda(book, AS_OF)
+    assert (
+        run("due", "--policies", str(file), "--format", "csv")[1]
+        == run("due", "--format", "csv")[1]
+    )
+    # An edit is kept unless --force.
+    file.write_text("# mine\n", encoding="utf-8")
+    status, _, err = run("policies", "init", str(file))
+    assert status == 1
+    assert err == f"lifecycle policies: error: {file} exists; pass --force to overwrite it\n"
+    assert file.read_text(encoding="utf-8") == "# mine\n"
+    assert run("policies", "init", str(file), "--force")[0] == 0
+    assert file.read_text(encoding="utf-8") == lc.starter_pack_path().read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("name", "force", "message"),
+    [
+        (
+            "no/such/folder.toml",
+            False,
+            "no/such/folder.toml: cannot write the policy file: No such",
+        ),
+        (".", True, ": cannot write the policy file: Is a folder, not a file"),
+        (".", False, " exists; pass --force to overwrite it"),
+    ],
+)
+def test_policies_init_names_a_file_it_cannot_write(
+    tmp_path: Path, name: str, force: bool, message: str
+):
+    status, out, err = run(
+        "policies", "init", str(tmp_path / name), *(["--force"] if force else [])
+    )
+    assert (status, out) == (1, "")
+    assert message in err and err.count("\n") == 1
+    assert "partial" not in err
+
+
+def test_policies_needs_a_subcommand(capsys: pytest.CaptureFixture[str]):
+    assert main(["policies"]) == 2
+    assert "required: SUBCOMMAND" in capsys.readouterr().err

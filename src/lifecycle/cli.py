@@ -4,12 +4,14 @@ Usage::
 
     lifecycle due [--book DIR] [--as-of YYYY-MM-DD] [--policies FILE.toml]
                   [--format table|csv|json|jsonl] [--output FILE] [--workers N] [--raw-csv]
-                  [--owner NAME] [--capacity N]
+                  [--owner NAME] [--capacity N] [--limit N] [--policy NAME ...]
+                  [--customer ID ...]
     lifecycle explain CUSTOMER_ID [--book DIR] [--as-of YYYY-MM-DD] [--format table|json]
     lifecycle forecast [--days N] [--by policy|owner] [--book DIR] [--as-of YYYY-MM-DD]
                        [--format table|csv|json]
     lifecycle summary [--book DIR] [--as-of YYYY-MM-DD] [--format table|csv|json]
-    lifecycle validate [--book DIR] [--policies FILE.toml]
+    lifecycle validate [--book DIR] [--policies FILE.toml] [--format table|json]
+    lifecycle policies init FILE [--force]
     lifecycle metrics [--book DIR] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--format table|json]
     lifecycle forget CUSTOMER_ID [CUSTOMER_ID ...] --book DIR
     lifecycle done|dismiss CUSTOMER_ID POLICY --book DIR [--as-of YYYY-MM-DD] [--due YYYY-MM-DD]
@@ -54,13 +56,20 @@ from lifecycle.calendar import Calendar
 from lifecycle.customers import Customer
 from lifecycle.decisions import Decision, Outcome
 from lifecycle.engine import Engine, Explanation, Forecast
-from lifecycle.errors import InvalidValueError, LifecycleError, PolicyFileError
+from lifecycle.errors import (
+    BookFormatError,
+    InvalidValueError,
+    LifecycleError,
+    PolicyFileError,
+    PolicyProblem,
+)
 from lifecycle.io import append_decision, read_book, read_book_report, stream_book, write_book
+from lifecycle.io.files import replacing
 from lifecycle.metrics import report as metrics_report
 from lifecycle.metrics import stewardship_record
 from lifecycle.policies import PolicySet, evaluator, load_policies, starter_pack
 from lifecycle.policy import Status
-from lifecycle.sample import SAMPLE_AS_OF, sample_book
+from lifecycle.sample import SAMPLE_AS_OF, sample_book, starter_pack_path
 from lifecycle.stages import DEFAULT_LIFECYCLE
 from lifecycle.timeline import Timeline
 
@@ -211,6 +220,12 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument(
         "--book", metavar="DIR", type=Path, help="folder with the book (default: the sample book)"
     )
+    validate.add_argument(
+        "--format",
+        choices=("table", "json"),
+        default="table",
+        help="output format: lines of text (default) or one JSON document",
+    )
     policies(validate)
     metrics = commands.add_parser("metrics", help="service and relationship metrics for a period")
     metrics.add_argument(
@@ -231,6 +246,15 @@ def _parser() -> argparse.ArgumentParser:
         help="last day (default: today; for the sample book, its reference date)",
     )
     metrics.add_argument("--format", choices=("table", "json"), default="table")
+    policy_files = commands.add_parser("policies", help="policy files: write a starter file")
+    policy_commands = policy_files.add_subparsers(
+        dest="policies_command", metavar="SUBCOMMAND", required=True
+    )
+    init = policy_commands.add_parser(
+        "init", help="write the starter pack as a policy file to edit"
+    )
+    init.add_argument("file", metavar="FILE", type=Path, help="the TOML file to write")
+    init.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
     forget = commands.add_parser(
         "forget", help="erase customers and their touchpoints from a book's files"
     )
@@ -489,20 +513,29 @@ def _summary(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _validate(args: argparse.Namespace, out: TextIO) -> int:
-    problems: list[str] = []
+    problems: list[tuple[str, dict[str, object]]] = []
+    checked: dict[str, object] = {}
     if args.book is None:
-        book_line = f"the sample book: {counted(len(sample_book()), 'customer')}"
+        count = len(sample_book())
+        book_line = f"the sample book: {counted(count, 'customer')}"
+        checked["book"] = {"path": None, "customers": count}
     else:
         report = read_book_report(args.book)
-        problems.extend(str(e) for e in report.errors)
+        problems.extend((str(e), _book_problem(e)) for e in report.errors)
         book_line = (
             f"book {args.book}: {counted(len(report.book), 'customer')}, "
             f"{counted(report.book.touchpoint_count, 'touchpoint')}"
         )
+        checked["book"] = {
+            "path": str(args.book),
+            "customers": len(report.book),
+            "touchpoints": report.book.touchpoint_count,
+        }
     names: tuple[str, ...] | None = None
     if args.policies is None:
         policies_line = f"the starter pack: {counted(len(starter_pack()), 'policy', 'policies')}"
         names = evaluator(starter_pack()).names
+        checked["policies"] = {"path": None, "policies": len(starter_pack())}
     else:
         try:
             loaded = load_policies(args.policies)
@@ -510,13 +543,27 @@ def _validate(args: argparse.Namespace, out: TextIO) -> int:
                 f"policies {args.policies}: {counted(len(loaded), 'policy', 'policies')}"
             )
             names = evaluator(loaded).names
+            checked["policies"] = {"path": str(args.policies), "policies": len(loaded)}
         except PolicyFileError as e:
-            problems.extend(f"{e.path}, {p}" for p in e.problems)
+            problems.extend((f"{e.path}, {p}", _policy_problem(e.path, p)) for p in e.problems)
+            checked["policies"] = {"path": str(args.policies), "policies": None}
+    warnings: list[tuple[str, dict[str, object]]] = []
     if args.book is not None and names is not None:
-        for warning in _unknown_policies(report.book, names):
-            out.write(warning + "\n")
+        warnings = list(_unknown_policies(report.book, names))
+    if args.format == "json":
+        data = {
+            "ok": not problems,
+            "checked": checked,
+            "problems": [p for _, p in problems],
+            "warnings": [w for _, w in warnings],
+        }
+        json.dump(data, out, indent=2, ensure_ascii=False, default=str)
+        out.write("\n")
+        return EXIT_DATA if problems else 0
+    for warning, _ in warnings:
+        out.write(warning + "\n")
     if problems:
-        for problem in problems:
+        for problem, _ in problems:
             out.write(problem + "\n")
         out.write(f"{counted(len(problems), 'problem')} found\n")
         return EXIT_DATA
@@ -524,15 +571,46 @@ def _validate(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-def _unknown_policies(book: Book, names: Sequence[str]) -> Iterator[str]:
+def _book_problem(error: BookFormatError) -> dict[str, object]:
+    """A bad row of a book, for ``validate --format json``."""
+    return {
+        "file": error.path,
+        "line": error.line,
+        "column": error.column,
+        "value": error.value,
+        "problem": error.problem,
+        "message": str(error),
+    }
+
+
+def _policy_problem(path: str, problem: PolicyProblem) -> dict[str, object]:
+    """A problem of a policy file, for ``validate --format json``."""
+    return {
+        "file": path,
+        "line": problem.line,
+        "key": problem.key,
+        "value": problem.value,
+        "problem": problem.problem,
+        "message": f"{path}, {problem}",
+    }
+
+
+def _unknown_policies(book: Book, names: Sequence[str]) -> Iterator[tuple[str, dict[str, object]]]:
     """Warnings for decisions naming a policy none in use gives (``due`` ignores them)."""
     known = set(names)
     for decision in book.decisions():
         if decision.policy not in known:
-            yield (
+            message = (
                 f"warning: decision {decision.id!r} of {decision.customer_id} names policy "
                 f"{decision.policy!r}, which none of the policies in use gives; due ignores it"
             )
+            data: dict[str, object] = {
+                "decision": decision.id,
+                "customer_id": decision.customer_id,
+                "policy": decision.policy,
+                "message": message.removeprefix("warning: "),
+            }
+            yield message, data
 
 
 def _metrics(args: argparse.Namespace, out: TextIO) -> int:
@@ -547,6 +625,24 @@ def _metrics(args: argparse.Namespace, out: TextIO) -> int:
     else:
         record = stewardship_record(book, as_of=end, start=start)
         out.write(f"{_metrics_table(data, title.split(', as of')[0])}\n\n{record}\n")
+    return 0
+
+
+def _policies(args: argparse.Namespace, out: TextIO) -> int:
+    """``policies init FILE``: the starter pack as a policy file, written whole or not at all."""
+    file: Path = args.file
+    if (file.exists() or file.is_symlink()) and not args.force:
+        raise _Refused(f"{file} exists; pass --force to overwrite it")
+    try:
+        with replacing(file) as to:
+            to.write(starter_pack_path().read_text(encoding="utf-8"))
+    except OSError as e:
+        # The system names the temporary file beside FILE: name FILE instead.
+        raise _Refused(f"{file}: cannot write the policy file: {e.strerror or e}") from None
+    out.write(
+        f"wrote {file}: the starter pack's {counted(len(starter_pack()), 'policy', 'policies')}; "
+        f"edit it, check it with: lifecycle validate --policies {file}\n"
+    )
     return 0
 
 
@@ -567,6 +663,10 @@ def _forget(args: argparse.Namespace, out: TextIO) -> int:
 
 class _UsageError(Exception):
     """A command's arguments that cannot work together (exit 2, as argparse's own)."""
+
+
+class _Refused(LifecycleError):
+    """A file the command cannot or may not write (exit 1)."""
 
 
 class _NothingToDecide(LifecycleError):
@@ -732,6 +832,7 @@ _COMMANDS = {
     "validate": _validate,
     "metrics": _metrics,
     "forget": _forget,
+    "policies": _policies,
     "done": _decide,
     "dismiss": _decide,
     "snooze": _decide,
