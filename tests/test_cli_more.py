@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import argparse
 import csv
 import datetime as dt
 import io
 import json
+import shlex
+from collections.abc import Iterator
 from pathlib import Path
 
 import attrs
 import pytest
 
 import lifecycle as lc
-from lifecycle import _scale
+from lifecycle import _scale, cli
 from lifecycle.cli import main
 
 AS_OF = lc.SAMPLE_AS_OF
@@ -382,3 +385,42 @@ def test_policies_init_names_a_file_it_cannot_write(
 def test_policies_needs_a_subcommand(capsys: pytest.CaptureFixture[str]):
     assert main(["policies"]) == 2
     assert "required: SUBCOMMAND" in capsys.readouterr().err
+
+
+# -- help --------------------------------------------------------------------------------------
+
+
+def subcommands(
+    parser: argparse.ArgumentParser, path: tuple[str, ...] = ()
+) -> Iterator[tuple[tuple[str, ...], argparse.ArgumentParser]]:
+    """Every subcommand of *parser*, nested ones too, with the words that name it."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                yield (*path, name), sub
+                yield from subcommands(sub, (*path, name))
+
+
+SUBCOMMANDS = [pytest.param(p, s, id=" ".join(p)) for p, s in subcommands(cli._parser())]
+
+
+def test_every_subcommand_is_walked():
+    names = {" ".join(path) for path, _ in subcommands(cli._parser())}
+    assert {"due", "validate", "metrics", "policies", "policies init", "snooze"} <= names
+    assert len(names) == 12
+
+
+@pytest.mark.parametrize(("path", "sub"), SUBCOMMANDS)
+def test_every_subcommand_has_a_description_and_an_example(
+    path: tuple[str, ...], sub: argparse.ArgumentParser, capsys: pytest.CaptureFixture[str]
+):
+    assert main([*path, "--help"]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith(f"usage: lifecycle {' '.join(path)} ")
+    assert sub.description and sub.description in text  # kept as written, line breaks too
+    examples = text.split("\nexamples:\n")[1].splitlines()
+    assert examples and all(e.startswith("  lifecycle ") for e in examples)
+    # Each example parses: its command exists and takes those options.
+    for example in examples:
+        words = shlex.split(example)[1:]
+        assert cli._parser().parse_args(words).command == words[0]

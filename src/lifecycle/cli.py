@@ -246,6 +246,21 @@ def _parser() -> argparse.ArgumentParser:
         help="last day (default: today; for the sample book, its reference date)",
     )
     metrics.add_argument("--format", choices=("table", "json"), default="table")
+    policy_commands = _policy_commands(commands)
+    forget = commands.add_parser(
+        "forget", help="erase customers and their touchpoints from a book's files"
+    )
+    forget.add_argument("customer_ids", metavar="CUSTOMER_ID", nargs="+")
+    forget.add_argument(
+        "--book", metavar="DIR", type=Path, required=True, help="folder with the book to rewrite"
+    )
+    _describe(commands, ())
+    _describe(policy_commands, ("policies",))
+    return parser
+
+
+def _policy_commands(commands: Any) -> Any:
+    """``policies init FILE [--force]``; returns the subcommands of ``policies``."""
     policy_files = commands.add_parser("policies", help="policy files: write a starter file")
     policy_commands = policy_files.add_subparsers(
         dest="policies_command", metavar="SUBCOMMAND", required=True
@@ -255,14 +270,121 @@ def _parser() -> argparse.ArgumentParser:
     )
     init.add_argument("file", metavar="FILE", type=Path, help="the TOML file to write")
     init.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
-    forget = commands.add_parser(
-        "forget", help="erase customers and their touchpoints from a book's files"
-    )
-    forget.add_argument("customer_ids", metavar="CUSTOMER_ID", nargs="+")
-    forget.add_argument(
-        "--book", metavar="DIR", type=Path, required=True, help="folder with the book to rewrite"
-    )
-    return parser
+    return policy_commands
+
+
+def _describe(commands: Any, path: tuple[str, ...]) -> None:
+    """Give each subcommand its description and examples (`_ABOUT`), kept as written."""
+    for name, sub in commands.choices.items():
+        description, examples = _ABOUT[(*path, name)]
+        sub.description = description
+        sub.epilog = "examples:\n" + "\n".join(f"  {line}" for line in examples)
+        sub.formatter_class = argparse.RawDescriptionHelpFormatter
+
+
+#: Each subcommand's description and examples, shown by its --help.
+_ABOUT: dict[tuple[str, ...], tuple[str, tuple[str, ...]]] = {
+    ("due",): (
+        (
+            "The agenda: the actions due on the as-of date, ordered by priority, due date\n"
+            "and customer id, at most two per customer, then those held back by the cap\n"
+            "and the customers skipped. --policy, --customer and --limit choose what is\n"
+            "shown of the agenda worked out whole."
+        ),
+        (
+            "lifecycle due --book exports/ --as-of 2026-11-02",
+            "lifecycle due --book exports/ --format csv --output agenda.csv",
+            "lifecycle due --book exports/ --policy renewal --customer C001 --limit 20",
+        ),
+    ),
+    ("done",): (
+        (
+            "Record that an action was done: one row appended to the book's decisions\n"
+            "file. The action is closed and leaves the agenda."
+        ),
+        ("lifecycle done C001 complaint_follow_up --by alice --book exports/",),
+    ),
+    ("dismiss",): (
+        (
+            "Record that the team decided not to do an action: one row appended to the\n"
+            "book's decisions file. The action is closed and leaves the agenda."
+        ),
+        ('lifecycle dismiss C001 welcome --note "met at the fair" --book exports/',),
+    ),
+    ("snooze",): (
+        (
+            "Put an action off: it leaves the agenda until --until, or for --days days,\n"
+            "then shows again. One row appended to the book's decisions file."
+        ),
+        (
+            "lifecycle snooze C001 complaint_follow_up --days 3 --book exports/",
+            "lifecycle snooze C001 renewal --until 2026-12-01 --book exports/",
+        ),
+    ),
+    ("explain",): (
+        (
+            "Every policy's verdict for one customer (due, upcoming, fulfilled, expired\n"
+            "or not applicable), its reason, and what the agenda did with it."
+        ),
+        ("lifecycle explain C002", "lifecycle explain C002 --book exports/ --format json"),
+    ),
+    ("forecast",): (
+        (
+            "How many actions come due on each of the next --days days, per policy or\n"
+            "per owner, before the cap: the workload ahead."
+        ),
+        (
+            "lifecycle forecast --days 7 --book exports/",
+            "lifecycle forecast --by owner --format csv --book exports/",
+        ),
+    ),
+    ("summary",): (
+        (
+            "A book at a glance: customers by derived and recorded stage, anomalies,\n"
+            "and touchpoints by kind, channel and direction, up to the as-of date."
+        ),
+        ("lifecycle summary --book exports/", "lifecycle summary --format json"),
+    ),
+    ("validate",): (
+        (
+            "Check a book (every bad row) and a policy file (every problem, with its\n"
+            "line and key). Exit status 1 when there is any problem, 0 otherwise;\n"
+            "warnings do not change it."
+        ),
+        (
+            "lifecycle validate --book exports/ --policies team.toml",
+            "lifecycle validate --book exports/ --format json",
+        ),
+    ),
+    ("metrics",): (
+        (
+            "Service and relationship metrics for a period: response and resolution\n"
+            "times, CSAT, NPS, retention, the stewardship ratio, lifetime value, cohorts."
+        ),
+        ("lifecycle metrics --book exports/ --from 2026-01-01 --to 2026-06-30",),
+    ),
+    ("policies",): (
+        "Policy files: start one from the starter pack.",
+        ("lifecycle policies init team.toml",),
+    ),
+    ("policies", "init"): (
+        (
+            "Write the starter pack as a policy file to edit, then use it with\n"
+            "--policies FILE. A file already there is kept unless --force."
+        ),
+        (
+            "lifecycle policies init team.toml",
+            "lifecycle due --policies team.toml --book exports/",
+        ),
+    ),
+    ("forget",): (
+        (
+            "Erase customers and every touchpoint and decision of theirs from the\n"
+            "book's files, written back whole or not at all."
+        ),
+        ("lifecycle forget C001 C002 --book exports/",),
+    ),
+}
 
 
 _DECISION_COMMANDS = {
