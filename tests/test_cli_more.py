@@ -424,3 +424,135 @@ def test_every_subcommand_has_a_description_and_an_example(
     for example in examples:
         words = shlex.split(example)[1:]
         assert cli._parser().parse_args(words).command == words[0]
+
+
+# -- --policies module:function ----------------------------------------------------------------
+
+TEAM = """\
+import lifecycle as lc
+
+def make():
+    return [lc.starter_pack(), lc.policy("quarterly_review", priority=6,
+            anchor=lc.first("purchase"), recurs=lc.every(months=3), expires=lc.days(14))]
+
+def starter():
+    return lc.starter_pack()
+
+def broken():
+    raise RuntimeError("no database\\nat all")
+
+def nothing():
+    return 42
+
+not_a_function = 3
+"""
+
+
+@pytest.fixture
+def team(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A team's package of policies in the current folder, under a name of its own."""
+    name = f"team_{tmp_path.name.replace('-', '_')}"
+    (tmp_path / name).mkdir()
+    (tmp_path / name / "__init__.py").write_text("", encoding="utf-8")
+    (tmp_path / name / "policies.py").write_text(TEAM, encoding="utf-8")
+    (tmp_path / name / "bad.py").write_text("import no_such_dependency_xyz\n", encoding="utf-8")
+    (tmp_path / name / "worse.py").write_text("1 +\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    return name
+
+
+def test_policies_from_a_python_factory(team: str):
+    """--policies package.module:function runs the policies the function returns."""
+    import sys  # noqa: PLC0415
+
+    before = list(sys.path)
+    status, out, err = run("due", "--policies", f"{team}.policies:make", "--format", "csv")
+    assert (status, err) == (0, "")
+    assert sys.path == before  # the current folder was searched for the import only
+    book = lc.sample_book()
+    engine = lc.Engine([lc.starter_pack(), lc.policy("quarterly_review", priority=6,
+        anchor=lc.first("purchase"), recurs=lc.every(months=3), expires=lc.days(14))])  # fmt: skip
+    assert len(out.splitlines()) == len(engine.agenda(book, AS_OF)) + 1
+    assert ",quarterly_review," in out
+    same = run("due", "--policies", f"{team}.policies:starter", "--format", "csv")
+    assert same == run("due", "--format", "csv")
+    assert run("due", "--policies", f"{team}.policies:make", "--policy", "quarterly_review")[0] == 0
+    status, out, _ = run("validate", "--policies", f"{team}.policies:make")
+    assert (status, out) == (
+        0,
+        f"ok: the sample book: 200 customers; policies {team}.policies:make: 10 policies\n",
+    )
+
+
+@pytest.mark.parametrize(
+    ("spec", "status", "message"),
+    [
+        ("{team}.nope:make", 2, "--policies '{team}.nope:make': no module named '{team}.nope'"),
+        ("nope_xyz.mod:make", 2, "--policies 'nope_xyz.mod:make': no module named 'nope_xyz'"),
+        (
+            "{team}.policies:missing",
+            2,
+            "--policies '{team}.policies:missing': {team}.policies has no function 'missing'",
+        ),
+        (
+            "{team}.policies:not_a_function",
+            2,
+            (
+                "--policies '{team}.policies:not_a_function': {team}.policies has no function "
+                "'not_a_function'"
+            ),
+        ),
+        (
+            "{team}.policies:broken",
+            1,
+            (
+                "--policies '{team}.policies:broken': calling broken() raised "
+                "RuntimeError: no database at all"
+            ),
+        ),
+        (
+            "{team}.policies:nothing",
+            1,
+            "--policies '{team}.policies:nothing': nothing() did not return policies: ",
+        ),
+        (
+            "{team}.bad:make",
+            1,
+            (
+                "--policies '{team}.bad:make': importing {team}.bad raised ModuleNotFoundError: "
+                "No module named 'no_such_dependency_xyz'"
+            ),
+        ),
+        (
+            "{team}.worse:make",
+            1,
+            "--policies '{team}.worse:make': importing {team}.worse raised SyntaxError: ",
+        ),
+    ],
+)
+def test_a_policy_factory_that_fails_says_so_in_one_line(
+    team: str, spec: str, status: int, message: str
+):
+    got, out, err = run("due", "--policies", spec.format(team=team))
+    assert (got, out) == (status, "")
+    assert err.startswith(f"lifecycle due: error: {message.format(team=team)}")
+    assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_a_file_named_like_a_factory_is_a_policy_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "team.policies:make").write_text(
+        lc.starter_pack_path().read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    assert run("due", "--policies", "team.policies:make") == run("due")
+
+
+def test_a_factory_on_the_path_already(team: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    import sys  # noqa: PLC0415
+
+    monkeypatch.syspath_prepend(str(tmp_path))
+    before = list(sys.path)
+    assert run("due", "--policies", f"{team}.policies:starter") == run("due")
+    assert sys.path == before

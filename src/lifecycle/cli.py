@@ -31,8 +31,10 @@ import contextlib
 import csv
 import datetime as dt
 import gc
+import importlib
 import json
 import os
+import re
 import secrets
 import signal
 import sys
@@ -67,7 +69,7 @@ from lifecycle.io import append_decision, read_book, read_book_report, stream_bo
 from lifecycle.io.files import replacing
 from lifecycle.metrics import report as metrics_report
 from lifecycle.metrics import stewardship_record
-from lifecycle.policies import PolicySet, evaluator, load_policies, starter_pack
+from lifecycle.policies import PolicySet, evaluator, load_policies, policy_set, starter_pack
 from lifecycle.policy import Status
 from lifecycle.sample import SAMPLE_AS_OF, sample_book, starter_pack_path
 from lifecycle.stages import DEFAULT_LIFECYCLE
@@ -141,9 +143,10 @@ def _parser() -> argparse.ArgumentParser:
     def policies(sub: argparse.ArgumentParser) -> None:
         sub.add_argument(
             "--policies",
-            metavar="FILE.toml",
+            metavar="FILE.toml|MODULE:FUNCTION",
             type=Path,
-            help="policies (default: the starter pack)",
+            help="policies: a TOML policy file, or a Python function returning policies, "
+            "e.g. team.policies:make (default: the starter pack)",
         )
 
     due = commands.add_parser("due", help="the actions due on a date (the agenda)")
@@ -443,7 +446,67 @@ def _load(args: argparse.Namespace) -> tuple[Book, dt.date, str]:
 
 
 def _policy_set(args: argparse.Namespace) -> PolicySet:
-    return starter_pack() if args.policies is None else load_policies(args.policies)
+    return starter_pack() if args.policies is None else _policies_from(args.policies)
+
+
+#: ``package.module:function``: a factory of policies (a file of that name wins).
+_FACTORY = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*:[A-Za-z_]\w*")
+
+
+def _policies_from(path: Path) -> PolicySet:
+    """The policies of ``--policies``: a policy file, or ``package.module:function``.
+
+    Raises:
+        PolicyFileError: for a policy file with problems.
+        _UsageError: for a factory that cannot be found (no such module or function).
+        _FactoryError: for a factory whose module or call raises, or that
+            returns something other than policies.
+    """
+    spec = str(path)
+    if not _FACTORY.fullmatch(spec) or path.exists():
+        return load_policies(path)
+    module_name, _, function_name = spec.partition(":")
+    # As `python -m` would: a team's module in the current folder is found.
+    here = os.getcwd()
+    added = here not in sys.path
+    if added:
+        sys.path.insert(0, here)
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as e:
+        if e.name is not None and f"{module_name}.".startswith(f"{e.name}."):
+            raise _UsageError(f"--policies {spec!r}: no module named {e.name!r}") from None
+        raise _FactoryError(
+            f"--policies {spec!r}: importing {module_name} raised {_said(e)}"
+        ) from e
+    except Exception as e:
+        raise _FactoryError(
+            f"--policies {spec!r}: importing {module_name} raised {_said(e)}"
+        ) from e
+    finally:
+        if added:
+            sys.path.remove(here)
+    factory = getattr(module, function_name, None)
+    if not callable(factory):
+        raise _UsageError(f"--policies {spec!r}: {module_name} has no function {function_name!r}")
+    try:
+        made = factory()
+    except Exception as e:
+        raise _FactoryError(
+            f"--policies {spec!r}: calling {function_name}() raised {_said(e)}"
+        ) from e
+    try:
+        return policy_set(made)
+    except (InvalidValueError, TypeError) as e:
+        raise _FactoryError(
+            f"--policies {spec!r}: {function_name}() did not return policies: {e}"
+        ) from e
+
+
+def _said(error: BaseException) -> str:
+    """An exception in one line: its class and message."""
+    text = " ".join(str(error).split())
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
 def _engine(args: argparse.Namespace) -> Engine:
@@ -660,7 +723,7 @@ def _validate(args: argparse.Namespace, out: TextIO) -> int:
         checked["policies"] = {"path": None, "policies": len(starter_pack())}
     else:
         try:
-            loaded = load_policies(args.policies)
+            loaded = _policies_from(args.policies)
             policies_line = (
                 f"policies {args.policies}: {counted(len(loaded), 'policy', 'policies')}"
             )
@@ -785,6 +848,10 @@ def _forget(args: argparse.Namespace, out: TextIO) -> int:
 
 class _UsageError(Exception):
     """A command's arguments that cannot work together (exit 2, as argparse's own)."""
+
+
+class _FactoryError(LifecycleError):
+    """A policy factory (``--policies module:function``) that failed (exit 1)."""
 
 
 class _Refused(LifecycleError):
