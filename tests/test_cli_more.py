@@ -556,3 +556,64 @@ def test_a_factory_on_the_path_already(team: str, tmp_path: Path, monkeypatch: p
     before = list(sys.path)
     assert run("due", "--policies", f"{team}.policies:starter") == run("due")
     assert sys.path == before
+
+
+# -- the table fits the terminal ---------------------------------------------------------------
+
+
+class Terminal(io.StringIO):
+    """Standard output as a terminal."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+class AsciiTerminal(Terminal):
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return "ascii"
+
+
+def on(out: io.StringIO, *argv: str) -> str:
+    assert main(list(argv), out=out, err=io.StringIO()) == 0
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(("terminal", "mark"), [(Terminal, "…"), (AsciiTerminal, "...")])
+def test_on_a_terminal_the_table_fits_its_width(
+    monkeypatch: pytest.MonkeyPatch, terminal: type[Terminal], mark: str
+):
+    monkeypatch.setenv("COLUMNS", "90")
+    full = run("due")[1].splitlines()
+    cut = on(terminal(), "due").splitlines()
+    assert len(cut) == len(full)
+    assert any(len(line) > 90 for line in full)
+    assert cut[:2] == full[:2]  # the title and counts stay whole
+    for whole, line in zip(full[2:], cut[2:], strict=True):
+        if len(whole) <= 90:
+            assert line == whole
+        else:
+            assert len(line) == 90
+            assert line == whole[: 90 - len(mark)] + mark
+    held = [line for line in cut if line.startswith("  C")]
+    assert held and all(len(line) <= 90 for line in held)
+
+
+def test_wide_output_files_and_pipes_keep_the_full_text(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+):
+    monkeypatch.setenv("COLUMNS", "90")
+    full = run("due")[1]
+    assert on(Terminal(), "due", "--wide") == full
+    assert on(Terminal(), "due", "--output", str(tmp_path / "a.txt")) == ""
+    assert (tmp_path / "a.txt").read_text(encoding="utf-8") == full
+    assert on(Terminal(), "due", "--format", "csv") == run("due", "--format", "csv")[1]
+
+
+def test_the_table_fits_on_the_streamed_path_too(book: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("COLUMNS", "70")
+    argv = ("due", "--book", str(book), "--as-of", DAY)
+    expected = on(Terminal(), *argv)
+    monkeypatch.setattr(_scale, "STREAM_BYTES", 0)
+    assert on(Terminal(), *argv, "--workers", "2") == expected
+    assert max(len(line) for line in expected.splitlines()[2:]) == 70

@@ -42,6 +42,7 @@ __all__ = [
     "CSV_HEADER",
     "Only",
     "Rendered",
+    "fitted",
     "neutralised",
     "output",
     "render",
@@ -100,6 +101,15 @@ class Only(NamedTuple):
     def shows_customer(self, customer_id: str) -> bool:
         """Whether a skipped customer is shown."""
         return self.customers is None or customer_id in self.customers
+
+
+def _ellipsis(out: TextIO) -> str:
+    """``…``, or ``...`` for a terminal whose encoding has no ``…``."""
+    try:
+        "…".encode(getattr(out, "encoding", None) or "utf-8")
+    except (UnicodeEncodeError, LookupError):
+        return "..."
+    return "…"
 
 
 class _Echo:
@@ -275,11 +285,14 @@ def write(
     title: str,
     as_of: str,
     limit: int | None = None,
+    width: int | None = None,
 ) -> None:
     """Write the agenda the runs make up to *out*, in agenda order.
 
     With a *limit*, only the first *limit* actions (held-back actions and
-    skipped customers are all written).
+    skipped customers are all written). With a *width*, the table's lines of
+    actions and held-back actions are cut to it, ending in ``…``: the reason,
+    their last column, is what is cut (see `fitted`).
     """
     actions = _merged(runs.actions)
     shown = runs.counts[0]
@@ -298,7 +311,7 @@ def write(
         _json_list(out, "skipped", _merged(runs.skipped), runs.counts[2], end="")
         out.write("}\n")
     else:
-        _table(out, runs, title, actions, shown)
+        _table(out, runs, title, actions, shown, width=width)
 
 
 def write_agenda(
@@ -383,20 +396,49 @@ def _json_list(out: TextIO, name: str, items: Iterator[str], count: int, *, end:
     out.write(f"  ]{end}\n")
 
 
-def _table(out: TextIO, runs: Runs, title: str, lines: Iterator[str], shown: int) -> None:
+def fitted(line: str, width: int, ellipsis: str = "…") -> str:
+    """*line*, cut to *width* characters with *ellipsis* at the end if it is longer.
+
+    Examples:
+        >>> fitted("due 2 days after the complaint", 16)
+        'due 2 days afte…'
+        >>> fitted("short", 16)
+        'short'
+    """
+    if len(line) <= width:
+        return line
+    return line[: max(width - len(ellipsis), 0)] + ellipsis
+
+
+def _table(
+    out: TextIO,
+    runs: Runs,
+    title: str,
+    lines: Iterator[str],
+    shown: int,
+    *,
+    width: int | None,
+) -> None:
+    # The title and counts stay whole: they name the book and say what is missing.
+    mark = _ellipsis(out)
+
+    def fit(line: str) -> str:
+        return line if width is None else fitted(line, width, mark)
+
     actions, held, skipped = runs.counts
     first = f" (the first {shown} shown)" if shown < actions else ""
     out.write(
         f"{title}\n{counted(actions, 'action')} due{first}, {held} held back by the cap, "
-        f"{counted(skipped, 'customer')} skipped\n\n{_HEADINGS}"
+        f"{counted(skipped, 'customer')} skipped\n\n{fit(_HEADINGS)}"
     )
     for line in lines:
-        out.write("\n" + line)
+        out.write("\n" + fit(line))
     if held:
-        out.write("\n\nHeld back (over the cap of actions per customer):")
+        out.write("\n\n" + fit("Held back (over the cap of actions per customer):"))
         for line in _merged(runs.held_back):
-            out.write("\n" + line)
+            out.write("\n" + fit(line))
     if skipped:
         reasons = Counter(_merged(runs.skipped))
-        out.write("\n\nSkipped: " + ", ".join(f"{n} {r}" for r, n in sorted(reasons.items())))
+        counts = ", ".join(f"{n} {r}" for r, n in sorted(reasons.items()))
+        out.write("\n\n" + fit("Skipped: " + counts))
     out.write("\n")

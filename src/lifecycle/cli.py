@@ -5,7 +5,7 @@ Usage::
     lifecycle due [--book DIR] [--as-of YYYY-MM-DD] [--policies FILE.toml]
                   [--format table|csv|json|jsonl] [--output FILE] [--workers N] [--raw-csv]
                   [--owner NAME] [--capacity N] [--limit N] [--policy NAME ...]
-                  [--customer ID ...]
+                  [--customer ID ...] [--wide]
     lifecycle explain CUSTOMER_ID [--book DIR] [--as-of YYYY-MM-DD] [--format table|json]
     lifecycle forecast [--days N] [--by policy|owner] [--book DIR] [--as-of YYYY-MM-DD]
                        [--format table|csv|json]
@@ -36,6 +36,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 import signal
 import sys
 import threading
@@ -185,6 +186,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     due.add_argument(
         "--limit", metavar="N", type=_limit, help="show only the first N actions of the agenda"
+    )
+    due.add_argument(
+        "--wide",
+        action="store_true",
+        help="on a terminal, the table's reasons in full rather than cut to its width",
     )
     due.add_argument(
         "--policy",
@@ -536,15 +542,39 @@ def _due(args: argparse.Namespace, out: TextIO) -> int:
         )
         with streamed as runs, _agenda_output.output(args.output, out) as to:
             _agenda_output.write(
-                to, fmt, runs, title=title, as_of=as_of.isoformat(), limit=args.limit
+                to,
+                fmt,
+                runs,
+                title=title,
+                as_of=as_of.isoformat(),
+                limit=args.limit,
+                width=_width(args, to),
             )
         return 0
     book, as_of, title = _agenda_source(args)
     agenda = engine.agenda(_Owned(book, args.owner), as_of)
     runs = _agenda_output.Runs.of([_agenda_output.render(agenda, fmt, only)])
     with _agenda_output.output(args.output, out) as to:
-        _agenda_output.write(to, fmt, runs, title=title, as_of=as_of.isoformat(), limit=args.limit)
+        _agenda_output.write(
+            to,
+            fmt,
+            runs,
+            title=title,
+            as_of=as_of.isoformat(),
+            limit=args.limit,
+            width=_width(args, to),
+        )
     return 0
+
+
+def _width(args: argparse.Namespace, out: TextIO) -> int | None:
+    """The width to cut the table's lines to: the terminal's, when *out* is one.
+
+    ``None`` (lines in full) for a file or a pipe, and with ``--wide``.
+    """
+    if args.wide or not out.isatty():
+        return None
+    return shutil.get_terminal_size().columns
 
 
 def _only(args: argparse.Namespace, policies: PolicySet) -> _agenda_output.Only | None:
