@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import datetime as dt
 import io
@@ -617,3 +618,85 @@ def test_the_table_fits_on_the_streamed_path_too(book: Path, monkeypatch: pytest
     monkeypatch.setattr(_scale, "STREAM_BYTES", 0)
     assert on(Terminal(), *argv, "--workers", "2") == expected
     assert max(len(line) for line in expected.splitlines()[2:]) == 70
+
+
+# -- a progress line on a terminal -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("total", "done", "line"),
+    [
+        (200, 50, "\rlifecycle due: [######                  ] 50/200 customers\x1b[K"),
+        (None, 12345, "\rlifecycle due: 12,345 customers worked out\x1b[K"),
+    ],
+)
+def test_a_long_run_shows_its_progress_then_clears_it(
+    monkeypatch: pytest.MonkeyPatch, total: int | None, done: int, line: str
+):
+    monkeypatch.setattr(cli._Progress, "AFTER", 0)
+    monkeypatch.setattr(cli._Progress, "EVERY", 3600)
+    err = Terminal()
+    with cli._Progress.on(err, total=total) as progress:
+        assert progress is not None
+        progress.count.value = done
+        progress.tick()
+        assert err.getvalue() == line
+        progress.tick()  # not yet time to draw again
+        assert err.getvalue() == line
+    assert err.getvalue() == line + "\r\x1b[K"
+
+
+def test_a_quick_run_or_no_terminal_shows_no_progress(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(cli._Progress, "AFTER", 3600)
+    err = Terminal()
+    with cli._Progress.on(err, total=3) as progress:
+        assert progress is not None
+        progress.tick()
+    assert err.getvalue() == ""
+    for quiet in (io.StringIO(), None):
+        with cli._Progress.on(quiet, total=3) as progress:
+            assert progress is None
+
+
+@pytest.mark.parametrize(
+    ("large", "more", "total", "line"),
+    [
+        (False, [], 200, "] 200/200 customers\x1b[K"),
+        (True, ["--workers", "2"], None, " customers worked out\x1b[K"),
+        (True, ["--workers", "1"], None, "200 customers worked out\x1b[K"),
+        (True, ["--owner", "alice"], None, "200 customers worked out\x1b[K"),
+    ],
+)
+def test_the_progress_counts_every_customer(
+    book: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    large: bool,
+    more: list[str],
+    total: int | None,
+    line: str,
+):
+    """Loaded, streamed by several processes, or streamed by this one: each customer counts."""
+    monkeypatch.setattr(cli._Progress, "AFTER", 0)
+    monkeypatch.setattr(cli._Progress, "EVERY", 0)
+    monkeypatch.setattr(_scale, "_TICK", 0)  # look at the workers as often as can be
+    if large:
+        monkeypatch.setattr(_scale, "STREAM_BYTES", 0)
+    seen: list[tuple[int | None, int]] = []
+    shown = cli._Progress.on
+
+    @contextlib.contextmanager
+    def recording(err: io.StringIO | None, *, total: int | None) -> Iterator[object]:
+        with shown(err, total=total) as progress:
+            yield progress
+            if progress is not None:  # not on a terminal: nothing counted
+                seen.append((total, progress.count.value))
+
+    monkeypatch.setattr(cli._Progress, "on", recording)
+    out, err = io.StringIO(), Terminal()
+    argv = ["due", "--book", str(book), "--as-of", DAY, "--format", "csv", *more]
+    assert main(argv, out=out, err=err) == 0
+    assert seen == [(total, len(lc.sample_book()))]
+    assert line in err.getvalue()
+    assert err.getvalue().startswith("\rlifecycle due: ")
+    assert err.getvalue().endswith("\x1b[K\r\x1b[K")
+    assert out.getvalue() == run(*argv)[1]

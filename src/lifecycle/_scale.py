@@ -107,6 +107,10 @@ class _Job(NamedTuple):
     folder: Path
     decisions: Decided = Decided({}, {}, "", "")
     only: Only | None = None
+    # Customers worked out (a multiprocessing.Value), and what draws the progress line
+    # (only in this process: a worker's job has none).
+    progress: Any = None
+    tick: Callable[[], None] | None = None
 
 
 class _Chunk:
@@ -142,6 +146,11 @@ def _evaluate(job: _Job, items: Iterator[tuple[Customer, Timeline]], name: str) 
             _batches.write(rendered.skipped, files[2]),
         )
         runs.append(_Run(files, counts))
+        if job.progress is not None:
+            with job.progress.get_lock():
+                job.progress.value += len(chunk)
+            if job.tick is not None:
+                job.tick()
     return runs
 
 
@@ -207,10 +216,14 @@ def agenda_runs(
     *,
     workers: int | None,
     only: Only | None = None,
+    progress: tuple[Any, Callable[[], None]] | None = None,
 ) -> Iterator[Runs]:
     """Work out the agenda of the book in *folder*, streamed; yield its runs, ready to merge.
 
-    Each part renders only what *only* shows (see `Only`).
+    Each part renders only what *only* shows (see `Only`). With
+    *progress*, (a ``multiprocessing.Value``, a function), the value is added
+    to as chunks of customers are done, by every process, and the function
+    is called now and then, in this process only, to show it.
 
     The runs live in a temporary folder only the owner can read, removed on
     leaving, whatever happens; the worker processes have ended by then.
@@ -231,7 +244,8 @@ def agenda_runs(
     count = min(workers or _cores(), _MAX_WORKERS) if _FORK else 1
     decisions = read_decisions(files)
     with tempfile.TemporaryDirectory(prefix="lifecycle-runs-") as temporary:
-        job = _Job(files, engine, as_of, fmt, Path(temporary), decisions, only)
+        shared, tick = progress or (None, None)
+        job = _Job(files, engine, as_of, fmt, Path(temporary), decisions, only, shared, tick)
         try:
             spans = split(files, count)
             parts = _run_all(job, [(_span_part, (spans, i)) for i in range(len(spans))])
@@ -277,16 +291,20 @@ def _run_all(job: _Job, tasks: list[_Task[T]]) -> list[T]:
     if len(tasks) == 1:
         task, args = tasks[0]
         return [task(job, *args)]
+    tick = job.tick
     reader, writer = os.pipe()
     pool = ProcessPoolExecutor(
         len(tasks),
         mp_context=multiprocessing.get_context("fork"),
         initializer=_start_worker,
-        initargs=(job, reader, writer, os.getpid()),
+        initargs=(job._replace(tick=None), reader, writer, os.getpid()),
     )
     try:
         futures = [pool.submit(_call, task, *args) for task, args in tasks]
-        done, _ = wait(futures, return_when=FIRST_EXCEPTION)
+        done, pending = wait(futures, timeout=_TICK, return_when=FIRST_EXCEPTION)
+        while pending and tick is not None and not any(f.exception() for f in done):
+            tick()
+            done, pending = wait(futures, timeout=_TICK, return_when=FIRST_EXCEPTION)
         for future in futures:
             error = future.exception() if future in done else None
             if error is not None:
@@ -302,6 +320,9 @@ def _run_all(job: _Job, tasks: list[_Task[T]]) -> list[T]:
         pool.shutdown(wait=True, cancel_futures=True)
         os.close(reader)
 
+
+#: Seconds between looks at the workers' progress, while they work.
+_TICK = 0.25
 
 # The job of a worker process, set by _start_worker in the worker only: fork hands
 # it over as it is, where a task's arguments would have to be pickled.

@@ -33,6 +33,7 @@ import datetime as dt
 import gc
 import importlib
 import json
+import multiprocessing
 import os
 import re
 import secrets
@@ -40,6 +41,7 @@ import shutil
 import signal
 import sys
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
@@ -519,7 +521,7 @@ def _engine(args: argparse.Namespace) -> Engine:
     return Engine(_policy_set(args))
 
 
-def _due(args: argparse.Namespace, out: TextIO) -> int:
+def _due(args: argparse.Namespace, out: TextIO, err: TextIO | None = None) -> int:
     policies = _policy_set(args)
     engine = Engine(policies)
     if args.calendar_country is not None:
@@ -534,13 +536,30 @@ def _due(args: argparse.Namespace, out: TextIO) -> int:
     only = _only(args, policies)
     # The parallel runner works out its parts apart: owners are taken as a whole below.
     owners = args.owner is not None or args.capacity is not None
-    if args.book is not None and _scale.large(args.book) and not owners:
-        as_of = args.as_of or dt.date.today()
-        title = f"Book {args.book}, as of {as_of.isoformat()}"
-        streamed = _scale.agenda_runs(
-            args.book, engine, as_of, fmt, workers=args.workers, only=only
-        )
-        with streamed as runs, _agenda_output.output(args.output, out) as to:
+    with contextlib.ExitStack() as stack:
+        if args.book is not None and _scale.large(args.book) and not owners:
+            as_of = args.as_of or dt.date.today()
+            title = f"Book {args.book}, as of {as_of.isoformat()}"
+            # The progress line is cleared before the agenda is written.
+            with _Progress.on(err, total=None) as progress:
+                runs = stack.enter_context(
+                    _scale.agenda_runs(
+                        args.book,
+                        engine,
+                        as_of,
+                        fmt,
+                        workers=args.workers,
+                        only=only,
+                        progress=None if progress is None else (progress.count, progress.tick),
+                    )
+                )
+        else:
+            book, as_of, title = _agenda_source(args)
+            total = len(book) if isinstance(book, Book) else None
+            with _Progress.on(err, total=total) as progress:
+                agenda = engine.agenda(_Owned(book, args.owner, progress), as_of)
+            runs = _agenda_output.Runs.of([_agenda_output.render(agenda, fmt, only)])
+        with _agenda_output.output(args.output, out) as to:
             _agenda_output.write(
                 to,
                 fmt,
@@ -550,21 +569,70 @@ def _due(args: argparse.Namespace, out: TextIO) -> int:
                 limit=args.limit,
                 width=_width(args, to),
             )
-        return 0
-    book, as_of, title = _agenda_source(args)
-    agenda = engine.agenda(_Owned(book, args.owner), as_of)
-    runs = _agenda_output.Runs.of([_agenda_output.render(agenda, fmt, only)])
-    with _agenda_output.output(args.output, out) as to:
-        _agenda_output.write(
-            to,
-            fmt,
-            runs,
-            title=title,
-            as_of=as_of.isoformat(),
-            limit=args.limit,
-            width=_width(args, to),
-        )
     return 0
+
+
+class _Count:
+    """Customers worked out in this process: ``value``, as a `multiprocessing.Value` has."""
+
+    def __init__(self) -> None:
+        self.value = 0
+
+
+class _Progress:
+    """A progress line on standard error, for a run longer than a moment, on a terminal only.
+
+    Drawn by whoever does the work, calling `tick` (no thread: a thread
+    running while worker processes are forked could leave them a lock held),
+    once `AFTER` seconds have passed and then every `EVERY` seconds; cleared
+    when the work is done, before the agenda is written.
+    """
+
+    #: Seconds before the line shows: a quick run shows none.
+    AFTER = 2.0
+    #: Seconds between updates.
+    EVERY = 0.25
+
+    def __init__(self, err: TextIO, count: Any, total: int | None) -> None:
+        self.count = count
+        self._err = err
+        self._total = total
+        self._next = time.monotonic() + self.AFTER
+        self._drawn = False
+
+    @classmethod
+    @contextlib.contextmanager
+    def on(cls, err: TextIO | None, *, total: int | None) -> Iterator[_Progress | None]:
+        """A progress line on *err* if it is a terminal, else ``None``."""
+        if err is None or not err.isatty():
+            yield None
+            return
+        # Shared with forked worker processes, which add to it as they go.
+        count = multiprocessing.Value("q", 0) if total is None else _Count()
+        progress = cls(err, count, total)
+        try:
+            yield progress
+        finally:
+            if progress._drawn:
+                err.write("\r\x1b[K")  # back to the line's start, and clear it
+                err.flush()
+
+    def tick(self) -> None:
+        """Draw the line, if it is time to."""
+        now = time.monotonic()
+        if now < self._next:
+            return
+        self._next = now + self.EVERY
+        done = self.count.value
+        if self._total:
+            share = min(done / self._total, 1.0)
+            bar = "#" * round(24 * share)
+            text = f"[{bar:<24}] {done:,}/{self._total:,} customers"
+        else:
+            text = f"{done:,} customers worked out"
+        self._err.write(f"\rlifecycle due: {text}\x1b[K")
+        self._err.flush()
+        self._drawn = True
 
 
 def _width(args: argparse.Namespace, out: TextIO) -> int | None:
@@ -613,15 +681,27 @@ class _Owned:
     the same actions for them as the whole book's.
     """
 
-    def __init__(self, book: Timelines, owner: str | None) -> None:
+    def __init__(
+        self, book: Timelines, owner: str | None, progress: _Progress | None = None
+    ) -> None:
         self._book = book
         self._owner = owner
+        self._progress = progress
 
     def items(self) -> Iterable[tuple[Customer, Timeline]]:
         owner = self._owner
+        items = self._book.items() if self._progress is None else self._counted(self._progress)
         if owner is None:
-            return self._book.items()
-        return ((c, t) for c, t in self._book.items() if c.owner == owner)
+            return items
+        return ((c, t) for c, t in items if c.owner == owner)
+
+    def _counted(self, progress: _Progress) -> Iterator[tuple[Customer, Timeline]]:
+        """The book's customers, each counted as it is taken (for the progress line)."""
+        count = progress.count
+        for item in self._book.items():
+            yield item
+            count.value += 1
+            progress.tick()
 
 
 def _explain(args: argparse.Namespace, out: TextIO) -> int:
@@ -1149,6 +1229,8 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace | int:
 
 def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     try:
+        if args.command == "due":
+            return _due(args, out, err)
         return _COMMANDS[args.command](args, out)
     except _UsageError as e:
         err.write(f"lifecycle {args.command}: error: {e}\n")
