@@ -149,8 +149,7 @@ def _evaluate(job: _Job, items: Iterator[tuple[Customer, Timeline]], name: str) 
         if job.progress is not None:
             with job.progress.get_lock():
                 job.progress.value += len(chunk)
-            if job.tick is not None:
-                job.tick()
+            (job.tick or _quiet)()
     return runs
 
 
@@ -244,8 +243,9 @@ def agenda_runs(
     count = min(workers or _cores(), _MAX_WORKERS) if _FORK else 1
     decisions = read_decisions(files)
     with tempfile.TemporaryDirectory(prefix="lifecycle-runs-") as temporary:
-        shared, tick = progress or (None, None)
-        job = _Job(files, engine, as_of, fmt, Path(temporary), decisions, only, shared, tick)
+        job = _Job(files, engine, as_of, fmt, Path(temporary), decisions, only)
+        if progress is not None:
+            job = job._replace(progress=progress[0], tick=progress[1])
         try:
             spans = split(files, count)
             parts = _run_all(job, [(_span_part, (spans, i)) for i in range(len(spans))])
@@ -323,6 +323,11 @@ def _run_all(job: _Job, tasks: list[_Task[T]]) -> list[T]:
 
 #: Seconds between looks at the workers' progress, while they work.
 _TICK = 0.25
+
+
+def _quiet() -> None:  # pragma: no cover - in workers
+    """Draw nothing: a worker adds to the count, the parent shows it."""
+
 
 # The job of a worker process, set by _start_worker in the worker only: fork hands
 # it over as it is, where a task's arguments would have to be pickled.
