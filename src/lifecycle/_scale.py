@@ -243,9 +243,8 @@ def agenda_runs(
     count = min(workers or _cores(), _MAX_WORKERS) if _FORK else 1
     decisions = read_decisions(files)
     with tempfile.TemporaryDirectory(prefix="lifecycle-runs-") as temporary:
-        job = _Job(files, engine, as_of, fmt, Path(temporary), decisions, only)
-        if progress is not None:
-            job = job._replace(progress=progress[0], tick=progress[1])
+        shared, tick = progress or (None, None)
+        job = _Job(files, engine, as_of, fmt, Path(temporary), decisions, only, shared, tick)
         try:
             spans = split(files, count)
             parts = _run_all(job, [(_span_part, (spans, i)) for i in range(len(spans))])
@@ -297,7 +296,8 @@ def _run_all(job: _Job, tasks: list[_Task[T]]) -> list[T]:
         len(tasks),
         mp_context=multiprocessing.get_context("fork"),
         initializer=_start_worker,
-        initargs=(job._replace(tick=None), reader, writer, os.getpid()),
+        # The workers' job has no tick (the last field): only this process draws.
+        initargs=(_Job(*job[:-1]), reader, writer, os.getpid()),
     )
     try:
         futures = [pool.submit(_call, task, *args) for task, args in tasks]
