@@ -30,6 +30,7 @@ SHARED = frozenset(
         "_agenda_output",
         "_batches",
         "_frozendict",
+        "_plural",  # counts in words ("1 action")
         "_scale",
         "_summary",
         "_validate",

@@ -282,7 +282,7 @@ def test_a_small_agenda_table_without_held_back_or_skipped(tmp_path: Path):
     )
     status, out, _ = run("due", "--book", str(tmp_path), "--as-of", "2026-03-02")
     assert status == 0
-    assert "1 actions due, 0 held back by the cap, 0 customers skipped" in out
+    assert "1 action due, 0 held back by the cap, 0 customers skipped" in out
     assert "Held back" not in out
     assert "Skipped" not in out
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 from dateutil.relativedelta import relativedelta
@@ -293,11 +294,13 @@ def test_fulfilment_windows():
     )
     assert strictly.missing(anchor, D) == "no check_in since"
     shifted = lc.policies.from_anchor(inclusive=True, days=-180)
-    assert (
-        lc.fulfilled_by("referral", since=shifted)
-        .missing(anchor, D)
-        .startswith("no referral since 2025-")
-    )
+    # A reason names the window's start by its local date, not the instant (12:00 UTC).
+    referral = lc.fulfilled_by("referral", since=shifted)
+    assert referral.missing(anchor, D) == "no referral since 2025-08-23"
+    kiritimati = ZoneInfo("Pacific/Kiritimati")  # UTC+14: already the next day
+    assert referral.missing(anchor, D, kiritimati) == "no referral since 2025-08-24"
+    assert shifted.start(anchor, D) == dt.datetime(2025, 8, 23, 12, tzinfo=dt.UTC)
+    assert lc.policies.from_anchor().start(anchor, D) is None
     assert (
         lc.fulfilled_by("check_in", since=lc.policies.from_anchor(days=-1)).since.describe(field, D)
         == "since 2026-02-18"

@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import heapq
+import itertools
 import json
 import os
 from collections import Counter
@@ -32,13 +33,16 @@ from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import Any, Literal, NamedTuple, TextIO
 
+from lifecycle._plural import counted
 from lifecycle.agenda import ACTION_FIELDS, Action, Agenda, HeldBack, json_ready
 from lifecycle.errors import AgendaWriteError, InvalidValueError
 from lifecycle.io.files import replacing
 
 __all__ = [
     "CSV_HEADER",
+    "Only",
     "Rendered",
+    "fitted",
     "neutralised",
     "output",
     "render",
@@ -73,6 +77,39 @@ class Rendered(NamedTuple):
     actions: list[tuple[Key, str]]
     held_back: list[tuple[Key, str]]
     skipped: list[tuple[str, str]]
+
+
+class Only(NamedTuple):
+    """Which part of an agenda to show (``None``: no filter of that kind).
+
+    An action is shown when its policy is one of *policies* and its customer
+    one of *customers*; a held-back action likewise. A skipped customer has no
+    actions: it is shown when it is one of *customers*, whatever *policies*.
+    The agenda itself is worked out whole first: the cap and capacities are
+    the same as without a filter.
+    """
+
+    policies: frozenset[str] | None = None
+    customers: frozenset[str] | None = None
+
+    def shows(self, action: Action) -> bool:
+        """Whether *action* (on the agenda or held back) is shown."""
+        return (self.policies is None or action.policy in self.policies) and (
+            self.customers is None or action.customer_id in self.customers
+        )
+
+    def shows_customer(self, customer_id: str) -> bool:
+        """Whether a skipped customer is shown."""
+        return self.customers is None or customer_id in self.customers
+
+
+def _ellipsis(out: TextIO) -> str:
+    """``…``, or ``...`` for a terminal whose encoding has no ``…``."""
+    try:
+        "…".encode(getattr(out, "encoding", None) or "utf-8")
+    except (UnicodeEncodeError, LookupError):
+        return "..."
+    return "…"
 
 
 class _Echo:
@@ -120,31 +157,40 @@ def _held_item(held: HeldBack) -> str:
     return _json_item(_fields(held.action) | {"held_back": held.reason})
 
 
-def render(agenda: Agenda, fmt: OutputFormat) -> Rendered:
-    """Render an agenda (or a part of one) for *fmt*.
+def render(agenda: Agenda, fmt: OutputFormat, only: Only | None = None) -> Rendered:
+    """Render an agenda (or a part of one) for *fmt*, only what *only* shows.
 
     JSON Lines holds the actions alone; the other formats say what was held
     back and skipped too.
     """
+    shown: Iterable[Action] = agenda
+    held_back: Iterable[HeldBack] = agenda.held_back
+    skipped_customers = agenda.skipped
+    if only is not None:
+        shown = [a for a in agenda if only.shows(a)]
+        held_back = [h for h in held_back if only.shows(h.action)]
+        skipped_customers = tuple(
+            s for s in skipped_customers if only.shows_customer(s.customer_id)
+        )
     actions: list[tuple[Key, str]]
     held: list[tuple[Key, str]] = []
     skipped: list[tuple[str, str]] = []
     if fmt in ("csv", "raw-csv"):
         line = _csv_line(guard=fmt == "csv")
-        actions = [(_key(a), line(a)) for a in agenda]
+        actions = [(_key(a), line(a)) for a in shown]
     elif fmt == "jsonl":
-        actions = [(_key(a), _jsonl_line(a)) for a in agenda]
+        actions = [(_key(a), _jsonl_line(a)) for a in shown]
     elif fmt == "json":
-        actions = [(_key(a), _json_item(_fields(a))) for a in agenda]
-        held = [(_key(h.action), _held_item(h)) for h in agenda.held_back]
-        skipped = [(s.customer_id, _json_item(s.to_dict())) for s in agenda.skipped]
+        actions = [(_key(a), _json_item(_fields(a))) for a in shown]
+        held = [(_key(h.action), _held_item(h)) for h in held_back]
+        skipped = [(s.customer_id, _json_item(s.to_dict())) for s in skipped_customers]
     else:
-        actions = [(_key(a), _table_line(a)) for a in agenda]
+        actions = [(_key(a), _table_line(a)) for a in shown]
         held = [
             (_key(h.action), f"  {h.action.customer_id} {h.action.policy}: {h.reason}")
-            for h in agenda.held_back
+            for h in held_back
         ]
-        skipped = [(s.customer_id, s.reason) for s in agenda.skipped]
+        skipped = [(s.customer_id, s.reason) for s in skipped_customers]
     return Rendered(actions, held, skipped)
 
 
@@ -231,21 +277,41 @@ def _merged(runs: list[Iterable[tuple[Any, str]]]) -> Iterator[str]:
     return map(itemgetter(1), heapq.merge(*runs, key=_first))
 
 
-def write(out: TextIO, fmt: OutputFormat, runs: Runs, *, title: str, as_of: str) -> None:
-    """Write the agenda the runs make up to *out*, in agenda order."""
+def write(
+    out: TextIO,
+    fmt: OutputFormat,
+    runs: Runs,
+    *,
+    title: str,
+    as_of: str,
+    limit: int | None = None,
+    width: int | None = None,
+) -> None:
+    """Write the agenda the runs make up to *out*, in agenda order.
+
+    With a *limit*, only the first *limit* actions (held-back actions and
+    skipped customers are all written). With a *width*, the table's lines of
+    actions and held-back actions are cut to it, ending in ``…``: the reason,
+    their last column, is what is cut (see `fitted`).
+    """
+    actions = _merged(runs.actions)
+    shown = runs.counts[0]
+    if limit is not None:
+        actions = itertools.islice(actions, limit)
+        shown = min(shown, limit)
     if fmt in ("csv", "raw-csv"):
         out.write(_csv_row(CSV_HEADER))
-        out.writelines(_merged(runs.actions))
+        out.writelines(actions)
     elif fmt == "jsonl":
-        out.writelines(_merged(runs.actions))
+        out.writelines(actions)
     elif fmt == "json":
         out.write(f'{{\n  "as_of": {json.dumps(as_of)},\n')
-        _json_list(out, "actions", _merged(runs.actions), runs.counts[0], end=",")
+        _json_list(out, "actions", actions, shown, end=",")
         _json_list(out, "held_back", _merged(runs.held_back), runs.counts[1], end=",")
         _json_list(out, "skipped", _merged(runs.skipped), runs.counts[2], end="")
         out.write("}\n")
     else:
-        _table(out, runs, title)
+        _table(out, runs, title, actions, shown, width=width)
 
 
 def write_agenda(
@@ -330,19 +396,49 @@ def _json_list(out: TextIO, name: str, items: Iterator[str], count: int, *, end:
     out.write(f"  ]{end}\n")
 
 
-def _table(out: TextIO, runs: Runs, title: str) -> None:
+def fitted(line: str, width: int, ellipsis: str = "…") -> str:
+    """*line*, cut to *width* characters with *ellipsis* at the end if it is longer.
+
+    Examples:
+        >>> fitted("due 2 days after the complaint", 16)
+        'due 2 days afte…'
+        >>> fitted("short", 16)
+        'short'
+    """
+    if len(line) <= width:
+        return line
+    return line[: max(width - len(ellipsis), 0)] + ellipsis
+
+
+def _table(
+    out: TextIO,
+    runs: Runs,
+    title: str,
+    lines: Iterator[str],
+    shown: int,
+    *,
+    width: int | None,
+) -> None:
+    # The title and counts stay whole: they name the book and say what is missing.
+    mark = _ellipsis(out)
+
+    def fit(line: str) -> str:
+        return line if width is None else fitted(line, width, mark)
+
     actions, held, skipped = runs.counts
+    first = f" (the first {shown} shown)" if shown < actions else ""
     out.write(
-        f"{title}\n{actions} actions due, {held} held back by the cap, "
-        f"{skipped} customers skipped\n\n{_HEADINGS}"
+        f"{title}\n{counted(actions, 'action')} due{first}, {held} held back by the cap, "
+        f"{counted(skipped, 'customer')} skipped\n\n{fit(_HEADINGS)}"
     )
-    for line in _merged(runs.actions):
-        out.write("\n" + line)
+    for line in lines:
+        out.write("\n" + fit(line))
     if held:
-        out.write("\n\nHeld back (over the cap of actions per customer):")
+        out.write("\n\n" + fit("Held back (over the cap of actions per customer):"))
         for line in _merged(runs.held_back):
-            out.write("\n" + line)
+            out.write("\n" + fit(line))
     if skipped:
         reasons = Counter(_merged(runs.skipped))
-        out.write("\n\nSkipped: " + ", ".join(f"{n} {r}" for r, n in sorted(reasons.items())))
+        counts = ", ".join(f"{n} {r}" for r, n in sorted(reasons.items()))
+        out.write("\n\n" + fit("Skipped: " + counts))
     out.write("\n")

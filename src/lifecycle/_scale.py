@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
 from lifecycle import _batches
-from lifecycle._agenda_output import OutputFormat, Runs, render
+from lifecycle._agenda_output import Only, OutputFormat, Runs, render
 from lifecycle.customers import Customer
 from lifecycle.engine import Engine
 from lifecycle.errors import BookFormatError, BookOrderError, InvalidValueError, LifecycleError
@@ -106,6 +106,11 @@ class _Job(NamedTuple):
     fmt: OutputFormat
     folder: Path
     decisions: Decided = Decided({}, {}, "", "")
+    only: Only | None = None
+    # Customers worked out (a multiprocessing.Value), and what draws the progress line
+    # (only in this process: a worker's job has none).
+    progress: Any = None
+    tick: Callable[[], None] | None = None
 
 
 class _Chunk:
@@ -129,7 +134,7 @@ def _evaluate(job: _Job, items: Iterator[tuple[Customer, Timeline]], name: str) 
             agenda = job.engine.agenda(_Chunk(chunk), job.as_of)
         except Exception as e:
             raise _failed_customer(job, chunk, e) from e
-        rendered = render(agenda, job.fmt)
+        rendered = render(agenda, job.fmt, job.only)
         files = (
             job.folder / f"{name}-{number}.actions",
             job.folder / f"{name}-{number}.held",
@@ -141,6 +146,10 @@ def _evaluate(job: _Job, items: Iterator[tuple[Customer, Timeline]], name: str) 
             _batches.write(rendered.skipped, files[2]),
         )
         runs.append(_Run(files, counts))
+        if job.progress is not None:
+            with job.progress.get_lock():
+                job.progress.value += len(chunk)
+            (job.tick or _quiet)()
     return runs
 
 
@@ -199,9 +208,21 @@ def _buckets_part(job: _Job, buckets: Path, numbers: range, worker: int) -> _Par
 
 @contextlib.contextmanager
 def agenda_runs(
-    folder: Path, engine: Engine, as_of: dt.date, fmt: OutputFormat, *, workers: int | None
+    folder: Path,
+    engine: Engine,
+    as_of: dt.date,
+    fmt: OutputFormat,
+    *,
+    workers: int | None,
+    only: Only | None = None,
+    progress: tuple[Any, Callable[[], None]] | None = None,
 ) -> Iterator[Runs]:
     """Work out the agenda of the book in *folder*, streamed; yield its runs, ready to merge.
+
+    Each part renders only what *only* shows (see `Only`). With
+    *progress*, (a ``multiprocessing.Value``, a function), the value is added
+    to as chunks of customers are done, by every process, and the function
+    is called now and then, in this process only, to show it.
 
     The runs live in a temporary folder only the owner can read, removed on
     leaving, whatever happens; the worker processes have ended by then.
@@ -222,7 +243,8 @@ def agenda_runs(
     count = min(workers or _cores(), _MAX_WORKERS) if _FORK else 1
     decisions = read_decisions(files)
     with tempfile.TemporaryDirectory(prefix="lifecycle-runs-") as temporary:
-        job = _Job(files, engine, as_of, fmt, Path(temporary), decisions)
+        shared, tick = progress or (None, None)
+        job = _Job(files, engine, as_of, fmt, Path(temporary), decisions, only, shared, tick)
         try:
             spans = split(files, count)
             parts = _run_all(job, [(_span_part, (spans, i)) for i in range(len(spans))])
@@ -268,16 +290,21 @@ def _run_all(job: _Job, tasks: list[_Task[T]]) -> list[T]:
     if len(tasks) == 1:
         task, args = tasks[0]
         return [task(job, *args)]
+    tick = job.tick
     reader, writer = os.pipe()
     pool = ProcessPoolExecutor(
         len(tasks),
         mp_context=multiprocessing.get_context("fork"),
         initializer=_start_worker,
-        initargs=(job, reader, writer, os.getpid()),
+        # The workers' job has no tick (the last field): only this process draws.
+        initargs=(_Job(*job[:-1]), reader, writer, os.getpid()),
     )
     try:
         futures = [pool.submit(_call, task, *args) for task, args in tasks]
-        done, _ = wait(futures, return_when=FIRST_EXCEPTION)
+        done, pending = wait(futures, timeout=_TICK, return_when=FIRST_EXCEPTION)
+        while pending and tick is not None and not any(f.exception() for f in done):
+            tick()
+            done, pending = wait(futures, timeout=_TICK, return_when=FIRST_EXCEPTION)
         for future in futures:
             error = future.exception() if future in done else None
             if error is not None:
@@ -292,6 +319,14 @@ def _run_all(job: _Job, tasks: list[_Task[T]]) -> list[T]:
         os.close(writer)
         pool.shutdown(wait=True, cancel_futures=True)
         os.close(reader)
+
+
+#: Seconds between looks at the workers' progress, while they work.
+_TICK = 0.25
+
+
+def _quiet() -> None:  # pragma: no cover - in workers
+    """Draw nothing: a worker adds to the count, the parent shows it."""
 
 
 # The job of a worker process, set by _start_worker in the worker only: fork hands

@@ -6,6 +6,7 @@ import datetime as dt
 from collections import Counter
 from typing import Any
 
+from lifecycle._plural import counted
 from lifecycle.book import Book
 from lifecycle.stages import Lifecycle
 
@@ -60,8 +61,9 @@ def render_table(summary: dict[str, Any], title: str) -> str:
     lines = [
         title,
         (
-            f"{summary['customers']} customers ({summary['do_not_contact']} do not contact), "
-            f"{summary['touchpoints']} touchpoints up to {summary['as_of']}"
+            f"{counted(summary['customers'], 'customer')} "
+            f"({summary['do_not_contact']} do not contact), "
+            f"{counted(summary['touchpoints'], 'touchpoint')} up to {summary['as_of']}"
         ),
         "",
         f"{'stage':<14}{'derived':>8}{'recorded':>10}",
@@ -71,7 +73,8 @@ def render_table(summary: dict[str, Any], title: str) -> str:
     lines += [
         "",
         (
-            f"recorded stage differs from derived: {summary['stage_disagreements']} customer(s); "
+            f"recorded stage differs from derived: "
+            f"{counted(summary['stage_disagreements'], 'customer')}; "
             f"anomalies in timelines: {summary['anomalies']}"
         ),
         "kinds:      " + ", ".join(f"{k} {n}" for k, n in summary["kinds"].items()),

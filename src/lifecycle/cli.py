@@ -4,12 +4,14 @@ Usage::
 
     lifecycle due [--book DIR] [--as-of YYYY-MM-DD] [--policies FILE.toml]
                   [--format table|csv|json|jsonl] [--output FILE] [--workers N] [--raw-csv]
-                  [--owner NAME] [--capacity N]
+                  [--owner NAME] [--capacity N] [--limit N] [--policy NAME ...]
+                  [--customer ID ...] [--wide]
     lifecycle explain CUSTOMER_ID [--book DIR] [--as-of YYYY-MM-DD] [--format table|json]
     lifecycle forecast [--days N] [--by policy|owner] [--book DIR] [--as-of YYYY-MM-DD]
                        [--format table|csv|json]
     lifecycle summary [--book DIR] [--as-of YYYY-MM-DD] [--format table|csv|json]
-    lifecycle validate [--book DIR] [--policies FILE.toml]
+    lifecycle validate [--book DIR] [--policies FILE.toml] [--format table|json]
+    lifecycle policies init FILE [--force]
     lifecycle metrics [--book DIR] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--format table|json]
     lifecycle forget CUSTOMER_ID [CUSTOMER_ID ...] --book DIR
     lifecycle done|dismiss CUSTOMER_ID POLICY --book DIR [--as-of YYYY-MM-DD] [--due YYYY-MM-DD]
@@ -29,12 +31,17 @@ import contextlib
 import csv
 import datetime as dt
 import gc
+import importlib
 import json
+import multiprocessing
 import os
+import re
 import secrets
+import shutil
 import signal
 import sys
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
@@ -46,6 +53,7 @@ import attrs
 from dateutil.relativedelta import relativedelta
 
 from lifecycle import _agenda_output, _scale, limits
+from lifecycle._plural import counted
 from lifecycle._summary import render_table, summarize
 from lifecycle._validate import date_problem
 from lifecycle._version import __version__
@@ -54,13 +62,20 @@ from lifecycle.calendar import Calendar
 from lifecycle.customers import Customer
 from lifecycle.decisions import Decision, Outcome
 from lifecycle.engine import Engine, Explanation, Forecast
-from lifecycle.errors import InvalidValueError, LifecycleError, PolicyFileError
+from lifecycle.errors import (
+    BookFormatError,
+    InvalidValueError,
+    LifecycleError,
+    PolicyFileError,
+    PolicyProblem,
+)
 from lifecycle.io import append_decision, read_book, read_book_report, stream_book, write_book
+from lifecycle.io.files import replacing
 from lifecycle.metrics import report as metrics_report
 from lifecycle.metrics import stewardship_record
-from lifecycle.policies import PolicySet, evaluator, load_policies, starter_pack
+from lifecycle.policies import PolicySet, evaluator, load_policies, policy_set, starter_pack
 from lifecycle.policy import Status
-from lifecycle.sample import SAMPLE_AS_OF, sample_book
+from lifecycle.sample import SAMPLE_AS_OF, sample_book, starter_pack_path
 from lifecycle.stages import DEFAULT_LIFECYCLE
 from lifecycle.timeline import Timeline
 
@@ -91,6 +106,12 @@ def _days(text: str) -> int:
 def _capacity(text: str) -> int:
     if not text.isdigit() or not 1 <= int(text) <= 1_000_000:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of actions from 1 to 1000000")
+    return int(text)
+
+
+def _limit(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 1_000_000_000:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of actions from 1 upwards")
     return int(text)
 
 
@@ -126,9 +147,10 @@ def _parser() -> argparse.ArgumentParser:
     def policies(sub: argparse.ArgumentParser) -> None:
         sub.add_argument(
             "--policies",
-            metavar="FILE.toml",
+            metavar="FILE.toml|MODULE:FUNCTION",
             type=Path,
-            help="policies (default: the starter pack)",
+            help="policies: a TOML policy file, or a Python function returning policies, "
+            "e.g. team.policies:make (default: the starter pack)",
         )
 
     due = commands.add_parser("due", help="the actions due on a date (the agenda)")
@@ -165,6 +187,28 @@ def _parser() -> argparse.ArgumentParser:
         type=_capacity,
         help="at most N actions for each owner; the rest are held back",
     )
+    due.add_argument(
+        "--limit", metavar="N", type=_limit, help="show only the first N actions of the agenda"
+    )
+    due.add_argument(
+        "--wide",
+        action="store_true",
+        help="on a terminal, the table's reasons in full rather than cut to its width",
+    )
+    due.add_argument(
+        "--policy",
+        metavar="NAME",
+        dest="only_policies",
+        action="append",
+        help="only the actions of this policy (repeat for several)",
+    )
+    due.add_argument(
+        "--customer",
+        metavar="ID",
+        dest="only_customers",
+        action="append",
+        help="only the actions of this customer (repeat for several)",
+    )
     _decision_commands(commands, policies)
     explain = commands.add_parser("explain", help="every policy's verdict for one customer")
     explain.add_argument("customer_id", metavar="CUSTOMER_ID")
@@ -188,6 +232,12 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument(
         "--book", metavar="DIR", type=Path, help="folder with the book (default: the sample book)"
     )
+    validate.add_argument(
+        "--format",
+        choices=("table", "json"),
+        default="table",
+        help="output format: lines of text (default) or one JSON document",
+    )
     policies(validate)
     metrics = commands.add_parser("metrics", help="service and relationship metrics for a period")
     metrics.add_argument(
@@ -208,6 +258,7 @@ def _parser() -> argparse.ArgumentParser:
         help="last day (default: today; for the sample book, its reference date)",
     )
     metrics.add_argument("--format", choices=("table", "json"), default="table")
+    policy_commands = _policy_commands(commands)
     forget = commands.add_parser(
         "forget", help="erase customers and their touchpoints from a book's files"
     )
@@ -215,7 +266,137 @@ def _parser() -> argparse.ArgumentParser:
     forget.add_argument(
         "--book", metavar="DIR", type=Path, required=True, help="folder with the book to rewrite"
     )
+    _describe(commands, ())
+    _describe(policy_commands, ("policies",))
     return parser
+
+
+def _policy_commands(commands: Any) -> Any:
+    """``policies init FILE [--force]``; returns the subcommands of ``policies``."""
+    policy_files = commands.add_parser("policies", help="policy files: write a starter file")
+    policy_commands = policy_files.add_subparsers(
+        dest="policies_command", metavar="SUBCOMMAND", required=True
+    )
+    init = policy_commands.add_parser(
+        "init", help="write the starter pack as a policy file to edit"
+    )
+    init.add_argument("file", metavar="FILE", type=Path, help="the TOML file to write")
+    init.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
+    return policy_commands
+
+
+def _describe(commands: Any, path: tuple[str, ...]) -> None:
+    """Give each subcommand its description and examples (`_ABOUT`), kept as written."""
+    for name, sub in commands.choices.items():
+        description, examples = _ABOUT[(*path, name)]
+        sub.description = description
+        sub.epilog = "examples:\n" + "\n".join(f"  {line}" for line in examples)
+        sub.formatter_class = argparse.RawDescriptionHelpFormatter
+
+
+#: Each subcommand's description and examples, shown by its --help.
+_ABOUT: dict[tuple[str, ...], tuple[str, tuple[str, ...]]] = {
+    ("due",): (
+        (
+            "The agenda: the actions due on the as-of date, ordered by priority, due date\n"
+            "and customer id, at most two per customer, then those held back by the cap\n"
+            "and the customers skipped. --policy, --customer and --limit choose what is\n"
+            "shown of the agenda worked out whole."
+        ),
+        (
+            "lifecycle due --book exports/ --as-of 2026-11-02",
+            "lifecycle due --book exports/ --format csv --output agenda.csv",
+            "lifecycle due --book exports/ --policy renewal --customer C001 --limit 20",
+        ),
+    ),
+    ("done",): (
+        (
+            "Record that an action was done: one row appended to the book's decisions\n"
+            "file. The action is closed and leaves the agenda."
+        ),
+        ("lifecycle done C001 complaint_follow_up --by alice --book exports/",),
+    ),
+    ("dismiss",): (
+        (
+            "Record that the team decided not to do an action: one row appended to the\n"
+            "book's decisions file. The action is closed and leaves the agenda."
+        ),
+        ('lifecycle dismiss C001 welcome --note "met at the fair" --book exports/',),
+    ),
+    ("snooze",): (
+        (
+            "Put an action off: it leaves the agenda until --until, or for --days days,\n"
+            "then shows again. One row appended to the book's decisions file."
+        ),
+        (
+            "lifecycle snooze C001 complaint_follow_up --days 3 --book exports/",
+            "lifecycle snooze C001 renewal --until 2026-12-01 --book exports/",
+        ),
+    ),
+    ("explain",): (
+        (
+            "Every policy's verdict for one customer (due, upcoming, fulfilled, expired\n"
+            "or not applicable), its reason, and what the agenda did with it."
+        ),
+        ("lifecycle explain C002", "lifecycle explain C002 --book exports/ --format json"),
+    ),
+    ("forecast",): (
+        (
+            "How many actions come due on each of the next --days days, per policy or\n"
+            "per owner, before the cap: the workload ahead."
+        ),
+        (
+            "lifecycle forecast --days 7 --book exports/",
+            "lifecycle forecast --by owner --format csv --book exports/",
+        ),
+    ),
+    ("summary",): (
+        (
+            "A book at a glance: customers by derived and recorded stage, anomalies,\n"
+            "and touchpoints by kind, channel and direction, up to the as-of date."
+        ),
+        ("lifecycle summary --book exports/", "lifecycle summary --format json"),
+    ),
+    ("validate",): (
+        (
+            "Check a book (every bad row) and a policy file (every problem, with its\n"
+            "line and key). Exit status 1 when there is any problem, 0 otherwise;\n"
+            "warnings do not change it."
+        ),
+        (
+            "lifecycle validate --book exports/ --policies team.toml",
+            "lifecycle validate --book exports/ --format json",
+        ),
+    ),
+    ("metrics",): (
+        (
+            "Service and relationship metrics for a period: response and resolution\n"
+            "times, CSAT, NPS, retention, the stewardship ratio, lifetime value, cohorts."
+        ),
+        ("lifecycle metrics --book exports/ --from 2026-01-01 --to 2026-06-30",),
+    ),
+    ("policies",): (
+        "Policy files: start one from the starter pack.",
+        ("lifecycle policies init team.toml",),
+    ),
+    ("policies", "init"): (
+        (
+            "Write the starter pack as a policy file to edit, then use it with\n"
+            "--policies FILE. A file already there is kept unless --force."
+        ),
+        (
+            "lifecycle policies init team.toml",
+            "lifecycle due --policies team.toml --book exports/",
+        ),
+    ),
+    ("forget",): (
+        (
+            "Erase customers and every touchpoint and decision of theirs from the\n"
+            "book's files, written back whole or not at all."
+        ),
+        ("lifecycle forget C001 C002 --book exports/",),
+    ),
+}
 
 
 _DECISION_COMMANDS = {
@@ -274,15 +455,76 @@ def _load(args: argparse.Namespace) -> tuple[Book, dt.date, str]:
 
 
 def _policy_set(args: argparse.Namespace) -> PolicySet:
-    return starter_pack() if args.policies is None else load_policies(args.policies)
+    return starter_pack() if args.policies is None else _policies_from(args.policies)
+
+
+#: ``package.module:function``: a factory of policies (a file of that name wins).
+_FACTORY = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*:[A-Za-z_]\w*")
+
+
+def _policies_from(path: Path) -> PolicySet:
+    """The policies of ``--policies``: a policy file, or ``package.module:function``.
+
+    Raises:
+        PolicyFileError: for a policy file with problems.
+        _UsageError: for a factory that cannot be found (no such module or function).
+        _FactoryError: for a factory whose module or call raises, or that
+            returns something other than policies.
+    """
+    spec = str(path)
+    if not _FACTORY.fullmatch(spec) or path.exists():
+        return load_policies(path)
+    module_name, _, function_name = spec.partition(":")
+    # As `python -m` would: a team's module in the current folder is found.
+    here = os.getcwd()
+    added = here not in sys.path
+    if added:
+        sys.path.insert(0, here)
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as e:
+        if e.name is not None and f"{module_name}.".startswith(f"{e.name}."):
+            raise _UsageError(f"--policies {spec!r}: no module named {e.name!r}") from None
+        raise _FactoryError(
+            f"--policies {spec!r}: importing {module_name} raised {_said(e)}"
+        ) from e
+    except Exception as e:
+        raise _FactoryError(
+            f"--policies {spec!r}: importing {module_name} raised {_said(e)}"
+        ) from e
+    finally:
+        if added:
+            sys.path.remove(here)
+    factory = getattr(module, function_name, None)
+    if not callable(factory):
+        raise _UsageError(f"--policies {spec!r}: {module_name} has no function {function_name!r}")
+    try:
+        made = factory()
+    except Exception as e:
+        raise _FactoryError(
+            f"--policies {spec!r}: calling {function_name}() raised {_said(e)}"
+        ) from e
+    try:
+        return policy_set(made)
+    except (InvalidValueError, TypeError) as e:
+        raise _FactoryError(
+            f"--policies {spec!r}: {function_name}() did not return policies: {e}"
+        ) from e
+
+
+def _said(error: BaseException) -> str:
+    """An exception in one line: its class and message."""
+    text = " ".join(str(error).split())
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
 def _engine(args: argparse.Namespace) -> Engine:
     return Engine(_policy_set(args))
 
 
-def _due(args: argparse.Namespace, out: TextIO) -> int:
-    engine = _engine(args)
+def _due(args: argparse.Namespace, out: TextIO, err: TextIO | None = None) -> int:
+    policies = _policy_set(args)
+    engine = Engine(policies)
     if args.calendar_country is not None:
         # On top of the policy file's [calendar] table, if it has one.
         calendar = attrs.evolve(engine.calendar or Calendar(), country=args.calendar_country)
@@ -292,21 +534,137 @@ def _due(args: argparse.Namespace, out: TextIO) -> int:
     fmt: _agenda_output.OutputFormat = args.format
     if fmt == "csv" and args.raw_csv:
         fmt = "raw-csv"
+    only = _only(args, policies)
     # The parallel runner works out its parts apart: owners are taken as a whole below.
     owners = args.owner is not None or args.capacity is not None
-    if args.book is not None and _scale.large(args.book) and not owners:
-        as_of = args.as_of or dt.date.today()
-        title = f"Book {args.book}, as of {as_of.isoformat()}"
-        streamed = _scale.agenda_runs(args.book, engine, as_of, fmt, workers=args.workers)
-        with streamed as runs, _agenda_output.output(args.output, out) as to:
-            _agenda_output.write(to, fmt, runs, title=title, as_of=as_of.isoformat())
-        return 0
-    book, as_of, title = _agenda_source(args)
-    agenda = engine.agenda(_Owned(book, args.owner), as_of)
-    runs = _agenda_output.Runs.of([_agenda_output.render(agenda, fmt)])
-    with _agenda_output.output(args.output, out) as to:
-        _agenda_output.write(to, fmt, runs, title=title, as_of=as_of.isoformat())
+    with contextlib.ExitStack() as stack:
+        if args.book is not None and _scale.large(args.book) and not owners:
+            as_of = args.as_of or dt.date.today()
+            title = f"Book {args.book}, as of {as_of.isoformat()}"
+            # The progress line is cleared before the agenda is written.
+            with _Progress.on(err, total=None) as progress:
+                runs = stack.enter_context(
+                    _scale.agenda_runs(
+                        args.book,
+                        engine,
+                        as_of,
+                        fmt,
+                        workers=args.workers,
+                        only=only,
+                        progress=None if progress is None else (progress.count, progress.tick),
+                    )
+                )
+        else:
+            book, as_of, title = _agenda_source(args)
+            total = len(book) if isinstance(book, Book) else None
+            with _Progress.on(err, total=total) as progress:
+                agenda = engine.agenda(_Owned(book, args.owner, progress), as_of)
+            runs = _agenda_output.Runs.of([_agenda_output.render(agenda, fmt, only)])
+        with _agenda_output.output(args.output, out) as to:
+            _agenda_output.write(
+                to,
+                fmt,
+                runs,
+                title=title,
+                as_of=as_of.isoformat(),
+                limit=args.limit,
+                width=_width(args, to),
+            )
     return 0
+
+
+class _Count:
+    """Customers worked out in this process: ``value``, as a `multiprocessing.Value` has."""
+
+    def __init__(self) -> None:
+        self.value = 0
+
+
+class _Progress:
+    """A progress line on standard error, for a run longer than a moment, on a terminal only.
+
+    Drawn by whoever does the work, calling `tick` (no thread: a thread
+    running while worker processes are forked could leave them a lock held),
+    once `AFTER` seconds have passed and then every `EVERY` seconds; cleared
+    when the work is done, before the agenda is written.
+    """
+
+    #: Seconds before the line shows: a quick run shows none.
+    AFTER = 2.0
+    #: Seconds between updates.
+    EVERY = 0.25
+
+    def __init__(self, err: TextIO, count: Any, total: int | None) -> None:
+        self.count = count
+        self._err = err
+        self._total = total
+        self._next = time.monotonic() + self.AFTER
+        self._drawn = False
+
+    @classmethod
+    @contextlib.contextmanager
+    def on(cls, err: TextIO | None, *, total: int | None) -> Iterator[_Progress | None]:
+        """A progress line on *err* if it is a terminal, else ``None``."""
+        if err is None or not err.isatty():
+            yield None
+            return
+        # Shared with forked worker processes, which add to it as they go.
+        count = multiprocessing.Value("q", 0) if total is None else _Count()
+        progress = cls(err, count, total)
+        try:
+            yield progress
+        finally:
+            if progress._drawn:
+                err.write("\r\x1b[K")  # back to the line's start, and clear it
+                err.flush()
+
+    def tick(self) -> None:
+        """Draw the line, if it is time to."""
+        now = time.monotonic()
+        if now < self._next:
+            return
+        self._next = now + self.EVERY
+        done = self.count.value
+        if self._total:
+            share = min(done / self._total, 1.0)
+            bar = "#" * round(24 * share)
+            text = f"[{bar:<24}] {done:,}/{self._total:,} customers"
+        else:
+            text = f"{done:,} customers worked out"
+        self._err.write(f"\rlifecycle due: {text}\x1b[K")
+        self._err.flush()
+        self._drawn = True
+
+
+def _width(args: argparse.Namespace, out: TextIO) -> int | None:
+    """The width to cut the table's lines to: the terminal's, when *out* is one.
+
+    ``None`` (lines in full) for a file or a pipe, and with ``--wide``.
+    """
+    if args.wide or not out.isatty():
+        return None
+    return shutil.get_terminal_size().columns
+
+
+def _only(args: argparse.Namespace, policies: PolicySet) -> _agenda_output.Only | None:
+    """The filters of ``due --policy`` and ``--customer`` (``None``: none given).
+
+    Raises:
+        _UsageError: for a policy name that none of the policies in use gives
+            (when they tell their names up front).
+    """
+    if args.only_policies is None and args.only_customers is None:
+        return None
+    names = evaluator(policies).names
+    unknown = [p for p in args.only_policies or () if names is not None and p not in names]
+    if unknown:
+        raise _UsageError(
+            f"--policy {unknown[0]!r} is not a policy in use (policies: {', '.join(names or ())})"
+        )
+    return _agenda_output.Only(
+        None if args.only_policies is None else frozenset(args.only_policies),
+        None if args.only_customers is None else frozenset(args.only_customers),
+    )
 
 
 def _agenda_source(args: argparse.Namespace) -> tuple[Timelines, dt.date, str]:
@@ -324,15 +682,27 @@ class _Owned:
     the same actions for them as the whole book's.
     """
 
-    def __init__(self, book: Timelines, owner: str | None) -> None:
+    def __init__(
+        self, book: Timelines, owner: str | None, progress: _Progress | None = None
+    ) -> None:
         self._book = book
         self._owner = owner
+        self._progress = progress
 
     def items(self) -> Iterable[tuple[Customer, Timeline]]:
         owner = self._owner
+        items = self._book.items() if self._progress is None else self._counted(self._progress)
         if owner is None:
-            return self._book.items()
-        return ((c, t) for c, t in self._book.items() if c.owner == owner)
+            return items
+        return ((c, t) for c, t in items if c.owner == owner)
+
+    def _counted(self, progress: _Progress) -> Iterator[tuple[Customer, Timeline]]:
+        """The book's customers, each counted as it is taken (for the progress line)."""
+        count = progress.count
+        for item in self._book.items():
+            yield item
+            count.value += 1
+            progress.tick()
 
 
 def _explain(args: argparse.Namespace, out: TextIO) -> int:
@@ -400,7 +770,8 @@ def _forecast(args: argparse.Namespace, out: TextIO) -> int:
     elif args.by == "owner":
         out.write(_owner_grid(counts, f"{title}: actions coming due per owner (before the cap)"))
     else:
-        lines = [f"{title}: actions coming due in the next {args.days} days (before the cap)", ""]
+        days = counted(args.days, "day")
+        lines = [f"{title}: actions coming due in the next {days} (before the cap)", ""]
         for day, by_policy in counts.items():
             detail = ", ".join(f"{name} {n}" for name, n in sorted(by_policy.items()))
             lines.append(f"{day.isoformat()} {day:%a}  {sum(by_policy.values()):>5}  {detail}")
@@ -438,48 +809,104 @@ def _summary(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _validate(args: argparse.Namespace, out: TextIO) -> int:
-    problems: list[str] = []
+    problems: list[tuple[str, dict[str, object]]] = []
+    checked: dict[str, object] = {}
     if args.book is None:
-        book_line = f"the sample book: {len(sample_book())} customers"
+        count = len(sample_book())
+        book_line = f"the sample book: {counted(count, 'customer')}"
+        checked["book"] = {"path": None, "customers": count}
     else:
         report = read_book_report(args.book)
-        problems.extend(str(e) for e in report.errors)
+        problems.extend((str(e), _book_problem(e)) for e in report.errors)
         book_line = (
-            f"book {args.book}: {len(report.book)} customers, "
-            f"{report.book.touchpoint_count} touchpoints"
+            f"book {args.book}: {counted(len(report.book), 'customer')}, "
+            f"{counted(report.book.touchpoint_count, 'touchpoint')}"
         )
+        checked["book"] = {
+            "path": str(args.book),
+            "customers": len(report.book),
+            "touchpoints": report.book.touchpoint_count,
+        }
     names: tuple[str, ...] | None = None
     if args.policies is None:
-        policies_line = f"the starter pack: {len(starter_pack())} policies"
+        policies_line = f"the starter pack: {counted(len(starter_pack()), 'policy', 'policies')}"
         names = evaluator(starter_pack()).names
+        checked["policies"] = {"path": None, "policies": len(starter_pack())}
     else:
         try:
-            loaded = load_policies(args.policies)
-            policies_line = f"policies {args.policies}: {len(loaded)} policies"
+            loaded = _policies_from(args.policies)
+            policies_line = (
+                f"policies {args.policies}: {counted(len(loaded), 'policy', 'policies')}"
+            )
             names = evaluator(loaded).names
+            checked["policies"] = {"path": str(args.policies), "policies": len(loaded)}
         except PolicyFileError as e:
-            problems.extend(f"{e.path}, {p}" for p in e.problems)
+            problems.extend((f"{e.path}, {p}", _policy_problem(e.path, p)) for p in e.problems)
+            checked["policies"] = {"path": str(args.policies), "policies": None}
+    warnings: list[tuple[str, dict[str, object]]] = []
     if args.book is not None and names is not None:
-        for warning in _unknown_policies(report.book, names):
-            out.write(warning + "\n")
+        warnings = list(_unknown_policies(report.book, names))
+    if args.format == "json":
+        data = {
+            "ok": not problems,
+            "checked": checked,
+            "problems": [p for _, p in problems],
+            "warnings": [w for _, w in warnings],
+        }
+        json.dump(data, out, indent=2, ensure_ascii=False, default=str)
+        out.write("\n")
+        return EXIT_DATA if problems else 0
+    for warning, _ in warnings:
+        out.write(warning + "\n")
     if problems:
-        for problem in problems:
+        for problem, _ in problems:
             out.write(problem + "\n")
-        out.write(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} found\n")
+        out.write(f"{counted(len(problems), 'problem')} found\n")
         return EXIT_DATA
     out.write(f"ok: {book_line}; {policies_line}\n")
     return 0
 
 
-def _unknown_policies(book: Book, names: Sequence[str]) -> Iterator[str]:
+def _book_problem(error: BookFormatError) -> dict[str, object]:
+    """A bad row of a book, for ``validate --format json``."""
+    return {
+        "file": error.path,
+        "line": error.line,
+        "column": error.column,
+        "value": error.value,
+        "problem": error.problem,
+        "message": str(error),
+    }
+
+
+def _policy_problem(path: str, problem: PolicyProblem) -> dict[str, object]:
+    """A problem of a policy file, for ``validate --format json``."""
+    return {
+        "file": path,
+        "line": problem.line,
+        "key": problem.key,
+        "value": problem.value,
+        "problem": problem.problem,
+        "message": f"{path}, {problem}",
+    }
+
+
+def _unknown_policies(book: Book, names: Sequence[str]) -> Iterator[tuple[str, dict[str, object]]]:
     """Warnings for decisions naming a policy none in use gives (``due`` ignores them)."""
     known = set(names)
     for decision in book.decisions():
         if decision.policy not in known:
-            yield (
+            message = (
                 f"warning: decision {decision.id!r} of {decision.customer_id} names policy "
                 f"{decision.policy!r}, which none of the policies in use gives; due ignores it"
             )
+            data: dict[str, object] = {
+                "decision": decision.id,
+                "customer_id": decision.customer_id,
+                "policy": decision.policy,
+                "message": message.removeprefix("warning: "),
+            }
+            yield message, data
 
 
 def _metrics(args: argparse.Namespace, out: TextIO) -> int:
@@ -497,6 +924,24 @@ def _metrics(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def _policies(args: argparse.Namespace, out: TextIO) -> int:
+    """``policies init FILE``: the starter pack as a policy file, written whole or not at all."""
+    file: Path = args.file
+    if (file.exists() or file.is_symlink()) and not args.force:
+        raise _Refused(f"{file} exists; pass --force to overwrite it")
+    try:
+        with replacing(file) as to:
+            to.write(starter_pack_path().read_text(encoding="utf-8"))
+    except OSError as e:
+        # The system names the temporary file beside FILE: name FILE instead.
+        raise _Refused(f"{file}: cannot write the policy file: {e.strerror or e}") from None
+    out.write(
+        f"wrote {file}: the starter pack's {counted(len(starter_pack()), 'policy', 'policies')}; "
+        f"edit it, check it with: lifecycle validate --policies {file}\n"
+    )
+    return 0
+
+
 def _forget(args: argparse.Namespace, out: TextIO) -> int:
     folder: Path = args.book
     book = read_book(folder)
@@ -506,14 +951,22 @@ def _forget(args: argparse.Namespace, out: TextIO) -> int:
     gone = len(book) - len(smaller)
     touchpoints = book.touchpoint_count - smaller.touchpoint_count
     out.write(
-        f"forgot {gone} customer{'s' if gone != 1 else ''} and {touchpoints} "
-        f"touchpoint{'s' if touchpoints != 1 else ''}; rewrote {folder}\n"
+        f"forgot {counted(gone, 'customer')} and {counted(touchpoints, 'touchpoint')}; "
+        f"rewrote {folder}\n"
     )
     return 0
 
 
 class _UsageError(Exception):
     """A command's arguments that cannot work together (exit 2, as argparse's own)."""
+
+
+class _FactoryError(LifecycleError):
+    """A policy factory (``--policies module:function``) that failed (exit 1)."""
+
+
+class _Refused(LifecycleError):
+    """A file the command cannot or may not write (exit 1)."""
 
 
 class _NothingToDecide(LifecycleError):
@@ -719,6 +1172,7 @@ _COMMANDS = {
     "validate": _validate,
     "metrics": _metrics,
     "forget": _forget,
+    "policies": _policies,
     "done": _decide,
     "dismiss": _decide,
     "snooze": _decide,
@@ -816,6 +1270,8 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace | int:
 
 def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     try:
+        if args.command == "due":
+            return _due(args, out, err)
         return _COMMANDS[args.command](args, out)
     except _UsageError as e:
         err.write(f"lifecycle {args.command}: error: {e}\n")

@@ -63,13 +63,27 @@ class WindowStart:
             return timeline.position_after(start, inclusive=self.inclusive)
         return timeline.position_from(start)
 
-    def describe(self, anchor: Anchored, due: dt.date) -> str:
-        """How the start reads in a reason: ``"since"`` or ``"since 2025-12-20"``."""
+    def start(self, anchor: Anchored, due: dt.date) -> dt.datetime | dt.date | None:
+        """The instant or local date the window starts at, for the facts of a verdict.
+
+        ``None`` for the default window (just after the anchor touchpoint),
+        which the reason tells without a date.
+        """
         if self.base == "anchor" and self.days == 0:
+            return None
+        return self._from(anchor, due)
+
+    def describe(self, anchor: Anchored, due: dt.date, zone: dt.tzinfo = dt.UTC) -> str:
+        """How the start reads in a reason: ``"since"`` or ``"since 2025-12-20"``.
+
+        A reason names dates: an instant reads as its local date in *zone*
+        (the customer's); the facts keep the instant (see `start`).
+        """
+        start = self.start(anchor, due)
+        if start is None:
             return "since"
-        start = self._from(anchor, due)
         if isinstance(start, dt.datetime):
-            return f"since {start.isoformat(timespec='minutes')}"
+            start = start.astimezone(zone).date()
         return f"since {start.isoformat()}"
 
 
@@ -172,9 +186,12 @@ class Fulfilment:
             (tp for tp in found if tp is not None), key=lambda tp: (tp.at, tp.id), default=None
         )
 
-    def missing(self, anchor: Anchored, due: dt.date) -> str:
-        """How its absence reads in a reason: ``"no outbound touchpoint since"``."""
-        return f"no {self.description} {self.since.describe(anchor, due)}"
+    def missing(self, anchor: Anchored, due: dt.date, zone: dt.tzinfo = dt.UTC) -> str:
+        """How its absence reads in a reason: ``"no outbound touchpoint since"``.
+
+        A window starting at an instant names its local date in *zone*.
+        """
+        return f"no {self.description} {self.since.describe(anchor, due, zone)}"
 
 
 def fulfilled_by(

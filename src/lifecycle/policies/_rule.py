@@ -213,7 +213,11 @@ class RulePolicy(Evaluated):
                 day = timeline.local_date(done).isoformat()
                 reason = f"{label}; fulfilled by {done.kind.name} on {day} ({done.id})"
             else:
-                reason = f"{label}, {self.fulfilled_by.missing(anchored, due)}; {timing}"
+                missing = self.fulfilled_by.missing(anchored, due, timeline.timezone)
+                reason = f"{label}, {missing}; {timing}"
+                start = self.fulfilled_by.since.start(anchored, due)
+                if start is not None:
+                    facts["since"] = start
         if last_day is not None:
             facts["expires"] = last_day
             if status is Status.EXPIRED:
