@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, runtime_checkable
 import attrs
 
 from lifecycle._frozendict import FrozenDict
+from lifecycle._plural import counted
 from lifecycle._validate import unchecked_constructor
 from lifecycle.customers import Customer
 from lifecycle.decisions import Decision, Outcome, changes_after, in_force
@@ -373,15 +374,11 @@ def capped(
         return actions, []
     kept, over = actions[:cap], actions[cap:]
     names = ", ".join(a.policy for a in kept)
-    why = f"cap of {_actions(cap)} per customer reached; kept {names}"
+    why = f"cap of {counted(cap, 'action')} per customer reached; kept {names}"
     if before and before[0].reason == why:
         held = {id(h.action): h for h in before}
         return kept, [held.get(id(a)) or HeldBack(a, why) for a in over]
     return kept, [HeldBack(a, why) for a in over]
-
-
-def _actions(count: int) -> str:
-    return "1 action" if count == 1 else f"{count} actions"
 
 
 def suggest_channel(customer: Customer, timeline: Timeline) -> Channel | None:
@@ -452,7 +449,7 @@ def within_capacity(
             taken[owner] += 1
             kept.append(action)
         else:
-            why = f"capacity of {_actions(limit)} for owner {owner} reached"
+            why = f"capacity of {counted(limit, 'action')} for owner {owner} reached"
             held.append(HeldBack(action, why))
     return kept, held
 
