@@ -350,3 +350,8 @@ def test_forecast_agrees_with_each_days_agenda_with_decisions(book: lc.Book, dat
             if a.due == day or a.facts.get("snoozed_until") == day
         ]
         assert list(actions) == expected
+
+
+def test_no_capacity_keeps_every_action():
+    actions = ENGINE.agenda(lc.sample_book(), AS_OF).actions
+    assert lc.agenda.within_capacity(actions, None) == (list(actions), [])

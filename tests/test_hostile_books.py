@@ -293,6 +293,21 @@ def test_a_report_reads_on_past_an_unclosed_quote_and_bad_bytes(tmp_path: Path):
     assert [t.id for t in report.book.touchpoints()] == ["t-5"]
 
 
+def test_reading_on_past_an_error_keeps_a_file_with_every_column(tmp_path: Path):
+    """A file whose columns are exactly the touchpoint columns is read on row by row too."""
+    head = T_HEAD.rstrip("\n") + ",amount,currency\n"
+    touchpoints = (
+        head
+        + 't-1,c-1,2025-01-07T10:00:00Z,web,demo,inbound,,,"a"b,,\n'
+        + "t-2,c-1,2025-01-07T10:00:00Z,web,demo,inbound,,,,12.50,EUR\n"
+    )
+    folder = write(tmp_path, C_HEAD + C_OK, "")
+    (folder / "touchpoints.csv").write_text(touchpoints, encoding="utf-8")
+    report = lc.read_book_report(folder)
+    assert [(e.line, e.problem.split(":")[0]) for e in report.errors] == [(2, "is not valid CSV")]
+    assert [(t.id, str(t.amount)) for t in report.book.touchpoints()] == [("t-2", "12.50")]
+
+
 @pytest.mark.parametrize("fmt", ["csv", "jsonl"])
 def test_a_split_stream_reads_on_past_a_field_over_the_csv_limit(tmp_path: Path, fmt: str):
     """The careful reading also keeps to a span of the file, as parallel reading asks."""

@@ -503,6 +503,10 @@ def test_a_group_with_decisions(tmp_path: Path) -> None:
     expected = lc.Engine(lc.starter_pack()).agenda(decided, AS_OF).for_customer("C096")
     assert list(out[out.part == "action"].policy) == [a.policy for a in expected]
     assert first[0].policy not in set(out.policy)
+    bad = decisions.assign(_lifecycle_table="decisions", decision="maybe")
+    refused = group(customers[customers.customer_id == "C096"], bad)
+    assert list(refused.column) == ["decision"]
+    assert list(refused.table) == ["decisions"]
     nobody = group(customers.iloc[0:0], decisions.assign(_lifecycle_table="decisions"))
     assert list(nobody.column) == ["customer_id"]
     assert list(nobody.table) == ["decisions"]
