@@ -78,6 +78,10 @@ class ChurnRule(Protocol):
     def churned(self, customer: Customer, timeline: Timeline, as_of: dt.date) -> str | None:
         """Return why *customer* is churned on *as_of*, in a sentence, or ``None`` if it is not.
 
+        The sentence (shown as `lifecycle.Skipped.detail`) must stay the same
+        on every date up to `next_change` while the timeline does: name the
+        date churn began, not a count of days up to *as_of*.
+
         Args:
             customer: The customer.
             timeline: Its timeline, cut at *as_of* (no touchpoint with a later local date).
@@ -180,17 +184,18 @@ class _Inactivity:
 
     def churned(self, customer: Customer, timeline: Timeline, as_of: dt.date) -> str | None:
         base, last = self._base(customer, timeline)
-        silent = (as_of - base).days
-        if silent < self.days:
+        churns_on = base + dt.timedelta(days=self.days)
+        if as_of < churns_on:
             return None
-        if last is None:
-            return (
-                f"{customer.id} churned: no purchase in the {silent} days since joining on "
-                f"{base.isoformat()} (churned after {self.days})"
-            )
+        # The same sentence every day until a purchase: it names no count up to as_of.
+        since = (
+            f"joining on {base.isoformat()}"
+            if last is None
+            else f"the last one ({last.id} on {base.isoformat()})"
+        )
         return (
-            f"{customer.id} churned: no purchase in the {silent} days since {base.isoformat()} "
-            f"({last.id}) (churned after {self.days})"
+            f"{customer.id} churned on {churns_on.isoformat()}: "
+            f"no purchase in the {self.days} days after {since}"
         )
 
     def next_change(self, customer: Customer, timeline: Timeline, as_of: dt.date) -> dt.date | None:
@@ -229,8 +234,9 @@ def churn_after_inactivity(*, days: int) -> ChurnRule:
         >>> timeline = lc.Timeline([bought])
         >>> rule.churned(ada, timeline, dt.date(2026, 7, 7)) is None   # 179 days
         True
-        >>> rule.churned(ada, timeline, dt.date(2026, 7, 8))
-        'c-1 churned: no purchase in the 180 days since 2026-01-09 (t-1) (churned after 180)'
+        >>> print(rule.churned(ada, timeline, dt.date(2026, 7, 9)))
+        c-1 churned on 2026-07-08: no purchase in the 180 days after the last one
+        (t-1 on 2026-01-09)
         >>> rule.next_change(ada, timeline, dt.date(2026, 3, 1))
         datetime.date(2026, 7, 8)
     """

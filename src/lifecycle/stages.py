@@ -497,21 +497,21 @@ class _Replay:
             day = self._churns_on(churn_rule.churn, after, until)
             if day is not None:
                 due.append((day, i, churn_rule))
-        for day, _, rule in sorted(due, key=lambda d: (d[0], d[1])):
+        for day, _, fired in sorted(due, key=lambda d: (d[0], d[1])):
             stage = self.stage
-            if stage in rule.from_stages and self.lifecycle.allows(stage, rule.to):
-                self._move(day, rule.to, None, rule.description, f"on {day.isoformat()}")
+            if stage in fired.from_stages and self.lifecycle.allows(stage, fired.to):
+                self._move(day, fired.to, None, fired.description, f"on {day.isoformat()}")
 
     def _churns_on(self, churn: ChurnRule, after: dt.date, until: dt.date) -> dt.date | None:
         """The first date in (after, until] *churn* says the customer is churned on."""
         day: dt.date | None = after
-        while day is not None:
+        while True:
+            # A rule may give an earlier date than the true one: ask again from there.
             day = churn.next_change(self.customer, self.seen, day)
             if day is None or day > until:
                 return None
             if churn.churned(self.customer, self.seen, day) is not None:
                 return day
-        return None
 
     def check_churn(self, day: dt.date) -> None:
         """Fire the churn rules that hold on *day*, after its touchpoints, in rule order."""
@@ -602,7 +602,10 @@ DEFAULT_LIFECYCLE = Lifecycle(
             Kind.PURCHASE, to=ACTIVE, from_=[CHURNED], description="purchase after churn -> active"
         ),
         on_touchpoint(
-            Kind.PURCHASE, to=ACTIVE, from_=[AT_RISK], description="purchase while at risk -> active"
+            Kind.PURCHASE,
+            to=ACTIVE,
+            from_=[AT_RISK],
+            description="purchase while at risk -> active",
         ),
         on_touchpoint(Kind.PURCHASE, to=ONBOARDING, from_=[PROSPECT]),
         # A renewal by a prospect is messy data: it shows up as an anomaly.
@@ -650,4 +653,6 @@ def default_lifecycle(*, churn: ChurnRule | None = None) -> Lifecycle:
     cancelled = on_touchpoint(Kind.CANCELLATION, to=CHURNED)
     others = [s for s in DEFAULT_LIFECYCLE.stages if s != CHURNED]
     rules = [r for r in DEFAULT_LIFECYCLE.rules if r != cancelled]
-    return attrs.evolve(DEFAULT_LIFECYCLE, rules=[*rules, on_churn(churn, to=CHURNED, from_=others)])
+    return attrs.evolve(
+        DEFAULT_LIFECYCLE, rules=[*rules, on_churn(churn, to=CHURNED, from_=others)]
+    )

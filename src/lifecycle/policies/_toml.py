@@ -572,10 +572,9 @@ def _line_of(text: str, key: str) -> int | None:
     opening a table) within that policy's block.
     """
     lines = text.splitlines()
-    if key.startswith("calendar."):
-        return _calendar_line(lines, key.removeprefix("calendar."))
-    if key.startswith("churn."):
-        return _calendar_line(lines, key.removeprefix("churn."), table="churn")
+    for heading in ("calendar", "churn"):
+        if key.startswith(f"{heading}."):
+            return _calendar_line(lines, key.removeprefix(f"{heading}."), heading=heading)
     if key.startswith("playbook["):
         return _playbook_line(lines, key)
     match = re.match(r"policy\[(\d+)\]\.?(.*)", key)
@@ -693,10 +692,7 @@ def parse_policies(
     reader = _Reader(kind_table(kinds), lifecycle)
     built: list[Policy] = []
     calendar = reader.attempt(lambda: _calendar(data.pop("calendar", None)))
-    churn = reader.attempt(lambda: _churn(data.pop("churn", None)))
-    if churn is not None and lifecycle is DEFAULT_LIFECYCLE:
-        # The file's stage conditions see churn by the file's rule too.
-        reader.lifecycle = default_lifecycle(churn=churn)
+    churn = _read_churn(reader, data.pop("churn", None), lifecycle)
     unknown = [k for k in data if k not in ("policy", "playbook")]
     for k in unknown:
         reader.problems.append(
@@ -729,8 +725,7 @@ def parse_policies(
                 for p in reader.problems
             ],
         )
-    found = _with_calendar(policy_set(built), calendar)
-    return found if churn is None else attrs.evolve(found, churn=churn)
+    return _with_calendar(policy_set(built), calendar, churn)
 
 
 # -- the [calendar] table ---------------------------------------------------------------
@@ -755,13 +750,17 @@ def _calendar(value: object) -> Calendar | None:
     return Calendar.from_mapping(table)
 
 
-def _with_calendar(policies: PolicySet, calendar: Calendar | None) -> PolicySet:
-    return policies if calendar is None else attrs.evolve(policies, calendar=calendar)
+def _with_calendar(
+    policies: PolicySet, calendar: Calendar | None, churn: ChurnRule | None
+) -> PolicySet:
+    if calendar is not None:
+        policies = attrs.evolve(policies, calendar=calendar)
+    return policies if churn is None else attrs.evolve(policies, churn=churn)
 
 
-def _calendar_line(lines: list[str], name: str, *, table: str = "calendar") -> int | None:
+def _calendar_line(lines: list[str], name: str, *, heading: str = "calendar") -> int | None:
     """The line of *name* in the ``[calendar]`` table, or another (or of the table itself)."""
-    header = re.compile(rf"^\s*\[\s*{table}\s*\]|^\s*{table}\s*[.=]")
+    header = re.compile(rf"^\s*\[\s*{heading}\s*\]|^\s*{heading}\s*[.=]")
     start = next((i for i, line in enumerate(lines) if header.match(line)), None)
     if start is None:
         return None
@@ -774,6 +773,14 @@ def _calendar_line(lines: list[str], name: str, *, table: str = "calendar") -> i
 # -- the churn table -----------------------------------------------------------------
 
 _INACTIVE_DAYS = re.compile(r"\s*(\d+)\s+days?\s*\Z")
+
+
+def _read_churn(reader: _Reader, value: object, lifecycle: Lifecycle) -> ChurnRule | None:
+    """The file's churn rule; the file's stage conditions see churn by it too."""
+    churn = reader.attempt(lambda: _churn(value))
+    if churn is not None and lifecycle is DEFAULT_LIFECYCLE:
+        reader.lifecycle = default_lifecycle(churn=churn)
+    return churn
 
 
 def _churn(value: object) -> ChurnRule | None:
