@@ -504,14 +504,15 @@ class _Replay:
 
     def _churns_on(self, churn: ChurnRule, after: dt.date, until: dt.date) -> dt.date | None:
         """The first date in (after, until] *churn* says the customer is churned on."""
-        day: dt.date | None = after
+        day = after
         while True:
             # A rule may give an earlier date than the true one: ask again from there.
-            day = churn.next_change(self.customer, self.seen, day)
-            if day is None or day > until:
+            found = churn.next_change(self.customer, self.seen, day)
+            if found is None or found > until:
                 return None
-            if churn.churned(self.customer, self.seen, day) is not None:
-                return day
+            if churn.churned(self.customer, self.seen, found) is not None:
+                return found
+            day = found
 
     def check_churn(self, day: dt.date) -> None:
         """Fire the churn rules that hold on *day*, after its touchpoints, in rule order."""
