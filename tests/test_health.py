@@ -68,15 +68,78 @@ def test_the_default_score_and_its_breakdown():
     assert found.reason.startswith(f"health {expected:.0f} (watch): recency 0.50 x 3")
 
 
-def test_missing_data_is_left_out_not_counted_as_zero():
-    """A new customer with no touchpoints and no contract is scored on what is known."""
+def test_missing_data_is_left_out_but_silence_counts_as_zero():
+    """A new customer with no touchpoints: recency, NPS and runway are left out, ours is 0."""
     new = lc.Customer(id="n", name="New", since=AS_OF)
     found = lc.DEFAULT_HEALTH.score(new, lc.Timeline(), AS_OF)
-    assert (found.score, found.band) == (100.0, "healthy")  # no complaints: the only value
-    assert "no data for recency, last_nps, contract_runway, stewardship" in found.reason
+    # No complaints (1 x 2) and no stewardship yet (0 x 1).
+    assert found.score == pytest.approx(100 * 2 / 3)
+    assert found.band == "watch"
+    assert "no data for recency, last_nps, contract_runway" in found.reason
+    assert "stewardship 0.00 x 1" in found.reason
     nothing = lc.HealthModel({health.last_nps(): 1}).score(new, lc.Timeline(), AS_OF)
     assert (nothing.score, nothing.band) == (None, "unknown")
     assert nothing.reason == "health no data (unknown); no data for last_nps"
+
+
+def test_stewardship_after_long_silence_is_zero_not_left_out():
+    """Past 180 silent days the stewardship part counts 0: the score falls, never rises."""
+    before = lc.DEFAULT_HEALTH.score(ADA, TIMELINE, AS_OF)
+    # t5 (the last, ours) was 75 days before AS_OF: 106 days later it leaves the window.
+    later = AS_OF + dt.timedelta(days=106)
+    after = lc.DEFAULT_HEALTH.score(ADA, TIMELINE, later)
+    part = {p.name: p for p in after.parts}["stewardship"]
+    assert (part.value, part.points) == (0.0, 0.0)
+    assert after.score is not None and before.score is not None
+    assert after.score < before.score
+
+
+def test_stewardship_falls_as_our_touchpoints_leave_the_window():
+    """Ours counted against the 180 days up to the last touchpoint: an old inbound drop-out
+    does not raise the share."""
+    days = [dt.date(2026, 1, 1), dt.date(2026, 1, 2), dt.date(2026, 3, 1)]
+    timeline = lc.Timeline(
+        [tp("a", days[0], "complaint"), tp("b", days[1], "complaint"),
+         tp("c", days[2], "check_in", "outbound")]
+    )  # fmt: skip
+    measure = health.stewardship()
+    # On 2026-03-01: 1 of 3 ours (0.33 of 0.5). On 2026-07-01 the two inbound left the
+    # last 180 days, but the share is still 1 of 3, and 0 once ours has left too.
+    assert measure(ADA, timeline, days[2]) == pytest.approx(2 / 3)
+    assert measure(ADA, timeline, dt.date(2026, 7, 1)) == pytest.approx(2 / 3)
+    assert measure(ADA, timeline, dt.date(2026, 8, 28)) == pytest.approx(2 / 3)
+    assert measure(ADA, timeline, dt.date(2026, 8, 29)) == 0.0
+
+
+@given(
+    customer=lct.customers(),
+    data=st.data(),
+    first=st.dates(dt.date(2025, 1, 1), dt.date(2027, 12, 31)),
+    more=st.integers(0, 800),
+)
+def test_more_silence_never_raises_the_score(customer, data, first, more):
+    """With no new touchpoint, a later date never gives a higher score (or a better band)."""
+    touchpoints = data.draw(
+        st.lists(
+            lct.touchpoints(
+                customer_id=customer.id,
+                min_date=dt.date(2024, 6, 1),
+                max_date=dt.date(2027, 12, 31),
+            ),
+            max_size=8,
+            unique_by=lambda t: t.id,
+        )
+    )
+    timeline = lc.Timeline(touchpoints, timezone=customer.timezone).until(first)
+    later = first + dt.timedelta(days=more)
+    now, then = (lc.DEFAULT_HEALTH.score(customer, timeline, d) for d in (first, later))
+    if now.score is None:
+        assert then.score is None
+    else:
+        assert then.score is not None
+        assert then.score <= now.score
+        bands = lc.DEFAULT_HEALTH.band_names
+        assert bands.index(then.band) >= bands.index(now.band)
 
 
 def test_custom_measures_and_bands():

@@ -206,6 +206,45 @@ def test_incremental_equals_full_evaluation_with_calendars(data: st.DataObject) 
     _replay(engine, book, data.draw(events(book)))
 
 
+@settings(max_examples=40)
+@given(st.data())
+def test_incremental_equals_full_evaluation_with_an_inactivity_churn_rule(
+    data: st.DataObject,
+) -> None:
+    """Customers churn on a date with no touchpoint, and come back with a purchase."""
+    # No policy at all: nothing but the churn date wakes a customer.
+    chosen = data.draw(st.sampled_from(["starter", "any", "none"]))
+    engine = lc.Engine(
+        lc.starter_pack()
+        if chosen == "starter"
+        else _any_policies(data)
+        if chosen == "any"
+        else [],
+        cap=data.draw(st.none() | st.integers(1, 3)),
+        churn=lc.churn_after_inactivity(days=data.draw(st.integers(1, 200))),
+    )
+    book = data.draw(lct.books(min_date=LOW, max_date=HIGH, max_customers=3))
+    _replay(engine, book, data.draw(events(book)))
+
+
+@settings(max_examples=20)  # each works out up to 61 agendas
+@given(st.data())
+def test_the_forecast_is_what_each_days_agenda_brings_due_with_an_inactivity_rule(
+    data: st.DataObject,
+) -> None:
+    policies = _any_policies(data)
+    churn = lc.churn_after_inactivity(days=data.draw(st.integers(1, 200)))
+    engine = lc.Engine(policies, churn=churn)
+    uncapped = lc.Engine(policies, cap=None, churn=churn)
+    book = data.draw(lct.books(min_date=LOW, max_date=HIGH, max_customers=3))
+    start = data.draw(lct.local_dates(min_value=LOW, max_value=HIGH))
+    forecast = engine.forecast(
+        book, start, start + dt.timedelta(days=data.draw(st.integers(0, 60)))
+    )
+    for day, actions in forecast.days.items():
+        assert list(actions) == [a for a in uncapped.agenda(book, day) if a.due == day]
+
+
 @settings(max_examples=30)  # each works out up to 61 agendas
 @given(st.data())
 def test_the_forecast_is_what_each_days_agenda_brings_due_with_any_policies(

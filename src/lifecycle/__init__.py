@@ -29,6 +29,7 @@ from lifecycle._version import __version__
 from lifecycle.agenda import Action, Agenda, HeldBack, Skipped
 from lifecycle.book import Book, Timelines
 from lifecycle.calendar import Calendar
+from lifecycle.churn import ChurnRule, churn_after_inactivity, churn_on_cancellation
 from lifecycle.customers import Customer
 from lifecycle.decisions import Decision, Outcome
 from lifecycle.engine import Engine, Explanation, Forecast
@@ -100,6 +101,7 @@ __all__ = [
     "BookWriteError",
     "Calendar",
     "Channel",
+    "ChurnRule",
     "Context",
     "Customer",
     "Decision",
@@ -138,6 +140,8 @@ __all__ = [
     "__version__",
     "book_from_frames",
     "book_from_records",
+    "churn_after_inactivity",
+    "churn_on_cancellation",
     "days",
     "every",
     "first",

@@ -33,7 +33,7 @@ from lifecycle.agenda import (
 )
 from lifecycle.book import Book, Timelines
 from lifecycle.calendar import Calendar
-from lifecycle.churn import CHURN_KINDS, churning_cancellation
+from lifecycle.churn import CHURN_KINDS, DEFAULT_CHURN, ChurnRule
 from lifecycle.customers import Customer
 from lifecycle.errors import InvalidValueError
 from lifecycle.policies import PolicySet, earliest, evaluator, policy_set
@@ -154,6 +154,19 @@ def _to_capacity(value: int | Mapping[str, int] | None) -> int | Mapping[str, in
     return FrozenDict(limits)
 
 
+def _default_churn(engine: Engine) -> ChurnRule:
+    # A policy file's churn table, unless the engine was given its own.
+    return engine._policies.churn or DEFAULT_CHURN
+
+
+def _is_churn_rule(instance: object, attribute: object, value: ChurnRule) -> None:
+    given: object = value  # checked as anything: it comes from the user
+    if not isinstance(given, ChurnRule):
+        raise InvalidValueError(
+            "churn", value, "must be a churn rule (see lifecycle.churn_after_inactivity)"
+        )
+
+
 def _is_calendar(instance: object, attribute: object, value: Calendar | None) -> None:
     given: object = value  # checked as anything: it comes from the user
     if given is not None and not isinstance(given, Calendar):
@@ -173,8 +186,13 @@ class Engine:
             meeting the `Policy` protocol), kept as a tuple.
         cap: At most this many actions per customer on one agenda (``None``:
             no cap). The rest are held back, never silently lost.
-        skip_churned: Leave churned customers out (the starter pack's rule).
+        skip_churned: Leave churned customers out (by `churn`).
             Customers who asked not to be contacted are always left out.
+        churn: When a customer counts as churned: `lifecycle.churn_on_cancellation`
+            (the starter pack's rule) or `lifecycle.churn_after_inactivity`
+            (for a business without contracts), or a `ChurnRule` of your own.
+            Not given: the policy set's (a policy file's ``churn`` table),
+            else the cancellation rule.
         calendar: The working days (a `Calendar`): a due date on a day off
             moves to the next working day; a customer whose ``country``
             attribute names a country gets its public holidays. ``None``
@@ -204,6 +222,11 @@ class Engine:
         default=None, kw_only=True, converter=_to_capacity
     )
     calendar: Calendar | None = attrs.field(default=None, kw_only=True, validator=_is_calendar)
+    churn: ChurnRule = attrs.field(
+        default=attrs.Factory(_default_churn, takes_self=True),
+        kw_only=True,
+        validator=_is_churn_rule,
+    )
     _check_names: bool = attrs.field(init=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
@@ -226,16 +249,17 @@ class Engine:
 
     # -- one customer -----------------------------------------------------------
 
-    #: The touchpoint kinds `skip` looks at (besides the customer): an
-    #: incremental agenda asks it again only when one of these comes into view.
+    #: The touchpoint kinds the default churn rule looks at (an engine's own
+    #: are its ``churn.kinds``).
     SKIP_KINDS = CHURN_KINDS
 
-    def skip(self, customer: Customer, visible: Timeline) -> Skipped | None:
-        """Return why the agenda leaves *customer* out, or ``None`` if it does not.
+    def skip(self, customer: Customer, visible: Timeline, as_of: dt.date) -> Skipped | None:
+        """Return why the agenda leaves *customer* out on *as_of*, or ``None`` if it does not.
 
         Args:
             customer: The customer.
-            visible: Its timeline, cut at the agenda's date.
+            visible: Its timeline, cut at *as_of*.
+            as_of: The agenda's date (an inactivity churn rule counts to it).
         """
         if customer.do_not_contact:
             return Skipped(
@@ -243,15 +267,19 @@ class Engine:
             )
         if not self.skip_churned:
             return None
-        cancelled = churning_cancellation(visible)
-        if cancelled is not None:
-            day = visible.local_date(cancelled).isoformat()
-            detail = (
-                f"{customer.id} churned: cancellation on {day} ({cancelled.id}), "
-                "no purchase or renewal since"
-            )
-            return Skipped(customer.id, "churned", detail)
-        return None
+        why = self.churn.churned(customer, visible, as_of)
+        return None if why is None else Skipped(customer.id, "churned", why)
+
+    def skip_changes(self, customer: Customer, visible: Timeline, as_of: dt.date) -> dt.date | None:
+        """Return the first date after *as_of* on which `skip` may change with no new touchpoint.
+
+        ``None``: only a touchpoint of one of ``churn.kinds`` (or a change to
+        the customer) can change it. The incremental agenda and the forecast
+        ask the customer again on this date.
+        """
+        if customer.do_not_contact or not self.skip_churned:
+            return None
+        return self.churn.next_change(customer, visible, as_of)
 
     def _verdicts(
         self, customer: Customer, visible: Timeline, as_of: dt.date, *, only_due: bool = False
@@ -321,7 +349,7 @@ class Engine:
         skipped: list[Skipped] = []
         for customer, timeline in book.items():
             visible = timeline.until(as_of)
-            skip = self.skip(customer, visible)
+            skip = self.skip(customer, visible, as_of)
             if skip is not None:
                 skipped.append(skip)
                 continue
@@ -352,7 +380,7 @@ class Engine:
         customer = book.customer(customer_id)
         visible = book.timeline(customer_id).until(as_of)
         verdicts = self._verdicts(customer, visible, as_of)
-        skip = self.skip(customer, visible)
+        skip = self.skip(customer, visible, as_of)
         kept, over = (
             ([], []) if skip else self._actions(customer, visible, verdicts, as_of, self.cap)
         )
@@ -404,9 +432,10 @@ class Engine:
             while day <= end:
                 visible, shows = timeline.until_and_next(day)
                 # What the customer's policies see, and so whether it is
-                # skipped, holds until the next touchpoint comes into view.
-                after = shows
-                if self.skip(customer, visible) is None:
+                # skipped, holds until the next touchpoint comes into view
+                # (or the churn rule's date comes).
+                after = earliest(shows, self.skip_changes(customer, visible, day))
+                if self.skip(customer, visible, day) is None:
                     context = self.context(customer, visible, day)
                     verdicts, change = policies.evaluate(context, due_only=True, changes=True)
                     self.check_names(verdicts)

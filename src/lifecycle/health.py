@@ -159,16 +159,35 @@ def contract_runway(*, good_days: int = 180, bad_days: int = 30) -> Measure:
 def stewardship(*, within_days: int = 180, target: float = 0.5) -> Measure:
     """The share of recent touchpoints we started: 1 at *target* or more, 0 at none.
 
+    Formula: our (outbound) touchpoints of the last *within_days* days, over
+    all the touchpoints of the *within_days* days up to the latest one. While
+    the customer is in touch the two windows are one; with silence ours drop
+    out of the first and the share falls, so silence never raises it. With no
+    touchpoint of ours in the last *within_days* days it is 0 (not "no data":
+    silence is the worst stewardship).
+
     Raises:
         InvalidValueError: unless *target* is more than 0.
+
+    Examples:
+        >>> import datetime as dt
+        >>> import lifecycle as lc
+        >>> ada = lc.Customer(id="c-1", name="Ada", since=dt.date(2026, 1, 5))
+        >>> stewardship()(ada, lc.Timeline([]), dt.date(2026, 6, 1))
+        0.0
     """
     _apart("target", target, "none", 0)
+    window = dt.timedelta(days=within_days)
 
-    def value(customer: Customer, timeline: Timeline, as_of: dt.date) -> float | None:
-        recent = timeline.since(as_of - dt.timedelta(days=within_days))
-        if not recent:
-            return None
-        return _between(recent.count(direction=Direction.OUTBOUND) / len(recent), 0, target)
+    def value(customer: Customer, timeline: Timeline, as_of: dt.date) -> float:
+        ours = timeline.since(as_of - window).count(direction=Direction.OUTBOUND)
+        last = timeline.last()
+        if not ours or last is None:
+            return 0.0
+        # Counted against the window up to the last touchpoint, not up to as_of:
+        # touchpoints leaving the window with silence must not raise the share.
+        around = timeline.since(timeline.local_date(last) - window)
+        return _between(ours / len(around), 0, target)
 
     return measure("stewardship", value, f"outbound share of the last {within_days} days")
 

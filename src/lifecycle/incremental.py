@@ -77,6 +77,7 @@ class _State:
         "actions",
         "changes",
         "channel",
+        "churns_on",
         "found",
         "held",
         "made",
@@ -92,6 +93,8 @@ class _State:
         self.channel: Channel | _Unknown | None = _UNKNOWN
         self.shows_until: dt.date | None = None
         self.skip: Skipped | None = None
+        # The date its skip may change with no new touchpoint (an inactivity churn rule's).
+        self.churns_on: dt.date | None = None
         self.found: list[tuple[Verdict, ...]] = [()] * members
         self.changes: list[dt.date | None] = [None] * members
         # For each policy, the actions of its due verdicts.
@@ -425,6 +428,7 @@ class IncrementalAgenda:
             everything
             or cid in self._dirty
             or (state.shows_until is not None and state.shows_until <= as_of)
+            or (state.churns_on is not None and state.churns_on <= as_of)
         ):
             seen, everything, altered, recolour = self._see(
                 cid, state, customer, as_of, everything=everything
@@ -440,7 +444,7 @@ class IncrementalAgenda:
                 changed = range(len(members))
         if altered or changed:
             self._show(cid, state, customer, as_of, changed)
-        wake = state.wake = earliest(state.shows_until, *state.changes)
+        wake = state.wake = earliest(state.shows_until, state.churns_on, *state.changes)
         if wake is not None:
             woken = self._calendar.get(wake)
             if woken is None:  # not `setdefault`: a set made for nothing, each time
@@ -494,9 +498,15 @@ class IncrementalAgenda:
         state.visible = visible
         seen = [] if everything else visible.additions(before)
         altered = recolour = everything
-        # Whether it is skipped changes with the customer or with the kinds it looks at.
-        if everything or any(tp.kind in Engine.SKIP_KINDS for tp in seen):
-            skip = self._engine.skip(customer, visible)
+        # Whether it is skipped changes with the customer, the kinds it looks at, or its date.
+        engine = self._engine
+        if (
+            everything
+            or (state.churns_on is not None and state.churns_on <= as_of)
+            or any(tp.kind in engine.churn.kinds for tp in seen)
+        ):
+            skip = engine.skip(customer, visible, as_of)
+            state.churns_on = engine.skip_changes(customer, visible, as_of)
             if skip != state.skip:
                 everything = recolour = everything or state.skip is not None
                 altered, state.skip = True, skip

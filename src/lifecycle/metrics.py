@@ -25,7 +25,8 @@ import attrs
 from lifecycle._frozendict import FrozenDict
 from lifecycle._validate import check_day, check_period
 from lifecycle.book import Book
-from lifecycle.churn import churning_cancellation
+from lifecycle.churn import DEFAULT_CHURN, ChurnRule
+from lifecycle.customers import Customer
 from lifecycle.decisions import Decision, Outcome, in_force
 from lifecycle.errors import InvalidValueError
 from lifecycle.timeline import Timeline
@@ -250,8 +251,8 @@ def nps(book: Book, start: dt.date, end: dt.date) -> Nps:
     return Nps(score, promoters, passives, detractors)
 
 
-def _churned(timeline: Timeline, day: dt.date) -> bool:
-    return churning_cancellation(timeline.until(day)) is not None
+def _churned(churn: ChurnRule, customer: Customer, timeline: Timeline, day: dt.date) -> bool:
+    return churn.churned(customer, timeline.until(day), day) is not None
 
 
 @attrs.frozen
@@ -279,14 +280,17 @@ class Retention:
         return 100 * self.churned / self.starting if self.starting else None
 
 
-def retention(book: Book, start: dt.date, end: dt.date) -> Retention:
+def retention(
+    book: Book, start: dt.date, end: dt.date, *, churn: ChurnRule = DEFAULT_CHURN
+) -> Retention:
     """Retention and churn of the customers a period starts with.
 
     Formula: the starting cohort is every customer whose ``since`` is on or
-    before *start* and who is not churned on *start* (churned: the last
-    cancellation up to that day has no purchase or renewal after it). Retained:
-    those not churned on *end*. Retention rate = 100 x retained / starting;
-    churn rate = 100 x churned / starting; the two make 100.
+    before *start* and who is not churned on *start* (by *churn*; by default
+    the last cancellation up to that day has no purchase or renewal after it,
+    `lifecycle.churn_on_cancellation`). Retained: those not churned on *end*.
+    Retention rate = 100 x retained / starting; churn rate = 100 x churned /
+    starting; the two make 100.
 
     Raises:
         InvalidValueError: for a date that is not a date, or *end* before *start*.
@@ -294,10 +298,10 @@ def retention(book: Book, start: dt.date, end: dt.date) -> Retention:
     check_period(start, end)
     starting = retained = 0
     for customer, timeline in book.items():
-        if customer.since > start or _churned(timeline, start):
+        if customer.since > start or _churned(churn, customer, timeline, start):
             continue
         starting += 1
-        retained += not _churned(timeline, end)
+        retained += not _churned(churn, customer, timeline, end)
     return Retention(starting, retained, starting - retained)
 
 
@@ -321,12 +325,14 @@ class Cohort:
         return 100 * self.retained / self.customers
 
 
-def cohort_retention(book: Book, as_of: dt.date) -> tuple[Cohort, ...]:
+def cohort_retention(
+    book: Book, as_of: dt.date, *, churn: ChurnRule = DEFAULT_CHURN
+) -> tuple[Cohort, ...]:
     """Retention by start month: of the customers who started in each month, who is left.
 
     Formula: customers are grouped by the month of ``since`` (on or before
-    *as_of*); a cohort's rate is 100 x (not churned on *as_of*) / (customers).
-    Oldest cohort first.
+    *as_of*); a cohort's rate is 100 x (not churned on *as_of*, by *churn*) /
+    (customers). Oldest cohort first.
 
     Raises:
         InvalidValueError: if *as_of* is not a date.
@@ -338,7 +344,7 @@ def cohort_retention(book: Book, as_of: dt.date) -> tuple[Cohort, ...]:
             continue
         cohort = counts.setdefault(customer.since.strftime("%Y-%m"), [0, 0])
         cohort[0] += 1
-        cohort[1] += not _churned(timeline, as_of)
+        cohort[1] += not _churned(churn, customer, timeline, as_of)
     return tuple(Cohort(month, n, kept) for month, (n, kept) in sorted(counts.items()))
 
 
@@ -368,6 +374,7 @@ def lifetime_value(
     attribute: str = "monthly_revenue",
     yearly: bool = False,
     margin: float = 1.0,
+    churn: ChurnRule = DEFAULT_CHURN,
 ) -> LifetimeValue | None:
     """Customer lifetime value: revenue per month times margin, over the monthly churn rate.
 
@@ -376,7 +383,7 @@ def lifetime_value(
     (churn rate over [start, end]) / (months in the period, at least 1);
     CLV = ARPA x *margin* / monthly churn. With *yearly*, the attribute is a
     yearly revenue and is divided by 12. Returns ``None`` when no customer has
-    the attribute.
+    the attribute. Churn is by *churn* (see `retention`).
 
     Raises:
         InvalidValueError: for a bad period or margin, or an attribute value
@@ -399,9 +406,9 @@ def lifetime_value(
     if not revenues:
         return None
     months = max(1.0, (end - start).days / 30.4375)
-    churn = (retention(book, start, end).churn_rate or 0.0) / 100 / months
+    monthly = (retention(book, start, end, churn=churn).churn_rate or 0.0) / 100 / months
     arpa = statistics.fmean(revenues)
-    return LifetimeValue(arpa, churn, arpa * margin / churn if churn else None, len(revenues))
+    return LifetimeValue(arpa, monthly, arpa * margin / monthly if monthly else None, len(revenues))
 
 
 @attrs.frozen

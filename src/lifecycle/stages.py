@@ -7,6 +7,10 @@ every transition (when, from, to, and what caused it). A touchpoint whose rule
 asks for a transition the lifecycle does not allow is recorded as an `Anomaly`
 (real timelines are messy); asking for such a transition explicitly, with
 `Lifecycle.check_transition`, raises `TransitionError`.
+
+Churn is a stage like the others; `default_lifecycle` gives the default
+lifecycle with churn by any churn rule (`lifecycle.churn_after_inactivity`
+for a shop), the same rule the engine and the retention metrics take.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from dateutil.relativedelta import relativedelta
 
 from lifecycle._frozendict import FrozenDict
 from lifecycle._validate import check_count
+from lifecycle.churn import DEFAULT_CHURN, ChurnRule
 from lifecycle.customers import Customer
 from lifecycle.errors import InvalidValueError, TransitionError, UnknownStageError
 from lifecycle.timeline import Timeline
@@ -27,6 +32,7 @@ from lifecycle.touchpoints import Kind, Touchpoint, to_kind
 __all__ = [
     "DEFAULT_LIFECYCLE",
     "Anomaly",
+    "ChurnStageRule",
     "ClockRule",
     "Lifecycle",
     "StageHistory",
@@ -34,6 +40,8 @@ __all__ = [
     "Transition",
     "after_silence",
     "before_contract_end",
+    "default_lifecycle",
+    "on_churn",
     "on_touchpoint",
 ]
 
@@ -84,8 +92,21 @@ class ClockRule:
     description: str
 
 
-#: A stage rule: either kind.
-Rule = TouchpointRule | ClockRule
+@attrs.frozen
+class ChurnStageRule:
+    """Move a customer to stage `to` on the first date a churn rule says it is churned.
+
+    Build one with `on_churn`.
+    """
+
+    churn: ChurnRule
+    to: str
+    from_stages: frozenset[str]
+    description: str
+
+
+#: A stage rule: any of the three kinds.
+Rule = TouchpointRule | ClockRule | ChurnStageRule
 
 
 def on_touchpoint(
@@ -167,6 +188,31 @@ def before_contract_end(
         from_stages=_required_stage_set(from_),
         fires_on=fires_on,
         description=description or f"{days} days before contract end -> {to}",
+    )
+
+
+def on_churn(
+    churn: ChurnRule, *, to: str, from_: Iterable[str] | str, description: str | None = None
+) -> ChurnStageRule:
+    """Make a rule: the customer moves to *to* on the date *churn* says it has churned.
+
+    The rule is looked at after each day's touchpoints (with every touchpoint
+    of that local date) and between them on the dates the churn rule may
+    change (its ``next_change``), so the stage follows the rule exactly: with
+    `lifecycle.churn_after_inactivity`, on the day the silence reaches its
+    length. A way back (a purchase after churn, say) is a touchpoint rule.
+
+    Examples:
+        >>> import lifecycle as lc
+        >>> on_churn(lc.churn_after_inactivity(days=180), to="churned",
+        ...          from_=["active"]).description
+        'churn_after_inactivity(days=180) -> churned'
+    """
+    return ChurnStageRule(
+        churn=churn,
+        to=to,
+        from_stages=_required_stage_set(from_),
+        description=description or f"{churn!r} -> {to}",
     )
 
 
@@ -342,7 +388,7 @@ class Lifecycle:
             for target in targets:
                 self.check_stage(target, field=f"transitions[{source!r}]")
         for rule in self.rules:
-            if not isinstance(rule, TouchpointRule | ClockRule):
+            if not isinstance(rule, TouchpointRule | ClockRule | ChurnStageRule):
                 raise InvalidValueError("rules", rule, "must be stage rules (see on_touchpoint)")
             self.check_stage(rule.to, field=f"rule {rule.description!r}")
             for stage in rule.from_stages or ():
@@ -398,9 +444,13 @@ class Lifecycle:
         replay = _Replay(self, customer)
         window_start = customer.since - relativedelta(days=1)
         visible = timeline.until(as_of)
-        for touchpoint, day in zip(visible, visible.local_dates(), strict=True):
+        days = visible.local_dates()
+        for i, (touchpoint, day) in enumerate(zip(visible, days, strict=True)):
             replay.tick(window_start, day)
             replay.touch(touchpoint, day)
+            if replay.churn_rules and (i + 1 == len(days) or days[i + 1] != day):
+                replay.seen = visible.until(day)
+                replay.check_churn(day)
             window_start = max(window_start, day)
         replay.tick(window_start, as_of)
         return StageHistory(
@@ -429,18 +479,50 @@ class _Replay:
         self.anomalies: list[Anomaly] = []
         self.touch_rules = [r for r in lifecycle.rules if isinstance(r, TouchpointRule)]
         self.clock_rules = [r for r in lifecycle.rules if isinstance(r, ClockRule)]
+        self.churn_rules = [r for r in lifecycle.rules if isinstance(r, ChurnStageRule)]
+        # The touchpoints seen so far (up to the last touchpoint's day), for the churn rules.
+        self.seen = Timeline(())
 
     def tick(self, after: dt.date, until: dt.date) -> None:
-        """Fire the clock rules due in (after, until], in date order."""
-        due: list[tuple[dt.date, int, ClockRule]] = []
+        """Fire the clock and churn rules due in (after, until], in date order.
+
+        On one date, clock rules fire first, then churn rules, each in rule order.
+        """
+        due: list[tuple[dt.date, int, ClockRule | ChurnStageRule]] = []
         for i, rule in enumerate(self.clock_rules):
             day = rule.fires_on(self.customer, self.last_event)
             if day is not None and after < day <= until:
                 due.append((day, i, rule))
-        for day, _, rule in sorted(due, key=lambda d: (d[0], d[1])):
+        for i, churn_rule in enumerate(self.churn_rules, start=len(self.clock_rules)):
+            day = self._churns_on(churn_rule.churn, after, until)
+            if day is not None:
+                due.append((day, i, churn_rule))
+        for day, _, fired in sorted(due, key=lambda d: (d[0], d[1])):
             stage = self.stage
-            if stage in rule.from_stages and self.lifecycle.allows(stage, rule.to):
-                self._move(day, rule.to, None, rule.description, f"on {day.isoformat()}")
+            if stage in fired.from_stages and self.lifecycle.allows(stage, fired.to):
+                self._move(day, fired.to, None, fired.description, f"on {day.isoformat()}")
+
+    def _churns_on(self, churn: ChurnRule, after: dt.date, until: dt.date) -> dt.date | None:
+        """The first date in (after, until] *churn* says the customer is churned on."""
+        day = after
+        while True:
+            # A rule may give an earlier date than the true one: ask again from there.
+            found = churn.next_change(self.customer, self.seen, day)
+            if found is None or found > until:
+                return None
+            if churn.churned(self.customer, self.seen, found) is not None:
+                return found
+            day = found
+
+    def check_churn(self, day: dt.date) -> None:
+        """Fire the churn rules that hold on *day*, after its touchpoints, in rule order."""
+        for rule in self.churn_rules:
+            stage = self.stage
+            if stage == rule.to or stage not in rule.from_stages:
+                continue
+            why = rule.churn.churned(self.customer, self.seen, day)
+            if why is not None and self.lifecycle.allows(stage, rule.to):
+                self._move(day, rule.to, None, rule.description, why)
 
     def touch(self, touchpoint: Touchpoint, day: dt.date) -> None:
         """Apply the first touchpoint rule that matches *touchpoint*."""
@@ -520,6 +602,12 @@ DEFAULT_LIFECYCLE = Lifecycle(
         on_touchpoint(
             Kind.PURCHASE, to=ACTIVE, from_=[CHURNED], description="purchase after churn -> active"
         ),
+        on_touchpoint(
+            Kind.PURCHASE,
+            to=ACTIVE,
+            from_=[AT_RISK],
+            description="purchase while at risk -> active",
+        ),
         on_touchpoint(Kind.PURCHASE, to=ONBOARDING, from_=[PROSPECT]),
         # A renewal by a prospect is messy data: it shows up as an anomaly.
         on_touchpoint(Kind.RENEWAL, to=ACTIVE, from_=[PROSPECT, AT_RISK, RENEWAL, CHURNED]),
@@ -538,3 +626,34 @@ DEFAULT_LIFECYCLE = Lifecycle(
         after_silence(120, to=AT_RISK, from_=[ONBOARDING, ACTIVE, RENEWAL, ADVOCATE]),
     ],
 )
+
+
+def default_lifecycle(*, churn: ChurnRule | None = None) -> Lifecycle:
+    """Return the default lifecycle, with churn by *churn* (default: `DEFAULT_LIFECYCLE`).
+
+    With a churn rule other than the cancellation rule, the lifecycle's
+    cancellation rule gives way to `on_churn`: a customer moves to
+    ``churned`` on the date *churn* says so (from any other stage), and a
+    purchase brings them back to ``active``. Give the same rule to the engine
+    and the retention metrics, so all three agree on who is lost.
+
+    Examples:
+        >>> import datetime as dt
+        >>> import lifecycle as lc
+        >>> shop = default_lifecycle(churn=lc.churn_after_inactivity(days=180))
+        >>> ada = lc.Customer(id="c-1", name="Ada", since=dt.date(2026, 1, 5))
+        >>> bought = lc.Touchpoint(id="t-1", customer_id="c-1", kind="purchase",
+        ...                        channel="web", direction="inbound",
+        ...                        at=dt.datetime(2026, 1, 9, 12, tzinfo=dt.UTC))
+        >>> history = shop.history(ada, lc.Timeline([bought]), as_of=dt.date(2026, 8, 1))
+        >>> history.stage, history.transitions[-1].on
+        ('churned', datetime.date(2026, 7, 8))
+    """
+    if churn is None or churn == DEFAULT_CHURN:
+        return DEFAULT_LIFECYCLE
+    cancelled = on_touchpoint(Kind.CANCELLATION, to=CHURNED)
+    others = [s for s in DEFAULT_LIFECYCLE.stages if s != CHURNED]
+    rules = [r for r in DEFAULT_LIFECYCLE.rules if r != cancelled]
+    return attrs.evolve(
+        DEFAULT_LIFECYCLE, rules=[*rules, on_churn(churn, to=CHURNED, from_=others)]
+    )

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator
 import attrs
 
 from lifecycle.calendar import Calendar
+from lifecycle.churn import ChurnRule
 from lifecycle.errors import InvalidValueError
 from lifecycle.policies._conditions import Condition
 from lifecycle.policies._evaluation import (
@@ -46,10 +47,13 @@ class PolicySet(Evaluated):
         calendar: The working days its policy file names (its ``[calendar]``
             table), if any: an `Engine` given no calendar of its own uses it.
             The set's verdicts asked directly (``verdicts``) do not use it.
+        churn: The churn rule its policy file names (its ``churn`` table), if
+            any: an `Engine` given no churn rule of its own uses it.
     """
 
     policies: tuple[Policy, ...]
     calendar: Calendar | None = attrs.field(default=None, kw_only=True)
+    churn: ChurnRule | None = attrs.field(default=None, kw_only=True)
     _members: tuple[Evaluator, ...] = attrs.field(init=False, eq=False, hash=False, repr=False)
     _names: tuple[str, ...] | None = attrs.field(init=False, eq=False, hash=False, repr=False)
 
@@ -103,12 +107,13 @@ class PolicySet(Evaluated):
 def policy_set(*policies: Policy | Iterable[Policy]) -> PolicySet:
     """Combine policies (or iterables of them, such as another set) into one policy.
 
-    A set's calendar (from a policy file's ``[calendar]`` table) carries over
-    to the combined set; sets with different calendars cannot be combined.
+    A set's calendar (from a policy file's ``[calendar]`` table) and churn
+    rule (its ``churn`` table) carry over to the combined set; sets with
+    different calendars, or different churn rules, cannot be combined.
 
     Raises:
         InvalidValueError: for anything that does not meet the `Policy` protocol,
-            or sets with different calendars.
+            or sets with different calendars or churn rules.
 
     Examples:
         >>> import lifecycle as lc
@@ -119,28 +124,37 @@ def policy_set(*policies: Policy | Iterable[Policy]) -> PolicySet:
     """
     flat: list[object] = []
     calendars: set[Calendar] = set()
-    _flatten(policies, flat, calendars)
+    churns: list[ChurnRule] = []
+    _flatten(policies, flat, calendars, churns)
     if len(calendars) > 1:
         raise InvalidValueError(
             "calendar",
             sorted(map(repr, calendars)),
             "the sets combined name different calendars: give the engine one",
         )
+    if len(churns) > 1:
+        raise InvalidValueError(
+            "churn", churns, "the sets combined name different churn rules: give the engine one"
+        )
     calendar = calendars.pop() if calendars else None
-    return PolicySet(_check(flat), calendar=calendar)
+    return PolicySet(_check(flat), calendar=calendar, churn=churns[0] if churns else None)
 
 
-def _flatten(items: Iterable[object], into: list[object], calendars: set[Calendar]) -> None:
+def _flatten(
+    items: Iterable[object], into: list[object], calendars: set[Calendar], churns: list[ChurnRule]
+) -> None:
     # Sets (and lists of them) are flattened, so composition is associative.
     for item in items:
         if isinstance(item, PolicySet):
             into.extend(item.policies)
             if item.calendar is not None:
                 calendars.add(item.calendar)
+            if item.churn is not None and item.churn not in churns:
+                churns.append(item.churn)
         elif isinstance(item, Policy):
             into.append(item)
         elif isinstance(item, Iterable) and not isinstance(item, str):
-            _flatten(item, into, calendars)
+            _flatten(item, into, calendars, churns)
         else:
             into.append(item)
 

@@ -2,7 +2,8 @@
 
 A policy file is a list of ``[[policy]]`` tables built from the same building
 blocks as the Python API, and an optional ``[calendar]`` table naming the
-working days. Loading never evaluates code: the only way to bring
+working days, and an optional ``churn`` table naming the churn rule
+(``churn = { inactive_after = "180 days" }``). Loading never evaluates code: the only way to bring
 in a Python policy is a ``use = "name"`` entry naming an entry point the user
 registered in the ``lifecycle.policies`` group. Every problem in the file is
 collected and reported at once, each with its line and key.
@@ -23,6 +24,7 @@ import attrs
 from dateutil.rrule import rrulestr
 
 from lifecycle.calendar import Calendar
+from lifecycle.churn import MAX_INACTIVE_DAYS, ChurnRule, churn_after_inactivity
 from lifecycle.errors import InvalidValueError, LifecycleError, PolicyFileError, PolicyProblem
 from lifecycle.policies._anchors import (
     Anchor,
@@ -71,7 +73,7 @@ from lifecycle.policies._time import (
     years,
 )
 from lifecycle.policy import Policy
-from lifecycle.stages import DEFAULT_LIFECYCLE, Lifecycle
+from lifecycle.stages import DEFAULT_LIFECYCLE, Lifecycle, default_lifecycle
 from lifecycle.touchpoints import Direction, Kind, kind_table, to_direction
 
 __all__ = ["ENTRY_POINT_GROUP", "MAX_DEPTH", "load_policies", "parse_policies"]
@@ -570,8 +572,9 @@ def _line_of(text: str, key: str) -> int | None:
     opening a table) within that policy's block.
     """
     lines = text.splitlines()
-    if key.startswith("calendar."):
-        return _calendar_line(lines, key.removeprefix("calendar."))
+    for heading in ("calendar", "churn"):
+        if key.startswith(f"{heading}."):
+            return _calendar_line(lines, key.removeprefix(f"{heading}."), heading=heading)
     if key.startswith("playbook["):
         return _playbook_line(lines, key)
     match = re.match(r"policy\[(\d+)\]\.?(.*)", key)
@@ -689,6 +692,7 @@ def parse_policies(
     reader = _Reader(kind_table(kinds), lifecycle)
     built: list[Policy] = []
     calendar = reader.attempt(lambda: _calendar(data.pop("calendar", None)))
+    churn = _read_churn(reader, data.pop("churn", None), lifecycle)
     unknown = [k for k in data if k not in ("policy", "playbook")]
     for k in unknown:
         reader.problems.append(
@@ -721,7 +725,7 @@ def parse_policies(
                 for p in reader.problems
             ],
         )
-    return _with_calendar(policy_set(built), calendar)
+    return _with_calendar(policy_set(built), calendar, churn)
 
 
 # -- the [calendar] table ---------------------------------------------------------------
@@ -746,13 +750,17 @@ def _calendar(value: object) -> Calendar | None:
     return Calendar.from_mapping(table)
 
 
-def _with_calendar(policies: PolicySet, calendar: Calendar | None) -> PolicySet:
-    return policies if calendar is None else attrs.evolve(policies, calendar=calendar)
+def _with_calendar(
+    policies: PolicySet, calendar: Calendar | None, churn: ChurnRule | None
+) -> PolicySet:
+    if calendar is not None:
+        policies = attrs.evolve(policies, calendar=calendar)
+    return policies if churn is None else attrs.evolve(policies, churn=churn)
 
 
-def _calendar_line(lines: list[str], name: str) -> int | None:
-    """The line of *name* in the ``[calendar]`` table (or of the table itself)."""
-    header = re.compile(r"^\s*\[\s*calendar\s*\]|^\s*calendar\s*[.=]")
+def _calendar_line(lines: list[str], name: str, *, heading: str = "calendar") -> int | None:
+    """The line of *name* in the ``[calendar]`` table, or another (or of the table itself)."""
+    header = re.compile(rf"^\s*\[\s*{heading}\s*\]|^\s*{heading}\s*[.=]")
     start = next((i for i, line in enumerate(lines) if header.match(line)), None)
     if start is None:
         return None
@@ -760,6 +768,38 @@ def _calendar_line(lines: list[str], name: str) -> int | None:
     table = re.compile(r"\s*\[+\s*[A-Za-z_]")  # the next table ends this one
     stop = next((i for i in range(start + 1, len(lines)) if table.match(lines[i])), len(lines))
     return next((i + 1 for i in range(start, stop) if assigned.search(lines[i])), start + 1)
+
+
+# -- the churn table -----------------------------------------------------------------
+
+_INACTIVE_DAYS = re.compile(r"\s*(\d+)\s+days?\s*\Z")
+
+
+def _read_churn(reader: _Reader, value: object, lifecycle: Lifecycle) -> ChurnRule | None:
+    """The file's churn rule; the file's stage conditions see churn by it too."""
+    churn = reader.attempt(lambda: _churn(value))
+    if churn is not None and lifecycle is DEFAULT_LIFECYCLE:
+        reader.lifecycle = default_lifecycle(churn=churn)
+    return churn
+
+
+def _churn(value: object) -> ChurnRule | None:
+    """The churn rule a ``churn`` table names (``None``: no table, the default rule)."""
+    if value is None:
+        return None
+    table = _table("churn", value, 'a table such as { inactive_after = "180 days" }')
+    _only("churn", table, ("inactive_after",))
+    if "inactive_after" not in table:
+        raise _Invalid("churn", value, 'needs inactive_after, e.g. "180 days"')
+    raw = table["inactive_after"]
+    match = _INACTIVE_DAYS.match(_text("churn.inactive_after", raw))
+    if match is None:
+        raise _Invalid("churn.inactive_after", raw, "is not a number of days such as '180 days'")
+    # Compare the digits before converting: a 5,000-digit number is no int to Python.
+    digits = match.group(1).lstrip("0") or "0"
+    if len(digits) > len(str(MAX_INACTIVE_DAYS)) or not 1 <= int(digits) <= MAX_INACTIVE_DAYS:
+        raise _Invalid("churn.inactive_after", raw, f"must be 1 to {MAX_INACTIVE_DAYS:,} days")
+    return churn_after_inactivity(days=int(digits))
 
 
 def load_policies(
@@ -774,7 +814,8 @@ def load_policies(
         path: The ``.toml`` file.
         kinds: Custom kinds the file may name, besides the standard ones.
         lifecycle: The lifecycle whose stages ``stage`` conditions name
-            (``None``: `DEFAULT_LIFECYCLE`).
+            (``None``: `DEFAULT_LIFECYCLE`, or with a ``churn`` table
+            ``default_lifecycle(churn=...)`` of the file's rule).
 
     Raises:
         PolicyFileError: listing every problem in the file at once, each with
