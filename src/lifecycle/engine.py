@@ -33,7 +33,7 @@ from lifecycle.agenda import (
 )
 from lifecycle.book import Book, Timelines
 from lifecycle.calendar import Calendar
-from lifecycle.churn import CHURN_KINDS, DEFAULT_CHURN, ChurnRule
+from lifecycle.churn import DEFAULT_CHURN, ChurnRule
 from lifecycle.customers import Customer
 from lifecycle.errors import InvalidValueError
 from lifecycle.policies import PolicySet, earliest, evaluator, policy_set
@@ -248,10 +248,6 @@ class Engine:
         return f"Engine({len(self._policies)} policies, cap={self.cap}{capacity})"
 
     # -- one customer -----------------------------------------------------------
-
-    #: The touchpoint kinds the default churn rule looks at (an engine's own
-    #: are its ``churn.kinds``).
-    SKIP_KINDS = CHURN_KINDS
 
     def skip(self, customer: Customer, visible: Timeline, as_of: dt.date) -> Skipped | None:
         """Return why the agenda leaves *customer* out on *as_of*, or ``None`` if it does not.
