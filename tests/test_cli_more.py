@@ -700,3 +700,73 @@ def test_the_progress_counts_every_customer(
     assert err.getvalue().startswith("\rlifecycle due: ")
     assert err.getvalue().endswith("\x1b[K\r\x1b[K")
     assert out.getvalue() == run(*argv)[1]
+
+
+# -- summary names the customers; summary and metrics take the policy file's churn rule --
+
+
+def test_summary_names_anomalous_and_disagreeing_customers() -> None:
+    book = lc.sample_book()
+    histories = {c.id: lc.DEFAULT_LIFECYCLE.history(c, t, as_of=AS_OF) for c, t in book.items()}
+    _, raw, _ = run("summary", "--format", "json")
+    data = json.loads(raw)
+    assert [d["customer_id"] for d in data["disagreeing_customers"]] == sorted(
+        cid for cid, h in histories.items() if h.agrees is False
+    )
+    assert [a["reason"] for a in data["anomalous_customers"]] == [
+        a.reason for _, h in sorted(histories.items()) for a in h.anomalies
+    ]
+    assert data["anomalies"] == len(data["anomalous_customers"]) >= 1
+    _, table, _ = run("summary")
+    first = data["disagreeing_customers"][0]
+    assert (
+        f"  {first['customer_id']}: recorded {first['recorded']}, derived {first['derived']}"
+        in table.splitlines()
+    )
+    assert f"  {data['anomalous_customers'][0]['customer_id']}: " in table
+
+
+def test_summary_lists_ten_and_says_how_many_more(tmp_path: Path) -> None:
+    # Recorded as churned, derived as prospects: twelve disagreements.
+    customers = [
+        lc.Customer(id=f"c-{n:02}", name="N", since=dt.date(2026, 1, 1), recorded_stage="churned")
+        for n in range(12)
+    ]
+    lc.write_book(lc.Book(customers, []), tmp_path)
+    _, table, _ = run("summary", "--book", str(tmp_path), "--as-of", "2026-02-01")
+    listed = [line for line in table.splitlines() if line.startswith("  c-")]
+    assert len(listed) == 10
+    assert "  and 2 more (--format json lists them all)" in table.splitlines()
+    assert "anomalies in timelines:" not in table.splitlines()
+
+
+def _shop_policies(tmp_path: Path) -> Path:
+    file = tmp_path / "shop.toml"
+    text = lc.sample.starter_pack_path().read_text(encoding="utf-8")
+    file.write_text('churn = { inactive_after = "90 days" }\n' + text, encoding="utf-8")
+    return file
+
+
+def test_metrics_count_churn_by_the_policy_files_rule(tmp_path: Path) -> None:
+    shop = _shop_policies(tmp_path)
+    start, end = AS_OF - dt.timedelta(days=364), AS_OF
+    _, raw, _ = run("metrics", "--policies", str(shop), "--format", "json")
+    _, default, _ = run("metrics", "--format", "json")
+    rule = lc.churn_after_inactivity(days=90)
+    kept = lc.metrics.retention(lc.sample_book(), start, end, churn=rule)
+    assert json.loads(raw)["retention"]["retained"] == kept.retained
+    assert json.loads(default)["retention"]["retained"] == (
+        lc.metrics.retention(lc.sample_book(), start, end).retained
+    )
+    assert kept.retained != lc.metrics.retention(lc.sample_book(), start, end).retained
+
+
+def test_summary_derives_stages_with_the_policy_files_rule(tmp_path: Path) -> None:
+    _, raw, _ = run("summary", "--policies", str(_shop_policies(tmp_path)), "--format", "json")
+    shop = lc.stages.default_lifecycle(churn=lc.churn_after_inactivity(days=90))
+    churned = sum(
+        shop.history(c, t, as_of=AS_OF).stage == "churned" for c, t in lc.sample_book().items()
+    )
+    assert json.loads(raw)["stages"]["churned"]["derived"] == churned
+    _, usual, _ = run("summary", "--format", "json")
+    assert json.loads(usual)["stages"]["churned"]["derived"] != churned

@@ -18,7 +18,9 @@ def summarize(book: Book, *, as_of: dt.date, lifecycle: Lifecycle) -> dict[str, 
     kinds: Counter[str] = Counter()
     channels: Counter[str] = Counter()
     directions: Counter[str] = Counter()
-    anomalies = disagreements = do_not_contact = 0
+    do_not_contact = 0
+    anomalous: list[dict[str, Any]] = []
+    disagreeing: list[dict[str, Any]] = []
     first: dt.datetime | None = None
     last: dt.datetime | None = None
     for customer, timeline in book.items():
@@ -26,8 +28,23 @@ def summarize(book: Book, *, as_of: dt.date, lifecycle: Lifecycle) -> dict[str, 
         derived[history.stage] += 1
         if customer.recorded_stage is not None:
             recorded[customer.recorded_stage] += 1
-        anomalies += len(history.anomalies)
-        disagreements += history.agrees is False
+        anomalous.extend(
+            {
+                "customer_id": customer.id,
+                "on": a.on.isoformat(),
+                "touchpoint_id": a.touchpoint.id,
+                "reason": a.reason,
+            }
+            for a in history.anomalies
+        )
+        if history.agrees is False:
+            disagreeing.append(
+                {
+                    "customer_id": customer.id,
+                    "recorded": customer.recorded_stage,
+                    "derived": history.stage,
+                }
+            )
         do_not_contact += customer.do_not_contact
         visible = timeline.until(as_of)
         for tp in visible:
@@ -48,8 +65,10 @@ def summarize(book: Book, *, as_of: dt.date, lifecycle: Lifecycle) -> dict[str, 
             stage: {"derived": derived[stage], "recorded": recorded[stage]}
             for stage in lifecycle.stages
         },
-        "stage_disagreements": disagreements,
-        "anomalies": anomalies,
+        "stage_disagreements": len(disagreeing),
+        "anomalies": len(anomalous),
+        "disagreeing_customers": sorted(disagreeing, key=lambda d: d["customer_id"]),
+        "anomalous_customers": sorted(anomalous, key=lambda a: (a["customer_id"], a["on"])),
         "kinds": dict(sorted(kinds.items())),
         "channels": dict(sorted(channels.items())),
         "directions": dict(sorted(directions.items())),
@@ -81,4 +100,29 @@ def render_table(summary: dict[str, Any], title: str) -> str:
         "channels:   " + ", ".join(f"{k} {n}" for k, n in summary["channels"].items()),
         "directions: " + ", ".join(f"{k} {n}" for k, n in summary["directions"].items()),
     ]
+    lines += _listed(
+        "recorded stage differs from derived",
+        [
+            f"{d['customer_id']}: recorded {d['recorded']}, derived {d['derived']}"
+            for d in summary["disagreeing_customers"]
+        ],
+    )
+    lines += _listed(
+        "anomalies in timelines",
+        [f"{a['customer_id']}: {a['reason']}" for a in summary["anomalous_customers"]],
+    )
     return "\n".join(lines)
+
+
+#: How many customers a table lists under a heading; the JSON lists them all.
+SHOWN = 10
+
+
+def _listed(heading: str, entries: list[str]) -> list[str]:
+    """*entries* under *heading*, at most `SHOWN` of them, saying how many more there are."""
+    if not entries:
+        return []
+    lines = ["", f"{heading}:", *(f"  {e}" for e in entries[:SHOWN])]
+    if len(entries) > SHOWN:
+        lines.append(f"  and {len(entries) - SHOWN} more (--format json lists them all)")
+    return lines

@@ -59,6 +59,7 @@ from lifecycle._validate import date_problem
 from lifecycle._version import __version__
 from lifecycle.book import Book, Timelines
 from lifecycle.calendar import Calendar
+from lifecycle.churn import ChurnRule, churn_on_cancellation
 from lifecycle.customers import Customer
 from lifecycle.decisions import Decision, Outcome
 from lifecycle.engine import Engine, Explanation, Forecast
@@ -76,7 +77,7 @@ from lifecycle.metrics import stewardship_record
 from lifecycle.policies import PolicySet, evaluator, load_policies, policy_set, starter_pack
 from lifecycle.policy import Status
 from lifecycle.sample import SAMPLE_AS_OF, sample_book, starter_pack_path
-from lifecycle.stages import DEFAULT_LIFECYCLE
+from lifecycle.stages import default_lifecycle
 from lifecycle.timeline import Timeline
 
 __all__ = ["main"]
@@ -144,13 +145,18 @@ def _parser() -> argparse.ArgumentParser:
         )
         sub.add_argument("--format", choices=formats, default="table", help="output format")
 
-    def policies(sub: argparse.ArgumentParser) -> None:
+    def policies(sub: argparse.ArgumentParser, *, churn_only: bool = False) -> None:
         sub.add_argument(
             "--policies",
             metavar="FILE.toml|MODULE:FUNCTION",
             type=Path,
-            help="policies: a TOML policy file, or a Python function returning policies, "
-            "e.g. team.policies:make (default: the starter pack)",
+            help=(
+                "policies whose churn table says who counts as churned (default: a "
+                "cancellation with no purchase or renewal since)"
+                if churn_only
+                else "policies: a TOML policy file, or a Python function returning "
+                "policies, e.g. team.policies:make (default: the starter pack)"
+            ),
         )
 
     due = commands.add_parser("due", help="the actions due on a date (the agenda)")
@@ -226,6 +232,7 @@ def _parser() -> argparse.ArgumentParser:
     policies(forecast)
     summary = commands.add_parser("summary", help="a book's customers by stage, kind and channel")
     common(summary, ("table", "csv", "json"))
+    policies(summary, churn_only=True)
     validate = commands.add_parser(
         "validate", help="check a book and a policy file, listing every problem"
     )
@@ -239,6 +246,21 @@ def _parser() -> argparse.ArgumentParser:
         help="output format: lines of text (default) or one JSON document",
     )
     policies(validate)
+    _metrics_command(commands, policies)
+    policy_commands = _policy_commands(commands)
+    forget = commands.add_parser(
+        "forget", help="erase customers and their touchpoints from a book's files"
+    )
+    forget.add_argument("customer_ids", metavar="CUSTOMER_ID", nargs="+")
+    forget.add_argument(
+        "--book", metavar="DIR", type=Path, required=True, help="folder with the book to rewrite"
+    )
+    _describe(commands, ())
+    _describe(policy_commands, ("policies",))
+    return parser
+
+
+def _metrics_command(commands: Any, policies: Any) -> None:
     metrics = commands.add_parser("metrics", help="service and relationship metrics for a period")
     metrics.add_argument(
         "--book", metavar="DIR", type=Path, help="folder with the book (default: the sample book)"
@@ -258,17 +280,7 @@ def _parser() -> argparse.ArgumentParser:
         help="last day (default: today; for the sample book, its reference date)",
     )
     metrics.add_argument("--format", choices=("table", "json"), default="table")
-    policy_commands = _policy_commands(commands)
-    forget = commands.add_parser(
-        "forget", help="erase customers and their touchpoints from a book's files"
-    )
-    forget.add_argument("customer_ids", metavar="CUSTOMER_ID", nargs="+")
-    forget.add_argument(
-        "--book", metavar="DIR", type=Path, required=True, help="folder with the book to rewrite"
-    )
-    _describe(commands, ())
-    _describe(policy_commands, ("policies",))
-    return parser
+    policies(metrics, churn_only=True)
 
 
 def _policy_commands(commands: Any) -> Any:
@@ -460,6 +472,11 @@ def _policy_set(args: argparse.Namespace) -> PolicySet:
 
 #: ``package.module:function``: a factory of policies (a file of that name wins).
 _FACTORY = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*:[A-Za-z_]\w*")
+
+
+def _churn(args: argparse.Namespace) -> ChurnRule:
+    """The churn rule of ``--policies`` (its ``churn`` table), else the cancellation rule."""
+    return _policy_set(args).churn or churn_on_cancellation()
 
 
 def _policies_from(path: Path) -> PolicySet:
@@ -794,7 +811,7 @@ def _owner_grid(counts: dict[dt.date, Counter[str]], title: str) -> str:
 
 def _summary(args: argparse.Namespace, out: TextIO) -> int:
     book, as_of, title = _load(args)
-    summary = summarize(book, as_of=as_of, lifecycle=DEFAULT_LIFECYCLE)
+    summary = summarize(book, as_of=as_of, lifecycle=default_lifecycle(churn=_churn(args)))
     if args.format == "json":
         json.dump(summary, out, indent=2, ensure_ascii=False)
         out.write("\n")
@@ -914,7 +931,7 @@ def _metrics(args: argparse.Namespace, out: TextIO) -> int:
     start = args.start or max(end - relativedelta(years=1) + dt.timedelta(days=1), limits.MIN_DATE)
     if start > end:
         raise InvalidValueError("--from", start.isoformat(), f"is after --to {end.isoformat()}")
-    data = metrics_report(book, start, end)
+    data = metrics_report(book, start, end, churn=_churn(args))
     if args.format == "json":
         json.dump(data, out, indent=2, ensure_ascii=False)
         out.write("\n")

@@ -1128,26 +1128,29 @@ def _money_report(book: Book, as_of: dt.date) -> dict[str, object]:
     }
 
 
-def report(book: Book, start: dt.date, end: dt.date) -> dict[str, object]:
+def report(
+    book: Book, start: dt.date, end: dt.date, *, churn: ChurnRule = DEFAULT_CHURN
+) -> dict[str, object]:
     """Every metric for a book and a period, as plain JSON-ready data.
 
-    Lifetime value uses the ``monthly_revenue`` attribute, else
-    ``annual_revenue`` (divided by 12); it is ``None`` when customers have
-    neither. ``decisions`` is the `stewardship_record` of decisions recorded
-    in the period. ``money`` holds the purchase metrics up to *end* (all
-    purchases so far, not only the period's): the `repeat_purchase_rate`, and
-    per currency (one entry, its ``currency`` ``None`` when the amounts name
-    none; one per currency when they name several, never added together) the
-    `revenue` and `rfm` (without the per-customer parts) and the
-    `average_order_value`.
+    Retention, cohorts and lifetime value count churn by *churn* (default: the
+    cancellation rule, `lifecycle.churn_on_cancellation`). Lifetime value uses
+    the ``monthly_revenue`` attribute, else ``annual_revenue`` (divided by 12);
+    it is ``None`` when customers have neither. ``decisions`` is the
+    `stewardship_record` of decisions recorded in the period. ``money`` holds
+    the purchase metrics up to *end* (all purchases so far, not only the
+    period's): the `repeat_purchase_rate`, and per currency (one entry, its
+    ``currency`` ``None`` when the amounts name none; one per currency when they
+    name several, never added together) the `revenue` and `rfm` (without the
+    per-customer parts) and the `average_order_value`.
 
     Raises:
         InvalidValueError: for a bad period, or a revenue that is not a number.
     """
-    clv = lifetime_value(book, start, end) or lifetime_value(
-        book, start, end, attribute="annual_revenue", yearly=True
+    clv = lifetime_value(book, start, end, churn=churn) or lifetime_value(
+        book, start, end, attribute="annual_revenue", yearly=True, churn=churn
     )
-    keep = retention(book, start, end)
+    keep = retention(book, start, end, churn=churn)
     steward = stewardship_ratio(book, start, end)
     return {
         "from": start.isoformat(),
@@ -1169,7 +1172,7 @@ def report(book: Book, start: dt.date, end: dt.date) -> dict[str, object]:
         "lifetime_value": None if clv is None else attrs.asdict(clv),
         "cohorts": [
             {"month": c.month, "customers": c.customers, "retained": c.retained, "rate": c.rate}
-            for c in cohort_retention(book, end)
+            for c in cohort_retention(book, end, churn=churn)
         ],
         "decisions": stewardship_record(book, as_of=end, start=start).as_json(),
         "money": _money_report(book, end),
