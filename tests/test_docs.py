@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,8 @@ from hypothesis import settings
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = sorted([ROOT / "README.md", *(ROOT / "docs").rglob("*.md")])
+#: Files a page's examples read from the working directory, as its reader has them.
+PAGE_FILES = {"real-data.md": [ROOT / "tests" / "data" / "cdnow_sample.csv"]}
 FENCE = re.compile(r"^```python\n(.*?)^```", re.DOTALL | re.MULTILINE)
 
 
@@ -54,6 +57,8 @@ def test_the_docs_run_under_hypothesis_defaults(hypothesis_defaults: settings):
 def test_page_examples_run(page: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys):
     """Each page's python blocks run in order, sharing one namespace, like a reader would."""
     monkeypatch.chdir(tmp_path)
+    for source in PAGE_FILES.get(page.name, []):
+        shutil.copy(source, tmp_path)
     namespace: dict[str, object] = {"__name__": f"docs_{page.stem}"}
     for i, block in enumerate(python_blocks(page)):
         code = compile(block, f"{page.name}[block {i}]", "exec")
