@@ -62,4 +62,39 @@ def test_page_examples_run(page: Path, tmp_path: Path, monkeypatch: pytest.Monke
     namespace: dict[str, object] = {"__name__": f"docs_{page.stem}"}
     for i, block in enumerate(python_blocks(page)):
         code = compile(block, f"{page.name}[block {i}]", "exec")
+        capsys.readouterr()
         exec(code, namespace)
+        shown = printed_output(block)
+        if shown is not None:
+            printed = capsys.readouterr().out.splitlines()
+            assert len(printed) == len(shown), f"{page.name}[block {i}]: {printed}"
+            for got, expected in zip(printed, shown, strict=True):
+                # A shown line ending in "..." stands for a longer one.
+                cut = expected.removesuffix("...")
+                assert got.startswith(cut) if cut != expected else got == expected, (
+                    f"{page.name}[block {i}]: {got!r} is not {expected!r}"
+                )
+
+
+def printed_output(block: str) -> list[str] | None:
+    """What a block shows it prints: its closing comment lines, if it ends with some.
+
+    A page shows a block's output as comment lines after its last line of
+    code (or on each print's line); the test holds the page to them, so no
+    figure in the docs can rot. A line ending in "..." is cut short.
+    """
+    lines = block.rstrip("\n").splitlines()
+    shown: list[str] = []
+    while lines and lines[-1].startswith("#"):
+        shown.insert(0, lines.pop().removeprefix("#").removeprefix(" "))
+    if shown and lines and "print(" in block:
+        return shown
+    # Or each top-level print says what it prints in a comment on its line.
+    prints = [line for line in lines if line.startswith("print(")]
+    inline = [INLINE.match(line) for line in prints]
+    if prints and all(inline) and len(prints) == block.count("print("):
+        return [m.group(1) for m in inline if m is not None]
+    return None
+
+
+INLINE = re.compile(r"^print\(.*\)\s+# (.*)$")

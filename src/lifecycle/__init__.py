@@ -18,6 +18,7 @@ Examples:
     True
 """
 
+from lifecycle import charts as charts  # the module: lifecycle.charts.retention_by_cohort(...)
 from lifecycle import clv as clv  # the module: lifecycle.clv.BetaGeo.fit(...)
 from lifecycle import health as health  # the module: lifecycle.health.recency(...)
 from lifecycle import limits as limits  # the module: lifecycle.limits.MAX_DATE
