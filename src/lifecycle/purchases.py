@@ -26,6 +26,7 @@ Examples:
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 import statistics
 from collections.abc import Sequence
@@ -66,7 +67,7 @@ HORIZON_DAYS = MAX_INACTIVE_DAYS
 _DECIMAL = Context(prec=40)
 
 
-def _check_parameter(instance: object, attribute: Any, value: object) -> None:
+def _check_parameter(instance: object, attribute: Any, value: Any) -> None:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise InvalidValueError(attribute.name, value, "must be a finite number")
     if value <= 0:
@@ -224,7 +225,7 @@ def median_gap(days: Sequence[dt.date]) -> float | None:
     """
     if len(days) < 2:
         return None
-    return float(statistics.median((b - a).days for a, b in zip(days, days[1:], strict=False)))
+    return float(statistics.median((b - a).days for a, b in itertools.pairwise(days)))
 
 
 def total_spend(timeline: Timeline, currency: str | None = None) -> Decimal | None:
@@ -280,14 +281,14 @@ def check_probability(field: str, value: object) -> float:
     return float(value)
 
 
-def _check_model(instance: object, attribute: Any, value: object) -> None:
+def _check_model(instance: object, attribute: Any, value: Any) -> None:
     if not isinstance(value, BetaGeoParameters):
         raise InvalidValueError(
             "model", value, "must be BG/NBD parameters (a lifecycle.clv.BetaGeo, for one)"
         )
 
 
-def _check_below(instance: object, attribute: Any, value: object) -> None:
+def _check_below(instance: object, attribute: Any, value: Any) -> None:
     check_probability("below", value)
 
 
@@ -352,7 +353,8 @@ def churn_on_p_alive(*, below: float, model: BetaGeoParameters = CDNOW_BETA_GEO)
         >>> ada = lc.Customer(id="c-1", name="Ada", since=dt.date(2026, 1, 1))
         >>> def bought(id, day):
         ...     return lc.Touchpoint(id=id, customer_id="c-1", kind="purchase", channel="web",
-        ...                          direction="inbound", at=dt.datetime(2026, 1, day, tzinfo=dt.UTC))
+        ...                          direction="inbound",
+        ...                          at=dt.datetime(2026, 1, day, tzinfo=dt.UTC))
         >>> timeline = lc.Timeline([bought("t-1", 5), bought("t-2", 12), bought("t-3", 19)])
         >>> rule.next_change(ada, timeline, dt.date(2026, 2, 1))
         datetime.date(2026, 4, 10)
