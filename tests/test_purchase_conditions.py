@@ -596,14 +596,14 @@ def test_the_churn_table_names_the_p_alive_rule():
         (
             "{ spend = { at_least = 1 } }",
             f'churn = {{ p_alive_below = 0.1, inactive_after = "9 days", {MODEL} }}',
-            "churn",
-            "needs one of inactive_after",
+            "churn.inactive_after",
+            "is not a key here (keys: p_alive_below, r, alpha, a, b)",
         ),
         (
             "{ spend = { at_least = 1 } }",
             "churn = { r = 1 }",
-            "churn",
-            "needs one of inactive_after",
+            "churn.r",
+            "is not a key here (keys: inactive_after)",
         ),
         (
             "{ spend = { at_least = 1 } }",
@@ -619,9 +619,9 @@ def test_the_churn_table_names_the_p_alive_rule():
         ),
         (
             "{ spend = { at_least = 1 } }",
-            'churn = { inactive_after = "9 days", r = 1 }',
-            "churn.r",
-            "goes with p_alive_below only",
+            "churn = {}",
+            "churn",
+            'needs inactive_after (e.g. "180 days") or p_alive_below',
         ),
     ],
 )

@@ -859,20 +859,17 @@ def _churn(value: object) -> ChurnRule | None:
     if value is None:
         return None
     table = _table("churn", value, 'a table such as { inactive_after = "180 days" }')
-    _only("churn", table, ("inactive_after", "p_alive_below", *_BETA_GEO))
-    rules = [k for k in ("inactive_after", "p_alive_below") if k in table]
-    if len(rules) != 1:
+    on_p_alive = "p_alive_below" in table
+    _only("churn", table, ("p_alive_below", *_BETA_GEO) if on_p_alive else ("inactive_after",))
+    if on_p_alive:
+        below, model = _p_alive_parts("churn", table, "p_alive_below")
+        return churn_on_p_alive(below=below, model=model)
+    if "inactive_after" not in table:
         raise _Invalid(
             "churn",
             value,
-            'needs one of inactive_after (e.g. "180 days") or p_alive_below (with r, alpha, a, b)',
+            'needs inactive_after (e.g. "180 days") or p_alive_below (with r, alpha, a and b)',
         )
-    if rules == ["p_alive_below"]:
-        below, model = _p_alive_parts("churn", table, "p_alive_below")
-        return churn_on_p_alive(below=below, model=model)
-    extra = [k for k in _BETA_GEO if k in table]
-    if extra:
-        raise _Invalid(f"churn.{extra[0]}", table[extra[0]], "goes with p_alive_below only")
     raw = table["inactive_after"]
     match = _INACTIVE_DAYS.match(_text("churn.inactive_after", raw))
     if match is None:

@@ -19,13 +19,13 @@ from lifecycle.policies._rule import policy
 from lifecycle.policies._time import days
 from lifecycle.purchases import CDNOW_BETA_GEO, BetaGeoParameters
 
-__all__ = ["VIP_SPEND", "WIN_BACK_BELOW", "retail_pack", "retail_pack_path"]
+__all__ = ["retail_pack", "retail_pack_path"]
 
-#: The P(alive) below which the retail pack asks for a win-back.
-WIN_BACK_BELOW = 0.3
+# The P(alive) below which the retail pack asks for a win-back.
+_WIN_BACK_BELOW = 0.3
 
-#: The total spend from which the retail pack thanks a customer as a VIP.
-VIP_SPEND = Decimal(1000)
+# The total spend from which the retail pack thanks a customer as a VIP.
+_VIP_SPEND = Decimal(1000)
 
 
 # --8<-- [start:retail_pack]
@@ -57,7 +57,7 @@ def retail_pack(model: BetaGeoParameters = CDNOW_BETA_GEO) -> PolicySet:
     """
     first_purchase = first("purchase")
     last_purchase = last("purchase")
-    fading = p_alive(below=WIN_BACK_BELOW, model=model)
+    fading = p_alive(below=_WIN_BACK_BELOW, model=model)
     return policy_set(
         policy(
             "first_purchase_thanks",
@@ -99,7 +99,7 @@ def retail_pack(model: BetaGeoParameters = CDNOW_BETA_GEO) -> PolicySet:
             anchor=last_purchase,
             offset=days(1),
             expires=days(14),
-            when=spend(at_least=VIP_SPEND),
+            when=spend(at_least=_VIP_SPEND),
             fulfilled_by=fulfilled_by(direction="outbound"),
             description="Thank a customer who spent 1,000 or more after each purchase.",
         ),
