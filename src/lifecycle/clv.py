@@ -55,6 +55,7 @@ import attrs
 from lifecycle._validate import check_day
 from lifecycle.book import Book
 from lifecycle.errors import InvalidValueError, LifecycleError, UnknownCustomerError
+from lifecycle.purchases import BetaGeoParameters
 from lifecycle.touchpoints import Kind
 
 __all__ = [
@@ -389,11 +390,14 @@ _LOG_BOUND = 30.0
 
 
 @attrs.frozen
-class BetaGeo:
+class BetaGeo(BetaGeoParameters):
     """The BG/NBD model (Fader, Hardie and Lee 2005) with its four parameters.
 
     Made by `BetaGeo.fit` from a `Summary`, or directly from known parameters.
-    Times are in the summary's period (weeks, usually).
+    Times are in the summary's period (weeks, usually). It is a
+    `lifecycle.purchases.BetaGeoParameters`, so a model fitted on weeks can be
+    given to the conditions and churn rule on P(alive) as it is
+    (`lifecycle.policies.p_alive`, `lifecycle.purchases.churn_on_p_alive`).
 
     Attributes:
         r: Shape of the gamma distribution of purchase rates.
@@ -409,17 +413,8 @@ class BetaGeo:
         {'r': 0.243, 'alpha': 4.414, 'a': 0.793, 'b': 2.426}
     """
 
-    r: float = attrs.field(validator=_check_positive)
-    alpha: float = attrs.field(validator=_check_positive)
-    a: float = attrs.field(validator=_check_positive)
-    b: float = attrs.field(validator=_check_positive)
     log_likelihood: float | None = attrs.field(default=None, kw_only=True)
     customers: int = attrs.field(default=0, kw_only=True)
-
-    @property
-    def params(self) -> dict[str, float]:
-        """The parameters by name: ``{"r", "alpha", "a", "b"}`` (a new dict each time)."""
-        return {"r": self.r, "alpha": self.alpha, "a": self.a, "b": self.b}
 
     @classmethod
     def fit(cls, summary: Summary) -> BetaGeo:
@@ -462,6 +457,8 @@ class BetaGeo:
         P(alive | x, t_x, T) =
         1 / (1 + [x > 0] a / (b + x - 1) ((alpha + T) / (alpha + t_x))^(r + x)).
         A customer without a repeat purchase cannot have dropped out yet (P = 1).
+        For one customer, `lifecycle.purchases.beta_geo_p_alive` gives the same
+        in pure Python (no NumPy).
 
         Raises:
             MissingDependencyError: without the ``clv`` extra.

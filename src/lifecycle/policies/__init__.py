@@ -5,14 +5,16 @@ The top-level package re-exports the most used of them (`lifecycle.policy`,
 
 - **the policy contract**: `Policy`, `Verdict`, `Status`, `Context`, `Anchored`;
 - **policies**: `policy` (a `RulePolicy`), `policy_set` (a `PolicySet`),
-  `restrict` (a `Restricted`), `starter_pack`;
+  `restrict` (a `Restricted`), `starter_pack`, `retail_pack` (and its file,
+  `retail_pack_path`);
 - **anchors** (where the clock starts): `first`, `last`, `customer_since`,
   `contract_end`, `latest`, and the `Anchor` protocol;
 - **offsets and recurrence**: `days`, `weeks`, `months`, `years`,
   `working_days` (an `Offset`), `every` (a `Recurrence`), `earliest`;
 - **conditions**: `condition`, `score`, `segment`, `attribute`, `in_stage`,
-  `tagged`, `exists`, `churned`, `health_is`, `all_of`, `any_of`, `not_`, and
-  the `Condition` type;
+  `tagged`, `exists`, `churned`, `health_is`, on purchases `p_alive`,
+  `purchase_gap` and `spend`, `all_of`, `any_of`, `not_`, and the `Condition` type;
+- **churn on P(alive)**: `churn_on_p_alive` (from `lifecycle.purchases`);
 - **fulfilment**: `fulfilled_by` (a `Fulfilment`) and where its window starts
   (a `WindowStart`): `from_anchor`, `from_anchor_date`, `from_due`;
 - **evaluation**: `Evaluator`, `evaluator`, `Evaluation`, `Reads`,
@@ -53,8 +55,11 @@ from lifecycle.policies._conditions import (
     health_is,
     in_stage,
     not_,
+    p_alive,
+    purchase_gap,
     score,
     segment,
+    spend,
     tagged,
 )
 from lifecycle.policies._evaluation import (
@@ -88,8 +93,10 @@ from lifecycle.policies._time import (
     years,
 )
 from lifecycle.policies._toml import ENTRY_POINT_GROUP, load_policies, parse_policies
+from lifecycle.policies.retail import retail_pack, retail_pack_path
 from lifecycle.policies.starter import starter_pack
 from lifecycle.policy import Anchored, Context, Policy, Status, Verdict
+from lifecycle.purchases import churn_on_p_alive
 
 __all__ = [
     "ENTRY_POINT_GROUP",
@@ -117,6 +124,7 @@ __all__ = [
     "all_of",
     "any_of",
     "attribute",
+    "churn_on_p_alive",
     "churned",
     "condition",
     "contract_end",
@@ -139,13 +147,18 @@ __all__ = [
     "months",
     "next_change",
     "not_",
+    "p_alive",
     "parse_policies",
     "playbook",
     "policy",
     "policy_set",
+    "purchase_gap",
     "restrict",
+    "retail_pack",
+    "retail_pack_path",
     "score",
     "segment",
+    "spend",
     "starter_pack",
     "step",
     "tagged",

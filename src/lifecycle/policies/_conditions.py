@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable
+from decimal import Decimal
 
 import attrs
 from dateutil.relativedelta import relativedelta
@@ -14,9 +16,20 @@ from lifecycle.health import DEFAULT_HEALTH, HealthModel
 from lifecycle.policies._anchors import Anchor, anchor_kinds, date_free, union_kinds
 from lifecycle.policies._time import ONE_DAY, check_span, earliest
 from lifecycle.policy import Context
+from lifecycle.purchases import (
+    CDNOW_BETA_GEO,
+    HORIZON_DAYS,
+    BetaGeoParameters,
+    check_probability,
+    first_day_below,
+    median_gap,
+    p_alive_on,
+    purchase_days,
+    total_spend,
+)
 from lifecycle.stages import DEFAULT_LIFECYCLE, Lifecycle
 from lifecycle.timeline import Timeline
-from lifecycle.touchpoints import Kind, Touchpoint, to_kind
+from lifecycle.touchpoints import Kind, Touchpoint, check_currency, to_amount, to_kind
 
 __all__ = [
     "Condition",
@@ -29,8 +42,11 @@ __all__ = [
     "health_is",
     "in_stage",
     "not_",
+    "p_alive",
+    "purchase_gap",
     "score",
     "segment",
+    "spend",
     "tagged",
 ]
 
@@ -380,3 +396,149 @@ def churned() -> Condition:
     renewal, a cancellation alone makes the customer churned.
     """
     return _Test(_is_churned, "churned", _never, CHURN_KINDS)
+
+
+_PURCHASES = frozenset({Kind.PURCHASE})
+
+
+def p_alive(*, below: float, model: BetaGeoParameters = CDNOW_BETA_GEO) -> Condition:
+    """Holds when the customer's BG/NBD probability of being alive is below *below*.
+
+    P(alive) is worked out from the customer's own purchases up to the as-of
+    date, with `lifecycle.clv.summary`'s conventions: the distinct local
+    purchase days, periods of a week (see `lifecycle.purchases.p_alive_on`).
+    Without a purchase it does not hold; with one purchase day P(alive) is 1,
+    so it does not hold either. With no new purchase P(alive) only falls, so
+    once it holds it holds until the customer buys again.
+
+    Args:
+        below: The threshold, above 0 and at most 1.
+        model: The BG/NBD parameters, in weeks (default
+            `lifecycle.purchases.CDNOW_BETA_GEO`, the published CDNOW fit): a
+            `lifecycle.clv.BetaGeo` fitted on weekly summaries fits here as it is.
+
+    Raises:
+        InvalidValueError: for a threshold out of range, or a model that is
+            not BG/NBD parameters.
+
+    Examples:
+        >>> import lifecycle as lc
+        >>> model = lc.clv.BetaGeo(r=0.243, alpha=4.414, a=0.793, b=2.426)
+        >>> p_alive(below=0.3, model=model).description
+        'P(alive) below 0.3'
+    """
+    threshold = check_probability("below", below)
+    if not isinstance(model, BetaGeoParameters):
+        raise InvalidValueError(
+            "model", model, "must be BG/NBD parameters (a lifecycle.clv.BetaGeo, for one)"
+        )
+
+    def test(context: Context) -> bool:
+        days = purchase_days(context.timeline)
+        return bool(days) and p_alive_on(model, days, context.as_of) < threshold
+
+    def changes(context: Context) -> dt.date | None:
+        days = purchase_days(context.timeline)
+        if len(days) < 2 or p_alive_on(model, days, context.as_of) < threshold:
+            return None  # at 1 without a repeat purchase; once below, it stays below
+        start = context.as_of + ONE_DAY
+        stop = context.as_of + dt.timedelta(days=HORIZON_DAYS)
+        found = first_day_below(model, days, threshold, start, stop)
+        return found if found is not None else stop + ONE_DAY
+
+    return _Test(test, f"P(alive) below {threshold:g}", changes, _PURCHASES)
+
+
+def purchase_gap(*, over: float = 2.0, at_least_days: int = 30) -> Condition:
+    """Holds when the customer has been silent for longer than their own rhythm says.
+
+    With L the local date of the last purchase and G the median gap in days
+    between consecutive distinct purchase days (`lifecycle.purchases.median_gap`),
+    it holds on date D when D - L (in days) is more than *over* x G and at
+    least *at_least_days*. It needs two purchase days at least (else it does
+    not hold); a new purchase moves L and may change G.
+
+    Args:
+        over: How many median gaps of silence make it hold (a positive number).
+        at_least_days: The least silence, in days, whatever the rhythm (0 to 36,525).
+
+    Raises:
+        InvalidValueError: for an *over* that is not a positive finite
+            number, or *at_least_days* out of range.
+
+    Examples:
+        >>> purchase_gap(over=1.5, at_least_days=14).description
+        'silent for over 1.5 x the median gap between purchases and at least 14 days'
+    """
+    given: object = over  # checked as anything: a policy file may give anything
+    if (
+        isinstance(given, bool)
+        or not isinstance(given, int | float)
+        or not math.isfinite(given)
+        or given <= 0
+    ):
+        raise InvalidValueError("over", over, "must be a positive finite number")
+    factor = float(over)
+    if check_span("days", at_least_days, field="at_least_days") < 0:
+        raise InvalidValueError("at_least_days", at_least_days, "must be at least 0")
+
+    def silent_from(context: Context) -> dt.date | None:
+        """The first date the condition holds on, with the purchases up to as_of."""
+        days = purchase_days(context.timeline)
+        gap = median_gap(days)
+        if gap is None:
+            return None
+        # The least whole number of days strictly more than over x gap.
+        needed = max(math.floor(factor * gap) + 1, at_least_days)
+        return days[-1] + dt.timedelta(days=needed)
+
+    def test(context: Context) -> bool:
+        start = silent_from(context)
+        return start is not None and context.as_of >= start
+
+    def changes(context: Context) -> dt.date | None:
+        start = silent_from(context)
+        return start if start is not None and start > context.as_of else None
+
+    return _Test(
+        test,
+        f"silent for over {factor:g} x the median gap between purchases "
+        f"and at least {at_least_days} days",
+        changes,
+        _PURCHASES,
+    )
+
+
+def spend(*, at_least: Decimal | int | str, currency: str | None = None) -> Condition:
+    """Holds when the customer's purchases up to the as-of date add up to *at_least* or more.
+
+    The total is that of `lifecycle.purchases.total_spend`: the amounts of
+    every purchase (refunds, negative, take away; a purchase without an amount
+    counts as nothing). With *currency*, only amounts in it and those that
+    name no currency count. Without it every amount counts, as long as the
+    customer's purchases name at most one currency: a customer whose
+    purchases name several does not meet the condition (their sum means
+    nothing), so name the currency in a shop that takes several.
+
+    Args:
+        at_least: The least total, a decimal amount (``Decimal("500.00")``, 500 or ``"500.00"``).
+        currency: The currency counted, an ISO 4217 code such as ``"EUR"``.
+
+    Raises:
+        InvalidValueError: for an amount or currency that is not valid.
+
+    Examples:
+        >>> spend(at_least="500.00", currency="EUR").description
+        'spent at least 500.00 EUR'
+    """
+    least = to_amount(at_least)
+    check_currency(currency, least)
+    code: str | None = currency
+
+    def test(context: Context) -> bool:
+        total = total_spend(context.timeline, code)
+        return total is not None and total >= least
+
+    shown_in = "" if code is None else f" {code}"
+    # Only a purchase changes a total.
+    return _Test(test, f"spent at least {least}{shown_in}", _never, _PURCHASES)

@@ -45,8 +45,11 @@ from lifecycle.policies._conditions import (
     health_is,
     in_stage,
     not_,
+    p_alive,
+    purchase_gap,
     score,
     segment,
+    spend,
     tagged,
 )
 from lifecycle.policies._fulfilment import (
@@ -73,6 +76,7 @@ from lifecycle.policies._time import (
     years,
 )
 from lifecycle.policy import Policy
+from lifecycle.purchases import BetaGeoParameters, churn_on_p_alive
 from lifecycle.stages import DEFAULT_LIFECYCLE, Lifecycle, default_lifecycle
 from lifecycle.touchpoints import Direction, Kind, kind_table, to_direction
 
@@ -191,6 +195,9 @@ class _Reader:
             "exists": lambda where, body: exists(self.anchor(where, body)),
             "churned": self.churned,
             "health": self.health,
+            "p_alive": self.p_alive,
+            "purchase_gap": self.purchase_gap,
+            "spend": self.spend,
             "all": self.combined,
             "any": self.combined,
             "not": lambda where, body: not_(self.condition(where, body)),
@@ -237,6 +244,45 @@ class _Reader:
         if body is not True:
             raise _Invalid(where, body, "must be true (use not = { churned = true })")
         return churned()
+
+    def p_alive(self, where: str, body: object) -> Condition:
+        spec = _table(where, body, "a table with below, r, alpha, a and b")
+        _only(where, spec, ("below", *_BETA_GEO))
+        below, model = _p_alive_parts(where, spec, "below")
+        return p_alive(below=below, model=model)
+
+    def purchase_gap(self, where: str, body: object) -> Condition:
+        spec = _table(where, body, 'a table such as { over = 2.0, at_least = "30 days" }')
+        _only(where, spec, ("over", "at_least"))
+        over = _number(f"{where}.over", spec["over"]) if "over" in spec else 2.0
+        least = 30
+        if "at_least" in spec:
+            least = self.duration(f"{where}.at_least", spec["at_least"], days_only=True).days
+            if least < 0:
+                raise _Invalid(f"{where}.at_least", spec["at_least"], "must not be negative")
+        try:
+            return purchase_gap(over=over, at_least_days=least)
+        except LifecycleError as e:
+            raise _Invalid(f"{where}.over", spec["over"], _problem_of(e)) from None
+
+    def spend(self, where: str, body: object) -> Condition:
+        spec = _table(where, body, 'a table such as { at_least = "500.00", currency = "EUR" }')
+        _only(where, spec, ("at_least", "currency"))
+        if "at_least" not in spec:
+            raise _Invalid(where, body, 'needs at_least, e.g. "500.00"')
+        least = spec["at_least"]
+        if isinstance(least, bool) or not isinstance(least, str | int):
+            raise _Invalid(
+                f"{where}.at_least",
+                least,
+                'must be an amount in text, such as "500.00", or a whole number',
+            )
+        currency = _text(f"{where}.currency", spec["currency"]) if "currency" in spec else None
+        try:
+            return spend(at_least=least, currency=currency)
+        except LifecycleError as e:
+            field = "currency" if getattr(e, "field", None) == "currency" else "at_least"
+            raise _Invalid(f"{where}.{field}", spec[field], _problem_of(e)) from None
 
     def combined(self, where: str, body: object) -> Condition:
         parts = [self.condition(f"{where}[{i}]", p) for i, p in enumerate(_list(where, body))]
@@ -486,6 +532,31 @@ def _bool(key: str, value: object) -> bool:
     if not isinstance(value, bool):
         raise _Invalid(key, value, "must be true or false")
     return value
+
+
+def _number(key: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _Invalid(key, value, "must be a number")
+    return float(value)
+
+
+#: The BG/NBD parameters a ``p_alive`` condition or churn table gives inline.
+_BETA_GEO = ("r", "alpha", "a", "b")
+
+
+def _p_alive_parts(where: str, spec: dict[str, Any], threshold: str) -> tuple[float, Any]:
+    """The threshold and the BG/NBD parameters of a ``p_alive`` table (or the churn table)."""
+    for name in (threshold, *_BETA_GEO):
+        if name not in spec:
+            raise _Invalid(f"{where}.{name}", None, "is required")
+    below = _number(f"{where}.{threshold}", spec[threshold])
+    if not 0 < below <= 1:
+        raise _Invalid(f"{where}.{threshold}", spec[threshold], "must be above 0 and at most 1")
+    values = {name: _number(f"{where}.{name}", spec[name]) for name in _BETA_GEO}
+    try:
+        return below, BetaGeoParameters(**values)
+    except InvalidValueError as e:
+        raise _Invalid(f"{where}.{e.field}", spec[e.field], _problem_of(e)) from None
 
 
 def _table(key: str, value: object, what: str) -> dict[str, Any]:
@@ -788,9 +859,17 @@ def _churn(value: object) -> ChurnRule | None:
     if value is None:
         return None
     table = _table("churn", value, 'a table such as { inactive_after = "180 days" }')
-    _only("churn", table, ("inactive_after",))
+    on_p_alive = "p_alive_below" in table
+    _only("churn", table, ("p_alive_below", *_BETA_GEO) if on_p_alive else ("inactive_after",))
+    if on_p_alive:
+        below, model = _p_alive_parts("churn", table, "p_alive_below")
+        return churn_on_p_alive(below=below, model=model)
     if "inactive_after" not in table:
-        raise _Invalid("churn", value, 'needs inactive_after, e.g. "180 days"')
+        raise _Invalid(
+            "churn",
+            value,
+            'needs inactive_after (e.g. "180 days") or p_alive_below (with r, alpha, a and b)',
+        )
     raw = table["inactive_after"]
     match = _INACTIVE_DAYS.match(_text("churn.inactive_after", raw))
     if match is None:

@@ -161,6 +161,8 @@ def books(
     situations: bool | Sequence[str] = False,
     as_of: dt.date | None = None,
     owners: Sequence[str] = (),
+    amounts: bool = False,
+    currencies: Sequence[str] = (),
 ) -> st.SearchStrategy[Book]:
     """Generate consistent books: unique ids, every touchpoint of a known customer.
 
@@ -189,6 +191,10 @@ def books(
             *max_date*); pass the date your test evaluates on.
         owners: Owners random customers are drawn with, or none (default:
             nobody owns a customer).
+        amounts: Draw an amount, or none, for random purchases (see
+            `touchpoints`; default: no money).
+        currencies: With *amounts*, the codes currencies are drawn from, or
+            none (default: amounts carry no currency).
 
     Raises:
         InvalidValueError: for an unknown situation or a bad size, or dates
@@ -253,6 +259,8 @@ def books(
                         max_date=max_date,
                         kinds=kinds,
                         channels=channels,
+                        amounts=amounts,
+                        currencies=currencies,
                     ),
                     max_size=max_touchpoints,
                     unique_by=lambda tp: tp.id,

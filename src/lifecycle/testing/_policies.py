@@ -33,16 +33,20 @@ from lifecycle.policies import (
     last,
     latest,
     months,
+    p_alive,
     playbook,
     policy,
+    purchase_gap,
     score,
     segment,
+    spend,
     step,
     tagged,
     weeks,
     working_days,
     years,
 )
+from lifecycle.purchases import CDNOW_BETA_GEO, BetaGeoParameters
 from lifecycle.stages import DEFAULT_LIFECYCLE
 from lifecycle.testing._strategies import SEGMENTS, VIP
 from lifecycle.touchpoints import Channel, Direction, Kind, to_kind
@@ -94,7 +98,9 @@ def conditions(*, kinds: Sequence[Kind | str] | None = None) -> st.SearchStrateg
 
     The conditions `policies` puts in a policy's ``when``: on scores, earlier
     touchpoints, attributes and segments, tags (in a window of days, or of a
-    kind), the stage, health bands and churn, each alone, negated with ``~``
+    kind), the stage, health bands, churn, and purchases (P(alive) by the
+    BG/NBD model, the silence against the customer's own rhythm, the total
+    spent), each alone, negated with ``~``
     or two combined with ``&`` or ``|``. Use it for what policies cannot say
     of themselves, such as ``restrict(my_policies, condition)``. A failing
     condition shrinks towards a simple score condition.
@@ -130,6 +136,7 @@ def _conditions(kinds: st.SearchStrategy[Kind]) -> st.SearchStrategy[Condition]:
         _one_or_two(DEFAULT_LIFECYCLE.stages, in_stage),
         _one_or_two([*DEFAULT_HEALTH.band_names, "unknown"], health_is),
         st.just(churned()),
+        _purchase_conditions(),
     )
     return st.one_of(
         simple,
@@ -137,6 +144,39 @@ def _conditions(kinds: st.SearchStrategy[Kind]) -> st.SearchStrategy[Condition]:
         st.builds(lambda a, b: a & b, simple, simple),
         st.builds(lambda a, b: a | b, simple, simple),
     )
+
+
+def _beta_geo_models() -> st.SearchStrategy[BetaGeoParameters]:
+    """The published CDNOW fit, or parameters of other shops (faster, slower, loyal or not)."""
+    positive = st.floats(min_value=0.05, max_value=20, allow_nan=False, allow_infinity=False)
+    return st.just(CDNOW_BETA_GEO) | st.builds(
+        BetaGeoParameters, positive, positive, positive, positive
+    )
+
+
+def _purchase_conditions() -> st.SearchStrategy[Condition]:
+    """Conditions on purchases: P(alive), the customer's rhythm, and what they spent."""
+    return st.one_of(
+        st.builds(
+            lambda below, model: p_alive(below=below, model=model),
+            st.sampled_from([0.05, 0.3, 0.6, 0.9, 1.0]) | st.floats(0.001, 1.0),
+            _beta_geo_models(),
+        ),
+        st.builds(
+            lambda over, least: purchase_gap(over=over, at_least_days=least),
+            st.sampled_from([0.5, 1.0, 1.5, 2.0, 3.0]) | st.floats(0.01, 10.0),
+            st.integers(0, 90),
+        ),
+        st.builds(
+            lambda least, currency: spend(at_least=least, currency=currency),
+            st.integers(-100, 3000),
+            st.none() | st.sampled_from(_CURRENCIES),
+        ),
+    )
+
+
+#: The currencies generated spend conditions count, and books with money may carry.
+_CURRENCIES = ("EUR", "USD")
 
 
 def _fulfilments(
@@ -254,7 +294,8 @@ def policies(
     after another), on ``since`` and ``contract_end``, the latest of two;
     offsets in days, weeks, months, years and working days; conditions on scores, earlier
     touchpoints, attributes, tags (in a window of days, or of a kind), the
-    stage, health bands and churn, combined with ``&``, ``|`` and ``~``;
+    stage, health bands, churn and purchases (P(alive), rhythm, spend),
+    combined with ``&``, ``|`` and ``~``;
     fulfilment windows of each kind, some counting only some channels;
     recurrence by a step or by an ``rrule``; expiry in days or working days
     (the conditions are those of `conditions`); now and then a playbook (see
