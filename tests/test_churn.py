@@ -524,3 +524,36 @@ def test_a_second_cancellation_keeps_a_churned_customer_churned():
     events.append(touch("t3", BOUGHT + 2 * DAY, "cancellation"))
     history = lc.DEFAULT_LIFECYCLE.history(customer(), lc.Timeline(events), as_of=BOUGHT + 9 * DAY)
     assert [t.to_stage for t in history.transitions] == ["onboarding", "churned"]
+
+
+def test_the_churned_condition_follows_its_rule() -> None:
+    quiet = lc.churn_after_inactivity(days=30)
+    condition = lc.policies.churned(quiet)
+    customer = lc.Customer(id="c-1", name="Ada", since=BOUGHT)
+    context = lc.Context(customer, lc.Timeline([]), BOUGHT + 29 * DAY)
+    assert not condition(context)
+    assert condition.next_change(context) == BOUGHT + 30 * DAY
+    assert condition(attrs.evolve(context, as_of=BOUGHT + 30 * DAY))
+    assert condition.description == "churned by churn_after_inactivity(days=30)"
+    assert lc.policies.churned().description == "churned"
+    assert condition == lc.policies.churned(lc.churn_after_inactivity(days=30))
+    with pytest.raises(lc.InvalidValueError, match="must be a churn rule"):
+        lc.policies.churned("180 days")  # type: ignore[arg-type]
+
+
+def test_churned_in_a_policy_file_follows_the_files_churn_table() -> None:
+    text = (
+        'churn = { inactive_after = "30 days" }\n'
+        "[[policy]]\n"
+        'name = "winback"\n'
+        "priority = 3\n"
+        'anchor = "since"\n'
+        'offset = "1 day"\n'
+        "when = { churned = true }\n"
+    )
+    loaded = lc.policies.parse_policies(text)
+    engine = lc.Engine(loaded, skip_churned=False)
+    customer = lc.Customer(id="c-1", name="Ada", since=BOUGHT)
+    book = lc.Book([customer], [])
+    assert list(engine.agenda(book, BOUGHT + 29 * DAY)) == []
+    assert [a.policy for a in engine.agenda(book, BOUGHT + 30 * DAY)] == ["winback"]

@@ -25,7 +25,7 @@ MODEL = {
     "Customer", "Touchpoint", "Kind", "Channel", "Direction", "Timeline", "Timelines", "Book",
     "Lifecycle", "DEFAULT_LIFECYCLE", "Health", "HealthModel", "DEFAULT_HEALTH", "health_scores",
     "Policy", "Context", "Verdict", "Status", "Decision", "Outcome", "Calendar",
-    "ChurnRule", "churn_after_inactivity", "churn_on_cancellation",
+    "ChurnRule", "churn_after_inactivity", "churn_on_cancellation", "churn_on_p_alive",
 }  # fmt: skip
 ENGINE = {
     "Engine", "Agenda", "Action", "HeldBack", "Skipped", "Explanation", "Forecast",

@@ -84,6 +84,7 @@ from lifecycle.policies import (
     working_days,
 )
 from lifecycle.policy import Context, Policy, Status, Verdict
+from lifecycle.purchases import churn_on_p_alive
 from lifecycle.sample import SAMPLE_AS_OF, sample_book, sample_path, starter_pack_path
 from lifecycle.stages import DEFAULT_LIFECYCLE, Lifecycle
 from lifecycle.timeline import Timeline
@@ -144,6 +145,7 @@ __all__ = [
     "book_from_records",
     "churn_after_inactivity",
     "churn_on_cancellation",
+    "churn_on_p_alive",
     "days",
     "every",
     "first",

@@ -10,7 +10,7 @@ from decimal import Decimal
 import attrs
 from dateutil.relativedelta import relativedelta
 
-from lifecycle.churn import CHURN_KINDS, churning_cancellation
+from lifecycle.churn import DEFAULT_CHURN, ChurnRule
 from lifecycle.errors import InvalidValueError
 from lifecycle.health import DEFAULT_HEALTH, HealthModel
 from lifecycle.policies._anchors import Anchor, anchor_kinds, date_free, union_kinds
@@ -385,17 +385,51 @@ def health_is(*bands: str, model: HealthModel | None = None) -> Condition:
     return _Test(test, f"health is {' or '.join(bands)}")
 
 
-def _is_churned(context: Context) -> bool:
-    return churning_cancellation(context.timeline) is not None
+@attrs.frozen
+class _Churned:
+    """Whether *rule* says the context's customer is churned (a value: equal rules, equal tests)."""
+
+    rule: ChurnRule
+
+    def __call__(self, context: Context) -> bool:
+        return self.rule.churned(context.customer, context.timeline, context.as_of) is not None
 
 
-def churned() -> Condition:
-    """Holds when the last cancellation is after the last purchase and the last renewal.
+@attrs.frozen
+class _ChurnChanges:
+    """When *rule*'s answer may next change with no new touchpoint."""
 
-    That is the starter pack's definition: with neither a purchase nor a
-    renewal, a cancellation alone makes the customer churned.
+    rule: ChurnRule
+
+    def __call__(self, context: Context) -> dt.date | None:
+        return self.rule.next_change(context.customer, context.timeline, context.as_of)
+
+
+def churned(rule: ChurnRule = DEFAULT_CHURN) -> Condition:
+    """Holds when the customer is churned by *rule* (default: the cancellation rule).
+
+    The default is the starter pack's definition: the last cancellation is
+    after the last purchase and the last renewal (with neither, a
+    cancellation alone). Give the rule your engine uses
+    (`lifecycle.churn_after_inactivity`, say) so the two agree; in a policy
+    file, ``churned = true`` uses the file's ``churn`` table.
+
+    Examples:
+        >>> import datetime as dt
+        >>> import lifecycle as lc
+        >>> quiet = churned(lc.churn_after_inactivity(days=90))
+        >>> ada = lc.Customer(id="c-1", name="Ada", since=dt.date(2026, 1, 5))
+        >>> quiet(lc.Context(ada, lc.Timeline([]), dt.date(2026, 4, 5)))
+        True
+        >>> churned()(lc.Context(ada, lc.Timeline([]), dt.date(2026, 4, 5)))
+        False
     """
-    return _Test(_is_churned, "churned", _never, CHURN_KINDS)
+    if not isinstance(rule, ChurnRule):
+        raise InvalidValueError(
+            "rule", rule, "must be a churn rule (see lifecycle.churn_on_cancellation)"
+        )
+    description = "churned" if rule == DEFAULT_CHURN else f"churned by {rule!r}"
+    return _Test(_Churned(rule), description, _ChurnChanges(rule), rule.kinds)
 
 
 _PURCHASES = frozenset({Kind.PURCHASE})

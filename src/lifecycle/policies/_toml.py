@@ -24,7 +24,7 @@ import attrs
 from dateutil.rrule import rrulestr
 
 from lifecycle.calendar import Calendar
-from lifecycle.churn import MAX_INACTIVE_DAYS, ChurnRule, churn_after_inactivity
+from lifecycle.churn import DEFAULT_CHURN, MAX_INACTIVE_DAYS, ChurnRule, churn_after_inactivity
 from lifecycle.errors import InvalidValueError, LifecycleError, PolicyFileError, PolicyProblem
 from lifecycle.policies._anchors import (
     Anchor,
@@ -110,6 +110,8 @@ class _Reader:
     def __init__(self, kinds: Mapping[str, Kind], lifecycle: Lifecycle) -> None:
         self.kinds = kinds
         self.lifecycle = lifecycle
+        # The file's churn table, once read: its ``churned`` conditions follow it.
+        self.churn: ChurnRule = DEFAULT_CHURN
         self.problems: list[_Invalid] = []
 
     # -- values -------------------------------------------------------------------
@@ -243,7 +245,7 @@ class _Reader:
     def churned(self, where: str, body: object) -> Condition:
         if body is not True:
             raise _Invalid(where, body, "must be true (use not = { churned = true })")
-        return churned()
+        return churned(self.churn)
 
     def p_alive(self, where: str, body: object) -> Condition:
         spec = _table(where, body, "a table with below, r, alpha, a and b")
@@ -849,8 +851,10 @@ _INACTIVE_DAYS = re.compile(r"\s*(\d+)\s+days?\s*\Z")
 def _read_churn(reader: _Reader, value: object, lifecycle: Lifecycle) -> ChurnRule | None:
     """The file's churn rule; the file's stage conditions see churn by it too."""
     churn = reader.attempt(lambda: _churn(value))
-    if churn is not None and lifecycle is DEFAULT_LIFECYCLE:
-        reader.lifecycle = default_lifecycle(churn=churn)
+    if churn is not None:
+        reader.churn = churn
+        if lifecycle is DEFAULT_LIFECYCLE:
+            reader.lifecycle = default_lifecycle(churn=churn)
     return churn
 
 

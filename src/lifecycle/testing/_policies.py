@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from dateutil.rrule import MO, MONTHLY, WEEKLY, rrule
 from hypothesis import strategies as st
 
+from lifecycle.churn import churn_after_inactivity
 from lifecycle.health import DEFAULT_HEALTH
 from lifecycle.policies import (
     Anchor,
@@ -136,6 +137,8 @@ def _conditions(kinds: st.SearchStrategy[Kind]) -> st.SearchStrategy[Condition]:
         _one_or_two(DEFAULT_LIFECYCLE.stages, in_stage),
         _one_or_two([*DEFAULT_HEALTH.band_names, "unknown"], health_is),
         st.just(churned()),
+        # Churn that comes with silence: the condition changes with the date.
+        st.integers(1, 120).map(lambda n: churned(churn_after_inactivity(days=n))),
         _purchase_conditions(),
     )
     return st.one_of(
