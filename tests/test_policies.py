@@ -579,3 +579,42 @@ def test_a_rule_asked_again_gives_what_a_fresh_walk_gives(
         assert recurrence.following(base, (len(seen), day) if seen else None) == (
             (after[0] if after else None) if seen else (walked[0] if walked else None)
         )
+
+
+# -- reasons say why a policy applies -------------------------------------------------
+
+
+def test_a_reason_names_the_condition_that_made_the_policy_apply() -> None:
+    nudge = lc.policy(
+        "nudge",
+        priority=3,
+        anchor=lc.first("purchase"),
+        offset=lc.days(30),
+        when=~lc.policies.exists(lc.first("purchase", after=lc.first("purchase"))),
+    )
+    bought = touch("p-1", D - dt.timedelta(days=31), "purchase")
+    due = one(nudge, bought)
+    assert due.status is lc.Status.DUE
+    assert due.reason == (
+        "first purchase on 2026-01-29 (p-1), not there is a first purchase after the first "
+        "purchase; due 30 days after the purchase, on 2026-02-28"
+    )
+    again = touch("p-2", D - dt.timedelta(days=2), "purchase")
+    # The negated condition fails: its reason says what holds, never "not not".
+    assert one(nudge, bought, again).reason == (
+        "first purchase on 2026-01-29 (p-1): there is a first purchase after the first purchase"
+    )
+    plain = lc.policy(
+        "p",
+        priority=1,
+        anchor=lc.first("purchase"),
+        offset=lc.days(1),
+        when=lc.policies.segment("smb"),
+    )
+    assert one(plain, bought).reason == "first purchase on 2026-01-29 (p-1): not segment is smb"
+
+
+def test_an_anchor_after_another_says_so_unless_named() -> None:
+    assert lc.last("nps", after=lc.last("complaint")).description == "nps after the complaint"
+    named = lc.first("complaint", after=lc.last("resolution"), name="unresolved complaint")
+    assert named.description == "unresolved complaint"

@@ -85,6 +85,8 @@ def _touchpoint_anchor(
             name = f"{which} touchpoint"
         else:
             name = f"first {the_kind.name}" if which == "first" else the_kind.name
+        if after is not None:
+            name = f"{name} after the {after.description}"
     return _TouchpointAnchor(which, the_kind, the_direction, where, after, name)
 
 

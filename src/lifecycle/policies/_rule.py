@@ -131,7 +131,7 @@ class RulePolicy(Evaluated):
                 if due_only:
                     return (), change
                 label = anchored.label
-                reason = f"{label}: not {when.description}"
+                reason = f"{label}: {_not(when.description)}"
                 facts = self._facts(anchored, label)
                 return (self._verdict(Status.NOT_APPLICABLE, None, reason, facts),), change
         calendar = context.calendar
@@ -205,6 +205,9 @@ class RulePolicy(Evaluated):
         if unmoved != due:
             facts["moved_from"] = unmoved
             timing = f"{timing} (moved from {unmoved.isoformat()}, not a working day)"
+        if self.when is not None:
+            # Why it applies, as well as when it is due.
+            label = f"{label}, {self.when.description}"
         reason = f"{label}; {timing}"
         if self.fulfilled_by is not None:
             facts["fulfilment"] = self.fulfilled_by.description
@@ -328,4 +331,11 @@ def policy(
         recurs=recurs,
         expires=expires,
         description=description,
+    )
+
+
+def _not(description: str) -> str:
+    """A condition's description, negated without a double "not"."""
+    return (
+        description.removeprefix("not ") if description.startswith("not ") else f"not {description}"
     )
