@@ -13,7 +13,7 @@ from lifecycle.errors import BookFormatError
 from lifecycle.io._rows import CellError, parse_customer, parse_decision, parse_touchpoint
 from lifecycle.stages import Lifecycle
 from lifecycle.timeline import Timeline
-from lifecycle.touchpoints import Kind, Touchpoint
+from lifecycle.touchpoints import Channel, Kind, Touchpoint, channel_table
 
 
 def assemble(
@@ -26,20 +26,23 @@ def assemble(
     report: Callable[[BookFormatError], None],
     decision_rows: Iterable[tuple[int, dict[str, object]]] = (),
     decisions_name: str = "",
+    channels: dict[str, Channel] | None = None,
 ) -> Book:
     """Build a book from numbered rows: customer dicts, touchpoint value sequences.
 
     *names* are the customers and touchpoints files the rows came from, for
     messages; *decisions_name* the decisions file *decision_rows* (dicts)
     came from. Every bad row goes to *report*, which raises or collects it.
+    *kinds* and *channels* (``None``: the standard ones) are those the rows may name.
     """
+    channel_names = channel_table() if channels is None else channels
     customers_name, touchpoints_name = names
     customers: dict[str, Customer] = {}
     first_line: dict[str, int] = {}
     bad_customers: dict[str, int] = {}
     for line, row in customer_rows:
         try:
-            customer = parse_customer(row, lifecycle)
+            customer = parse_customer(row, lifecycle, channel_names)
         except CellError as e:
             report(located(customers_name, line, e))
             cid = row.get("customer_id")
@@ -66,7 +69,7 @@ def assemble(
     file_name = Path(customers_name).name
     for line, values in touchpoint_rows:
         try:
-            touchpoint = parse_touchpoint(values, kinds, canonical_ids)
+            touchpoint = parse_touchpoint(values, kinds, canonical_ids, channel_names)
         except CellError as e:
             report(located(touchpoints_name, line, e))
             continue

@@ -39,7 +39,7 @@ from lifecycle.io._rows import (
     json_int,
 )
 from lifecycle.stages import Lifecycle
-from lifecycle.touchpoints import Kind
+from lifecycle.touchpoints import Channel, Kind, channel_table
 
 if TYPE_CHECKING:
     from _csv import Reader
@@ -159,6 +159,7 @@ def read_csv(
     columns: Sequence[str] | None = None,
     span: Span | None = None,
     reserved: Sequence[str] = (),
+    extra: bool = False,
 ) -> Iterator[RowOrError]:
     """Yield the rows of a CSV file, one at a time (the file is never read whole).
 
@@ -172,6 +173,8 @@ def read_csv(
         span: Only the rows of this span (the header is still read first).
         reserved: Column names that a header may not spell otherwise
             (``doNotContact`` for ``do_not_contact``).
+        extra: With *columns*, keep the file's other columns too: a row that
+            has any is followed by a dict of their names to cells.
 
     Raises:
         BookFormatError: for an unreadable header.
@@ -187,7 +190,7 @@ def read_csv(
             lines = _Lines(handle, span)
             reader = csv.reader(lines, strict=True)
             shift = span.first_line - 1
-        shape = _Shape(name, header, columns)
+        shape = _Shape(name, header, columns, extra=extra)
         as_is = shape.as_is
         width = shape.width
         line = reader.line_num + shift + 1
@@ -213,16 +216,22 @@ def read_csv(
 class _Shape:
     """Turns a CSV row's cells into the row a reader yields, or the error for its width."""
 
-    def __init__(self, name: str, header: list[str], columns: Sequence[str] | None) -> None:
+    def __init__(
+        self, name: str, header: list[str], columns: Sequence[str] | None, *, extra: bool = False
+    ) -> None:
         self.name = name
         self.header = header
         self.width = len(header)
         # The usual case: the columns asked for are the file's, in its order.
         self.as_is = columns is not None and list(columns) == header
         self.pick = None
+        # The file's other columns, by position, when they are kept (attributes).
+        self.extra: tuple[tuple[int, str], ...] = ()
         if columns is not None and not self.as_is:
             # Position `width` is the "" appended to each row, for absent columns.
             self.pick = operator.itemgetter(*(_position(header, c, self.width) for c in columns))
+            if extra:
+                self.extra = tuple((i, c) for i, c in enumerate(header) if c not in columns)
 
     def __call__(self, line: int, cells: list[str]) -> Row | BookFormatError:
         if len(cells) != self.width:
@@ -236,6 +245,8 @@ class _Shape:
             return dict(zip(self.header, cells, strict=True))
         cells.append("")
         picked: Sequence[object] = self.pick(cells)
+        if self.extra:
+            return (*picked, {column: cells[i] for i, column in self.extra})
         return picked
 
 
@@ -349,16 +360,19 @@ def read_jsonl(
     columns: Sequence[str] | None = None,
     span: Span | None = None,
     reserved: Sequence[str] = (),
+    extra: bool = False,
 ) -> Iterator[RowOrError]:
     """Yield the objects of a JSON Lines file, one line at a time.
 
     Missing required keys are reported per line (JSON Lines has no header).
     With *columns*, each row is a tuple of those keys' values (``None`` when
-    absent), as `read_csv` gives it. With *span*, only the lines of that span.
+    absent), as `read_csv` gives it, followed (with *extra*) by a dict of the
+    object's other keys if it has any. With *span*, only the lines of that span.
     A key repeated in an object, or spelling one of *reserved* otherwise, is
     an error: which of two values was meant cannot be told.
     """
     name = str(path)
+    known = frozenset(columns or ())
     with path.open("rb") as handle:
         lines = _Lines(handle, span)
         for line, text in enumerate(lines, start=1 if span is None else span.first_line):
@@ -411,6 +425,9 @@ def read_jsonl(
                 yield line, problem
             elif columns is None:
                 yield line, row
+            elif extra and not known.issuperset(row):
+                others = {k: v for k, v in row.items() if k not in known}
+                yield line, (*map(row.get, columns), others)
             else:
                 yield line, tuple(map(row.get, columns))
 
@@ -786,6 +803,7 @@ class BookFiles:
     kinds: dict[str, Kind] = attrs.field(eq=False)
     lifecycle: Lifecycle | None
     decisions: Path | None = None
+    channels: dict[str, Channel] = attrs.field(eq=False, factory=channel_table)
 
     def rows(
         self,
@@ -796,7 +814,7 @@ class BookFiles:
         """Yield the good numbered rows of *file*; each bad one goes to *report* (default: raise).
 
         Customers and decisions come as dicts, touchpoints as values in
-        `TOUCHPOINT_COLUMNS` order.
+        `TOUCHPOINT_COLUMNS` order (then a dict of any other columns).
         """
         source = read_csv if self.format == "csv" else read_jsonl
         if file == self.customers:
@@ -813,11 +831,12 @@ class BookFiles:
         else:
             rows = source(
                 file,
-                allowed=TOUCHPOINT_COLUMNS,
+                allowed=None,
                 required=TOUCHPOINT_REQUIRED,
                 columns=TOUCHPOINT_COLUMNS,
                 span=span,
                 reserved=TOUCHPOINT_COLUMNS,
+                extra=True,
             )
         try:
             for line, row in rows:

@@ -161,6 +161,7 @@ def books(
     situations: bool | Sequence[str] = False,
     as_of: dt.date | None = None,
     owners: Sequence[str] = (),
+    touchpoint_attributes: st.SearchStrategy[Mapping[str, str]] | None = None,
 ) -> st.SearchStrategy[Book]:
     """Generate consistent books: unique ids, every touchpoint of a known customer.
 
@@ -189,6 +190,8 @@ def books(
             *max_date*); pass the date your test evaluates on.
         owners: Owners random customers are drawn with, or none (default:
             nobody owns a customer).
+        touchpoint_attributes: Strategy for random touchpoints' custom
+            attributes, such as `touchpoint_attributes` (default: none).
 
     Raises:
         InvalidValueError: for an unknown situation or a bad size, or dates
@@ -253,6 +256,7 @@ def books(
                         max_date=max_date,
                         kinds=kinds,
                         channels=channels,
+                        attributes=touchpoint_attributes,
                     ),
                     max_size=max_touchpoints,
                     unique_by=lambda tp: tp.id,
