@@ -47,6 +47,29 @@ def test_write_then_read_gives_an_equal_book(tmp_path: Path, fmt: str, book: lc.
     assert lc.read_book(tmp_path) == book
 
 
+# Custom channels beside standard ones, for books whose touchpoints carry attributes.
+SMS, WHATSAPP = lc.Channel("sms"), lc.Channel("whatsapp")
+WITH_EXTRAS = lct.books(
+    max_customers=4,
+    max_touchpoints=15,
+    channels=[SMS, WHATSAPP, lc.Channel.EMAIL],
+    touchpoint_attributes=lct.touchpoint_attributes(),
+)
+
+
+@round_trip_settings
+@given(WITH_EXTRAS)
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_touchpoint_attributes_and_custom_channels_round_trip(
+    tmp_path: Path, fmt: str, book: lc.Book
+):
+    """Touchpoints' attributes and custom channels survive either format, registered by name."""
+    lc.write_book(book, tmp_path, format=fmt)  # type: ignore[arg-type]
+    assert lc.read_book(tmp_path, channels=["sms", WHATSAPP]) == book
+    streamed = lc.stream_book(tmp_path, sorted=False, channels=[SMS, WHATSAPP])
+    assert dict(streamed.items()) == dict(book.items())
+
+
 @round_trip_settings
 @given(lct.books(max_customers=4, max_touchpoints=10))
 def test_csv_and_jsonl_hold_the_same_book(tmp_path: Path, book: lc.Book):

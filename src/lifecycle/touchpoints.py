@@ -383,7 +383,7 @@ def channel_table(custom: Iterable[Channel | str] = ()) -> dict[str, Channel]:
             raise InvalidValueError(
                 "channels", channel, "custom channels must be Channel objects or names"
             )
-        made = Channel(channel)
+        made = channel if isinstance(channel, Channel) else Channel(channel)
         table.setdefault(made.value, made)
     return table
 
