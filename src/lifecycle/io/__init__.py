@@ -121,8 +121,9 @@ def read_book_report(
     """Read a book, collecting every bad row instead of stopping at the first.
 
     Takes the same arguments as `read_book`. Bad rows are left out of the book
-    and reported in `BookReport.errors`; a touchpoint of a customer whose row
-    was bad is reported too (nothing is dropped silently).
+    and reported in `BookReport.errors`, each of a row's bad cells on its own
+    (in the order of the columns' checks); a touchpoint of a customer whose
+    row was bad is reported too (nothing is dropped silently).
 
     Raises:
         BookFormatError: only when the files are missing or ambiguous.
@@ -284,6 +285,7 @@ def _read(
         decision_rows=() if decisions is None else files.rows(decisions, report=report),
         decisions_name=str(decisions),
         channels=files.channels,
+        every=collect is not None,
     )
 
 

@@ -11,7 +11,7 @@ import datetime as dt
 import functools
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -453,10 +453,16 @@ def parse_touchpoint(
                 )
     except (KeyError, TypeError, ValueError, AttributeError, OverflowError):
         pass
-    row = dict(zip(TOUCHPOINT_COLUMNS[: len(cells)], cells, strict=True))
-    if extra is not None:
+    return check_touchpoint(touchpoint_cells(values), kinds, channels)
+
+
+def touchpoint_cells(values: Sequence[Raw]) -> dict[str, Raw]:
+    """Return a touchpoints row's values (as `parse_touchpoint` takes them) as column -> value."""
+    row = dict(zip(TOUCHPOINT_COLUMNS, values[:_WIDTH], strict=False))
+    if len(values) > _WIDTH:
+        extra: Mapping[str, Raw] = values[_WIDTH]  # type: ignore[assignment]  # see parse_touchpoint
         row.update(extra)
-    return check_touchpoint(row, kinds, channels)
+    return row
 
 
 _WIDTH = len(TOUCHPOINT_COLUMNS)
@@ -679,3 +685,73 @@ def decision_row(decision: Decision) -> dict[str, Raw]:
         "by": decision.by,
         "note": decision.note,
     }
+
+
+# -- every problem of a row ------------------------------------------------------------
+
+# A plainly valid cell per column, put in place of a bad one so that the next
+# parse finds the row's next problem. The amount's stand-in is a number, so that
+# a currency given with a bad amount is still checked as one given with an amount.
+_STAND_INS: dict[str, str] = {
+    "customer_id": "x",
+    "touchpoint_id": "x",
+    "decision_id": "x",
+    "name": "x",
+    "since": "2000-01-01",
+    "due": "2000-01-01",
+    "at": "2000-01-01T00:00:00+00:00",
+    "channel": "email",
+    "kind": "inquiry",
+    "direction": "inbound",
+    "policy": "x",
+    "decision": "done",
+    "amount": "1",
+    "until": "2000-01-02",
+}
+# A cell whose check depends on another's value cannot be checked once that
+# other is bad: a score needs its kind, an end date its decision.
+_DEPENDENT = {"kind": "score", "decision": "until"}
+
+
+def every_problem(
+    parse: Callable[[dict[str, Raw]], object], row: Mapping[str, Raw], first: CellError
+) -> list[CellError]:
+    """Return *first* and every other problem of *row*, one per bad cell, in the parser's order.
+
+    Each bad cell is replaced by a valid one (or left out) and the row parsed
+    again, until it parses.
+
+    Examples:
+        >>> row = {"customer_id": " c", "name": "Ada", "since": "2025-02-30", "timezone": "Mars"}
+        >>> try:
+        ...     parse_customer(row, None)
+        ... except CellError as e:
+        ...     [p.column for p in every_problem(lambda r: parse_customer(r, None), row, e)]
+        ['customer_id', 'since', 'timezone']
+    """
+    problems = [first]
+    cells = dict(row)
+    tried: dict[str, int] = {}  # how many stand-ins each bad column has had
+    column = first.column
+    while column is not None and column in cells:
+        # A column's problem is told once; if its stand-in is refused too (an end
+        # date a decision may not have), an empty cell is tried next.
+        count = tried.get(column, 0)
+        if count == len(_TRIES):
+            break
+        tried[column] = count + 1
+        cells[column] = _TRIES[count](column)
+        if column in _DEPENDENT:
+            cells[_DEPENDENT[column]] = ""
+        try:
+            parse(cells)
+        except CellError as e:
+            if e.column not in tried:
+                problems.append(e)
+            column = e.column
+        else:
+            break
+    return problems
+
+
+_TRIES: tuple[Callable[[str], str], ...] = (lambda c: _STAND_INS.get(c, ""), lambda c: "")
