@@ -368,3 +368,81 @@ def test_a_policy_file_may_name_a_custom_kind(custom_book: Path, tmp_path: Path)
     status, _, err = run("validate", "--book", str(custom_book), "--policies", str(policies),
                          "--kind", "webinar", "--channel", "sms")  # fmt: skip
     assert (status, err) == (0, "")
+
+
+# -- every problem of a row ------------------------------------------------------
+
+
+def test_a_report_lists_every_bad_cell_of_a_row(tmp_path: Path):
+    """Each bad cell once, in column order, with line and column; good rows still read."""
+    customers = (
+        "customer_id,name,since,timezone,preferred_channel\n"
+        "c-1,Ada,2025-01-06,,\n"
+        " c-2,Bo,2025-02-30,Mars/Base,fax\n"
+    )
+    touchpoints = (
+        f"{HEADER},amount,currency\n"
+        "t-1,c-1,yesterday,fax,nps,sideways,11,,,1.2.3,eur\n"
+        "t-2,c-1,2025-01-07T10:00:00Z,email,purchse,inbound,4,,,,\n"
+        "t-3,c-1,2025-01-07T10:00:00Z,email,check_in,inbound,,,,,\n"
+    )
+    folder = book_folder(tmp_path, touchpoints)
+    (folder / "customers.csv").write_text(customers, encoding="utf-8")
+    report = lc.read_book_report(folder)
+    assert [(Path(e.path).name, e.line, e.column) for e in report.errors] == [
+        ("customers.csv", 3, "customer_id"),
+        ("customers.csv", 3, "since"),
+        ("customers.csv", 3, "timezone"),
+        ("customers.csv", 3, "preferred_channel"),
+        ("touchpoints.csv", 2, "at"),
+        ("touchpoints.csv", 2, "channel"),
+        ("touchpoints.csv", 2, "direction"),
+        ("touchpoints.csv", 2, "amount"),
+        ("touchpoints.csv", 2, "currency"),
+        ("touchpoints.csv", 2, "score"),
+        # A score cannot be checked without its kind.
+        ("touchpoints.csv", 3, "kind"),
+    ]
+    assert [tp.id for tp in report.book.touchpoints()] == ["t-3"]
+    with pytest.raises(lc.BookFormatError) as info:
+        lc.read_book(folder)  # stops at the first
+    assert (info.value.line, info.value.column) == (3, "customer_id")
+    status, out, _ = run("validate", "--book", str(folder))
+    assert status == 1
+    assert "touchpoints.csv, line 2, column 'currency'" in out
+    assert out.endswith("11 problems found\n")
+
+
+def test_every_bad_cell_of_a_decision_row_and_an_unknown_column(tmp_path: Path):
+    """An unknown decisions column is a problem, but the rows are read on."""
+    folder = book_folder(tmp_path, f"{HEADER}\n")
+    (folder / "decisions.csv").write_text(
+        "decision_id,customer_id,policy,due,decision,at,until,outcome\n"
+        "d-1,c-1,welcome,2025-01-06,done,2025-01-07T09:00:00Z,,x\n"
+        "d-2,c-1,welcome,2025-02-30,done,2025-01-07T09:00:00Z,2025-99-01,\n"
+        "d-3,c-1,welcome,2025-01-06,maybe,2025-01-07T09:00:00Z,2025-01-09,\n",
+        encoding="utf-8",
+    )
+    report = lc.read_book_report(folder)
+    assert [(e.line, e.column) for e in report.errors] == [
+        (1, "outcome"), (3, "due"), (3, "until"), (4, "decision"),
+    ]  # fmt: skip
+    assert "is not a column of this file" in report.errors[0].problem
+    assert [d.id for d in report.book.decisions()] == ["d-1"]
+    with pytest.raises(lc.BookFormatError, match="outcome"):
+        lc.read_book(folder)
+    (folder / "decisions.csv").write_text('"decision_id\n', encoding="utf-8")
+    assert [e.line for e in lc.read_book_report(folder).errors] == [1]
+
+
+def test_an_unknown_decisions_key_is_reported_on_its_line(tmp_path: Path):
+    """JSON Lines: each object's unknown key, on its own line; the decision is still read."""
+    folder = book_folder(tmp_path, "", ext="jsonl")
+    decision = {"decision_id": "d-1", "customer_id": "c-1", "policy": "welcome",
+                "due": "2025-01-06", "decision": "done", "at": "2025-01-07T09:00:00Z"}  # fmt: skip
+    (folder / "decisions.jsonl").write_text(
+        json.dumps(decision | {"reason": "x"}) + "\n", encoding="utf-8"
+    )
+    report = lc.read_book_report(folder)
+    assert [(e.line, e.column) for e in report.errors] == [(1, "reason")]
+    assert [d.id for d in report.book.decisions()] == ["d-1"]

@@ -785,6 +785,43 @@ def _csv_header(
     return header
 
 
+def _unknown_columns(
+    path: Path, rows: Iterator[RowOrError], allowed: Sequence[str], *, header: bool
+) -> Iterator[RowOrError]:
+    """Yield *rows*, each column not *allowed* an error first: a CSV header's, or each object's."""
+    name = str(path)
+    if header:
+        try:
+            with path.open("rb") as handle:
+                lines = _Lines(handle, Span(0, None, 1, 1))
+                columns = _header(name, csv.reader(lines, strict=True), lines)
+            _check_header(name, columns, None, (), allowed)
+        except BookFormatError:
+            columns = []  # reading the rows reports what is wrong with the header
+        for column in columns:
+            if column not in allowed:
+                yield 1, _unknown(name, 1, column, "column", allowed)
+        yield from rows
+        return
+    for line, row in rows:
+        if isinstance(row, dict):
+            for key in row:
+                if key not in allowed:
+                    yield line, _unknown(name, line, key, "key", allowed)
+        yield line, row
+
+
+def _unknown(
+    name: str, line: int, column: str, word: str, allowed: Sequence[str]
+) -> BookFormatError:
+    return BookFormatError(
+        name,
+        f"is not a {word} of this file ({word}s: {', '.join(allowed)}); its values were not read",
+        line=line,
+        column=column,
+    )
+
+
 def raise_error(error: BookFormatError) -> None:
     """Report a bad row by raising it: stop at the first."""
     raise error
@@ -822,11 +859,13 @@ class BookFiles:
                 file, allowed=None, required=CUSTOMER_REQUIRED, span=span, reserved=CUSTOMER_COLUMNS
             )
         elif file == self.decisions:
-            rows = source(
+            # An unknown column is a problem, but not of the rest of the file: each
+            # is reported, its cells left unread, and the rows read on.
+            rows = _unknown_columns(
                 file,
-                allowed=DECISION_COLUMNS,
-                required=DECISION_REQUIRED,
-                reserved=DECISION_COLUMNS,
+                source(file, allowed=None, required=DECISION_REQUIRED, reserved=DECISION_COLUMNS),
+                DECISION_COLUMNS,
+                header=self.format == "csv",
             )
         else:
             rows = source(
