@@ -14,6 +14,7 @@ import pytest
 import lifecycle as lc
 from lifecycle.agenda import suggest_channel
 from lifecycle.cli import main
+from lifecycle.io._rows import CellError, every_problem
 from lifecycle.touchpoints import channel_table, to_attributes
 
 AT = dt.datetime(2025, 1, 7, 10, tzinfo=dt.UTC)
@@ -446,3 +447,15 @@ def test_an_unknown_decisions_key_is_reported_on_its_line(tmp_path: Path):
     report = lc.read_book_report(folder)
     assert [(e.line, e.column) for e in report.errors] == [(1, "reason")]
     assert [d.id for d in report.book.decisions()] == ["d-1"]
+
+
+def test_every_problem_stops_at_a_cell_no_stand_in_mends():
+    """A cell that stays bad whatever stands in for it is told once, and the search ends."""
+
+    def stubborn(row: dict[str, object]) -> None:
+        raise CellError("name", row["name"], "is never right")
+
+    first = CellError("name", "x", "is never right")
+    assert every_problem(stubborn, {"name": "x"}, first) == [first]
+    no_column = CellError(None, None, "is not a mapping")
+    assert every_problem(stubborn, {}, no_column) == [no_column]
