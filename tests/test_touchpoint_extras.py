@@ -459,3 +459,16 @@ def test_every_problem_stops_at_a_cell_no_stand_in_mends():
     assert every_problem(stubborn, {"name": "x"}, first) == [first]
     no_column = CellError(None, None, "is not a mapping")
     assert every_problem(stubborn, {}, no_column) == [no_column]
+
+
+def test_a_decision_is_not_appended_under_an_unknown_column(tmp_path: Path):
+    """Appending keeps refusing a decisions file whose header has a column it cannot take."""
+    folder = book_folder(tmp_path, f"{HEADER}\n")
+    (folder / "decisions.csv").write_text(
+        "decision_id,customer_id,policy,due,decision,at,outcome\n", encoding="utf-8"
+    )
+    done = lc.Decision(id="d-1", customer_id="c-1", policy="welcome", due=dt.date(2025, 1, 6),
+                       outcome="done", at=AT)  # fmt: skip
+    with pytest.raises(lc.BookFormatError, match="is not a column of this file") as info:
+        lc.io.append_decision(folder, done)
+    assert (info.value.line, info.value.column) == (1, "outcome")

@@ -154,7 +154,6 @@ def _undecodable(name: str, found: tuple[int, str]) -> BookFormatError:
 def read_csv(
     path: Path,
     *,
-    allowed: Sequence[str] | None,
     required: Sequence[str],
     columns: Sequence[str] | None = None,
     span: Span | None = None,
@@ -165,7 +164,6 @@ def read_csv(
 
     Args:
         path: The file.
-        allowed: The only columns allowed (``None``: any column).
         required: Columns the header must have.
         columns: If given, each row is a sequence of these columns' cells, in
             this order (``""`` for a column the file does not have), instead
@@ -184,7 +182,7 @@ def read_csv(
         lines = _Lines(handle, None if span is None else Span(0, None, 1, 1))
         reader = csv.reader(lines, strict=True)
         header = _header(name, reader, lines)
-        _check_header(name, header, allowed, required, reserved)
+        _check_header(name, header, None, required, reserved)
         shift = 0
         if span is not None:
             lines = _Lines(handle, span)
@@ -355,7 +353,6 @@ def _check_header(
 def read_jsonl(
     path: Path,
     *,
-    allowed: Sequence[str] | None,
     required: Sequence[str],
     columns: Sequence[str] | None = None,
     span: Span | None = None,
@@ -420,7 +417,7 @@ def read_jsonl(
                     ),
                 )
                 continue
-            problem = _key_problem(name, line, row, allowed, required, reserved=reserved)
+            problem = _key_problem(name, line, row, required, reserved=reserved)
             if problem is not None:
                 yield line, problem
             elif columns is None:
@@ -466,7 +463,6 @@ def _key_problem(
     name: str,
     line: int,
     row: Mapping[str, object],
-    allowed: Sequence[str] | None,
     required: Sequence[str],
     *,
     reserved: Sequence[str] = (),
@@ -481,15 +477,6 @@ def _key_problem(
             return BookFormatError(
                 name, "is a required key missing from this object", line=line, column=key
             )
-    if allowed is not None:
-        for key in row:
-            if key not in allowed:
-                return BookFormatError(
-                    name,
-                    f"is not a key of this file (keys: {', '.join(allowed)})",
-                    line=line,
-                    column=key,
-                )
     return None
 
 
@@ -856,21 +843,20 @@ class BookFiles:
         source = read_csv if self.format == "csv" else read_jsonl
         if file == self.customers:
             rows: Iterator[RowOrError] = source(
-                file, allowed=None, required=CUSTOMER_REQUIRED, span=span, reserved=CUSTOMER_COLUMNS
+                file, required=CUSTOMER_REQUIRED, span=span, reserved=CUSTOMER_COLUMNS
             )
         elif file == self.decisions:
             # An unknown column is a problem, but not of the rest of the file: each
             # is reported, its cells left unread, and the rows read on.
             rows = _unknown_columns(
                 file,
-                source(file, allowed=None, required=DECISION_REQUIRED, reserved=DECISION_COLUMNS),
+                source(file, required=DECISION_REQUIRED, reserved=DECISION_COLUMNS),
                 DECISION_COLUMNS,
                 header=self.format == "csv",
             )
         else:
             rows = source(
                 file,
-                allowed=None,
                 required=TOUCHPOINT_REQUIRED,
                 columns=TOUCHPOINT_COLUMNS,
                 span=span,
