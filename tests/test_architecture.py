@@ -28,6 +28,7 @@ SHARED = frozenset(
     {
         "_agenda_order",  # the incremental agenda's order (its tests use it too)
         "_agenda_output",
+        "_attributes",  # custom attributes, of customers and touchpoints alike
         "_batches",
         "_frozendict",
         "_plural",  # counts in words ("1 action")

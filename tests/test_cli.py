@@ -200,7 +200,7 @@ def test_a_missing_book_exits_1(tmp_path: Path):
 def test_an_unreadable_book_exits_1(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """An OS error while reading is one line naming the file, not a traceback."""
 
-    def refuse(path: object) -> lc.Book:
+    def refuse(path: object, **options: object) -> lc.Book:
         raise PermissionError(13, "Permission denied", str(tmp_path / "customers.csv"))
 
     monkeypatch.setattr("lifecycle.cli.read_book", refuse)

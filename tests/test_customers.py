@@ -60,7 +60,7 @@ def test_attributes_are_a_read_only_copy():
         ("do_not_contact", "yes", "True or False"),
         ("timezone", "Mars/Olympus", "not a known IANA time zone"),
         ("timezone", "", "IANA zone name"),
-        ("preferred_channel", "pigeon", "is not one of"),
+        ("preferred_channel", "pigeon", "is not a known channel"),
         ("recorded_stage", "", "stage name"),
         ("attributes", {"plan": ""}, "non-empty string"),
         ("attributes", {"since": "x"}, "column name"),

@@ -225,14 +225,15 @@ BAD_VALUES = [
     (None, {"score": True}, "touchpoints", "score", "must be a whole number"),
     (None, {"kind": "purchse"}, "touchpoints", "kind", "is not a known touchpoint kind"),
     (None, {"kind": 3}, "touchpoints", "kind", "must be a string"),
-    (None, {"channel": "pigeon"}, "touchpoints", "channel", "is not one of: email"),
+    (None, {"channel": "pigeon"}, "touchpoints", "channel", "is not a known channel (known: email"),
     (None, {"direction": None}, "touchpoints", "direction", "is required and must not be empty"),
     (None, {"tags": 5}, "touchpoints", "tags", "must be ';'-separated labels"),
     (None, {"tags": [1, 2]}, "touchpoints", "tags", "must be ';'-separated labels"),
     (None, {"note": 12}, "touchpoints", "note", "must be a string"),
     (None, {"touchpoint_id": " t1"}, "touchpoints", "touchpoint_id", "white space"),
     (None, {"customer_id": 8}, "touchpoints", "customer_id", "names no customer of customers"),
-    (None, {"amount_due": 3}, "touchpoints", "amount_due", "is not a field of this table"),
+    (None, {"Amount": 3}, "touchpoints", "Amount", "did you mean `amount`?"),
+    (None, {"campaign": [1]}, "touchpoints", "campaign", "a custom attribute must be a string"),
 ]
 
 

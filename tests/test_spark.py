@@ -536,3 +536,26 @@ def test_capacity_on_the_executors_keeps_agenda_order() -> None:
     assert list(out.channel[:2]) == ["phone", "email"]
     assert out.held_back.iloc[2] == "capacity of 2 actions for owner alice reached"
     assert ls._where("decisions", "c-1", None, "D1") == "decisions DataFrame, decision 'D1'"
+
+
+def test_a_group_keeps_touchpoint_attributes_and_custom_channels() -> None:
+    """Other touchpoint columns travel as t0, t1, ...; custom channels are registered."""
+    group = _group(
+        engine=lc.Engine(lc.starter_pack()),
+        names=("customer_id", "name", "since", "preferred_channel"),
+        touchpoint_names=("campaign",),
+        channels=(lc.Channel("sms"),),
+    )
+    customer = {"customer_id": "c", "name": "Ada", "since": "2025-01-01",
+                "preferred_channel": "sms"}  # fmt: skip
+    touchpoint = {"touchpoint_id": "t", "customer_id": "c", "at": "2025-01-02T09:00:00Z",
+                  "channel": "sms", "kind": "complaint", "direction": "inbound",
+                  "t0": "spring"}  # fmt: skip
+    rows = list(group.rows([customer], [touchpoint]))
+    actions = [(r["policy"], r["channel"]) for r in rows if r["part"] == "action"]
+    assert ("complaint_follow_up", "sms") in actions
+    bad = list(group.rows([customer], [touchpoint | {"t0": "x" * (lc.limits.MAX_TEXT_LENGTH + 1)}]))
+    assert [r["part"] for r in bad] == ["problem"]
+    plain = _group(engine=lc.Engine(lc.starter_pack()), names=("customer_id", "name", "since"))
+    refused = list(plain.rows([customer | {"preferred_channel": ""}], [touchpoint]))
+    assert [r["part"] for r in refused] == ["problem"]

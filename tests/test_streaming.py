@@ -327,7 +327,10 @@ def test_due_on_a_streamed_book_names_a_bad_row(tmp_path: Path, streamed_cli: No
     folder = write(tmp_path, CUSTOMERS, TOUCH_HEADER + rows)
     status, out, err = _cli(["due", "--book", str(folder), "--workers", workers])
     assert (status, out) == (1, "")
-    assert "touchpoints.csv, line 7, column 'channel': 'fax' is not one of: email" in err
+    assert (
+        "touchpoints.csv, line 7, column 'channel': 'fax' is not a known channel (known: email"
+        in err
+    )
 
 
 @pytest.mark.parametrize("workers", ["1", "2"])

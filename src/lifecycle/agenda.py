@@ -54,6 +54,7 @@ __all__ = [
 ]
 
 _CHANNEL_ORDER = {c: i for i, c in enumerate(Channel)}
+_CUSTOM = len(_CHANNEL_ORDER)  # custom channels sort after the standard ones
 
 
 @runtime_checkable
@@ -384,14 +385,15 @@ def capped(
 def suggest_channel(customer: Customer, timeline: Timeline) -> Channel | None:
     """The channel to suggest: the customer's preferred one, else the one it uses most.
 
-    Ties go to the channel listed first in `Channel`; ``None`` when neither is known.
+    Ties go to the channel listed first in `Channel` (custom channels after
+    the standard ones, by name); ``None`` when neither is known.
     """
     if customer.preferred_channel is not None:
         return customer.preferred_channel
     if not timeline:
         return None
     counts: Counter[Channel] = Counter(map(_channel_of, timeline))
-    return min(counts, key=lambda c: (-counts[c], _CHANNEL_ORDER[c]))
+    return min(counts, key=lambda c: (-counts[c], _CHANNEL_ORDER.get(c, _CUSTOM), c))
 
 
 _channel_of = attrgetter("channel")

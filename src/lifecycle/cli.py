@@ -79,6 +79,7 @@ from lifecycle.policy import Status
 from lifecycle.sample import SAMPLE_AS_OF, sample_book, starter_pack_path
 from lifecycle.stages import default_lifecycle
 from lifecycle.timeline import Timeline
+from lifecycle.touchpoints import Channel, Kind
 
 __all__ = ["main"]
 
@@ -122,6 +123,47 @@ def _workers(text: str) -> int:
     return int(text)
 
 
+def _kind(text: str) -> Kind:
+    try:
+        return Kind(text)
+    except InvalidValueError as e:
+        raise argparse.ArgumentTypeError(f"{text!r}: {e.problem}") from None
+
+
+def _channel(text: str) -> Channel:
+    try:
+        return Channel(text)
+    except InvalidValueError as e:
+        raise argparse.ArgumentTypeError(f"{text!r}: {e.problem}") from None
+
+
+def _vocabulary(sub: argparse.ArgumentParser) -> None:
+    """``--kind`` and ``--channel``: the custom kinds and channels of the book a command reads."""
+    sub.add_argument(
+        "--kind",
+        metavar="NAME",
+        dest="custom_kinds",
+        type=_kind,
+        action="append",
+        default=[],
+        help="a custom touchpoint kind the book uses (unscored; repeat for several)",
+    )
+    sub.add_argument(
+        "--channel",
+        metavar="NAME",
+        dest="custom_channels",
+        type=_channel,
+        action="append",
+        default=[],
+        help="a custom channel the book uses, e.g. sms or whatsapp (repeat for several)",
+    )
+
+
+def _registered(args: argparse.Namespace) -> dict[str, Any]:
+    """The custom kinds and channels of ``--kind`` and ``--channel``, as readers take them."""
+    return {"kinds": args.custom_kinds, "channels": args.custom_channels}
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="lifecycle",
@@ -158,6 +200,7 @@ def _parser() -> argparse.ArgumentParser:
                 "policies, e.g. team.policies:make (default: the starter pack)"
             ),
         )
+        _vocabulary(sub)  # every command with policies reads a book
 
     due = commands.add_parser("due", help="the actions due on a date (the agenda)")
     common(due, ("table", "csv", "json", "jsonl"))
@@ -248,13 +291,7 @@ def _parser() -> argparse.ArgumentParser:
     policies(validate)
     _metrics_command(commands, policies)
     policy_commands = _policy_commands(commands)
-    forget = commands.add_parser(
-        "forget", help="erase customers and their touchpoints from a book's files"
-    )
-    forget.add_argument("customer_ids", metavar="CUSTOMER_ID", nargs="+")
-    forget.add_argument(
-        "--book", metavar="DIR", type=Path, required=True, help="folder with the book to rewrite"
-    )
+    _vocabulary(_forget_command(commands))
     _describe(commands, ())
     _describe(policy_commands, ("policies",))
     return parser
@@ -281,6 +318,17 @@ def _metrics_command(commands: Any, policies: Any) -> None:
     )
     metrics.add_argument("--format", choices=("table", "json"), default="table")
     policies(metrics, churn_only=True)
+
+
+def _forget_command(commands: Any) -> argparse.ArgumentParser:
+    forget: argparse.ArgumentParser = commands.add_parser(
+        "forget", help="erase customers and their touchpoints from a book's files"
+    )
+    forget.add_argument("customer_ids", metavar="CUSTOMER_ID", nargs="+")
+    forget.add_argument(
+        "--book", metavar="DIR", type=Path, required=True, help="folder with the book to rewrite"
+    )
+    return forget
 
 
 def _policy_commands(commands: Any) -> Any:
@@ -463,11 +511,14 @@ def _load(args: argparse.Namespace) -> tuple[Book, dt.date, str]:
         note = "" if args.as_of else " (the sample book's reference date)"
         return sample_book(), as_of, f"Sample book, as of {as_of.isoformat()}{note}"
     as_of = args.as_of or dt.date.today()
-    return read_book(args.book), as_of, f"Book {args.book}, as of {as_of.isoformat()}"
+    book = read_book(args.book, **_registered(args))
+    return book, as_of, f"Book {args.book}, as of {as_of.isoformat()}"
 
 
 def _policy_set(args: argparse.Namespace) -> PolicySet:
-    return starter_pack() if args.policies is None else _policies_from(args.policies)
+    if args.policies is None:
+        return starter_pack()
+    return _policies_from(args.policies, getattr(args, "custom_kinds", ()))
 
 
 #: ``package.module:function``: a factory of policies (a file of that name wins).
@@ -479,7 +530,7 @@ def _churn(args: argparse.Namespace) -> ChurnRule:
     return _policy_set(args).churn or churn_on_cancellation()
 
 
-def _policies_from(path: Path) -> PolicySet:
+def _policies_from(path: Path, kinds: Sequence[Kind] = ()) -> PolicySet:
     """The policies of ``--policies``: a policy file, or ``package.module:function``.
 
     Raises:
@@ -490,7 +541,7 @@ def _policies_from(path: Path) -> PolicySet:
     """
     spec = str(path)
     if not _FACTORY.fullmatch(spec) or path.exists():
-        return load_policies(path)
+        return load_policies(path, kinds=kinds)
     module_name, _, function_name = spec.partition(":")
     # As `python -m` would: a team's module in the current folder is found.
     here = os.getcwd()
@@ -689,7 +740,8 @@ def _agenda_source(args: argparse.Namespace) -> tuple[Timelines, dt.date, str]:
     if args.book is None or not _scale.large(args.book):
         return _load(args)
     as_of = args.as_of or dt.date.today()
-    return stream_book(args.book), as_of, f"Book {args.book}, as of {as_of.isoformat()}"
+    stream = stream_book(args.book, **_registered(args))
+    return stream, as_of, f"Book {args.book}, as of {as_of.isoformat()}"
 
 
 class _Owned:
@@ -833,7 +885,7 @@ def _validate(args: argparse.Namespace, out: TextIO) -> int:
         book_line = f"the sample book: {counted(count, 'customer')}"
         checked["book"] = {"path": None, "customers": count}
     else:
-        report = read_book_report(args.book)
+        report = read_book_report(args.book, **_registered(args))
         problems.extend((str(e), _book_problem(e)) for e in report.errors)
         book_line = (
             f"book {args.book}: {counted(len(report.book), 'customer')}, "
@@ -851,7 +903,7 @@ def _validate(args: argparse.Namespace, out: TextIO) -> int:
         checked["policies"] = {"path": None, "policies": len(starter_pack())}
     else:
         try:
-            loaded = _policies_from(args.policies)
+            loaded = _policies_from(args.policies, args.custom_kinds)
             policies_line = (
                 f"policies {args.policies}: {counted(len(loaded), 'policy', 'policies')}"
             )
@@ -961,7 +1013,7 @@ def _policies(args: argparse.Namespace, out: TextIO) -> int:
 
 def _forget(args: argparse.Namespace, out: TextIO) -> int:
     folder: Path = args.book
-    book = read_book(folder)
+    book = read_book(folder, **_registered(args))
     smaller = book.without_customers(args.customer_ids)
     # read_book found exactly one of the two formats: write the same one back.
     write_book(smaller, folder, format="csv" if (folder / "customers.csv").is_file() else "jsonl")
@@ -1022,7 +1074,7 @@ def _decide(args: argparse.Namespace, out: TextIO) -> int:
                 "a snooze ends on a later date"
             )
     policies = _policy_set(args)
-    book = read_book(args.book)
+    book = read_book(args.book, **_registered(args))
     customer = book.customer(args.customer_id)
     # The starter pack and policy files tell their names up front.
     names = evaluator(policies).names or ()

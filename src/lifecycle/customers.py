@@ -3,26 +3,26 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import attrs
 
+from lifecycle._attributes import check_attributes
+from lifecycle._attributes import near_reserved as _near_reserved
 from lifecycle._frozendict import FrozenDict
 from lifecycle._validate import (
     UTC,
     check_day,
     check_id,
     check_text,
-    enum_converter,
     id_validator,
     to_zone,
     unchecked_constructor,
 )
-from lifecycle.errors import InvalidValueError, shown
-from lifecycle.touchpoints import Channel
+from lifecycle.errors import InvalidValueError
+from lifecycle.touchpoints import Channel, to_channel
 
 __all__ = ["RESERVED_COLUMNS", "Customer", "near_reserved", "new_customer", "to_attributes"]
 
@@ -45,10 +45,6 @@ RESERVED_COLUMNS: frozenset[str] = frozenset(
 _RESERVED_ORDER = tuple(sorted(RESERVED_COLUMNS))
 
 
-def _folded(name: str) -> str:
-    return name.lower().replace("-", "").replace("_", "").replace(" ", "")
-
-
 def near_reserved(name: str, reserved: Iterable[str]) -> str | None:
     """Return the reserved name that *name* differs from only in spelling, if any.
 
@@ -63,16 +59,7 @@ def near_reserved(name: str, reserved: Iterable[str]) -> str | None:
         >>> near_reserved("segment", RESERVED_COLUMNS) is None
         True
     """
-    return _near(name, reserved if isinstance(reserved, tuple) else tuple(reserved))
-
-
-@functools.lru_cache(maxsize=4096)  # readers ask again for every row's keys
-def _near(name: str, reserved: tuple[str, ...]) -> str | None:
-    folded = _folded(name)
-    for candidate in reserved:
-        if candidate != name and _folded(candidate) == folded:
-            return candidate
-    return None
+    return _near_reserved(name, reserved)
 
 
 def _check_name(instance: object, attribute: Any, value: Any) -> None:
@@ -94,10 +81,7 @@ def _check_flag(instance: object, attribute: Any, value: Any) -> None:
 
 
 def _to_channel(value: Channel | str | None) -> Channel | None:
-    return None if value is None else _channel(value)
-
-
-_channel = enum_converter(Channel, "preferred_channel")
+    return None if value is None else to_channel(value, "preferred_channel")
 
 
 def _check_stage(instance: object, attribute: Any, value: Any) -> None:
@@ -129,38 +113,7 @@ def to_attributes(value: Mapping[str, str]) -> FrozenDict[str, str]:
         ...
         lifecycle.errors.InvalidValueError: ...did you mean `name`?
     """
-    if not isinstance(value, Mapping):
-        raise InvalidValueError("attributes", value, "must be a mapping of names to strings")
-    items: Iterable[tuple[object, object]] = value.items()
-    for key, item in items:
-        if not isinstance(key, str) or not key or key != key.strip():
-            raise InvalidValueError(
-                "attributes",
-                key,
-                "an attribute name must be a non-empty string without edge spaces",
-            )
-        check_text("attributes", key)
-        if key in RESERVED_COLUMNS:
-            raise InvalidValueError(
-                "attributes", key, "is a customer field's column name, not a custom attribute"
-            )
-        meant = near_reserved(key, _RESERVED_ORDER)
-        if meant is not None:
-            raise InvalidValueError(
-                "attributes",
-                key,
-                f"differs from the customer field {meant!r} only in spelling; "
-                f"did you mean `{meant}`?",
-            )
-        field = f"attributes[{shown(key, 40)}]"
-        if not isinstance(item, str) or not item:
-            # Empty cells mean "not set" in book files, so an empty value could not
-            # survive a round trip; absence says the same thing without loss.
-            raise InvalidValueError(
-                field, item, "must be a non-empty string (leave the key out instead)"
-            )
-        check_text(field, item)
-    return value if isinstance(value, FrozenDict) else FrozenDict(value)
+    return check_attributes(value, reserved=_RESERVED_ORDER, owner="customer")
 
 
 @attrs.frozen(kw_only=True)

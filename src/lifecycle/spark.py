@@ -66,7 +66,7 @@ from lifecycle.io.rows import (
 from lifecycle.policies import parse_policies, starter_pack
 from lifecycle.stages import DEFAULT_LIFECYCLE, Lifecycle
 from lifecycle.timeline import Timeline
-from lifecycle.touchpoints import Channel, Kind, Touchpoint, kind_table
+from lifecycle.touchpoints import Channel, Kind, Touchpoint, channel_table, kind_table
 
 __all__ = ["ACTION_COLUMNS", "DECISION_COLUMNS", "SparkAgenda", "agenda", "read_frames"]
 
@@ -201,13 +201,15 @@ def agenda(
     skip_churned: bool = True,
     kinds: Iterable[Kind] = (),
     lifecycle: Lifecycle = DEFAULT_LIFECYCLE,
+    channels: Iterable[Channel | str] = (),
 ) -> SparkAgenda:
     """Work out the agenda for *as_of* on Spark: the engine's, action for action.
 
     Args:
         customers: The customers, with the columns of ``customers.csv`` (other
             columns are attributes; ``owner`` is the customer's owner), as text.
-        touchpoints: The touchpoints, with the columns of ``touchpoints.csv``, as text.
+        touchpoints: The touchpoints, with the columns of ``touchpoints.csv``
+            (other columns are the touchpoints' attributes), as text.
         decisions: The team's decisions, with `DECISION_COLUMNS` as text
             (``None``: no decisions). Each customer's reach its timeline, and
             the engine honours them as on one machine.
@@ -224,6 +226,7 @@ def agenda(
         skip_churned: Leave churned customers out, when *engine* is not given.
         kinds: Custom touchpoint kinds the rows (and the policy file) use.
         lifecycle: The lifecycle stages the rows and policies name.
+        channels: Custom channels (`Channel` objects or names) the rows use.
 
     Raises:
         InvalidValueError: for a bad date or capacity, a DataFrame without a
@@ -257,8 +260,18 @@ def agenda(
         required = [c for c in DECISION_COLUMNS if c not in _OPTIONAL_DECISION_COLUMNS]
         _require("decisions", decisions, required)
     names = tuple(customers.columns)
+    others = tuple(c for c in touchpoints.columns if c not in TOUCHPOINT_COLUMNS)
     group = _Group(
-        engine if text is None else None, text, cap, skip_churned, as_of, kinds, lifecycle, names
+        engine if text is None else None,
+        text,
+        cap,
+        skip_churned,
+        as_of,
+        kinds,
+        lifecycle,
+        names,
+        others,
+        tuple(channel_table(channels).values()),
     )
 
     def run(customer_rows: pd.DataFrame, event_rows: pd.DataFrame) -> pd.DataFrame:
@@ -273,11 +286,13 @@ def agenda(
         )
     )
     # The money columns are optional: a frame without them has no money.
+    # Their other columns (attributes) may have any name too: inside Spark, t0, t1, ...
     touchpoints = touchpoints.select(
         *(
             _text(c) if c in touchpoints.columns else F.lit(None).cast("string").alias(c)
             for c in TOUCHPOINT_COLUMNS
-        )
+        ),
+        *(_text(c).alias(f"t{i}") for i, c in enumerate(others)),
     )
     # cogroup takes two sides: a customer's touchpoints and decisions come as
     # one side, told apart by _EVENT (one shuffle of both, no join).
@@ -409,6 +424,8 @@ class _Group:
     kinds: tuple[Kind, ...]
     lifecycle: Lifecycle
     names: tuple[str, ...]
+    touchpoint_names: tuple[str, ...] = ()
+    channels: tuple[Channel, ...] = ()
 
     def _engine(self) -> Engine:
         if self.engine is not None:
@@ -429,6 +446,34 @@ class _Group:
         decision_rows = [r for r in events if r.get(_EVENT) == "decisions"]
         return _frame(self.rows(_records(named), touchpoint_rows, decision_rows))
 
+    def _touchpoints(
+        self,
+        rows: list[dict[str, Any]],
+        kinds: dict[str, Kind],
+        channels: dict[str, Channel],
+        problems: list[dict[str, Any]],
+    ) -> list[Touchpoint]:
+        """One customer's touchpoints; each bad row's problem goes to *problems*."""
+        others = tuple((f"t{i}", c) for i, c in enumerate(self.touchpoint_names))
+        found: list[Touchpoint] = []
+        seen: set[str] = set()
+        for row in rows:
+            tid = row.get("touchpoint_id")
+            try:
+                values: list[object] = [row.get(c, "") for c in TOUCHPOINT_COLUMNS]
+                if others:  # the touchpoints' attributes
+                    values.append({name: row.get(key) for key, name in others})
+                touchpoint = parse_touchpoint(values, kinds, {}, channels)
+            except CellError as e:
+                problems.append(_problem("touchpoints", row.get("customer_id"), tid, e))
+                continue
+            if touchpoint.id in seen:
+                # Repeats across customers are found by a separate count; within one, here.
+                continue
+            seen.add(touchpoint.id)
+            found.append(touchpoint)
+        return found
+
     def rows(
         self,
         customer_rows: list[dict[str, Any]],
@@ -437,11 +482,12 @@ class _Group:
     ) -> Iterator[dict[str, Any]]:
         """The output rows for one customer id's rows (actions, held back, skipped, problems)."""
         kinds = kind_table(self.kinds)
+        channels = channel_table(self.channels)
         problems: list[dict[str, Any]] = []
         customer = None
         for row in customer_rows:
             try:
-                parsed = parse_customer(row, self.lifecycle)
+                parsed = parse_customer(row, self.lifecycle, channels)
             except CellError as e:
                 problems.append(_problem("customers", row.get("customer_id"), None, e))
                 continue
@@ -456,23 +502,9 @@ class _Group:
                 )
                 continue
             customer = parsed
-        found: list[Touchpoint] = []
-        seen: set[str] = set()
-        for row in touchpoint_rows:
-            tid = row.get("touchpoint_id")
-            try:
-                values = [row.get(c, "") for c in TOUCHPOINT_COLUMNS]  # money: optional
-                touchpoint = parse_touchpoint(values, kinds, {})
-            except CellError as e:
-                problems.append(_problem("touchpoints", row.get("customer_id"), tid, e))
-                continue
-            if touchpoint.id in seen:
-                # Repeats across customers are found by a separate count; within one, here.
-                continue
-            seen.add(touchpoint.id)
-            found.append(touchpoint)
+        found = self._touchpoints(touchpoint_rows, kinds, channels, problems)
         decided: list[Decision] = []
-        seen.clear()
+        seen: set[str] = set()
         for row in decision_rows:
             did = row.get("decision_id")
             try:

@@ -11,13 +11,15 @@ import datetime as dt
 import enum
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
 from typing import Any, ClassVar, Protocol
 from zoneinfo import ZoneInfo
 
 import attrs
 
+from lifecycle._attributes import check_attributes
+from lifecycle._frozendict import FrozenDict
 from lifecycle._validate import (
     check_bounded_instant,
     check_text,
@@ -29,30 +31,155 @@ from lifecycle.errors import InvalidValueError, ScoreError, UnknownKindError
 from lifecycle.limits import MAX_AMOUNT, MAX_AMOUNT_PLACES, MAX_AMOUNT_TEXT
 
 __all__ = [
+    "RESERVED_COLUMNS",
     "Channel",
     "Direction",
     "Kind",
     "Touchpoint",
+    "channel_table",
     "check_currency",
     "new_touchpoint",
     "to_amount",
+    "to_attributes",
+    "to_channel",
+    "unknown_channel",
 ]
 
+#: Column names of the touchpoints file that are fields, not custom attributes,
+#: in the file's order.
+RESERVED_COLUMNS: tuple[str, ...] = (
+    "touchpoint_id",
+    "customer_id",
+    "at",
+    "channel",
+    "kind",
+    "direction",
+    "score",
+    "tags",
+    "note",
+    "amount",
+    "currency",
+)
 
-class Channel(enum.StrEnum):
+
+class _ChannelType(type):
+    """Lets ``for c in Channel`` and ``len(Channel)`` go over the standard channels."""
+
+    def __iter__(cls) -> Iterator[Channel]:
+        return iter(_STANDARD_CHANNELS)
+
+    def __len__(cls) -> int:
+        return len(_STANDARD_CHANNELS)
+
+
+class Channel(str, metaclass=_ChannelType):
     """How a touchpoint happened (and how a customer may be reached).
 
-    Members compare equal to their names, so ``Channel.EMAIL == "email"``.
+    The eight standard channels are class attributes (``Channel.EMAIL``, ...);
+    iterating over `Channel` gives them in their documented order. Channels
+    compare equal to their names, so ``Channel.EMAIL == "email"``.
+
+    A team that records other channels (sms, video, whatsapp, ...) makes its
+    own, ``Channel("whatsapp")``, and passes them wherever channels are read
+    from text (for example ``read_book(..., channels=[whatsapp])``), so that a
+    typo in a channel is an error instead of a new channel, as with `Kind`.
+
+    Examples:
+        >>> Channel.EMAIL == "email", Channel("email") is Channel.EMAIL
+        (True, True)
+        >>> whatsapp = Channel("whatsapp")
+        >>> whatsapp.standard, Channel.named("whatsapp", custom=[whatsapp]) is whatsapp
+        (False, True)
+        >>> [c.value for c in Channel][:3]
+        ['email', 'phone', 'chat']
     """
 
-    EMAIL = "email"
-    PHONE = "phone"
-    CHAT = "chat"
-    MEETING = "meeting"
-    SOCIAL = "social"
-    IN_PERSON = "in_person"
-    WEB = "web"
-    OTHER = "other"
+    __slots__ = ()
+
+    EMAIL: ClassVar[Channel]
+    PHONE: ClassVar[Channel]
+    CHAT: ClassVar[Channel]
+    MEETING: ClassVar[Channel]
+    SOCIAL: ClassVar[Channel]
+    IN_PERSON: ClassVar[Channel]
+    WEB: ClassVar[Channel]
+    OTHER: ClassVar[Channel]
+
+    def __new__(cls, name: str) -> Channel:
+        """Return the channel called *name* (a standard one is the same object each time).
+
+        Raises:
+            InvalidValueError: if *name* is not a usable channel name (empty,
+                or with ';', ',', line breaks or edge spaces).
+        """
+        standard = _find(_STANDARD_CHANNEL_TABLE, name)
+        if standard is not None:
+            return standard
+        _check_name("channel", name)
+        return super().__new__(cls, name)
+
+    def __repr__(self) -> str:
+        if self.standard:
+            return f"Channel.{self.value.upper()}"
+        return f"Channel({str.__repr__(self)})"
+
+    def __str__(self) -> str:
+        return str.__str__(self)
+
+    def __reduce__(self) -> tuple[type[Channel], tuple[str]]:
+        return (Channel, (str.__str__(self),))
+
+    @property
+    def value(self) -> str:
+        """The channel's name as it appears in book files (``"email"``)."""
+        return str.__str__(self)
+
+    @property
+    def name(self) -> str:
+        """The channel's name as it appears in book files, as for `Kind.name`."""
+        return str.__str__(self)
+
+    @property
+    def standard(self) -> bool:
+        """Whether this is one of the standard channels of the book format."""
+        return _STANDARD_CHANNEL_TABLE.get(self) is self
+
+    @staticmethod
+    def named(name: str, *, custom: Iterable[Channel] = ()) -> Channel:
+        """Return the channel called *name*: a standard one, or one of *custom*.
+
+        Args:
+            name: A channel name, such as ``"email"``.
+            custom: Channels the caller registers beside the standard ones.
+
+        Raises:
+            InvalidValueError: if no channel has that name. The message lists
+                the known names and says how to register a custom channel.
+
+        Examples:
+            >>> Channel.named("sms")
+            Traceback (most recent call last):
+            ...
+            lifecycle.errors.InvalidValueError: ...register custom channels...
+        """
+        table = channel_table(custom) if custom else _STANDARD_CHANNEL_TABLE
+        found = _find(table, name)
+        if found is None:
+            raise InvalidValueError("channel", name, unknown_channel(table))
+        return found
+
+
+def _find(table: Mapping[str, Channel], name: object) -> Channel | None:
+    return table.get(name) if isinstance(name, str) else None
+
+
+def unknown_channel(table: Iterable[str]) -> str:
+    """The problem of a channel name missing from *table*: the known names, and how to add one."""
+    return (
+        f"is not a known channel (known: {', '.join(table)}); register custom channels "
+        "by passing Channel objects, e.g. read_book(..., channels=[Channel('whatsapp')]) "
+        "or --channel whatsapp on the command line"
+    )
 
 
 class Direction(enum.StrEnum):
@@ -66,13 +193,18 @@ class Direction(enum.StrEnum):
     OUTBOUND = "outbound"
 
 
-def _check_kind_name(instance: object, attribute: Any, value: Any) -> None:
+def _check_name(field: str, value: object) -> None:
     if not isinstance(value, str) or not value:
-        raise InvalidValueError("kind", value, "a kind name must be a non-empty string")
+        raise InvalidValueError(field, value, f"a {field} name must be a non-empty string")
     if value != value.strip() or any(c in value for c in ";,\n\r"):
         raise InvalidValueError(
-            "kind", value, "a kind name may not contain ';', ',', line breaks or edge spaces"
+            field, value, f"a {field} name may not contain ';', ',', line breaks or edge spaces"
         )
+    check_text(field, value)
+
+
+def _check_kind_name(instance: object, attribute: Any, value: Any) -> None:
+    _check_name("kind", value)
 
 
 def _check_score_range(instance: Kind, attribute: Any, value: Any) -> None:
@@ -204,6 +336,58 @@ _STANDARD: tuple[Kind, ...] = (
 _STANDARD_TABLE = {k.name: k for k in _STANDARD}
 
 
+def _standard_channel(name: str) -> Channel:
+    return str.__new__(Channel, name)
+
+
+Channel.EMAIL = _standard_channel("email")
+Channel.PHONE = _standard_channel("phone")
+Channel.CHAT = _standard_channel("chat")
+Channel.MEETING = _standard_channel("meeting")
+Channel.SOCIAL = _standard_channel("social")
+Channel.IN_PERSON = _standard_channel("in_person")
+Channel.WEB = _standard_channel("web")
+Channel.OTHER = _standard_channel("other")
+
+_STANDARD_CHANNELS: tuple[Channel, ...] = (
+    Channel.EMAIL,
+    Channel.PHONE,
+    Channel.CHAT,
+    Channel.MEETING,
+    Channel.SOCIAL,
+    Channel.IN_PERSON,
+    Channel.WEB,
+    Channel.OTHER,
+)
+_STANDARD_CHANNEL_TABLE: dict[str, Channel] = {c.value: c for c in _STANDARD_CHANNELS}
+
+
+def channel_table(custom: Iterable[Channel | str] = ()) -> dict[str, Channel]:
+    """Return name -> channel for the standard channels plus *custom* ones.
+
+    A custom channel may be given as a `Channel` or as its name (the command
+    line's ``--channel sms``); a standard name given again is harmless.
+
+    Raises:
+        InvalidValueError: if a custom entry is not a usable channel name.
+
+    Examples:
+        >>> list(channel_table(["sms"]))[-2:]
+        ['other', 'sms']
+    """
+    table = dict(_STANDARD_CHANNEL_TABLE)
+    if isinstance(custom, str):
+        raise InvalidValueError("channels", custom, "must be a collection of channels, not one")
+    for channel in custom:
+        if not isinstance(channel, str):
+            raise InvalidValueError(
+                "channels", channel, "custom channels must be Channel objects or names"
+            )
+        made = channel if isinstance(channel, Channel) else Channel(channel)
+        table.setdefault(made.value, made)
+    return table
+
+
 def kind_table(custom: Iterable[Kind] = ()) -> dict[str, Kind]:
     """Return name -> kind for the standard kinds plus *custom* ones.
 
@@ -250,12 +434,22 @@ def _to_tags(value: Iterable[str]) -> frozenset[str]:
     return tags
 
 
-_channel = enum_converter(Channel, "channel")
 _direction = enum_converter(Direction, "direction")
 
 
-def _to_channel(value: Channel | str) -> Channel:
-    return _channel(value)
+def to_channel(value: Channel | str, field: str = "channel") -> Channel:
+    """Convert a standard channel name to its `Channel`; pass `Channel` objects through.
+
+    A name that is not a standard channel's is refused, as with `to_kind`:
+    custom channels are registered by passing `Channel` objects.
+    """
+    if isinstance(value, Channel):
+        return value
+    table = _STANDARD_CHANNEL_TABLE
+    found = _find(table, value)
+    if found is None:
+        raise InvalidValueError(field, value, unknown_channel(table))
+    return found
 
 
 def to_direction(value: Direction | str) -> Direction:
@@ -374,6 +568,32 @@ def _check_currency(instance: Touchpoint, attribute: Any, value: Any) -> None:
     check_currency(value, instance.amount)
 
 
+def to_attributes(value: Mapping[str, str]) -> FrozenDict[str, str]:
+    """Return *value* as a touchpoint's custom attributes, checking each name and value.
+
+    The rules are the customers' (`lifecycle.customers.to_attributes`), with
+    the touchpoints file's column names reserved.
+
+    Raises:
+        InvalidValueError: naming the attribute and the value.
+
+    Examples:
+        >>> dict(to_attributes({"campaign": "spring"}))
+        {'campaign': 'spring'}
+        >>> to_attributes({"Channel": "sms"})
+        Traceback (most recent call last):
+        ...
+        lifecycle.errors.InvalidValueError: ...did you mean `channel`?
+    """
+    if not value and isinstance(value, Mapping):
+        return NO_ATTRIBUTES
+    return check_attributes(value, reserved=RESERVED_COLUMNS, owner="touchpoint")
+
+
+#: The attributes of a touchpoint without any (one shared empty mapping).
+NO_ATTRIBUTES: FrozenDict[str, str] = FrozenDict()
+
+
 @attrs.frozen(kw_only=True, weakref_slot=False)
 class Touchpoint:
     """One interaction with a customer, at an instant.
@@ -396,6 +616,9 @@ class Touchpoint:
             by `to_amount`. ``None``: no money.
         currency: The amount's ISO 4217 code (``"EUR"``), if known. A currency
             without an amount is an error.
+        attributes: Custom attributes (the extra columns of a touchpoints
+            file: campaign, agent, ...), as a read-only mapping of names to
+            non-empty strings, as for `Customer.attributes`.
 
     Raises:
         InvalidValueError: naming the field and value, for any bad field.
@@ -421,7 +644,7 @@ class Touchpoint:
     id: str = attrs.field(validator=id_validator)
     customer_id: str = attrs.field(validator=id_validator)
     at: dt.datetime = attrs.field(converter=_to_instant)
-    channel: Channel = attrs.field(converter=_to_channel)
+    channel: Channel = attrs.field(converter=to_channel)
     kind: Kind = attrs.field(converter=to_kind)
     direction: Direction = attrs.field(converter=to_direction)
     score: int | None = attrs.field(default=None, validator=_check_score)
@@ -429,6 +652,7 @@ class Touchpoint:
     note: str = attrs.field(default="", validator=_check_note)
     amount: Decimal | None = attrs.field(default=None, converter=_to_optional_amount)
     currency: str | None = attrs.field(default=None, validator=_check_currency)
+    attributes: Mapping[str, str] = attrs.field(default=NO_ATTRIBUTES, converter=to_attributes)
 
     def local_date(self, zone: ZoneInfo) -> dt.date:
         """Return the calendar date of this touchpoint in *zone*.
@@ -459,13 +683,14 @@ class _NewTouchpoint(Protocol):
         note: str,
         amount: Decimal | None = None,
         currency: str | None = None,
+        attributes: Mapping[str, str] = ...,
         /,
     ) -> Touchpoint: ...
 
 
 #: Build a `Touchpoint` of values a reader has already checked, one per field
 #: in order (id, customer_id, at, channel, kind, direction, score, tags, note,
-#: amount, currency; the last two may be left off), skipping the validators:
+#: amount, currency, attributes; the last three may be left off), skipping the validators:
 #: the reader ran the same checks, with file and line in its errors. *at* must
 #: already be in UTC.
 new_touchpoint: _NewTouchpoint = unchecked_constructor(Touchpoint)

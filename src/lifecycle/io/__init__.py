@@ -33,7 +33,7 @@ from lifecycle.io.frames import book_from_frames
 from lifecycle.io.records import book_from_records
 from lifecycle.io.sql import StreamedQueries, read_book_sql, stream_book_sql
 from lifecycle.stages import DEFAULT_LIFECYCLE, Lifecycle
-from lifecycle.touchpoints import Kind, kind_table
+from lifecycle.touchpoints import Channel, Kind, channel_table, kind_table
 
 __all__ = [
     "BookReport",
@@ -78,6 +78,7 @@ def read_book(
     format: Format | None = None,
     kinds: Iterable[Kind] = (),
     lifecycle: Lifecycle | None = DEFAULT_LIFECYCLE,
+    channels: Iterable[Channel | str] = (),
 ) -> Book:
     """Read a book from a folder of ``customers`` and ``touchpoints`` files.
 
@@ -88,6 +89,8 @@ def read_book(
         kinds: Custom touchpoint kinds the files may use, beside the standard ones.
         lifecycle: The lifecycle whose stage names the ``stage`` column may
             hold (``None``: any name).
+        channels: Custom channels (`Channel` objects or names) the files may
+            use, beside the standard ones, in ``channel`` and ``preferred_channel``.
 
     Returns:
         The book.
@@ -102,7 +105,9 @@ def read_book(
         >>> book.customer("C001").name
         'Aurora Lindqvist'
     """
-    return _read(path, format=format, kinds=kinds, lifecycle=lifecycle, collect=None)
+    return _read(
+        path, format=format, kinds=kinds, lifecycle=lifecycle, collect=None, channels=channels
+    )
 
 
 def read_book_report(
@@ -111,12 +116,14 @@ def read_book_report(
     format: Format | None = None,
     kinds: Iterable[Kind] = (),
     lifecycle: Lifecycle | None = DEFAULT_LIFECYCLE,
+    channels: Iterable[Channel | str] = (),
 ) -> BookReport:
     """Read a book, collecting every bad row instead of stopping at the first.
 
     Takes the same arguments as `read_book`. Bad rows are left out of the book
-    and reported in `BookReport.errors`; a touchpoint of a customer whose row
-    was bad is reported too (nothing is dropped silently).
+    and reported in `BookReport.errors`, each of a row's bad cells on its own
+    (in the order of the columns' checks); a touchpoint of a customer whose
+    row was bad is reported too (nothing is dropped silently).
 
     Raises:
         BookFormatError: only when the files are missing or ambiguous.
@@ -128,7 +135,9 @@ def read_book_report(
         (True, True)
     """
     errors: list[BookFormatError] = []
-    book = _read(path, format=format, kinds=kinds, lifecycle=lifecycle, collect=errors)
+    book = _read(
+        path, format=format, kinds=kinds, lifecycle=lifecycle, collect=errors, channels=channels
+    )
     return BookReport(book, tuple(errors))
 
 
@@ -139,6 +148,7 @@ def stream_book(
     format: Format | None = None,
     kinds: Iterable[Kind] = (),
     lifecycle: Lifecycle | None = DEFAULT_LIFECYCLE,
+    channels: Iterable[Channel | str] = (),
 ) -> StreamedBook:
     """Open a book to be read one customer at a time, for books too large to load.
 
@@ -156,6 +166,7 @@ def stream_book(
         format: ``"csv"`` or ``"jsonl"``; found from the files when not given.
         kinds: Custom touchpoint kinds the files may use.
         lifecycle: The lifecycle whose stage names the ``stage`` column may hold.
+        channels: Custom channels the files may use.
 
     Returns:
         A `StreamedBook`, to pass to `Engine.agenda` or `Engine.forecast`.
@@ -172,7 +183,7 @@ def stream_book(
         >>> streamed == engine.agenda(lc.sample_book(), as_of=lc.SAMPLE_AS_OF)
         True
     """
-    return StreamedBook(_book_files(path, format, kinds, lifecycle), sorted)
+    return StreamedBook(_book_files(path, format, kinds, lifecycle, channels), sorted)
 
 
 def _book_files(
@@ -180,10 +191,19 @@ def _book_files(
     format: Format | None,
     kinds: Iterable[Kind],
     lifecycle: Lifecycle | None,
+    channels: Iterable[Channel | str] = (),
 ) -> BookFiles:
     fmt, customers, touchpoints = _files(Path(path), format)
     decisions = _decisions_file(Path(path), fmt)
-    return BookFiles(customers, touchpoints, fmt, kind_table(kinds), lifecycle, decisions)
+    return BookFiles(
+        customers,
+        touchpoints,
+        fmt,
+        kind_table(kinds),
+        lifecycle,
+        decisions,
+        channel_table(channels),
+    )
 
 
 def _decisions_file(folder: Path, fmt: Format) -> Path | None:
@@ -245,8 +265,9 @@ def _read(
     kinds: Iterable[Kind],
     lifecycle: Lifecycle | None,
     collect: list[BookFormatError] | None,
+    channels: Iterable[Channel | str],
 ) -> Book:
-    files = _book_files(path, format, kinds, lifecycle)
+    files = _book_files(path, format, kinds, lifecycle, channels)
 
     def report(error: BookFormatError) -> None:
         if collect is None:
@@ -263,6 +284,8 @@ def _read(
         report=report,
         decision_rows=() if decisions is None else files.rows(decisions, report=report),
         decisions_name=str(decisions),
+        channels=files.channels,
+        every=collect is not None,
     )
 
 
@@ -270,6 +293,13 @@ def _customer_columns(book: Book) -> tuple[str, ...]:
     if any(c.owner is not None for c in book):
         return CUSTOMER_COLUMNS
     return tuple(c for c in CUSTOMER_COLUMNS if c != "owner")
+
+
+def _touchpoint_columns(book: Book) -> tuple[str, ...]:
+    # The money columns only when there is money: other books are written as before.
+    if any(tp.amount is not None for tp in book.touchpoints()):
+        return TOUCHPOINT_COLUMNS
+    return TOUCHPOINT_COLUMNS[: -len(MONEY_COLUMNS)]
 
 
 def write_book(
@@ -280,7 +310,10 @@ def write_book(
 ) -> None:
     """Write *book* to a folder as ``customers`` and ``touchpoints`` files.
 
-    What `write_book` writes, `read_book` reads back as an equal book. The
+    What `write_book` writes, `read_book` reads back as an equal book
+    (custom attributes of customers and touchpoints are columns after the
+    book format's; a book with custom channels or kinds is read back with
+    them registered). The
     folder is created if needed. The files are replaced together or not at
     all: each is written to a new temporary file beside it (owner-only,
     never through a symlink) and flushed to disk, and only when both are
@@ -314,6 +347,9 @@ def write_book(
     except OSError as e:
         raise BookWriteError(str(folder), e.strerror or str(e)) from e
     attribute_columns = tuple(sorted({k for c in book for k in c.attributes}))
+    touchpoint_attribute_columns = tuple(
+        sorted({k for tp in book.touchpoints() for k in tp.attributes})
+    )
     if format == "csv":
         customer_rows: Iterable[dict[str, object]] = (
             customer_row(c, attribute_columns) for c in book
@@ -328,10 +364,7 @@ def write_book(
         ),
         Table(
             folder / f"touchpoints.{format}",
-            # The money columns only when there is money: other books are written as before.
-            TOUCHPOINT_COLUMNS
-            if any(tp.amount is not None for tp in book.touchpoints())
-            else TOUCHPOINT_COLUMNS[: -len(MONEY_COLUMNS)],
+            (*_touchpoint_columns(book), *touchpoint_attribute_columns),
             (touchpoint_row(tp) for tp in book.touchpoints()),
         ),
     ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 from lifecycle._validate import LOCAL_SAFE_FIRST, LOCAL_SAFE_LAST, local_problem
@@ -10,10 +10,18 @@ from lifecycle.book import Book
 from lifecycle.customers import Customer
 from lifecycle.decisions import Decision, sorted_decisions
 from lifecycle.errors import BookFormatError
-from lifecycle.io._rows import CellError, parse_customer, parse_decision, parse_touchpoint
+from lifecycle.io._rows import (
+    CellError,
+    check_touchpoint,
+    every_problem,
+    parse_customer,
+    parse_decision,
+    parse_touchpoint,
+    touchpoint_cells,
+)
 from lifecycle.stages import Lifecycle
 from lifecycle.timeline import Timeline
-from lifecycle.touchpoints import Kind, Touchpoint
+from lifecycle.touchpoints import Channel, Kind, Touchpoint, channel_table
 
 
 def assemble(
@@ -26,22 +34,33 @@ def assemble(
     report: Callable[[BookFormatError], None],
     decision_rows: Iterable[tuple[int, dict[str, object]]] = (),
     decisions_name: str = "",
+    channels: dict[str, Channel] | None = None,
+    every: bool = False,
 ) -> Book:
     """Build a book from numbered rows: customer dicts, touchpoint value sequences.
 
     *names* are the customers and touchpoints files the rows came from, for
     messages; *decisions_name* the decisions file *decision_rows* (dicts)
     came from. Every bad row goes to *report*, which raises or collects it.
+    *kinds* and *channels* (``None``: the standard ones) are those the rows may name.
+    With *every*, each bad row's every bad cell is reported, not only its first.
     """
+    channel_names = channel_table() if channels is None else channels
     customers_name, touchpoints_name = names
     customers: dict[str, Customer] = {}
     first_line: dict[str, int] = {}
     bad_customers: dict[str, int] = {}
     for line, row in customer_rows:
         try:
-            customer = parse_customer(row, lifecycle)
+            customer = parse_customer(row, lifecycle, channel_names)
         except CellError as e:
-            report(located(customers_name, line, e))
+            _reject(
+                report,
+                (customers_name, line),
+                e,
+                lambda r: parse_customer(r, lifecycle, channel_names),
+                row if every else None,
+            )
             cid = row.get("customer_id")
             if isinstance(cid, str):
                 bad_customers.setdefault(cid, line)
@@ -66,9 +85,15 @@ def assemble(
     file_name = Path(customers_name).name
     for line, values in touchpoint_rows:
         try:
-            touchpoint = parse_touchpoint(values, kinds, canonical_ids)
+            touchpoint = parse_touchpoint(values, kinds, canonical_ids, channel_names)
         except CellError as e:
-            report(located(touchpoints_name, line, e))
+            _reject(
+                report,
+                (touchpoints_name, line),
+                e,
+                lambda r: check_touchpoint(r, kinds, channel_names),
+                touchpoint_cells(values) if every else None,
+            )
             continue
         tid = touchpoint.id
         first = seen.setdefault(tid, line)  # one look-up for "seen before?" and "remember"
@@ -105,8 +130,22 @@ def assemble(
         bad_customers=bad_customers,
         file_name=file_name,
         report=report,
+        every=every,
     )
     return _book(customers, grouped, decided)
+
+
+def _reject(
+    report: Callable[[BookFormatError], None],
+    where: tuple[str, int],
+    error: CellError,
+    parse: Callable[[dict[str, object]], object],
+    row: Mapping[str, object] | None,
+) -> None:
+    """Report a bad row: its *error*, and with its *row* every other bad cell of it too."""
+    name, line = where
+    for problem in (error,) if row is None else every_problem(parse, row, error):
+        report(located(name, line, problem))
 
 
 def _book(
@@ -133,11 +172,12 @@ def _decisions(
     bad_customers: dict[str, int],
     file_name: str,
     report: Callable[[BookFormatError], None],
+    every: bool = False,
 ) -> dict[str, list[Decision]]:
     """Return the good decision rows of file *name*, by customer id; bad ones go to *report*."""
     decided: dict[str, list[Decision]] = {}
     first_decision: dict[str, int] = {}
-    for line, decision, cell in parsed_decisions(rows, name, report):
+    for line, decision, cell in parsed_decisions(rows, name, report, every=every):
         cid = decision.customer_id
         customer = customers.get(cid)
         if customer is None:
@@ -165,16 +205,18 @@ def parsed_decisions(
     rows: Iterable[tuple[int, dict[str, object]]],
     name: str,
     report: Callable[[BookFormatError], None],
+    *,
+    every: bool = False,
 ) -> Iterator[tuple[int, Decision, object]]:
     """Yield each decision row of file *name* parsed: its line, the decision, its ``at`` cell.
 
-    Bad rows go to *report*.
+    Bad rows go to *report* (with *every*, each of their bad cells).
     """
     for line, row in rows:
         try:
             yield line, parse_decision(row), row.get("at")
         except CellError as e:
-            report(located(name, line, e))
+            _reject(report, (name, line), e, parse_decision, row if every else None)
 
 
 def decision_local_error(

@@ -39,7 +39,7 @@ from lifecycle.io._rows import (
     json_int,
 )
 from lifecycle.stages import Lifecycle
-from lifecycle.touchpoints import Kind
+from lifecycle.touchpoints import Channel, Kind, channel_table
 
 if TYPE_CHECKING:
     from _csv import Reader
@@ -154,17 +154,16 @@ def _undecodable(name: str, found: tuple[int, str]) -> BookFormatError:
 def read_csv(
     path: Path,
     *,
-    allowed: Sequence[str] | None,
     required: Sequence[str],
     columns: Sequence[str] | None = None,
     span: Span | None = None,
     reserved: Sequence[str] = (),
+    extra: bool = False,
 ) -> Iterator[RowOrError]:
     """Yield the rows of a CSV file, one at a time (the file is never read whole).
 
     Args:
         path: The file.
-        allowed: The only columns allowed (``None``: any column).
         required: Columns the header must have.
         columns: If given, each row is a sequence of these columns' cells, in
             this order (``""`` for a column the file does not have), instead
@@ -172,6 +171,8 @@ def read_csv(
         span: Only the rows of this span (the header is still read first).
         reserved: Column names that a header may not spell otherwise
             (``doNotContact`` for ``do_not_contact``).
+        extra: With *columns*, keep the file's other columns too: a row that
+            has any is followed by a dict of their names to cells.
 
     Raises:
         BookFormatError: for an unreadable header.
@@ -181,13 +182,13 @@ def read_csv(
         lines = _Lines(handle, None if span is None else Span(0, None, 1, 1))
         reader = csv.reader(lines, strict=True)
         header = _header(name, reader, lines)
-        _check_header(name, header, allowed, required, reserved)
+        _check_header(name, header, None, required, reserved)
         shift = 0
         if span is not None:
             lines = _Lines(handle, span)
             reader = csv.reader(lines, strict=True)
             shift = span.first_line - 1
-        shape = _Shape(name, header, columns)
+        shape = _Shape(name, header, columns, extra=extra)
         as_is = shape.as_is
         width = shape.width
         line = reader.line_num + shift + 1
@@ -213,16 +214,22 @@ def read_csv(
 class _Shape:
     """Turns a CSV row's cells into the row a reader yields, or the error for its width."""
 
-    def __init__(self, name: str, header: list[str], columns: Sequence[str] | None) -> None:
+    def __init__(
+        self, name: str, header: list[str], columns: Sequence[str] | None, *, extra: bool = False
+    ) -> None:
         self.name = name
         self.header = header
         self.width = len(header)
         # The usual case: the columns asked for are the file's, in its order.
         self.as_is = columns is not None and list(columns) == header
         self.pick = None
+        # The file's other columns, by position, when they are kept (attributes).
+        self.extra: tuple[tuple[int, str], ...] = ()
         if columns is not None and not self.as_is:
             # Position `width` is the "" appended to each row, for absent columns.
             self.pick = operator.itemgetter(*(_position(header, c, self.width) for c in columns))
+            if extra:
+                self.extra = tuple((i, c) for i, c in enumerate(header) if c not in columns)
 
     def __call__(self, line: int, cells: list[str]) -> Row | BookFormatError:
         if len(cells) != self.width:
@@ -236,6 +243,8 @@ class _Shape:
             return dict(zip(self.header, cells, strict=True))
         cells.append("")
         picked: Sequence[object] = self.pick(cells)
+        if self.extra:
+            return (*picked, {column: cells[i] for i, column in self.extra})
         return picked
 
 
@@ -344,21 +353,23 @@ def _check_header(
 def read_jsonl(
     path: Path,
     *,
-    allowed: Sequence[str] | None,
     required: Sequence[str],
     columns: Sequence[str] | None = None,
     span: Span | None = None,
     reserved: Sequence[str] = (),
+    extra: bool = False,
 ) -> Iterator[RowOrError]:
     """Yield the objects of a JSON Lines file, one line at a time.
 
     Missing required keys are reported per line (JSON Lines has no header).
     With *columns*, each row is a tuple of those keys' values (``None`` when
-    absent), as `read_csv` gives it. With *span*, only the lines of that span.
+    absent), as `read_csv` gives it, followed (with *extra*) by a dict of the
+    object's other keys if it has any. With *span*, only the lines of that span.
     A key repeated in an object, or spelling one of *reserved* otherwise, is
     an error: which of two values was meant cannot be told.
     """
     name = str(path)
+    known = frozenset(columns or ())
     with path.open("rb") as handle:
         lines = _Lines(handle, span)
         for line, text in enumerate(lines, start=1 if span is None else span.first_line):
@@ -406,11 +417,14 @@ def read_jsonl(
                     ),
                 )
                 continue
-            problem = _key_problem(name, line, row, allowed, required, reserved=reserved)
+            problem = _key_problem(name, line, row, required, reserved=reserved)
             if problem is not None:
                 yield line, problem
             elif columns is None:
                 yield line, row
+            elif extra and not known.issuperset(row):
+                others = {k: v for k, v in row.items() if k not in known}
+                yield line, (*map(row.get, columns), others)
             else:
                 yield line, tuple(map(row.get, columns))
 
@@ -449,7 +463,6 @@ def _key_problem(
     name: str,
     line: int,
     row: Mapping[str, object],
-    allowed: Sequence[str] | None,
     required: Sequence[str],
     *,
     reserved: Sequence[str] = (),
@@ -464,15 +477,6 @@ def _key_problem(
             return BookFormatError(
                 name, "is a required key missing from this object", line=line, column=key
             )
-    if allowed is not None:
-        for key in row:
-            if key not in allowed:
-                return BookFormatError(
-                    name,
-                    f"is not a key of this file (keys: {', '.join(allowed)})",
-                    line=line,
-                    column=key,
-                )
     return None
 
 
@@ -768,6 +772,43 @@ def _csv_header(
     return header
 
 
+def _unknown_columns(
+    path: Path, rows: Iterator[RowOrError], allowed: Sequence[str], *, header: bool
+) -> Iterator[RowOrError]:
+    """Yield *rows*, each column not *allowed* an error first: a CSV header's, or each object's."""
+    name = str(path)
+    if header:
+        try:
+            with path.open("rb") as handle:
+                lines = _Lines(handle, Span(0, None, 1, 1))
+                columns = _header(name, csv.reader(lines, strict=True), lines)
+            _check_header(name, columns, None, (), allowed)
+        except BookFormatError:
+            columns = []  # reading the rows reports what is wrong with the header
+        for column in columns:
+            if column not in allowed:
+                yield 1, _unknown(name, 1, column, "column", allowed)
+        yield from rows
+        return
+    for line, row in rows:
+        if isinstance(row, dict):
+            for key in row:
+                if key not in allowed:
+                    yield line, _unknown(name, line, key, "key", allowed)
+        yield line, row
+
+
+def _unknown(
+    name: str, line: int, column: str, word: str, allowed: Sequence[str]
+) -> BookFormatError:
+    return BookFormatError(
+        name,
+        f"is not a {word} of this file ({word}s: {', '.join(allowed)}); its values were not read",
+        line=line,
+        column=column,
+    )
+
+
 def raise_error(error: BookFormatError) -> None:
     """Report a bad row by raising it: stop at the first."""
     raise error
@@ -786,6 +827,7 @@ class BookFiles:
     kinds: dict[str, Kind] = attrs.field(eq=False)
     lifecycle: Lifecycle | None
     decisions: Path | None = None
+    channels: dict[str, Channel] = attrs.field(eq=False, factory=channel_table)
 
     def rows(
         self,
@@ -796,28 +838,30 @@ class BookFiles:
         """Yield the good numbered rows of *file*; each bad one goes to *report* (default: raise).
 
         Customers and decisions come as dicts, touchpoints as values in
-        `TOUCHPOINT_COLUMNS` order.
+        `TOUCHPOINT_COLUMNS` order (then a dict of any other columns).
         """
         source = read_csv if self.format == "csv" else read_jsonl
         if file == self.customers:
             rows: Iterator[RowOrError] = source(
-                file, allowed=None, required=CUSTOMER_REQUIRED, span=span, reserved=CUSTOMER_COLUMNS
+                file, required=CUSTOMER_REQUIRED, span=span, reserved=CUSTOMER_COLUMNS
             )
         elif file == self.decisions:
-            rows = source(
+            # An unknown column is a problem, but not of the rest of the file: each
+            # is reported, its cells left unread, and the rows read on.
+            rows = _unknown_columns(
                 file,
-                allowed=DECISION_COLUMNS,
-                required=DECISION_REQUIRED,
-                reserved=DECISION_COLUMNS,
+                source(file, required=DECISION_REQUIRED, reserved=DECISION_COLUMNS),
+                DECISION_COLUMNS,
+                header=self.format == "csv",
             )
         else:
             rows = source(
                 file,
-                allowed=TOUCHPOINT_COLUMNS,
                 required=TOUCHPOINT_REQUIRED,
                 columns=TOUCHPOINT_COLUMNS,
                 span=span,
                 reserved=TOUCHPOINT_COLUMNS,
+                extra=True,
             )
         try:
             for line, row in rows:

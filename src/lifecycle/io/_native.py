@@ -29,7 +29,7 @@ from lifecycle.io._rows import (
     CellError,
 )
 from lifecycle.stages import Lifecycle
-from lifecycle.touchpoints import Kind
+from lifecycle.touchpoints import Channel, Kind
 
 #: A record: field name -> native or text value.
 Record = Mapping[str, object]
@@ -247,18 +247,25 @@ def touchpoint_rows(
 ) -> Iterator[tuple[int, tuple[object, ...]]]:
     """Yield each touchpoint record, numbered from 1, as values in `TOUCHPOINT_COLUMNS` order.
 
+    A record with other fields gives a dict of them after the values (attributes).
+
     Raises:
         RecordError: for a record that is not a mapping, or a bad field or value.
     """
-    fields = _Fields(TOUCHPOINT_COLUMNS, TOUCHPOINT_COLUMNS)
+    fields = _Fields(None, TOUCHPOINT_COLUMNS)
     cells = _TOUCHPOINT_CELLS
     columns = TOUCHPOINT_COLUMNS
+    known = frozenset(columns)
     for number, record in enumerate(records, start=1):
         try:
             items = _items(record)
             fields.check(tuple(k for k, _ in items))
             row = dict(items)
-            yield number, tuple(cell(cells, c, row.get(c)) for c in columns)
+            values = tuple(cell(cells, c, row.get(c)) for c in columns)
+            if not known.issuperset(row):  # other fields: the touchpoint's attributes
+                others = {k: cell(cells, k, v) for k, v in items if k not in known}
+                values = (*values, others)
+            yield number, values
         except CellError as e:
             raise _where(table, number, e) from None
 
@@ -327,6 +334,7 @@ def native_book(
     lifecycle: Lifecycle | None,
     decisions: Iterable[object] = (),
     decisions_name: str = "decisions",
+    channels: dict[str, Channel] | None = None,
 ) -> Book:
     """Build a book from customer, touchpoint and decision records, checked as a file's rows are.
 
@@ -343,4 +351,5 @@ def native_book(
         report=raise_record_error,
         decision_rows=decision_rows(decisions_name, decisions),
         decisions_name=decisions_name,
+        channels=channels,
     )

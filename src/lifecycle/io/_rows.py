@@ -11,7 +11,7 @@ import datetime as dt
 import functools
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -29,15 +29,19 @@ from lifecycle.decisions import Decision, Outcome
 from lifecycle.errors import InvalidValueError, shown
 from lifecycle.limits import MAX_DATE, MAX_ID_LENGTH, MAX_SCORE_TEXT, MAX_TEXT_LENGTH, MIN_DATE
 from lifecycle.stages import Lifecycle
+from lifecycle.touchpoints import RESERVED_COLUMNS as TOUCHPOINT_RESERVED
 from lifecycle.touchpoints import (
     Channel,
     Direction,
     Kind,
     Touchpoint,
+    channel_table,
     check_currency,
     new_touchpoint,
     to_amount,
+    unknown_channel,
 )
+from lifecycle.touchpoints import to_attributes as touchpoint_attributes
 
 CUSTOMER_COLUMNS = (
     "customer_id",
@@ -53,18 +57,8 @@ CUSTOMER_COLUMNS = (
 CUSTOMER_REQUIRED = ("customer_id", "name", "since")
 #: The touchpoint columns of money, last and optional: a row may leave them off.
 MONEY_COLUMNS = ("amount", "currency")
-TOUCHPOINT_COLUMNS = (
-    "touchpoint_id",
-    "customer_id",
-    "at",
-    "channel",
-    "kind",
-    "direction",
-    "score",
-    "tags",
-    "note",
-    *MONEY_COLUMNS,
-)
+TOUCHPOINT_COLUMNS = TOUCHPOINT_RESERVED
+assert TOUCHPOINT_COLUMNS[-len(MONEY_COLUMNS) :] == MONEY_COLUMNS
 TOUCHPOINT_REQUIRED = ("touchpoint_id", "customer_id", "at", "channel", "kind", "direction")
 DECISION_COLUMNS = (
     "decision_id",
@@ -83,7 +77,7 @@ _DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
 _INT = re.compile(r"[+-]?\d+\Z")
 _TRUE = frozenset({"true", "1", "yes"})
 _FALSE = frozenset({"false", "0", "no", ""})
-_CHANNELS = {c.value: c for c in Channel}
+_CHANNELS = channel_table()
 _DIRECTIONS = {d.value: d for d in Direction}
 _OUTCOMES = {o.value: o for o in Outcome}
 
@@ -208,17 +202,28 @@ def _lookup(column: str, text: str, table: Mapping[str, T]) -> T:
         raise CellError(column, text, f"is not one of: {', '.join(table)}") from None
 
 
-def _choice(row: Mapping[str, Raw], column: str, table: Mapping[str, T]) -> T | None:
+def _channel(row: Mapping[str, Raw], column: str, table: Mapping[str, Channel]) -> Channel | None:
     text = _text(row, column, required=False)
-    return None if text is None else _lookup(column, text, table)
+    return None if text is None else _named_channel(column, text, table)
+
+
+def _named_channel(column: str, text: str, table: Mapping[str, Channel]) -> Channel:
+    channel = table.get(text)
+    if channel is None:
+        raise CellError(column, text, unknown_channel(table))
+    return channel
 
 
 def _required_choice(row: Mapping[str, Raw], column: str, table: Mapping[str, T]) -> T:
     return _lookup(column, _required(row, column), table)
 
 
-def parse_customer(row: Mapping[str, Raw], lifecycle: Lifecycle | None) -> Customer:
-    """Build a `Customer` from a customers row.
+def parse_customer(
+    row: Mapping[str, Raw],
+    lifecycle: Lifecycle | None,
+    channels: Mapping[str, Channel] = _CHANNELS,
+) -> Customer:
+    """Build a `Customer` from a customers row (*channels*: those it may prefer, by name).
 
     Raises:
         CellError: naming the column and value of the first bad cell.
@@ -262,7 +267,7 @@ def parse_customer(row: Mapping[str, Raw], lifecycle: Lifecycle | None) -> Custo
         _date(row, "contract_end", required=False),
         _flag(row, "do_not_contact"),
         zone,
-        _choice(row, "preferred_channel", _CHANNELS),
+        _channel(row, "preferred_channel", channels),
         stage,
         checked_attributes,
         _owner(row),
@@ -364,7 +369,10 @@ _FAST_LAST = dt.datetime.combine(MAX_DATE, dt.time(), _UTC)
 
 
 def parse_touchpoint(
-    values: Sequence[Raw], kinds: Mapping[str, Kind], customer_ids: Mapping[str, str]
+    values: Sequence[Raw],
+    kinds: Mapping[str, Kind],
+    customer_ids: Mapping[str, str],
+    channels: Mapping[str, Channel] = _CHANNELS,
 ) -> Touchpoint:
     """Build a `Touchpoint` from a touchpoints row's values, in `TOUCHPOINT_COLUMNS` order.
 
@@ -374,22 +382,29 @@ def parse_touchpoint(
 
     Args:
         values: The row's raw values, one per column of `TOUCHPOINT_COLUMNS`
-            (the `MONEY_COLUMNS` at its end may be left off).
+            (the `MONEY_COLUMNS` at its end may be left off), then, if the
+            row has other columns, a mapping of their names to raw values
+            (kept as the touchpoint's attributes).
         kinds: The kinds the file may use, by name.
         customer_ids: The book's customer ids, used to share one string per id
             (a book holds many touchpoints per customer).
+        channels: The channels the file may use, by name.
 
     Raises:
         CellError: naming the column and value of the first bad cell.
     """
     cells: Sequence[Any] = values  # checked below, or by check_touchpoint
+    extra: Any = None
+    if len(cells) > _WIDTH:  # other columns, kept as attributes
+        extra = cells[_WIDTH]
+        cells = cells[:_WIDTH]
     tid, cid, text, channel_cell, kind_cell, direction_cell, score_cell, tags_cell, note, *money = (
         cells
     )
     # Any surprise (a missing name, a JSON list where text belongs, a datetime
     # that does not parse, "²" passing isdigit) sends the row to the careful path.
     try:
-        channel = _CHANNELS[channel_cell]
+        channel = channels[channel_cell]
         kind = kinds[kind_cell]
         direction = _DIRECTIONS[direction_cell]
         if (
@@ -434,12 +449,61 @@ def parse_touchpoint(
                     note or "",
                     amount,
                     currency,
+                    _NO_ATTRIBUTES if extra is None else _extra_attributes(extra),
                 )
     except (KeyError, TypeError, ValueError, AttributeError, OverflowError):
         pass
-    return check_touchpoint(
-        dict(zip(TOUCHPOINT_COLUMNS[: len(values)], values, strict=True)), kinds
-    )
+    return check_touchpoint(touchpoint_cells(values), kinds, channels)
+
+
+def touchpoint_cells(values: Sequence[Raw]) -> dict[str, Raw]:
+    """Return a touchpoints row's values (as `parse_touchpoint` takes them) as column -> value."""
+    row = dict(zip(TOUCHPOINT_COLUMNS, values[:_WIDTH], strict=False))
+    if len(values) > _WIDTH:
+        extra: Mapping[str, Raw] = values[_WIDTH]  # type: ignore[assignment]  # see parse_touchpoint
+        row.update(extra)
+    return row
+
+
+_WIDTH = len(TOUCHPOINT_COLUMNS)
+_NO_ATTRIBUTES = touchpoint_attributes({})
+
+
+def _extra_attributes(extra: Mapping[str, Raw]) -> FrozenDict[str, str]:
+    """The attributes of a row's other columns: every non-empty one, as text.
+
+    Raises:
+        ValueError: for anything but text (the careful path names the cell).
+    """
+    items = tuple((k, v) for k, v in extra.items() if v is not None and v != "")
+    if not items:
+        return _NO_ATTRIBUTES
+    for _, value in items:
+        if type(value) is not str or not _fits(value):
+            raise ValueError(value)
+    return _shared_touchpoint_attributes(items)
+
+
+@functools.lru_cache(maxsize=_SHARED)
+def _shared_touchpoint_attributes(items: tuple[tuple[str, str], ...]) -> FrozenDict[str, str]:
+    return touchpoint_attributes(dict(items))
+
+
+def _row_attributes(row: Mapping[str, Raw]) -> FrozenDict[str, str]:
+    """The attributes of a touchpoints row: its non-empty cells outside the reserved columns."""
+    items: list[tuple[str, str]] = []
+    for column, value in row.items():
+        if column in TOUCHPOINT_RESERVED or value is None or value == "":
+            continue
+        if not isinstance(value, str):
+            raise CellError(column, value, "a custom attribute must be a string")
+        items.append((column, _text(row, column, required=False) or value))
+    if not items:
+        return _NO_ATTRIBUTES
+    try:
+        return _shared_touchpoint_attributes(tuple(items))
+    except InvalidValueError as e:  # a JSON key no CSV header could have
+        raise CellError(e.field, e.value, e.problem) from None
 
 
 _NO_MONEY = (None, None)
@@ -461,7 +525,11 @@ def _money(amount_cell: Raw, currency_cell: Raw = None) -> tuple[Decimal | None,
     return amount, currency  # type: ignore[return-value]  # checked: a code or None
 
 
-def check_touchpoint(row: Mapping[str, Raw], kinds: Mapping[str, Kind]) -> Touchpoint:
+def check_touchpoint(
+    row: Mapping[str, Raw],
+    kinds: Mapping[str, Kind],
+    channels: Mapping[str, Channel] = _CHANNELS,
+) -> Touchpoint:
     """Build a `Touchpoint` from a row, checking each cell in turn.
 
     Raises:
@@ -470,7 +538,7 @@ def check_touchpoint(row: Mapping[str, Raw], kinds: Mapping[str, Kind]) -> Touch
     touchpoint_id = _id(row, "touchpoint_id")
     customer_id = _id(row, "customer_id")
     at = _instant(row, "at")
-    channel = _required_choice(row, "channel", _CHANNELS)
+    channel = _named_channel("channel", _required(row, "channel"), channels)
     kind_name = _required(row, "kind")
     kind = kinds.get(kind_name)
     if kind is None:
@@ -478,7 +546,8 @@ def check_touchpoint(row: Mapping[str, Raw], kinds: Mapping[str, Kind]) -> Touch
             "kind",
             kind_name,
             f"is not a known touchpoint kind (known: {', '.join(sorted(kinds))}); "
-            "register custom kinds with read_book(..., kinds=[Kind(...)])",
+            "register custom kinds with read_book(..., kinds=[Kind(...)]) "
+            "or --kind NAME on the command line",
         )
     direction = _required_choice(row, "direction", _DIRECTIONS)
     note = _text(row, "note", required=False) or ""
@@ -496,6 +565,7 @@ def check_touchpoint(row: Mapping[str, Raw], kinds: Mapping[str, Kind]) -> Touch
             note=note,
             amount=amount,
             currency=currency,
+            attributes=_row_attributes(row),
         )
     except InvalidValueError as e:  # pragma: no cover - the cell checks above come first
         raise CellError(_column_of(e.field), e.value, e.problem) from None
@@ -582,8 +652,8 @@ def customer_row(customer: Customer, attribute_columns: tuple[str, ...]) -> dict
 
 
 def touchpoint_row(touchpoint: Touchpoint) -> dict[str, Raw]:
-    """Return the row a touchpoint is written as (JSON-friendly values)."""
-    return {
+    """Return the row a touchpoint is written as (JSON-friendly values), attributes last."""
+    row: dict[str, Raw] = {
         "touchpoint_id": touchpoint.id,
         "customer_id": touchpoint.customer_id,
         "at": touchpoint.at.isoformat(),
@@ -597,6 +667,9 @@ def touchpoint_row(touchpoint: Touchpoint) -> dict[str, Raw]:
         "amount": None if touchpoint.amount is None else str(touchpoint.amount),
         "currency": touchpoint.currency,
     }
+    if touchpoint.attributes:
+        row.update(touchpoint.attributes)
+    return row
 
 
 def decision_row(decision: Decision) -> dict[str, Raw]:
@@ -612,3 +685,73 @@ def decision_row(decision: Decision) -> dict[str, Raw]:
         "by": decision.by,
         "note": decision.note,
     }
+
+
+# -- every problem of a row ------------------------------------------------------------
+
+# A plainly valid cell per column, put in place of a bad one so that the next
+# parse finds the row's next problem. The amount's stand-in is a number, so that
+# a currency given with a bad amount is still checked as one given with an amount.
+_STAND_INS: dict[str, str] = {
+    "customer_id": "x",
+    "touchpoint_id": "x",
+    "decision_id": "x",
+    "name": "x",
+    "since": "2000-01-01",
+    "due": "2000-01-01",
+    "at": "2000-01-01T00:00:00+00:00",
+    "channel": "email",
+    "kind": "inquiry",
+    "direction": "inbound",
+    "policy": "x",
+    "decision": "done",
+    "amount": "1",
+    "until": "2000-01-02",
+}
+# A cell whose check depends on another's value cannot be checked once that
+# other is bad: a score needs its kind, an end date its decision.
+_DEPENDENT = {"kind": "score", "decision": "until"}
+
+
+def every_problem(
+    parse: Callable[[dict[str, Raw]], object], row: Mapping[str, Raw], first: CellError
+) -> list[CellError]:
+    """Return *first* and every other problem of *row*, one per bad cell, in the parser's order.
+
+    Each bad cell is replaced by a valid one (or left out) and the row parsed
+    again, until it parses.
+
+    Examples:
+        >>> row = {"customer_id": " c", "name": "Ada", "since": "2025-02-30", "timezone": "Mars"}
+        >>> try:
+        ...     parse_customer(row, None)
+        ... except CellError as e:
+        ...     [p.column for p in every_problem(lambda r: parse_customer(r, None), row, e)]
+        ['customer_id', 'since', 'timezone']
+    """
+    problems = [first]
+    cells = dict(row)
+    tried: dict[str, int] = {}  # how many stand-ins each bad column has had
+    column = first.column
+    while column is not None and column in cells:
+        # A column's problem is told once; if its stand-in is refused too (an end
+        # date a decision may not have), an empty cell is tried next.
+        count = tried.get(column, 0)
+        if count == len(_TRIES):
+            break
+        tried[column] = count + 1
+        cells[column] = _TRIES[count](column)
+        if column in _DEPENDENT:
+            cells[_DEPENDENT[column]] = ""
+        try:
+            parse(cells)
+        except CellError as e:
+            if e.column not in tried:
+                problems.append(e)
+            column = e.column
+        else:
+            break
+    return problems
+
+
+_TRIES: tuple[Callable[[str], str], ...] = (lambda c: _STAND_INS.get(c, ""), lambda c: "")

@@ -317,7 +317,7 @@ def _customers(files: BookFiles, low: str | None, high: str | None) -> Iterator[
 
 def _parse_customer(row: dict[str, object], files: BookFiles, name: str, line: int) -> Customer:
     try:
-        return parse_customer(row, files.lifecycle)
+        return parse_customer(row, files.lifecycle, files.channels)
     except CellError as e:
         raise located(name, line, e) from None
 
@@ -347,6 +347,7 @@ def merged(
     pending = next(customers, None)
     name = str(files.touchpoints)
     kinds = files.kinds
+    channels = files.channels
 
     def flush(
         cid: str, group: list[Touchpoint], lines: list[int]
@@ -383,7 +384,7 @@ def merged(
     lines: list[int] = []
     for line, values in files.rows(files.touchpoints, span):
         try:
-            touchpoint = parse_touchpoint(values, kinds, _NO_IDS)
+            touchpoint = parse_touchpoint(values, kinds, _NO_IDS, channels)
         except CellError as e:
             raise located(name, line, e) from None
         cid = touchpoint.customer_id
@@ -478,6 +479,7 @@ def bucket(
         kinds=files.kinds,
         lifecycle=files.lifecycle,
         report=raise_error,
+        channels=files.channels,
     )
     register.add(tp.id for tp in book.touchpoints())
     return book.items()

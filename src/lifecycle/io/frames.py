@@ -19,7 +19,7 @@ from lifecycle.book import Book
 from lifecycle.errors import RecordError
 from lifecycle.io._native import native_book
 from lifecycle.stages import DEFAULT_LIFECYCLE, Lifecycle
-from lifecycle.touchpoints import Kind, kind_table
+from lifecycle.touchpoints import Channel, Kind, channel_table, kind_table
 
 __all__ = ["book_from_frames"]
 
@@ -69,6 +69,7 @@ def book_from_frames(
     *,
     kinds: Iterable[Kind] = (),
     lifecycle: Lifecycle | None = DEFAULT_LIFECYCLE,
+    channels: Iterable[Channel | str] = (),
 ) -> Book:
     """Build a book from DataFrames: pandas, Polars or PyArrow, one row per record.
 
@@ -87,6 +88,7 @@ def book_from_frames(
             ``decisions.csv``: dates for ``due`` and ``until``, datetimes with
             a time zone for ``at``), in any order; ``None``: the book has none.
         kinds: Custom touchpoint kinds the rows may use.
+        channels: Custom channels (`Channel` objects or names) they may use.
         lifecycle: The lifecycle whose stage names ``stage`` may hold.
 
     Returns:
@@ -118,6 +120,7 @@ def book_from_frames(
         names=("customers", "touchpoints"),
         kinds=kind_table(kinds),
         lifecycle=lifecycle,
+        channels=channel_table(channels),
         decisions=() if decisions is None else _records(pa, decisions, "decisions"),
         decisions_name="decisions",
     )

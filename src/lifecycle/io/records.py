@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from lifecycle.book import Book
 from lifecycle.io._native import native_book
 from lifecycle.stages import DEFAULT_LIFECYCLE, Lifecycle
-from lifecycle.touchpoints import Kind, kind_table
+from lifecycle.touchpoints import Channel, Kind, channel_table, kind_table
 
 __all__ = ["book_from_records"]
 
@@ -25,6 +25,7 @@ def book_from_records(
     *,
     kinds: Iterable[Kind] = (),
     lifecycle: Lifecycle | None = DEFAULT_LIFECYCLE,
+    channels: Iterable[Channel | str] = (),
 ) -> Book:
     """Build a book from records: one mapping of field (column) to value per row.
 
@@ -53,6 +54,7 @@ def book_from_records(
             ``decisions.csv``), in any order; each reaches its customer's
             timeline, as `read_book` attaches a decisions file's rows.
         kinds: Custom touchpoint kinds the records may use.
+        channels: Custom channels (`Channel` objects or names) they may use.
         lifecycle: The lifecycle whose stage names ``stage`` may hold
             (``None``: any name).
 
@@ -103,6 +105,7 @@ def book_from_records(
         names=("customers", "touchpoints"),
         kinds=kind_table(kinds),
         lifecycle=lifecycle,
+        channels=channel_table(channels),
         decisions=decisions,
         decisions_name="decisions",
     )

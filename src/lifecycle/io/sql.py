@@ -32,7 +32,7 @@ from lifecycle.io._native import (
 from lifecycle.io._stream import StreamedBook
 from lifecycle.stages import DEFAULT_LIFECYCLE, Lifecycle
 from lifecycle.timeline import Timeline
-from lifecycle.touchpoints import Kind, kind_table
+from lifecycle.touchpoints import Channel, Kind, channel_table, kind_table
 
 __all__ = ["Connection", "Cursor", "StreamedQueries", "read_book_sql", "stream_book_sql"]
 
@@ -105,6 +105,7 @@ def read_book_sql(
     *,
     kinds: Iterable[Kind] = (),
     lifecycle: Lifecycle | None = DEFAULT_LIFECYCLE,
+    channels: Iterable[Channel | str] = (),
     batch: int = BATCH,
     cursor: Callable[[], Cursor] | None = None,
 ) -> Book:
@@ -125,6 +126,7 @@ def read_book_sql(
             ``at`` as a ``timestamptz``), in any order; ``None``: the book
             has none.
         kinds: Custom touchpoint kinds the rows may use.
+        channels: Custom channels (`Channel` objects or names) they may use.
         lifecycle: The lifecycle whose stage names ``stage`` may hold.
         batch: Rows fetched at a time (``cursor.fetchmany``).
         cursor: Opens a cursor (default: ``conn.cursor``); pass e.g.
@@ -176,6 +178,7 @@ def read_book_sql(
             names=names,
             kinds=kind_table(kinds),
             lifecycle=lifecycle,
+            channels=channel_table(channels),
             decisions=decision_records,
             decisions_name=decisions_name,
         )
@@ -267,6 +270,7 @@ def stream_book_sql(
     *,
     kinds: Iterable[Kind] = (),
     lifecycle: Lifecycle | None = DEFAULT_LIFECYCLE,
+    channels: Iterable[Channel | str] = (),
     batch: int = BATCH,
     cursor: Callable[[], Cursor] | None = None,
 ) -> StreamedQueries:
@@ -316,6 +320,7 @@ def stream_book_sql(
         format="csv",
         kinds=kind_table(kinds),
         lifecycle=lifecycle,
+        channels=channel_table(channels),
         decisions=None if decisions is None else Path("decisions query"),
         opener=_cursor_of(conn, cursor),
         customers_query=customers,

@@ -12,7 +12,15 @@ from lifecycle.errors import InvalidValueError
 from lifecycle.policies._time import check_span
 from lifecycle.policy import Anchored
 from lifecycle.timeline import Timeline
-from lifecycle.touchpoints import Channel, Direction, Kind, Touchpoint, to_direction, to_kind
+from lifecycle.touchpoints import (
+    Channel,
+    Direction,
+    Kind,
+    Touchpoint,
+    to_channel,
+    to_direction,
+    to_kind,
+)
 
 __all__ = [
     "Fulfilment",
@@ -236,7 +244,7 @@ def _to_channels(channels: Iterable[Channel | str]) -> frozenset[Channel]:
     found: set[Channel] = set()
     for channel in channels:
         try:
-            found.add(Channel(channel))
+            found.add(to_channel(channel))
         except ValueError:
             known = ", ".join(c.value for c in Channel)
             raise InvalidValueError("channels", channel, f"is not a channel ({known})") from None

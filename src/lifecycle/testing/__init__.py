@@ -39,6 +39,7 @@ from lifecycle.testing._strategies import (
     tags,
     time_zones,
     timelines,
+    touchpoint_attributes,
     touchpoints,
 )
 
@@ -69,5 +70,6 @@ __all__ = [
     "tags",
     "time_zones",
     "timelines",
+    "touchpoint_attributes",
     "touchpoints",
 ]

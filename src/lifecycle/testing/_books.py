@@ -163,6 +163,7 @@ def books(
     owners: Sequence[str] = (),
     amounts: bool = False,
     currencies: Sequence[str] = (),
+    touchpoint_attributes: st.SearchStrategy[Mapping[str, str]] | None = None,
 ) -> st.SearchStrategy[Book]:
     """Generate consistent books: unique ids, every touchpoint of a known customer.
 
@@ -195,6 +196,8 @@ def books(
             `touchpoints`; default: no money).
         currencies: With *amounts*, the codes currencies are drawn from, or
             none (default: amounts carry no currency).
+        touchpoint_attributes: Strategy for random touchpoints' custom
+            attributes, such as `touchpoint_attributes` (default: none).
 
     Raises:
         InvalidValueError: for an unknown situation or a bad size, or dates
@@ -261,6 +264,7 @@ def books(
                         channels=channels,
                         amounts=amounts,
                         currencies=currencies,
+                        attributes=touchpoint_attributes,
                     ),
                     max_size=max_touchpoints,
                     unique_by=lambda tp: tp.id,

@@ -203,7 +203,8 @@ def _fulfilments(
         st.none() | st.sampled_from(Direction),
         windows,
         # Now and then only some channels count ("unless we called").
-        st.just(()) | st.lists(st.sampled_from(Channel), min_size=1, max_size=2, unique=True),
+        st.just(())
+        | st.lists(st.sampled_from(tuple(Channel)), min_size=1, max_size=2, unique=True),
     )
 
 

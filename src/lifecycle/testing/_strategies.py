@@ -11,16 +11,16 @@ from zoneinfo import ZoneInfo
 
 from hypothesis import strategies as st
 
-from lifecycle._validate import enum_converter, to_zone
+from lifecycle._validate import to_zone
 from lifecycle.customers import RESERVED_COLUMNS, Customer, near_reserved
 from lifecycle.errors import InvalidValueError
 from lifecycle.limits import MAX_DATE, MIN_DATE
 from lifecycle.stages import DEFAULT_LIFECYCLE, Lifecycle
 from lifecycle.timeline import Timeline
-from lifecycle.touchpoints import Channel, Direction, Kind, Touchpoint, to_kind
+from lifecycle.touchpoints import RESERVED_COLUMNS as TOUCHPOINT_RESERVED
+from lifecycle.touchpoints import Channel, Direction, Kind, Touchpoint, to_channel, to_kind
 
 T = TypeVar("T")
-_channel = enum_converter(Channel, "allowed")
 
 #: Zones that make local dates interesting, simplest first (shrinking goes to
 #: UTC): DST in both hemispheres, half- and quarter-hour offsets, a 30-minute
@@ -153,6 +153,9 @@ def _aware_datetimes(
 def channels(*, allowed: Sequence[Channel | str] | None = None) -> st.SearchStrategy[Channel]:
     """Generate channels (only the *allowed* ones, if given; shrinking towards the first).
 
+    *allowed* may hold custom channels (`Channel` objects, such as
+    ``Channel("whatsapp")``) beside standard ones or their names.
+
     Raises:
         InvalidValueError: for an unknown channel name or an empty *allowed*.
     """
@@ -162,8 +165,8 @@ def channels(*, allowed: Sequence[Channel | str] | None = None) -> st.SearchStra
 @_shared
 def _channels_from(allowed: tuple[Channel | str, ...] | None) -> st.SearchStrategy[Channel]:
     if allowed is None:
-        return st.sampled_from(Channel)
-    return st.sampled_from(_non_empty("allowed", [_channel(c) for c in allowed]))
+        return st.sampled_from(tuple(Channel))
+    return st.sampled_from(_non_empty("allowed", [to_channel(c, "allowed") for c in allowed]))
 
 
 @_shared
@@ -263,6 +266,28 @@ def attributes() -> st.SearchStrategy[dict[str, str]]:
     return st.builds(_with_segment, st.none() | st.sampled_from(SEGMENTS), others)
 
 
+@_shared
+def touchpoint_attributes() -> st.SearchStrategy[dict[str, str]]:
+    """Generate a touchpoint's custom attributes: up to two names (not column names).
+
+    Now and then a ``campaign`` too, as a touchpoints file's extra column holds it.
+    """
+    names = _label_text(max_size=8).filter(
+        lambda s: (
+            s not in TOUCHPOINT_RESERVED
+            and s != "campaign"
+            and near_reserved(s, TOUCHPOINT_RESERVED) is None
+        )
+    )
+    others = st.dictionaries(names, st.text(min_size=1, max_size=8), max_size=2)
+    campaign = st.none() | st.sampled_from(("spring", "renewal-2026"))
+    return st.builds(_with_campaign, campaign, others)
+
+
+def _with_campaign(campaign: str | None, others: dict[str, str]) -> dict[str, str]:
+    return others if campaign is None else {"campaign": campaign, **others}
+
+
 def _with_segment(segment: str | None, others: dict[str, str]) -> dict[str, str]:
     return others if segment is None else {"segment": segment, **others}
 
@@ -337,6 +362,7 @@ def touchpoints(
     channels: Sequence[Channel | str] | None = None,
     amounts: bool = False,
     currencies: Sequence[str] = (),
+    attributes: st.SearchStrategy[Mapping[str, str]] | None = None,
 ) -> Touchpoint:
     """Generate valid touchpoints (scores always valid for their kind).
 
@@ -352,6 +378,19 @@ def touchpoints(
             to 100,000, with at most two decimal places (default: no money).
         currencies: With *amounts*, the codes an amount's currency is drawn
             from, or none (default: amounts carry no currency).
+        attributes: Strategy for custom attributes, such as
+            `touchpoint_attributes` (default: none); each drawn mapping is
+            checked as `Touchpoint` checks it.
+
+    Examples:
+        >>> from hypothesis import find
+        >>> from lifecycle.touchpoints import Channel
+        >>> tp = find(
+        ...     touchpoints(channels=[Channel("sms")], attributes=touchpoint_attributes()),
+        ...     lambda tp: "campaign" in tp.attributes,
+        ... )
+        >>> tp.channel, tp.attributes["campaign"]
+        (Channel('sms'), 'spring')
     """
     if customer_id is None:
         cid = draw(customer_ids())
@@ -374,6 +413,7 @@ def touchpoints(
         note=draw(_NAME_TEXT),
         amount=money[0],
         currency=money[1],
+        attributes=draw(attributes) if attributes is not None else {},
     )
 
 
@@ -402,6 +442,7 @@ def timelines(
     max_date: dt.date = DEFAULT_MAX_DATE,
     kinds: st.SearchStrategy[Kind] | None = None,
     channels: Sequence[Channel | str] | None = None,
+    attributes: st.SearchStrategy[Mapping[str, str]] | None = None,
 ) -> Timeline:
     """Generate one customer's timeline with unique touchpoint ids.
 
@@ -415,6 +456,7 @@ def timelines(
         max_date: Latest touchpoint date.
         kinds: Strategy for kinds (default: the standard kinds).
         channels: Channels to draw from (default: any).
+        attributes: Strategy for the touchpoints' custom attributes (default: none).
     """
     zone = (
         to_zone(timezone)
@@ -429,6 +471,7 @@ def timelines(
                 max_date=max_date,
                 kinds=kinds,
                 channels=channels,
+                attributes=attributes,
             ),
             min_size=min_size,
             max_size=max_size,
