@@ -513,7 +513,7 @@ def test_a_stage_rule_asks_again_after_an_early_next_change():
         (
             gone,
             "churned",
-            f"on {gone.isoformat()}: prospect -> churned (rule: {_ChurnedFrom(gone)!r} -> churned)",
+            f"c gone: prospect -> churned (rule: {_ChurnedFrom(gone)!r} -> churned)",
         )
     ]
 
@@ -557,3 +557,45 @@ def test_churned_in_a_policy_file_follows_the_files_churn_table() -> None:
     book = lc.Book([customer], [])
     assert list(engine.agenda(book, BOUGHT + 29 * DAY)) == []
     assert [a.policy for a in engine.agenda(book, BOUGHT + 30 * DAY)] == ["winback"]
+
+
+def test_a_purchase_on_the_day_churn_would_begin_keeps_the_stage() -> None:
+    """The churn rule is asked after the day's touchpoints: buying on day N is not churning."""
+    shop = stages.default_lifecycle(churn=lc.churn_after_inactivity(days=30))
+    first, again = touch("t1", BOUGHT), touch("t2", BOUGHT + 30 * DAY)
+    history = shop.history(customer(), lc.Timeline([first, again]), as_of=BOUGHT + 31 * DAY)
+    assert [(t.on, t.to_stage) for t in history.transitions] == [(BOUGHT, "onboarding")]
+    # Silent on day N instead: churned that day, the reason the rule's own sentence.
+    quiet = shop.history(customer(), lc.Timeline([first]), as_of=BOUGHT + 31 * DAY)
+    assert quiet.transitions[-1].on == BOUGHT + 30 * DAY
+    assert quiet.transitions[-1].reason.startswith(
+        "c churned on 2026-03-03: no purchase in the 30 days after the last one"
+    )
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: stages.on_churn("nope", to="churned", from_="active"),  # type: ignore[arg-type]
+        lambda: stages.default_lifecycle(churn=180),  # type: ignore[arg-type]
+        lambda: lc.policies.PolicySet((), churn="180 days"),  # type: ignore[arg-type]
+        lambda: lc.Engine(lc.starter_pack(), churn="180 days"),  # type: ignore[arg-type]
+    ],
+)
+def test_anything_but_a_churn_rule_is_refused_where_it_is_given(make) -> None:
+    with pytest.raises(lc.InvalidValueError, match="must be a churn rule"):
+        make()
+
+
+def test_evolving_an_engine_with_new_policies_takes_their_churn_rule_and_calendar() -> None:
+    text = 'churn = { inactive_after = "90 days" }\n[calendar]\nweekend = ["Sun"]\n'
+    text += lc.sample.starter_pack_path().read_text(encoding="utf-8")
+    shop = lc.policies.parse_policies(text)
+    engine = lc.Engine(lc.starter_pack())
+    moved = attrs.evolve(engine, policies=shop)
+    assert moved.churn == lc.churn_after_inactivity(days=90) == lc.Engine(shop).churn
+    assert moved.calendar == shop.calendar == lc.Engine(shop).calendar
+    # What was given stays given.
+    mine = attrs.evolve(lc.Engine(shop, churn=lc.churn_on_cancellation()), cap=3)
+    assert mine.churn == lc.churn_on_cancellation()
+    assert attrs.evolve(lc.Engine(shop), policies=lc.starter_pack()).churn == DEFAULT_CHURN

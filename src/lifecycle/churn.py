@@ -47,6 +47,7 @@ __all__ = [
     "DEFAULT_CHURN",
     "MAX_INACTIVE_DAYS",
     "ChurnRule",
+    "check_churn_rule",
     "churn_after_inactivity",
     "churn_on_cancellation",
     "churning_cancellation",
@@ -97,6 +98,28 @@ class ChurnRule(Protocol):
         An earlier date than the true one is allowed (it is only asked again).
         """
         ...  # pragma: no cover - a protocol has no body
+
+
+def check_churn_rule(field: str, value: object) -> ChurnRule:
+    """Return *value* if it is a churn rule, else raise naming *field*.
+
+    Raises:
+        InvalidValueError: for anything without a churn rule's members.
+
+    Examples:
+        >>> check_churn_rule("churn", churn_on_cancellation())
+        churn_on_cancellation()
+        >>> try:
+        ...     check_churn_rule("churn", "180 days")
+        ... except InvalidValueError as e:
+        ...     print(e.field, e.value)
+        churn 180 days
+    """
+    if not isinstance(value, ChurnRule):
+        raise InvalidValueError(
+            field, value, "must be a churn rule (see lifecycle.churn_after_inactivity)"
+        )
+    return value
 
 
 def churning_cancellation(timeline: Timeline) -> Touchpoint | None:

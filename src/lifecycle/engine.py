@@ -33,7 +33,7 @@ from lifecycle.agenda import (
 )
 from lifecycle.book import Book, Timelines
 from lifecycle.calendar import Calendar
-from lifecycle.churn import DEFAULT_CHURN, ChurnRule
+from lifecycle.churn import DEFAULT_CHURN, ChurnRule, check_churn_rule
 from lifecycle.customers import Customer
 from lifecycle.errors import InvalidValueError
 from lifecycle.policies import PolicySet, earliest, evaluator, policy_set
@@ -154,17 +154,9 @@ def _to_capacity(value: int | Mapping[str, int] | None) -> int | Mapping[str, in
     return FrozenDict(limits)
 
 
-def _default_churn(engine: Engine) -> ChurnRule:
-    # A policy file's churn table, unless the engine was given its own.
-    return engine._policies.churn or DEFAULT_CHURN
-
-
-def _is_churn_rule(instance: object, attribute: object, value: ChurnRule) -> None:
-    given: object = value  # checked as anything: it comes from the user
-    if not isinstance(given, ChurnRule):
-        raise InvalidValueError(
-            "churn", value, "must be a churn rule (see lifecycle.churn_after_inactivity)"
-        )
+def _is_churn_rule(instance: object, attribute: object, value: ChurnRule | None) -> None:
+    if value is not None:
+        check_churn_rule("churn", value)
 
 
 def _is_calendar(instance: object, attribute: object, value: Calendar | None) -> None:
@@ -178,7 +170,9 @@ class Engine:
     """Works out the agenda: which proactive actions are due, for whom and why.
 
     An engine is immutable: make one with other settings with `attrs.evolve`,
-    e.g. ``attrs.evolve(engine, cap=3)``.
+    e.g. ``attrs.evolve(engine, cap=3)``. A calendar or churn rule not given
+    comes from the policies, so ``attrs.evolve(engine, policies=...)`` takes
+    the new policies' ones.
 
     Attributes:
         policies: The policies, in the order given: any iterable of them (a
@@ -221,22 +215,39 @@ class Engine:
     capacity: int | Mapping[str, int] | None = attrs.field(
         default=None, kw_only=True, converter=_to_capacity
     )
-    calendar: Calendar | None = attrs.field(default=None, kw_only=True, validator=_is_calendar)
-    churn: ChurnRule = attrs.field(
-        default=attrs.Factory(_default_churn, takes_self=True),
-        kw_only=True,
-        validator=_is_churn_rule,
+    # What the user gave (None: the policy set's), so that ``attrs.evolve(engine,
+    # policies=...)`` takes the new policies' calendar and churn rule, not the old ones.
+    _given_calendar: Calendar | None = attrs.field(
+        default=None, kw_only=True, validator=_is_calendar, alias="calendar"
+    )
+    _given_churn: ChurnRule | None = attrs.field(
+        default=None, kw_only=True, validator=_is_churn_rule, alias="churn"
     )
     _check_names: bool = attrs.field(init=False, eq=False)
+    _calendar: Calendar | None = attrs.field(init=False, eq=False, repr=False)
+    _churn: ChurnRule = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         # Names are checked here, once, when every policy can tell them;
         # otherwise the verdicts are checked as they come.
         object.__setattr__(self, "_check_names", self._policies.names is None)
-        if self.calendar is None:
-            # A policy file's [calendar] table, unless the engine was given its own.
-            object.__setattr__(self, "calendar", self._policies.calendar)
+        # A policy file's [calendar] and churn tables, unless the engine was given its own.
+        calendar = self._given_calendar or self._policies.calendar
+        object.__setattr__(self, "_calendar", calendar)
+        object.__setattr__(
+            self, "_churn", self._given_churn or self._policies.churn or DEFAULT_CHURN
+        )
         _unique([n for p in self._policies for n in evaluator(p).names or ()])
+
+    @property
+    def calendar(self) -> Calendar | None:
+        """The working days due dates move by: the one given, else the policy set's, or ``None``."""
+        return self._calendar
+
+    @property
+    def churn(self) -> ChurnRule:
+        """Who counts as churned: the rule given, else the policy set's, else by cancellation."""
+        return self._churn
 
     @property
     def policies(self) -> tuple[Policy, ...]:

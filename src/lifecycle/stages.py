@@ -23,7 +23,7 @@ from dateutil.relativedelta import relativedelta
 
 from lifecycle._frozendict import FrozenDict
 from lifecycle._validate import check_count
-from lifecycle.churn import DEFAULT_CHURN, ChurnRule
+from lifecycle.churn import DEFAULT_CHURN, ChurnRule, check_churn_rule
 from lifecycle.customers import Customer
 from lifecycle.errors import InvalidValueError, TransitionError, UnknownStageError
 from lifecycle.timeline import Timeline
@@ -209,7 +209,7 @@ def on_churn(
         'churn_after_inactivity(days=180) -> churned'
     """
     return ChurnStageRule(
-        churn=churn,
+        churn=check_churn_rule("churn", churn),
         to=to,
         from_stages=_required_stage_set(from_),
         description=description or f"{churn!r} -> {to}",
@@ -446,7 +446,8 @@ class Lifecycle:
         visible = timeline.until(as_of)
         days = visible.local_dates()
         for i, (touchpoint, day) in enumerate(zip(visible, days, strict=True)):
-            replay.tick(window_start, day)
+            # Churn on a day with touchpoints is decided after them (check_churn).
+            replay.tick(window_start, day, churn_until=day - relativedelta(days=1))
             replay.touch(touchpoint, day)
             if replay.churn_rules and (i + 1 == len(days) or days[i + 1] != day):
                 replay.seen = visible.until(day)
@@ -483,10 +484,11 @@ class _Replay:
         # The touchpoints seen so far (up to the last touchpoint's day), for the churn rules.
         self.seen = Timeline(())
 
-    def tick(self, after: dt.date, until: dt.date) -> None:
-        """Fire the clock and churn rules due in (after, until], in date order.
+    def tick(self, after: dt.date, until: dt.date, *, churn_until: dt.date | None = None) -> None:
+        """Fire the clock rules due in (after, until] and the churn rules in (after, churn_until].
 
-        On one date, clock rules fire first, then churn rules, each in rule order.
+        *churn_until* defaults to *until*. On one date, clock rules fire
+        first, then churn rules, each in rule order.
         """
         due: list[tuple[dt.date, int, ClockRule | ChurnStageRule]] = []
         for i, rule in enumerate(self.clock_rules):
@@ -494,13 +496,20 @@ class _Replay:
             if day is not None and after < day <= until:
                 due.append((day, i, rule))
         for i, churn_rule in enumerate(self.churn_rules, start=len(self.clock_rules)):
-            day = self._churns_on(churn_rule.churn, after, until)
+            day = self._churns_on(
+                churn_rule.churn, after, until if churn_until is None else churn_until
+            )
             if day is not None:
                 due.append((day, i, churn_rule))
         for day, _, fired in sorted(due, key=lambda d: (d[0], d[1])):
             stage = self.stage
             if stage in fired.from_stages and self.lifecycle.allows(stage, fired.to):
-                self._move(day, fired.to, None, fired.description, f"on {day.isoformat()}")
+                why = (
+                    fired.churn.churned(self.customer, self.seen, day)
+                    if isinstance(fired, ChurnStageRule)
+                    else None
+                )
+                self._move(day, fired.to, None, fired.description, why or f"on {day.isoformat()}")
 
     def _churns_on(self, churn: ChurnRule, after: dt.date, until: dt.date) -> dt.date | None:
         """The first date in (after, until] *churn* says the customer is churned on."""
@@ -649,7 +658,7 @@ def default_lifecycle(*, churn: ChurnRule | None = None) -> Lifecycle:
         >>> history.stage, history.transitions[-1].on
         ('churned', datetime.date(2026, 7, 8))
     """
-    if churn is None or churn == DEFAULT_CHURN:
+    if churn is None or check_churn_rule("churn", churn) == DEFAULT_CHURN:
         return DEFAULT_LIFECYCLE
     cancelled = on_touchpoint(Kind.CANCELLATION, to=CHURNED)
     others = [s for s in DEFAULT_LIFECYCLE.stages if s != CHURNED]

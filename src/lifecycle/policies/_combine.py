@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 import attrs
 
 from lifecycle.calendar import Calendar
-from lifecycle.churn import ChurnRule
+from lifecycle.churn import ChurnRule, check_churn_rule
 from lifecycle.errors import InvalidValueError
 from lifecycle.policies._conditions import Condition
 from lifecycle.policies._evaluation import (
@@ -36,6 +36,11 @@ def _check(policies: Iterable[object]) -> tuple[Policy, ...]:
     return checked  # type: ignore[return-value]
 
 
+def _is_churn_rule(instance: object, attribute: object, value: ChurnRule | None) -> None:
+    if value is not None:
+        check_churn_rule("churn", value)
+
+
 @attrs.frozen
 class PolicySet(Evaluated):
     """Several policies acting as one: its verdicts are its members' verdicts, in order.
@@ -53,7 +58,7 @@ class PolicySet(Evaluated):
 
     policies: tuple[Policy, ...]
     calendar: Calendar | None = attrs.field(default=None, kw_only=True)
-    churn: ChurnRule | None = attrs.field(default=None, kw_only=True)
+    churn: ChurnRule | None = attrs.field(default=None, kw_only=True, validator=_is_churn_rule)
     _members: tuple[Evaluator, ...] = attrs.field(init=False, eq=False, hash=False, repr=False)
     _names: tuple[str, ...] | None = attrs.field(init=False, eq=False, hash=False, repr=False)
 

@@ -10,7 +10,7 @@ from decimal import Decimal
 import attrs
 from dateutil.relativedelta import relativedelta
 
-from lifecycle.churn import DEFAULT_CHURN, ChurnRule
+from lifecycle.churn import DEFAULT_CHURN, ChurnRule, check_churn_rule
 from lifecycle.errors import InvalidValueError
 from lifecycle.health import DEFAULT_HEALTH, HealthModel
 from lifecycle.policies._anchors import Anchor, anchor_kinds, date_free, union_kinds
@@ -164,6 +164,23 @@ Condition = _Test | _All | _Any | _Not
 
 def _grouped(part: Condition) -> str:
     return f"({part.description})" if isinstance(part, _All | _Any) else part.description
+
+
+def unmet(condition: Condition) -> str:
+    """Say in words that *condition* does not hold, for a reason.
+
+    A negation reads as what holds instead, never "not not"; a combination
+    is negated whole.
+
+    Examples:
+        >>> import lifecycle as lc
+        >>> smb = lc.policies.segment("smb")
+        >>> unmet(smb), unmet(~smb), unmet(~lc.policies.tagged("vip") & smb)
+        ('not segment is smb', 'segment is smb', "not (not tagged 'vip' and segment is smb)")
+    """
+    return (
+        condition.part.description if isinstance(condition, _Not) else f"not {_grouped(condition)}"
+    )
 
 
 def _check(parts: tuple[object, ...]) -> tuple[Condition, ...]:
@@ -424,10 +441,7 @@ def churned(rule: ChurnRule = DEFAULT_CHURN) -> Condition:
         >>> churned()(lc.Context(ada, lc.Timeline([]), dt.date(2026, 4, 5)))
         False
     """
-    if not isinstance(rule, ChurnRule):
-        raise InvalidValueError(
-            "rule", rule, "must be a churn rule (see lifecycle.churn_on_cancellation)"
-        )
+    check_churn_rule("rule", rule)
     description = "churned" if rule == DEFAULT_CHURN else f"churned by {rule!r}"
     return _Test(_Churned(rule), description, _ChurnChanges(rule), rule.kinds)
 

@@ -11,7 +11,7 @@ from lifecycle._validate import check_day, check_id, check_priority
 from lifecycle.calendar import Calendar
 from lifecycle.customers import Customer
 from lifecycle.policies._anchors import Anchor, anchor_kinds, date_free
-from lifecycle.policies._conditions import Condition
+from lifecycle.policies._conditions import Condition, unmet
 from lifecycle.policies._evaluation import EVERYTHING, Evaluated, Evaluation, Reads
 from lifecycle.policies._fulfilment import Fulfilment
 from lifecycle.policies._time import ONE_DAY, Offset, Recurrence, due_date, earliest
@@ -131,7 +131,7 @@ class RulePolicy(Evaluated):
                 if due_only:
                     return (), change
                 label = anchored.label
-                reason = f"{label}: {_not(when.description)}"
+                reason = f"{label}: {unmet(when)}"
                 facts = self._facts(anchored, label)
                 return (self._verdict(Status.NOT_APPLICABLE, None, reason, facts),), change
         calendar = context.calendar
@@ -331,11 +331,4 @@ def policy(
         recurs=recurs,
         expires=expires,
         description=description,
-    )
-
-
-def _not(description: str) -> str:
-    """A condition's description, negated without a double "not"."""
-    return (
-        description.removeprefix("not ") if description.startswith("not ") else f"not {description}"
     )
