@@ -472,3 +472,38 @@ def test_a_decision_is_not_appended_under_an_unknown_column(tmp_path: Path):
     with pytest.raises(lc.BookFormatError, match="is not a column of this file") as info:
         lc.io.append_decision(folder, done)
     assert (info.value.line, info.value.column) == (1, "outcome")
+
+
+FOLLOW_UP = """
+[[policy]]
+name = "follow_up"
+priority = 2
+anchor = { last = "check_in" }
+offset = "3 days"
+fulfilled_by = { channels = ["sms"] }
+"""
+
+
+def test_a_policy_file_names_custom_channels_once_registered(custom_book: Path, tmp_path: Path):
+    with pytest.raises(lc.PolicyFileError) as caught:
+        lc.policies.parse_policies(FOLLOW_UP)
+    (problem,) = caught.value.problems
+    assert (problem.line, problem.key) == (7, "policy[0].fulfilled_by.channels[0]")
+    assert "= 'sms': is not a known channel" in str(caught.value)
+    sms = lc.Channel("sms")
+    pack = lc.policies.parse_policies(FOLLOW_UP, channels=[sms])
+    file = tmp_path / "follow.toml"
+    file.write_text(FOLLOW_UP, encoding="utf-8")
+    assert lc.load_policies(file, channels=["sms"]) == pack
+    # The check-in of 2025-01-08 was by email: an sms afterwards would fulfil it.
+    status, out, err = run(
+        "due", "--book", str(custom_book), "--kind", "webinar", "--channel", "sms",
+        "--policies", str(file), "--as-of", "2025-02-01", "--format", "csv",
+    )  # fmt: skip
+    assert (status, err) == (0, "")
+    assert out.splitlines()[1].startswith("c-1,follow_up,2025-01-11,2,")
+    status, _, err = run(
+        "validate", "--book", str(custom_book), "--kind", "webinar", "--channel", "sms",
+        "--policies", str(file),
+    )  # fmt: skip
+    assert status == 0

@@ -518,7 +518,9 @@ def _load(args: argparse.Namespace) -> tuple[Book, dt.date, str]:
 def _policy_set(args: argparse.Namespace) -> PolicySet:
     if args.policies is None:
         return starter_pack()
-    return _policies_from(args.policies, getattr(args, "custom_kinds", ()))
+    return _policies_from(
+        args.policies, getattr(args, "custom_kinds", ()), getattr(args, "custom_channels", ())
+    )
 
 
 #: ``package.module:function``: a factory of policies (a file of that name wins).
@@ -530,7 +532,9 @@ def _churn(args: argparse.Namespace) -> ChurnRule:
     return _policy_set(args).churn or churn_on_cancellation()
 
 
-def _policies_from(path: Path, kinds: Sequence[Kind] = ()) -> PolicySet:
+def _policies_from(
+    path: Path, kinds: Sequence[Kind] = (), channels: Sequence[Channel] = ()
+) -> PolicySet:
     """The policies of ``--policies``: a policy file, or ``package.module:function``.
 
     Raises:
@@ -541,7 +545,7 @@ def _policies_from(path: Path, kinds: Sequence[Kind] = ()) -> PolicySet:
     """
     spec = str(path)
     if not _FACTORY.fullmatch(spec) or path.exists():
-        return load_policies(path, kinds=kinds)
+        return load_policies(path, kinds=kinds, channels=channels)
     module_name, _, function_name = spec.partition(":")
     # As `python -m` would: a team's module in the current folder is found.
     here = os.getcwd()
@@ -903,7 +907,7 @@ def _validate(args: argparse.Namespace, out: TextIO) -> int:
         checked["policies"] = {"path": None, "policies": len(starter_pack())}
     else:
         try:
-            loaded = _policies_from(args.policies, args.custom_kinds)
+            loaded = _policies_from(args.policies, args.custom_kinds, args.custom_channels)
             policies_line = (
                 f"policies {args.policies}: {counted(len(loaded), 'policy', 'policies')}"
             )

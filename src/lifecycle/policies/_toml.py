@@ -78,7 +78,15 @@ from lifecycle.policies._time import (
 from lifecycle.policy import Policy
 from lifecycle.purchases import BetaGeoParameters, churn_on_p_alive
 from lifecycle.stages import DEFAULT_LIFECYCLE, Lifecycle, default_lifecycle
-from lifecycle.touchpoints import Direction, Kind, kind_table, to_direction
+from lifecycle.touchpoints import (
+    Channel,
+    Direction,
+    Kind,
+    channel_table,
+    kind_table,
+    to_direction,
+    unknown_channel,
+)
 
 __all__ = ["ENTRY_POINT_GROUP", "MAX_DEPTH", "load_policies", "parse_policies"]
 
@@ -107,14 +115,27 @@ class _Invalid(Exception):
 class _Reader:
     """Turns the parsed tables into building blocks, collecting every problem."""
 
-    def __init__(self, kinds: Mapping[str, Kind], lifecycle: Lifecycle) -> None:
+    def __init__(
+        self,
+        kinds: Mapping[str, Kind],
+        lifecycle: Lifecycle,
+        channels: Mapping[str, Channel] | None = None,
+    ) -> None:
         self.kinds = kinds
+        self.channels = channel_table() if channels is None else channels
         self.lifecycle = lifecycle
         # The file's churn table, once read: its ``churned`` conditions follow it.
         self.churn: ChurnRule = DEFAULT_CHURN
         self.problems: list[_Invalid] = []
 
     # -- values -------------------------------------------------------------------
+
+    def channel(self, key: str, value: object) -> Channel:
+        name = _text(key, value)
+        found = self.channels.get(name)
+        if found is None:
+            raise _Invalid(key, value, unknown_channel(self.channels))
+        return found
 
     def kind(self, key: str, value: object) -> Kind:
         name = _text(key, value)
@@ -316,7 +337,7 @@ class _Reader:
         ]
         direction = self.direction(f"{key}.direction", table.get("direction"))
         channels = [
-            _text(f"{key}.channels[{i}]", c)
+            self.channel(f"{key}.channels[{i}]", c)
             for i, c in enumerate(_list(f"{key}.channels", table.get("channels", [])))
         ]
         window = self.window_start(f"{key}.since", table["since"]) if "since" in table else None
@@ -734,6 +755,7 @@ def parse_policies(
     source: str = "<policies>",
     kinds: Iterable[Kind] = (),
     lifecycle: Lifecycle = DEFAULT_LIFECYCLE,
+    channels: Iterable[Channel | str] = (),
 ) -> PolicySet:
     """Build the policies of a policy file's text (see `load_policies`).
 
@@ -762,7 +784,7 @@ def parse_policies(
         raise PolicyFileError(
             source, [PolicyProblem(_line_of(text, deep), deep, None, _too_deep())]
         )
-    reader = _Reader(kind_table(kinds), lifecycle)
+    reader = _Reader(kind_table(kinds), lifecycle, channel_table(channels))
     built: list[Policy] = []
     calendar = reader.attempt(lambda: _calendar(data.pop("calendar", None)))
     churn = _read_churn(reader, data.pop("churn", None), lifecycle)
@@ -890,6 +912,7 @@ def load_policies(
     *,
     kinds: Iterable[Kind] = (),
     lifecycle: Lifecycle | None = None,
+    channels: Iterable[Channel | str] = (),
 ) -> PolicySet:
     """Build policies from a TOML policy file, with the same blocks as the Python API.
 
@@ -899,6 +922,8 @@ def load_policies(
         lifecycle: The lifecycle whose stages ``stage`` conditions name
             (``None``: `DEFAULT_LIFECYCLE`, or with a ``churn`` table
             ``default_lifecycle(churn=...)`` of the file's rule).
+        channels: Custom channels the file may name (in ``fulfilled_by``),
+            besides the standard ones: `Channel` objects or names.
 
     Raises:
         PolicyFileError: listing every problem in the file at once, each with
@@ -918,4 +943,4 @@ def load_policies(
             str(file), [PolicyProblem(None, None, None, f"cannot be read: {e}")]
         ) from None
     chosen = DEFAULT_LIFECYCLE if lifecycle is None else lifecycle
-    return parse_policies(text, source=str(file), kinds=kinds, lifecycle=chosen)
+    return parse_policies(text, source=str(file), kinds=kinds, lifecycle=chosen, channels=channels)
