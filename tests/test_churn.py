@@ -599,3 +599,24 @@ def test_evolving_an_engine_with_new_policies_takes_their_churn_rule_and_calenda
     mine = attrs.evolve(lc.Engine(shop, churn=lc.churn_on_cancellation()), cap=3)
     assert mine.churn == lc.churn_on_cancellation()
     assert attrs.evolve(lc.Engine(shop), policies=lc.starter_pack()).churn == DEFAULT_CHURN
+
+
+def test_a_churn_table_with_a_lifecycle_of_ones_own_keeps_that_lifecycle() -> None:
+    own = attrs.evolve(lc.DEFAULT_LIFECYCLE, rules=lc.DEFAULT_LIFECYCLE.rules[:1])
+    text = (
+        'churn = { inactive_after = "30 days" }\n'
+        "[[policy]]\n"
+        'name = "winback"\n'
+        "priority = 3\n"
+        'anchor = "since"\n'
+        'offset = "1 day"\n'
+        'when = { all = [{ churned = true }, { stage = "prospect" }] }\n'
+    )
+    loaded = lc.policies.parse_policies(text, lifecycle=own)
+    assert loaded.churn == lc.churn_after_inactivity(days=30)
+    # The stage condition sees the lifecycle given (no churn stage rule in it).
+    customer = lc.Customer(id="c-1", name="Ada", since=BOUGHT)
+    agenda = lc.Engine(loaded, skip_churned=False).agenda(
+        lc.Book([customer], []), BOUGHT + 40 * DAY
+    )
+    assert [a.policy for a in agenda] == ["winback"]

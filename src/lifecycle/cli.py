@@ -124,6 +124,8 @@ def _workers(text: str) -> int:
 
 
 def _kind(text: str) -> Kind:
+    if text in {k.name for k in Kind.standard()}:
+        raise argparse.ArgumentTypeError(f"{text!r} is a standard kind: it needs no --kind")
     try:
         return Kind(text)
     except InvalidValueError as e:

@@ -46,9 +46,12 @@ __all__ = [
     "HORIZON_DAYS",
     "BetaGeoParameters",
     "beta_geo_p_alive",
+    "check_model",
     "check_probability",
     "churn_on_p_alive",
+    "fades_on",
     "first_day_below",
+    "is_fading",
     "median_gap",
     "p_alive_on",
     "purchase_days",
@@ -281,11 +284,60 @@ def check_probability(field: str, value: object) -> float:
     return float(value)
 
 
-def _check_model(instance: object, attribute: Any, value: Any) -> None:
+def check_model(value: object) -> BetaGeoParameters:
+    """Return *value* if it is BG/NBD parameters, else raise naming the ``model`` argument.
+
+    Examples:
+        >>> check_model(CDNOW_BETA_GEO) is CDNOW_BETA_GEO
+        True
+    """
     if not isinstance(value, BetaGeoParameters):
         raise InvalidValueError(
             "model", value, "must be BG/NBD parameters (a lifecycle.clv.BetaGeo, for one)"
         )
+    return value
+
+
+def is_fading(
+    model: BetaGeoParameters, days: Sequence[dt.date], below: float, as_of: dt.date
+) -> bool:
+    """Whether P(alive) on *as_of*, of a customer who bought on *days*, is below *below*.
+
+    No purchase day: no (there is nothing to fade from).
+
+    Examples:
+        >>> bought = [dt.date(2026, 1, 5), dt.date(2026, 1, 12)]
+        >>> is_fading(CDNOW_BETA_GEO, bought, 0.3, dt.date(2026, 2, 1))
+        False
+        >>> is_fading(CDNOW_BETA_GEO, bought, 0.3, dt.date(2026, 6, 9))
+        True
+    """
+    return bool(days) and p_alive_on(model, days, as_of) < below
+
+
+def fades_on(
+    model: BetaGeoParameters, days: Sequence[dt.date], below: float, as_of: dt.date
+) -> dt.date | None:
+    """The first date after *as_of* on which `is_fading` may change with no new purchase.
+
+    ``None`` when it cannot: with fewer than two purchase days (P(alive) stays
+    at 1) or once it is below (with no new purchase it only falls). Past
+    `HORIZON_DAYS`, the day after the horizon (to be asked again then).
+
+    Examples:
+        >>> bought = [dt.date(2026, 1, 5), dt.date(2026, 1, 12)]
+        >>> fades_on(CDNOW_BETA_GEO, bought, 0.3, dt.date(2026, 2, 1))
+        datetime.date(2026, 6, 8)
+    """
+    if len(days) < 2 or p_alive_on(model, days, as_of) < below:
+        return None
+    stop = as_of + dt.timedelta(days=HORIZON_DAYS)
+    found = first_day_below(model, days, below, as_of + dt.timedelta(days=1), stop)
+    return found if found is not None else stop + dt.timedelta(days=1)
+
+
+def _check_model(instance: object, attribute: Any, value: Any) -> None:
+    check_model(value)
 
 
 def _check_below(instance: object, attribute: Any, value: Any) -> None:
@@ -305,7 +357,7 @@ class _PAlive:
 
     def churned(self, customer: Customer, timeline: Timeline, as_of: dt.date) -> str | None:
         days = purchase_days(timeline)
-        if len(days) < 2 or p_alive_on(self.model, days, as_of) >= self.below:
+        if not is_fading(self.model, days, self.below, as_of):
             return None
         began = first_day_below(self.model, days, self.below, days[-1], as_of)
         assert began is not None  # below on as_of, so on some day up to it
@@ -316,12 +368,7 @@ class _PAlive:
         )
 
     def next_change(self, customer: Customer, timeline: Timeline, as_of: dt.date) -> dt.date | None:
-        days = purchase_days(timeline)
-        if len(days) < 2 or p_alive_on(self.model, days, as_of) < self.below:
-            return None  # never churns without a repeat purchase; churned: only a purchase
-        stop = as_of + dt.timedelta(days=HORIZON_DAYS)
-        found = first_day_below(self.model, days, self.below, as_of + dt.timedelta(days=1), stop)
-        return found if found is not None else stop + dt.timedelta(days=1)
+        return fades_on(self.model, purchase_days(timeline), self.below, as_of)
 
     def __repr__(self) -> str:
         return f"churn_on_p_alive(below={self.below!r}, model={self.model!r})"

@@ -18,12 +18,12 @@ from lifecycle.policies._time import ONE_DAY, check_span, earliest
 from lifecycle.policy import Context
 from lifecycle.purchases import (
     CDNOW_BETA_GEO,
-    HORIZON_DAYS,
     BetaGeoParameters,
+    check_model,
     check_probability,
-    first_day_below,
+    fades_on,
+    is_fading,
     median_gap,
-    p_alive_on,
     purchase_days,
     total_spend,
 )
@@ -476,23 +476,13 @@ def p_alive(*, below: float, model: BetaGeoParameters = CDNOW_BETA_GEO) -> Condi
         'P(alive) below 0.3'
     """
     threshold = check_probability("below", below)
-    if not isinstance(model, BetaGeoParameters):
-        raise InvalidValueError(
-            "model", model, "must be BG/NBD parameters (a lifecycle.clv.BetaGeo, for one)"
-        )
+    check_model(model)
 
     def test(context: Context) -> bool:
-        days = purchase_days(context.timeline)
-        return bool(days) and p_alive_on(model, days, context.as_of) < threshold
+        return is_fading(model, purchase_days(context.timeline), threshold, context.as_of)
 
     def changes(context: Context) -> dt.date | None:
-        days = purchase_days(context.timeline)
-        if len(days) < 2 or p_alive_on(model, days, context.as_of) < threshold:
-            return None  # at 1 without a repeat purchase; once below, it stays below
-        start = context.as_of + ONE_DAY
-        stop = context.as_of + dt.timedelta(days=HORIZON_DAYS)
-        found = first_day_below(model, days, threshold, start, stop)
-        return found if found is not None else stop + ONE_DAY
+        return fades_on(model, purchase_days(context.timeline), threshold, context.as_of)
 
     return _Test(test, f"P(alive) below {threshold:g}", changes, _PURCHASES)
 
