@@ -509,7 +509,10 @@ def test_a_policy_file_names_custom_channels_once_registered(custom_book: Path, 
     assert status == 0
 
 
-def test_registering_a_standard_kind_is_a_usage_error(custom_book: Path):
+def test_registering_a_standard_kind_is_a_usage_error(
+    custom_book: Path, capsys: pytest.CaptureFixture[str]
+):
     status, _, err = run("due", "--book", str(custom_book), "--kind", "nps")
     assert status == 2
-    assert err.endswith("argument --kind: 'nps' is a standard kind: it needs no --kind\n")
+    said = err + capsys.readouterr().err
+    assert said.endswith("argument --kind: 'nps' is a standard kind: it needs no --kind\n")
