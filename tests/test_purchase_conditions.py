@@ -117,12 +117,18 @@ def test_the_formula_by_hand():
     assert r and alpha  # (the parameters of the case, for the reader)
 
 
-def test_a_fitted_model_is_its_parameters():
-    """lc.clv.BetaGeo is a BetaGeoParameters: a fit goes into conditions as it is."""
+def test_a_fitted_model_goes_in_as_its_parameters():
+    """A fitted lc.clv.BetaGeo goes into conditions, rules and packs as it is."""
     fitted = lc.clv.BetaGeo(r=0.243, alpha=4.414, a=0.793, b=2.426, customers=10)
-    assert isinstance(fitted, BetaGeoParameters)
+    assert fitted.parameters == CDNOW_BETA_GEO
+    assert isinstance(fitted.parameters, BetaGeoParameters)
     assert fitted.params == CDNOW_BETA_GEO.params
     assert p_alive(below=0.5, model=fitted).description == "P(alive) below 0.5"
+    assert lc.churn_on_p_alive(below=0.2, model=fitted) == lc.churn_on_p_alive(
+        below=0.2, model=CDNOW_BETA_GEO
+    )
+    with pytest.raises(lc.InvalidValueError, match="must be BG/NBD parameters"):
+        lc.churn_on_p_alive(below=0.2, model={"r": 0.243})  # type: ignore[arg-type]
 
 
 def test_purchase_days_are_distinct_local_days():

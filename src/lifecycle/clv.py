@@ -390,14 +390,14 @@ _LOG_BOUND = 30.0
 
 
 @attrs.frozen
-class BetaGeo(BetaGeoParameters):
+class BetaGeo:
     """The BG/NBD model (Fader, Hardie and Lee 2005) with its four parameters.
 
     Made by `BetaGeo.fit` from a `Summary`, or directly from known parameters.
-    Times are in the summary's period (weeks, usually). It is a
-    `lifecycle.purchases.BetaGeoParameters`, so a model fitted on weeks can be
-    given to the conditions and churn rule on P(alive) as it is
-    (`lifecycle.policies.p_alive`, `lifecycle.purchases.churn_on_p_alive`).
+    Times are in the summary's period (weeks, usually). A model fitted on
+    weeks can be given as it is to the condition and churn rule on P(alive)
+    (`lifecycle.policies.p_alive`, `lifecycle.churn_on_p_alive`) and to
+    `lifecycle.retail_pack`: they take its `parameters`.
 
     Attributes:
         r: Shape of the gamma distribution of purchase rates.
@@ -413,8 +413,22 @@ class BetaGeo(BetaGeoParameters):
         {'r': 0.243, 'alpha': 4.414, 'a': 0.793, 'b': 2.426}
     """
 
+    r: float = attrs.field(validator=_check_positive)
+    alpha: float = attrs.field(validator=_check_positive)
+    a: float = attrs.field(validator=_check_positive)
+    b: float = attrs.field(validator=_check_positive)
     log_likelihood: float | None = attrs.field(default=None, kw_only=True)
     customers: int = attrs.field(default=0, kw_only=True)
+
+    @property
+    def params(self) -> dict[str, float]:
+        """The parameters by name: ``{"r", "alpha", "a", "b"}`` (a new dict each time)."""
+        return self.parameters.params
+
+    @property
+    def parameters(self) -> BetaGeoParameters:
+        """The four parameters alone, as the policies' P(alive) takes them."""
+        return BetaGeoParameters(self.r, self.alpha, self.a, self.b)
 
     @classmethod
     def fit(cls, summary: Summary) -> BetaGeo:

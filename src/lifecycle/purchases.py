@@ -31,7 +31,7 @@ import math
 import statistics
 from collections.abc import Sequence
 from decimal import Context, Decimal
-from typing import Any
+from typing import Any, Protocol
 
 import attrs
 
@@ -44,7 +44,9 @@ from lifecycle.touchpoints import Kind
 __all__ = [
     "CDNOW_BETA_GEO",
     "HORIZON_DAYS",
+    "BetaGeoModel",
     "BetaGeoParameters",
+    "FittedBetaGeo",
     "beta_geo_p_alive",
     "check_model",
     "check_probability",
@@ -284,18 +286,40 @@ def check_probability(field: str, value: object) -> float:
     return float(value)
 
 
+class FittedBetaGeo(Protocol):
+    """A fitted BG/NBD model that gives its parameters, such as `lifecycle.clv.BetaGeo`."""
+
+    @property
+    def parameters(self) -> BetaGeoParameters:
+        """The model's four parameters."""
+        ...  # pragma: no cover - a protocol has no body
+
+
+#: What the policies' P(alive) takes: parameters, or a fitted model.
+BetaGeoModel = BetaGeoParameters | FittedBetaGeo
+
+
 def check_model(value: object) -> BetaGeoParameters:
-    """Return *value* if it is BG/NBD parameters, else raise naming the ``model`` argument.
+    """Return the BG/NBD parameters of *value*: parameters, or a fitted model's.
+
+    Raises:
+        InvalidValueError: naming the ``model`` argument, for anything else.
 
     Examples:
+        >>> import lifecycle as lc
         >>> check_model(CDNOW_BETA_GEO) is CDNOW_BETA_GEO
         True
+        >>> check_model(lc.clv.BetaGeo(r=0.243, alpha=4.414, a=0.793, b=2.426)) == CDNOW_BETA_GEO
+        True
     """
-    if not isinstance(value, BetaGeoParameters):
-        raise InvalidValueError(
-            "model", value, "must be BG/NBD parameters (a lifecycle.clv.BetaGeo, for one)"
-        )
-    return value
+    if isinstance(value, BetaGeoParameters):
+        return value
+    parameters = getattr(value, "parameters", None)
+    if isinstance(parameters, BetaGeoParameters):
+        return parameters
+    raise InvalidValueError(
+        "model", value, "must be BG/NBD parameters (a lifecycle.clv.BetaGeo, for one)"
+    )
 
 
 def is_fading(
@@ -336,10 +360,6 @@ def fades_on(
     return found if found is not None else stop + dt.timedelta(days=1)
 
 
-def _check_model(instance: object, attribute: Any, value: Any) -> None:
-    check_model(value)
-
-
 def _check_below(instance: object, attribute: Any, value: Any) -> None:
     check_probability("below", value)
 
@@ -349,7 +369,7 @@ class _PAlive:
     """Churned once P(alive) is below a threshold (see `churn_on_p_alive`)."""
 
     below: float = attrs.field(validator=_check_below)
-    model: BetaGeoParameters = attrs.field(validator=_check_model)
+    model: BetaGeoParameters = attrs.field(converter=check_model)
 
     @property
     def kinds(self) -> frozenset[Kind]:
@@ -374,7 +394,7 @@ class _PAlive:
         return f"churn_on_p_alive(below={self.below!r}, model={self.model!r})"
 
 
-def churn_on_p_alive(*, below: float, model: BetaGeoParameters = CDNOW_BETA_GEO) -> ChurnRule:
+def churn_on_p_alive(*, below: float, model: BetaGeoModel = CDNOW_BETA_GEO) -> ChurnRule:
     """Make a churn rule for a shop: churned once the BG/NBD P(alive) is below *below*.
 
     On date D a customer is churned when they have at least two distinct

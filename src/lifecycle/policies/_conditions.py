@@ -18,7 +18,7 @@ from lifecycle.policies._time import ONE_DAY, check_span, earliest
 from lifecycle.policy import Context
 from lifecycle.purchases import (
     CDNOW_BETA_GEO,
-    BetaGeoParameters,
+    BetaGeoModel,
     check_model,
     check_probability,
     fades_on,
@@ -449,7 +449,7 @@ def churned(rule: ChurnRule = DEFAULT_CHURN) -> Condition:
 _PURCHASES = frozenset({Kind.PURCHASE})
 
 
-def p_alive(*, below: float, model: BetaGeoParameters = CDNOW_BETA_GEO) -> Condition:
+def p_alive(*, below: float, model: BetaGeoModel = CDNOW_BETA_GEO) -> Condition:
     """Holds when the customer's BG/NBD probability of being alive is below *below*.
 
     P(alive) is worked out from the customer's own purchases up to the as-of
@@ -476,13 +476,13 @@ def p_alive(*, below: float, model: BetaGeoParameters = CDNOW_BETA_GEO) -> Condi
         'P(alive) below 0.3'
     """
     threshold = check_probability("below", below)
-    check_model(model)
+    parameters = check_model(model)
 
     def test(context: Context) -> bool:
-        return is_fading(model, purchase_days(context.timeline), threshold, context.as_of)
+        return is_fading(parameters, purchase_days(context.timeline), threshold, context.as_of)
 
     def changes(context: Context) -> dt.date | None:
-        return fades_on(model, purchase_days(context.timeline), threshold, context.as_of)
+        return fades_on(parameters, purchase_days(context.timeline), threshold, context.as_of)
 
     return _Test(test, f"P(alive) below {threshold:g}", changes, _PURCHASES)
 

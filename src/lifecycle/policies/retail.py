@@ -17,7 +17,7 @@ from lifecycle.policies._conditions import exists, p_alive, purchase_gap, spend
 from lifecycle.policies._fulfilment import fulfilled_by
 from lifecycle.policies._rule import policy
 from lifecycle.policies._time import days
-from lifecycle.purchases import CDNOW_BETA_GEO, BetaGeoParameters
+from lifecycle.purchases import CDNOW_BETA_GEO, BetaGeoModel
 
 __all__ = ["retail_pack", "retail_pack_path"]
 
@@ -29,7 +29,7 @@ _VIP_SPEND = Decimal(1000)
 
 
 # --8<-- [start:retail_pack]
-def retail_pack(model: BetaGeoParameters = CDNOW_BETA_GEO) -> PolicySet:
+def retail_pack(model: BetaGeoModel = CDNOW_BETA_GEO) -> PolicySet:
     """Return the six policies of the retail pack, in priority order.
 
     =====================  ========  =============================================================
