@@ -67,8 +67,12 @@ MAX_INACTIVE_DAYS = round(MAX_POLICY_YEARS * 365.25)
 class ChurnRule(Protocol):
     """When a customer counts as churned: what every churn rule answers.
 
-    Make one with `churn_on_cancellation` or `churn_after_inactivity`, or
-    write your own object with these members.
+    Make one with `churn_on_cancellation`, `churn_after_inactivity` or
+    `lifecycle.churn_on_p_alive`, or write your own object with these members.
+
+    Examples:
+        >>> isinstance(churn_after_inactivity(days=90), ChurnRule)
+        True
     """
 
     @property

@@ -283,6 +283,14 @@ class Engine:
         ``None``: only a touchpoint of one of ``churn.kinds`` (or a change to
         the customer) can change it. The incremental agenda and the forecast
         ask the customer again on this date.
+
+        Examples:
+            >>> import datetime as dt
+            >>> import lifecycle as lc
+            >>> shop = lc.Engine(lc.starter_pack(), churn=lc.churn_after_inactivity(days=90))
+            >>> ada = lc.Customer(id="c-1", name="Ada", since=dt.date(2026, 1, 5))
+            >>> shop.skip_changes(ada, lc.Timeline([]), dt.date(2026, 2, 1))
+            datetime.date(2026, 4, 5)
         """
         if customer.do_not_contact or not self.skip_churned:
             return None

@@ -97,6 +97,12 @@ class ChurnStageRule:
     """Move a customer to stage `to` on the first date a churn rule says it is churned.
 
     Build one with `on_churn`.
+
+    Examples:
+        >>> import lifecycle as lc
+        >>> rule = on_churn(lc.churn_after_inactivity(days=90), to="churned", from_="active")
+        >>> rule.from_stages, rule.to
+        (frozenset({'active'}), 'churned')
     """
 
     churn: ChurnRule

@@ -174,7 +174,12 @@ def _find(table: Mapping[str, Channel], name: object) -> Channel | None:
 
 
 def unknown_channel(table: Iterable[str]) -> str:
-    """The problem of a channel name missing from *table*: the known names, and how to add one."""
+    """The problem of a channel name missing from *table*: the known names, and how to add one.
+
+    Examples:
+        >>> unknown_channel(["email", "phone"])[:52]
+        'is not a known channel (known: email, phone); regist'
+    """
     return (
         f"is not a known channel (known: {', '.join(table)}); register custom channels "
         "by passing Channel objects, e.g. read_book(..., channels=[Channel('whatsapp')]) "
@@ -442,6 +447,15 @@ def to_channel(value: Channel | str, field: str = "channel") -> Channel:
 
     A name that is not a standard channel's is refused, as with `to_kind`:
     custom channels are registered by passing `Channel` objects.
+
+    Raises:
+        InvalidValueError: naming *field*, for a name no standard channel has.
+
+    Examples:
+        >>> to_channel("email") is Channel.EMAIL
+        True
+        >>> to_channel(Channel("sms"))
+        Channel('sms')
     """
     if isinstance(value, Channel):
         return value

@@ -156,7 +156,7 @@ class _Reader:
             )
         sign, digits, unit = match.groups()
         if days_only and unit != "day":
-            raise _Invalid(key, value, "must be a whole number of days, e.g. '-180 days'")
+            raise _Invalid(key, value, "must be a whole number of days, e.g. '30 days'")
         working = unit.startswith("working")
         unit = "day" if working else unit
         limit = MAX_SPAN[f"{unit}s"]
