@@ -38,7 +38,7 @@ IO = {
 }  # fmt: skip
 SAMPLE = {"sample_book", "sample_path", "starter_pack_path", "SAMPLE_AS_OF"}
 MOST_USED_BLOCKS = {
-    "policy", "policy_set", "restrict", "starter_pack", "retail_pack", "load_policies", "next_change",
+    "policy", "policy_set", "restrict", "starter_pack", "retail_pack", "retail_pack_path", "load_policies", "next_change",
     "first", "last", "days", "every", "score", "fulfilled_by", "working_days",
 }  # fmt: skip
 #: Bounds the policies package checks against, kept beside the code that checks them.

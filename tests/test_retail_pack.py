@@ -122,7 +122,7 @@ def test_incremental_equals_full_evaluation_with_the_retail_pack(data: st.DataOb
         st.sampled_from(
             [
                 lc.churn_on_cancellation(),
-                lc.policies.churn_on_p_alive(below=0.2),
+                lc.churn_on_p_alive(below=0.2),
                 lc.churn_after_inactivity(days=120),
             ]
         )

@@ -600,12 +600,12 @@ def to_attributes(value: Mapping[str, str]) -> FrozenDict[str, str]:
         lifecycle.errors.InvalidValueError: ...did you mean `channel`?
     """
     if not value and isinstance(value, Mapping):
-        return NO_ATTRIBUTES
+        return _NO_ATTRIBUTES
     return check_attributes(value, reserved=RESERVED_COLUMNS, owner="touchpoint")
 
 
 #: The attributes of a touchpoint without any (one shared empty mapping).
-NO_ATTRIBUTES: FrozenDict[str, str] = FrozenDict()
+_NO_ATTRIBUTES: FrozenDict[str, str] = FrozenDict()
 
 
 @attrs.frozen(kw_only=True, weakref_slot=False)
@@ -666,7 +666,7 @@ class Touchpoint:
     note: str = attrs.field(default="", validator=_check_note)
     amount: Decimal | None = attrs.field(default=None, converter=_to_optional_amount)
     currency: str | None = attrs.field(default=None, validator=_check_currency)
-    attributes: Mapping[str, str] = attrs.field(default=NO_ATTRIBUTES, converter=to_attributes)
+    attributes: Mapping[str, str] = attrs.field(default=_NO_ATTRIBUTES, converter=to_attributes)
 
     def local_date(self, zone: ZoneInfo) -> dt.date:
         """Return the calendar date of this touchpoint in *zone*.

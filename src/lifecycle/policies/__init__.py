@@ -14,7 +14,6 @@ The top-level package re-exports the most used of them (`lifecycle.policy`,
 - **conditions**: `condition`, `score`, `segment`, `attribute`, `in_stage`,
   `tagged`, `exists`, `churned`, `health_is`, on purchases `p_alive`,
   `purchase_gap` and `spend`, `all_of`, `any_of`, `not_`, and the `Condition` type;
-- **churn on P(alive)**: `churn_on_p_alive` (from `lifecycle.purchases`);
 - **fulfilment**: `fulfilled_by` (a `Fulfilment`) and where its window starts
   (a `WindowStart`): `from_anchor`, `from_anchor_date`, `from_due`;
 - **evaluation**: `Evaluator`, `evaluator`, `Evaluation`, `Reads`,
@@ -96,7 +95,6 @@ from lifecycle.policies._toml import ENTRY_POINT_GROUP, load_policies, parse_pol
 from lifecycle.policies.retail import retail_pack, retail_pack_path
 from lifecycle.policies.starter import starter_pack
 from lifecycle.policy import Anchored, Context, Policy, Status, Verdict
-from lifecycle.purchases import churn_on_p_alive
 
 __all__ = [
     "ENTRY_POINT_GROUP",
@@ -124,7 +122,6 @@ __all__ = [
     "all_of",
     "any_of",
     "attribute",
-    "churn_on_p_alive",
     "churned",
     "condition",
     "contract_end",
