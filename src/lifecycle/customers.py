@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import attrs
 
-from lifecycle._attributes import check_attributes
-from lifecycle._attributes import near_reserved as _near_reserved
+from lifecycle._attributes import check_attributes, near_reserved
 from lifecycle._frozendict import FrozenDict
 from lifecycle._validate import (
     UTC,
@@ -43,23 +42,6 @@ RESERVED_COLUMNS: frozenset[str] = frozenset(
 
 
 _RESERVED_ORDER = tuple(sorted(RESERVED_COLUMNS))
-
-
-def near_reserved(name: str, reserved: Iterable[str]) -> str | None:
-    """Return the reserved name that *name* differs from only in spelling, if any.
-
-    Spelling is case, ``-``/``_``/space and camelCase: ``do-not-contact``,
-    ``Do_Not_Contact`` and ``doNotContact`` all mean ``do_not_contact``, and
-    would otherwise silently become custom attributes. An exact reserved name
-    gives ``None``.
-
-    Examples:
-        >>> near_reserved("doNotContact", RESERVED_COLUMNS)
-        'do_not_contact'
-        >>> near_reserved("segment", RESERVED_COLUMNS) is None
-        True
-    """
-    return _near_reserved(name, reserved)
 
 
 def _check_name(instance: object, attribute: Any, value: Any) -> None:

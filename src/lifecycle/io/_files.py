@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Literal, NamedTuple, TextIO
 
 import attrs
 
-from lifecycle.customers import near_reserved
+from lifecycle._attributes import near_reserved
 from lifecycle.errors import BookFormatError, BookWriteError
 from lifecycle.io._rows import (
     CUSTOMER_COLUMNS,

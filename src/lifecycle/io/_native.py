@@ -18,8 +18,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
+from lifecycle._attributes import near_reserved
 from lifecycle.book import Book
-from lifecycle.customers import near_reserved
 from lifecycle.errors import BookFormatError, RecordError
 from lifecycle.io._assemble import assemble
 from lifecycle.io._rows import (
