@@ -255,15 +255,7 @@ def attributes() -> st.SearchStrategy[dict[str, str]]:
 
     Now and then a ``segment`` too (``smb``, ``mid`` or ``enterprise``).
     """
-    names = _label_text(max_size=8).filter(
-        lambda s: (
-            s not in RESERVED_COLUMNS
-            and s != "segment"
-            and near_reserved(s, RESERVED_COLUMNS) is None
-        )
-    )
-    others = st.dictionaries(names, st.text(min_size=1, max_size=8), max_size=2)
-    return st.builds(_with_segment, st.none() | st.sampled_from(SEGMENTS), others)
+    return _named_attributes(tuple(sorted(RESERVED_COLUMNS)), "segment", SEGMENTS)
 
 
 @_shared
@@ -272,24 +264,22 @@ def touchpoint_attributes() -> st.SearchStrategy[dict[str, str]]:
 
     Now and then a ``campaign`` too, as a touchpoints file's extra column holds it.
     """
+    return _named_attributes(tuple(TOUCHPOINT_RESERVED), "campaign", ("spring", "renewal-2026"))
+
+
+def _named_attributes(
+    reserved: tuple[str, ...], usual: str, values: Sequence[str]
+) -> st.SearchStrategy[dict[str, str]]:
+    """Up to two other names (neither *reserved* nor near one), and now and then *usual*."""
     names = _label_text(max_size=8).filter(
-        lambda s: (
-            s not in TOUCHPOINT_RESERVED
-            and s != "campaign"
-            and near_reserved(s, TOUCHPOINT_RESERVED) is None
-        )
+        lambda s: s not in reserved and s != usual and near_reserved(s, reserved) is None
     )
     others = st.dictionaries(names, st.text(min_size=1, max_size=8), max_size=2)
-    campaign = st.none() | st.sampled_from(("spring", "renewal-2026"))
-    return st.builds(_with_campaign, campaign, others)
-
-
-def _with_campaign(campaign: str | None, others: dict[str, str]) -> dict[str, str]:
-    return others if campaign is None else {"campaign": campaign, **others}
-
-
-def _with_segment(segment: str | None, others: dict[str, str]) -> dict[str, str]:
-    return others if segment is None else {"segment": segment, **others}
+    return st.builds(
+        lambda value, rest: rest if value is None else {usual: value, **rest},
+        st.none() | st.sampled_from(values),
+        others,
+    )
 
 
 def customers(
