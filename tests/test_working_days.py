@@ -416,7 +416,11 @@ def test_bad_calendar_tables_name_line_and_key(text, key, line, problem):
             "fulfilled_by.since.due",
             "whole number of days",
         ),
-        ('fulfilled_by = { channels = ["video"] }', "fulfilled_by", "is not a channel"),
+        (
+            'fulfilled_by = { channels = ["video"] }',
+            "fulfilled_by.channels[0]",
+            "is not a known channel",
+        ),
         ('fulfilled_by = { channels = "phone" }', "fulfilled_by.channels", "must be a list"),
         ('fulfilled_by = { channels = [""] }', "fulfilled_by.channels[0]", "non-empty string"),
     ],
