@@ -242,7 +242,9 @@ def test_to_frame_has_the_records_columns_and_dates():
 def test_to_frame_without_pandas_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch):
     """No pandas: a LifecycleError naming the extra, not a bare ImportError."""
     monkeypatch.setitem(sys.modules, "pandas", None)
-    with pytest.raises(lc.LifecycleError, match=r"pip install 'customer-lifecycle\[pandas\]'"):
+    with pytest.raises(
+        lc.MissingDependencyError, match=r"pip install 'customer-lifecycle\[pandas\]'"
+    ):
         agenda_of(action()).to_frame()
 
 

@@ -51,7 +51,7 @@ def test_a_country_s_public_holidays():
 
 def test_without_the_holidays_package_the_message_says_how_to_install_it(monkeypatch):
     monkeypatch.setitem(sys.modules, "holidays", None)
-    with pytest.raises(lc.LifecycleError, match=r"customer-lifecycle\[holidays\]"):
+    with pytest.raises(lc.MissingDependencyError, match=r"customer-lifecycle\[holidays\]"):
         Calendar(country="FR").is_working(dt.date(1999, 5, 6))
 
 

@@ -182,7 +182,7 @@ def test_without_matplotlib_the_error_names_the_extra(monkeypatch: pytest.Monkey
     """No matplotlib: a MissingDependencyError (a LifecycleError, an ImportError) naming it."""
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     monkeypatch.delitem(sys.modules, "matplotlib.figure", raising=False)
-    with pytest.raises(charts.MissingDependencyError) as caught:
+    with pytest.raises(lc.MissingDependencyError) as caught:
         charts.retention_by_cohort(lc.sample_book(), [lc.SAMPLE_AS_OF])
     assert str(caught.value) == (
         'lifecycle.charts needs matplotlib (cannot import matplotlib.figure): pip install "customer-lifecycle[plot]"'

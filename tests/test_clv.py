@@ -16,7 +16,8 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import lifecycle as lc
-from lifecycle.clv import BetaGeo, FitError, GammaGamma, MissingDependencyError, Summary
+from lifecycle.clv import BetaGeo, FitError, GammaGamma, Summary
+from lifecycle.errors import MissingDependencyError
 
 scipy_special = pytest.importorskip("scipy.special")
 

@@ -291,7 +291,7 @@ def test_without_pyarrow_the_error_names_the_extra(monkeypatch: pytest.MonkeyPat
         return real(name, *args)
 
     monkeypatch.setattr(importlib, "import_module", without_pyarrow)
-    with pytest.raises(ImportError, match=re.escape("customer-lifecycle[frames]")):
+    with pytest.raises(lc.MissingDependencyError, match=re.escape("customer-lifecycle[frames]")):
         lc.book_from_frames(None, None)
 
 

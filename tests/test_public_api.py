@@ -124,7 +124,7 @@ def test_importing_lifecycle_does_not_import_hypothesis():
 def test_errors_share_one_base():
     """Every exception class is a LifecycleError."""
     errors = [getattr(lc, n) for n in lc.__all__ if n.endswith("Error")]
-    assert len(errors) == 15
+    assert len(errors) == 16
     assert all(issubclass(e, lc.LifecycleError) for e in errors)
 
 

@@ -24,7 +24,7 @@ from lifecycle._plural import counted
 from lifecycle._validate import unchecked_constructor
 from lifecycle.customers import Customer
 from lifecycle.decisions import Decision, Outcome, changes_after, in_force
-from lifecycle.errors import LifecycleError
+from lifecycle.errors import MissingDependencyError
 from lifecycle.policy import Status, Verdict, new_verdict
 from lifecycle.timeline import Timeline
 from lifecycle.touchpoints import Channel, Touchpoint
@@ -239,7 +239,7 @@ class Agenda:
         try:
             import pandas as pd  # noqa: PLC0415 - an optional extra, only needed here
         except ImportError:
-            raise LifecycleError(
+            raise MissingDependencyError(
                 "Agenda.to_frame needs pandas: pip install 'customer-lifecycle[pandas]'"
             ) from None
         names = [f.name for f in ACTION_FIELDS]

@@ -19,7 +19,7 @@ import attrs
 
 from lifecycle._validate import check_day, check_text
 from lifecycle.customers import Customer
-from lifecycle.errors import InvalidValueError, LifecycleError
+from lifecycle.errors import InvalidValueError, MissingDependencyError
 from lifecycle.limits import MAX_DATE
 
 __all__ = ["COUNTRY_ATTRIBUTE", "WEEKDAYS", "Calendar"]
@@ -72,7 +72,7 @@ def _public_holidays(country: str, year: int) -> frozenset[dt.date]:
     try:
         import holidays  # noqa: PLC0415 - an optional extra, only needed here
     except ImportError:
-        raise LifecycleError(
+        raise MissingDependencyError(
             f"the holidays of {country!r} need the holidays package: "
             "pip install 'customer-lifecycle[holidays]'"
         ) from None

@@ -30,17 +30,13 @@ from lifecycle._validate import check_count, check_day
 from lifecycle.book import Book
 from lifecycle.churn import DEFAULT_CHURN, ChurnRule
 from lifecycle.clv import BetaGeo, Summary
-from lifecycle.errors import InvalidValueError, LifecycleError
+from lifecycle.errors import InvalidValueError, MissingDependencyError
 from lifecycle.metrics import cohort_retention
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["MissingDependencyError", "p_alive_distribution", "retention_by_cohort"]
-
-
-class MissingDependencyError(LifecycleError, ImportError):
-    """A chart was drawn without the ``plot`` extra (matplotlib) installed."""
+__all__ = ["p_alive_distribution", "retention_by_cohort"]
 
 
 def _figure() -> Figure:

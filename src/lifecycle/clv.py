@@ -54,7 +54,12 @@ import attrs
 
 from lifecycle._validate import check_day
 from lifecycle.book import Book
-from lifecycle.errors import InvalidValueError, LifecycleError, UnknownCustomerError
+from lifecycle.errors import (
+    InvalidValueError,
+    LifecycleError,
+    MissingDependencyError,
+    UnknownCustomerError,
+)
 from lifecycle.purchases import BetaGeoParameters
 from lifecycle.touchpoints import Kind
 
@@ -63,7 +68,6 @@ __all__ = [
     "CustomerSummary",
     "FitError",
     "GammaGamma",
-    "MissingDependencyError",
     "Period",
     "Summary",
     "summary",
@@ -75,10 +79,6 @@ Period = Literal["day", "week"]
 _DAYS: Mapping[str, int] = {"day": 1, "week": 7}
 # Sums and means of amounts in a fixed context, whatever the caller's decimal context is.
 _DECIMAL = Context(prec=28)
-
-
-class MissingDependencyError(LifecycleError, ImportError):
-    """A model was fitted or used without the ``clv`` extra (SciPy and NumPy) installed."""
 
 
 class FitError(LifecycleError, ValueError):

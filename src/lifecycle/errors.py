@@ -19,6 +19,7 @@ __all__ = [
     "DuplicateIdError",
     "InvalidValueError",
     "LifecycleError",
+    "MissingDependencyError",
     "NaiveDatetimeError",
     "PolicyFileError",
     "PolicyProblem",
@@ -350,3 +351,18 @@ class AgendaWriteError(LifecycleError):
 
     def __reduce__(self) -> tuple[object, ...]:
         return (type(self), (self.path, self.problem))
+
+
+class MissingDependencyError(LifecycleError, ImportError):
+    """An optional integration was used without its extra installed.
+
+    The message names the extra to install, e.g. ``pip install
+    "customer-lifecycle[clv]"``. It is also an `ImportError`, so code that
+    guards an optional import with ``except ImportError`` keeps working.
+
+    Examples:
+        >>> err = MissingDependencyError('lifecycle.charts needs matplotlib: '
+        ...                              'pip install "customer-lifecycle[plot]"')
+        >>> isinstance(err, ImportError), isinstance(err, LifecycleError)
+        (True, True)
+    """

@@ -16,7 +16,7 @@ from types import ModuleType
 from typing import Any
 
 from lifecycle.book import Book
-from lifecycle.errors import RecordError
+from lifecycle.errors import MissingDependencyError, RecordError
 from lifecycle.io._native import native_book
 from lifecycle.stages import DEFAULT_LIFECYCLE, Lifecycle
 from lifecycle.touchpoints import Channel, Kind, channel_table, kind_table
@@ -31,7 +31,7 @@ def _pyarrow() -> ModuleType:
     try:
         return importlib.import_module("pyarrow")
     except ImportError:
-        raise ImportError(
+        raise MissingDependencyError(
             "book_from_frames needs PyArrow: pip install 'customer-lifecycle[frames]'"
         ) from None
 
