@@ -415,7 +415,8 @@ _ABOUT: dict[tuple[str, ...], tuple[str, tuple[str, ...]]] = {
     ("summary",): (
         (
             "A book at a glance: customers by derived and recorded stage, anomalies,\n"
-            "and touchpoints by kind, channel and direction, up to the as-of date."
+            "and touchpoints by kind, channel and direction, up to the as-of date;\n"
+            "then the customers whose recorded stage differs, and each anomaly."
         ),
         ("lifecycle summary --book exports/", "lifecycle summary --format json"),
     ),
