@@ -618,3 +618,35 @@ def test_an_anchor_after_another_says_so_unless_named() -> None:
     assert lc.last("nps", after=lc.last("complaint")).description == "nps after the complaint"
     named = lc.first("complaint", after=lc.last("resolution"), name="unresolved complaint")
     assert named.description == "unresolved complaint"
+
+
+def test_conditions_made_alike_are_equal_values() -> None:
+    """Built twice from the same arguments, a condition (and so a policy) is the same value."""
+    make = [
+        lambda: lc.policies.score(at_most=6),
+        lambda: lc.policies.exists(lc.first("purchase")),
+        lambda: lc.policies.segment("smb", "mid"),
+        lambda: lc.policies.attribute("plan"),
+        lambda: lc.policies.in_stage("active"),
+        lambda: lc.policies.tagged("vip", within_days=30, kind="nps"),
+        lambda: lc.policies.health_is("at_risk"),
+        lambda: lc.policies.p_alive(below=0.3),
+        lambda: lc.policies.purchase_gap(over=1.5, at_least_days=14),
+        lambda: lc.policies.spend(at_least="100", currency="EUR"),
+        lambda: lc.policies.churned(lc.churn_after_inactivity(days=30)),
+    ]
+    for build in make:
+        assert build() == build()
+        assert hash(build()) == hash(build())
+    assert lc.policies.score(at_most=6) != lc.policies.score(at_most=5)
+    assert lc.policies.tagged("vip", within_days=30) != lc.policies.tagged("vip", within_days=31)
+    # A condition of your own is the same only with the same functions.
+    gold = lc.policies.condition(lambda c: True, "gold")
+    assert gold == gold
+    assert gold != lc.policies.condition(lambda c: True, "gold")
+
+
+def test_a_pack_loaded_from_its_file_equals_the_python_pack() -> None:
+    assert lc.starter_pack() == lc.starter_pack()
+    assert lc.load_policies(lc.starter_pack_path()) == lc.starter_pack()
+    assert lc.load_policies(lc.retail_pack_path()) == lc.retail_pack()

@@ -75,14 +75,23 @@ def _never(context: Context) -> None:
     """For a test that looks only at the customer and its timeline, never the date."""
 
 
+def _own_functions(test: _Test) -> object:
+    return (test.test, test.changes)
+
+
 @attrs.frozen
 class _Test(_Combinable):
-    test: Callable[[Context], bool]
+    test: Callable[[Context], bool] = attrs.field(eq=False)
     description: str
-    changes: Callable[[Context], dt.date | None] = _any_day
+    changes: Callable[[Context], dt.date | None] = attrs.field(default=_any_day, eq=False)
     #: The touchpoint kinds the test looks at (``None``: it may look at any),
     #: so that a new touchpoint of another kind need not ask it again.
     kinds: frozenset[Kind] | None = None
+    #: What makes two tests the same: a factory's name and arguments, so that
+    #: conditions built alike compare equal (as values do); else its functions.
+    key: object = attrs.field(
+        default=attrs.Factory(_own_functions, takes_self=True), kw_only=True, hash=False
+    )
 
     def __call__(self, context: Context) -> bool:
         return bool(self.test(context))
@@ -261,6 +270,7 @@ def exists(anchor: Anchor) -> Condition:
         f"there is a {anchor.description}",
         _never if date_free(anchor) else _any_day,
         anchor_kinds(anchor),
+        key=("exists", anchor),
     )
 
 
@@ -287,7 +297,8 @@ def score(*, at_least: int | None = None, at_most: int | None = None) -> Conditi
         return low <= anchor.touchpoint.score <= high
 
     # It looks only at the policy's anchor, whose kinds the policy counts.
-    return _Test(test, "score " + " and ".join(w for w in words if w), _never, frozenset())
+    description = "score " + " and ".join(w for w in words if w)
+    return _Test(test, description, _never, frozenset(), key=("score", low, high))
 
 
 def attribute(name: str, *values: str) -> Condition:
@@ -300,8 +311,15 @@ def attribute(name: str, *values: str) -> Condition:
             f"{name} is {shown}",
             _never,
             frozenset(),
+            key=("attribute", name, wanted),
         )
-    return _Test(lambda c: name in c.customer.attributes, f"{name} is set", _never, frozenset())
+    return _Test(
+        lambda c: name in c.customer.attributes,
+        f"{name} is set",
+        _never,
+        frozenset(),
+        key=("attribute", name),
+    )
 
 
 def segment(*values: str) -> Condition:
@@ -322,7 +340,7 @@ def in_stage(*stages: str, lifecycle: Lifecycle = DEFAULT_LIFECYCLE) -> Conditio
     def test(context: Context) -> bool:
         return lifecycle.stage_of(context.customer, context.timeline, as_of=context.as_of) in wanted
 
-    return _Test(test, "stage is " + " or ".join(stages))
+    return _Test(test, "stage is " + " or ".join(stages), key=("in_stage", wanted, lifecycle))
 
 
 def tagged(
@@ -369,7 +387,8 @@ def tagged(
     the_kind = None if kind is None else to_kind(kind)
     looks_at = None if the_kind is None else frozenset({the_kind})
     on = "" if the_kind is None else f" on {the_kind.name} touchpoints"
-    return _Test(test, f"tagged {tag!r}{on}{within}", changes, looks_at)
+    key = ("tagged", tag, within_days, the_kind)
+    return _Test(test, f"tagged {tag!r}{on}{within}", changes, looks_at, key=key)
 
 
 def health_is(*bands: str, model: HealthModel | None = None) -> Condition:
@@ -399,7 +418,7 @@ def health_is(*bands: str, model: HealthModel | None = None) -> Condition:
         found = chosen.score(context.customer, context.timeline, context.as_of)
         return found.band in wanted
 
-    return _Test(test, f"health is {' or '.join(bands)}")
+    return _Test(test, f"health is {' or '.join(bands)}", key=("health_is", wanted, chosen))
 
 
 @attrs.frozen
@@ -484,7 +503,8 @@ def p_alive(*, below: float, model: BetaGeoModel = CDNOW_BETA_GEO) -> Condition:
     def changes(context: Context) -> dt.date | None:
         return fades_on(parameters, purchase_days(context.timeline), threshold, context.as_of)
 
-    return _Test(test, f"P(alive) below {threshold:g}", changes, _PURCHASES)
+    key = ("p_alive", threshold, parameters)
+    return _Test(test, f"P(alive) below {threshold:g}", changes, _PURCHASES, key=key)
 
 
 def purchase_gap(*, over: float = 2.0, at_least_days: int = 30) -> Condition:
@@ -544,6 +564,7 @@ def purchase_gap(*, over: float = 2.0, at_least_days: int = 30) -> Condition:
         f"and at least {at_least_days} days",
         changes,
         _PURCHASES,
+        key=("purchase_gap", factor, at_least_days),
     )
 
 
@@ -579,4 +600,5 @@ def spend(*, at_least: Decimal | int | str, currency: str | None = None) -> Cond
 
     shown_in = "" if code is None else f" {code}"
     # Only a purchase changes a total.
-    return _Test(test, f"spent at least {least}{shown_in}", _never, _PURCHASES)
+    key = ("spend", least, code)
+    return _Test(test, f"spent at least {least}{shown_in}", _never, _PURCHASES, key=key)
