@@ -432,6 +432,7 @@ ERRORS = [
     lc.BookWriteError("book/touchpoints.csv", "No space left on device"),
     lc.RecordError("touchpoints", "must be a whole number", row=3, field="score", value="3.5"),
     lc.AgendaWriteError("out/agenda.csv", "Is a folder, not a file"),
+    lc.MissingDependencyError("lifecycle.charts needs matplotlib: pip install ..."),
 ]
 
 
