@@ -32,9 +32,9 @@ def _script() -> ModuleType:
 
 
 @pytest.fixture(scope="module")
-def cdnow() -> lc.Book:
+def cdnow(cdnow_book: lc.Book) -> lc.Book:
     """The CDNOW 1/10 sample as the tutorial reads it (since = the first purchase)."""
-    return _script().read_cdnow(ROOT / "tests" / "data" / "cdnow_sample.csv")
+    return cdnow_book
 
 
 def _lines(figure) -> dict[str, tuple[list[dt.date], list[float]]]:

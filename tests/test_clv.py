@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import math
 import subprocess
 import sys
 from decimal import Decimal
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -21,7 +19,6 @@ from lifecycle.errors import MissingDependencyError
 
 scipy_special = pytest.importorskip("scipy.special")
 
-DATA = Path(__file__).parent / "data" / "cdnow_sample.csv"
 # Fader, Hardie and Lee (2005) use weeks 1-39 from 1997-01-01 as the calibration period.
 CALIBRATION_END = dt.date(1997, 9, 30)
 PUBLISHED = BetaGeo(r=0.243, alpha=4.414, a=0.793, b=2.426)
@@ -45,25 +42,9 @@ def _noon(day: dt.date) -> dt.datetime:
 
 
 @pytest.fixture(scope="module")
-def cdnow() -> Summary:
-    """The CDNOW 1/10 sample as a book (one purchase per row), summarised at week 39."""
-    with DATA.open(encoding="utf-8", newline="") as f:
-        rows = list(csv.DictReader(f))
-    ids = sorted({r["customer"] for r in rows}, key=int)
-    book = lc.Book(
-        [lc.Customer(id=i, name=f"customer {i}", since=dt.date(1997, 1, 1)) for i in ids],
-        [
-            _purchase(
-                f"t-{n}",
-                r["customer"],
-                _noon(dt.date.fromisoformat(r["date"])),
-                r["dollars"],
-                currency="USD",
-            )
-            for n, r in enumerate(rows)
-        ],
-    )
-    return lc.clv.summary(book, as_of=CALIBRATION_END, period="week")
+def cdnow(cdnow_book: lc.Book) -> Summary:
+    """The CDNOW 1/10 sample (one purchase per row), summarised at week 39."""
+    return lc.clv.summary(cdnow_book, as_of=CALIBRATION_END, period="week")
 
 
 # -- the published figures ---------------------------------------------------------------

@@ -340,27 +340,6 @@ def streamed_cli(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(_batches, "BATCH", 2)
 
 
-def _decided_sample() -> lc.Book:
-    """The sample book, one in three of its actions decided on (done, dismissed or snoozed)."""
-    book = lc.sample_book()
-    agenda = ENGINE.agenda(book, lc.SAMPLE_AS_OF)
-    actions = [*agenda.actions, *(h.action for h in agenda.held_back)]
-    outcomes = ["done", "dismissed", "snoozed"]
-    decisions = [
-        lc.Decision(
-            id=f"d-{n:03}",
-            customer_id=a.customer_id,
-            policy=a.policy,
-            due=a.due,
-            outcome=outcomes[n % 3],
-            at=dt.datetime(2026, 11, 1, tzinfo=dt.UTC),
-            until=a.due + dt.timedelta(days=30) if n % 3 == 2 else None,
-        )
-        for n, a in enumerate(actions[::3])
-    ]
-    return book.with_decisions(decisions)
-
-
 def _cli(args: list[str]) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
     status = main(args, out=out, err=err)
@@ -371,10 +350,15 @@ def _cli(args: list[str]) -> tuple[int, str, str]:
 @pytest.mark.parametrize("workers", ["1", "3"])
 @pytest.mark.parametrize("shuffled", [False, True])
 def test_the_parallel_runner_gives_each_customer_its_decisions(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str, workers: str, shuffled: bool
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    fmt: str,
+    workers: str,
+    shuffled: bool,
+    decided_sample: lc.Book,
 ):
     """Split spans, buckets and workers: the same agenda as the book in memory."""
-    book = _decided_sample()
+    book = decided_sample
     lc.write_book(book, tmp_path, format=fmt)  # type: ignore[arg-type]
     if shuffled:
         file = tmp_path / f"touchpoints.{fmt}"

@@ -57,27 +57,6 @@ def same_as_the_sample(book: lc.Book) -> None:
     assert ENGINE.agenda(book, lc.SAMPLE_AS_OF) == ENGINE.agenda(lc.sample_book(), lc.SAMPLE_AS_OF)
 
 
-def decided_sample() -> lc.Book:
-    """The sample book, one in three of its actions decided on (done, dismissed or snoozed)."""
-    book = lc.sample_book()
-    agenda = ENGINE.agenda(book, lc.SAMPLE_AS_OF)
-    actions = [*agenda.actions, *(h.action for h in agenda.held_back)]
-    outcomes = ["done", "dismissed", "snoozed"]
-    return book.with_decisions(
-        lc.Decision(
-            id=f"d-{n}",
-            customer_id=a.customer_id,
-            policy=a.policy,
-            due=a.due,
-            outcome=outcomes[n % 3],
-            at=dt.datetime(2026, 10, 1, 9, n % 60, tzinfo=dt.UTC),
-            until=a.due + dt.timedelta(days=40) if n % 3 == 2 else None,
-            by="alice" if n % 2 else None,
-        )
-        for n, a in enumerate(actions[::3])
-    )
-
-
 def decision_records(book: lc.Book) -> list[dict[str, Any]]:
     """The book's decisions as native records (``at`` in UTC, ``None`` for an empty cell)."""
     return [
@@ -101,8 +80,8 @@ def by_id(decision: lc.Decision) -> str:
 
 
 @pytest.mark.parametrize("library", ["pandas", "polars", "pyarrow"])
-def test_a_decisions_frame_gives_the_decided_books_agenda(library: str):
-    book = decided_sample()
+def test_a_decisions_frame_gives_the_decided_books_agenda(library: str, decided_sample: lc.Book):
+    book = decided_sample
     customers, touchpoints = records(book)
     decisions = decision_records(book)
     assert any(d["until"] is None for d in decisions)

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import math
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, Phase, find, given, settings
@@ -31,7 +29,6 @@ from lifecycle.purchases import (
 DAY = dt.timedelta(days=1)
 START = dt.date(2026, 1, 5)
 ADA = lc.Customer(id="c", name="Ada", since=dt.date(2025, 12, 1))
-DATA = Path(__file__).parent / "data" / "cdnow_sample.csv"
 
 
 def bought(
@@ -67,28 +64,12 @@ def changes(
 # -- the shared formula ------------------------------------------------------------------
 
 
-def test_the_pure_formula_equals_clvs_vectorised_p_alive_on_the_cdnow_sample():
+def test_the_pure_formula_equals_clvs_vectorised_p_alive_on_the_cdnow_sample(
+    cdnow_book: lc.Book,
+):
     """Per customer, beta_geo_p_alive == lc.clv.BetaGeo.p_alive on all 2,357 CDNOW customers."""
     pytest.importorskip("scipy.special")
-    with DATA.open(encoding="utf-8", newline="") as f:
-        rows = list(csv.DictReader(f))
-    book = lc.Book(
-        [
-            lc.Customer(id=c, name=c, since=dt.date(1997, 1, 1))
-            for c in sorted({r["customer"] for r in rows})
-        ],
-        [
-            lc.Touchpoint(
-                id=f"t-{n}",
-                customer_id=r["customer"],
-                kind="purchase",
-                channel="web",
-                direction="inbound",
-                at=dt.datetime.combine(dt.date.fromisoformat(r["date"]), dt.time(12), dt.UTC),
-            )
-            for n, r in enumerate(rows)
-        ],
-    )
+    book = cdnow_book
     as_of = dt.date(1997, 9, 30)
     summary = lc.clv.summary(book, as_of=as_of)
     model = lc.clv.BetaGeo(r=0.243, alpha=4.414, a=0.793, b=2.426)

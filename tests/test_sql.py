@@ -429,28 +429,6 @@ FROM outcomes"""
 PG_SORTED = ' ORDER BY {}::text COLLATE "C"'
 
 
-def decided_sample() -> lc.Book:
-    """The sample book, one in three of its actions decided on (done, dismissed or snoozed)."""
-    book = lc.sample_book()
-    agenda = ENGINE.agenda(book, lc.SAMPLE_AS_OF)
-    actions = [*agenda.actions, *(h.action for h in agenda.held_back)]
-    outcomes = ["done", "dismissed", "snoozed"]
-    return book.with_decisions(
-        lc.Decision(
-            id=f"D{n + 1}",
-            customer_id=a.customer_id,
-            policy=a.policy,
-            due=a.due,
-            outcome=outcomes[n % 3],
-            at=dt.datetime(2026, 10, 1, 9, n % 60, tzinfo=dt.UTC),
-            until=a.due + dt.timedelta(days=40) if n % 3 == 2 else None,
-            by="alice" if n % 2 else None,
-            note="called" if n % 4 == 1 else "",
-        )
-        for n, a in enumerate(actions[::3])
-    )
-
-
 def numbered(book: lc.Book) -> lc.Book:
     """The book with integer-like ids, as a database with integer keys holds it (decisions too)."""
     customers = []
@@ -495,7 +473,7 @@ def numbered(book: lc.Book) -> lc.Book:
 
 
 @pytest.fixture(scope="module")
-def postgres() -> Iterator[Any]:
+def postgres(decided_sample: lc.Book) -> Iterator[Any]:
     if not DSN:
         pytest.skip("LIFECYCLE_TEST_POSTGRES_DSN is not set (.ci/run starts a server and sets it)")
     psycopg = pytest.importorskip("psycopg") if not os.environ.get("CI") else __import__("psycopg")
@@ -504,7 +482,7 @@ def postgres() -> Iterator[Any]:
         conn.execute(f"CREATE SCHEMA {schema}")
         conn.execute(f"SET search_path TO {schema}")
         conn.execute(CRM_POSTGRES)
-        book = decided_sample()
+        book = decided_sample
         with conn.cursor() as cursor:
             cursor.executemany(
                 "INSERT INTO accounts VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
@@ -545,8 +523,8 @@ def postgres() -> Iterator[Any]:
         conn.execute(f"DROP SCHEMA {schema} CASCADE")
 
 
-def test_postgresql_gives_the_book_and_the_agenda(postgres: Any):
-    expected = numbered(decided_sample())
+def test_postgresql_gives_the_book_and_the_agenda(postgres: Any, decided_sample: lc.Book):
+    expected = numbered(decided_sample)
     assert any(d.until is not None for d in expected.decisions())
     assert any(d.until is None for d in expected.decisions())
     book = lc.read_book_sql(postgres, PG_CUSTOMERS, PG_TOUCHPOINTS, PG_DECISIONS, batch=50)
@@ -558,7 +536,7 @@ def test_postgresql_gives_the_book_and_the_agenda(postgres: Any):
     assert agenda != ENGINE.agenda(undecided, lc.SAMPLE_AS_OF)
 
 
-def test_postgresql_streamed_with_server_side_cursors(postgres: Any):
+def test_postgresql_streamed_with_server_side_cursors(postgres: Any, decided_sample: lc.Book):
     names = (f"lifecycle_{n}" for n in itertools.count())
     postgres.autocommit = False
     try:
@@ -570,7 +548,7 @@ def test_postgresql_streamed_with_server_side_cursors(postgres: Any):
             batch=64,
             cursor=lambda: postgres.cursor(name=next(names)),
         )
-        expected = numbered(decided_sample())
+        expected = numbered(decided_sample)
         assert ENGINE.agenda(stream, lc.SAMPLE_AS_OF) == ENGINE.agenda(expected, lc.SAMPLE_AS_OF)
     finally:
         postgres.rollback()
