@@ -112,7 +112,8 @@ class Channel(str, metaclass=_ChannelType):
             InvalidValueError: if *name* is not a usable channel name (empty,
                 or with ';', ',', line breaks or edge spaces).
         """
-        standard = _find(_STANDARD_CHANNEL_TABLE, name)
+        given: object = name  # checked as anything: it comes from the user
+        standard = _STANDARD_CHANNEL_TABLE.get(name) if isinstance(given, str) else None
         if standard is not None:
             return standard
         _check_name("channel", name)
@@ -162,15 +163,14 @@ class Channel(str, metaclass=_ChannelType):
             ...
             lifecycle.errors.InvalidValueError: ...register custom channels...
         """
-        table = channel_table(custom) if custom else _STANDARD_CHANNEL_TABLE
-        found = _find(table, name)
-        if found is None:
-            raise InvalidValueError("channel", name, unknown_channel(table))
-        return found
+        return _look_up(channel_table(custom) if custom else _STANDARD_CHANNEL_TABLE, name)
 
 
-def _find(table: Mapping[str, Channel], name: object) -> Channel | None:
-    return table.get(name) if isinstance(name, str) else None
+def _look_up(table: Mapping[str, Channel], name: object, field: str = "channel") -> Channel:
+    found = table.get(name) if isinstance(name, str) else None
+    if found is None:
+        raise InvalidValueError(field, name, unknown_channel(table))
+    return found
 
 
 def unknown_channel(table: Iterable[str]) -> str:
@@ -457,13 +457,7 @@ def to_channel(value: Channel | str, field: str = "channel") -> Channel:
         >>> to_channel(Channel("sms"))
         Channel('sms')
     """
-    if isinstance(value, Channel):
-        return value
-    table = _STANDARD_CHANNEL_TABLE
-    found = _find(table, value)
-    if found is None:
-        raise InvalidValueError(field, value, unknown_channel(table))
-    return found
+    return value if isinstance(value, Channel) else _look_up(_STANDARD_CHANNEL_TABLE, value, field)
 
 
 def to_direction(value: Direction | str) -> Direction:
